@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors/errors.ts';
+import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
+import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
+import { formatDuration, parseDuration } from './durations.ts';
+import type { MonitorDefaults } from '../monitor/input.ts';
+import { MAX_SHARDS } from '../queue/shards.ts';
+
+/**
+ * jobwatch's whole configuration, read from the environment once at start-up and passed down.
+ * Nothing below the entry points reads `process.env`.
+ */
+export interface Config {
+  /** `REDIS_URL`. @defaultValue `redis://127.0.0.1:6379` */
+  readonly redisUrl: string;
+  /** `DATABASE_URL`: where results are persisted. Unset, the quickstart uses an embedded PGlite. */
+  readonly databaseUrl: string | undefined;
+  /** `JOBWATCH_PREFIX`: BullMQ key prefix, so several deployments can share one Redis. @defaultValue `jobwatch` */
+  readonly prefix: string;
+  /** `JOBWATCH_DEFAULT_INTERVAL`: time between polls when a monitor names none. @defaultValue 60s */
+  readonly defaultIntervalMs: number;
+  /** `JOBWATCH_DEFAULT_EXPIRE_IN`: monitor lifetime when a monitor names none. @defaultValue 24h */
+  readonly defaultExpireInMs: number;
+  /** `JOBWATCH_STATUS_TIMEOUT`: longest a status call may take. @defaultValue 10s */
+  readonly statusTimeoutMs: number;
+  /** `JOBWATCH_RUNNING_STATUSES`: comma-separated statuses that mean "poll again". @defaultValue Processing, Running, Pending, Queued, InProgress, NotStarted, ... */
+  readonly runningStatuses: readonly string[];
+  /** `JOBWATCH_MAX_STATUS_FAILURES`: failed status checks in a row that end a monitor as errored. @defaultValue 10 */
+  readonly maxStatusFailures: number;
+  /** `JOBWATCH_RETRY_BASE`: first retry delay after a failed check (capped by the interval). @defaultValue 1s */
+  readonly retryBaseMs: number;
+  /** `JOBWATCH_RETRY_MAX`: longest retry delay after failed checks. @defaultValue 5m */
+  readonly retryMaxMs: number;
+  /** `JOBWATCH_NOT_FOUND_ENDS`: whether a 404 ends the monitor at once as errored. @defaultValue true */
+  readonly notFoundEndsMonitor: boolean;
+  /** `JOBWATCH_STATUS_HOOK`: path of a module exporting `getJobStatus(jobId, context)`. */
+  readonly statusHookPath: string | undefined;
+  /** `JOBWATCH_CONCURRENCY`: polls one worker process runs at once. @defaultValue 50 */
+  readonly concurrency: number;
+  /** `JOBWATCH_SHUTDOWN_TIMEOUT`: how long SIGTERM waits for in-flight polls. @defaultValue 30s */
+  readonly shutdownTimeoutMs: number;
+  /** `JOBWATCH_MIN_INTERVAL`: shortest interval a monitor may ask for. @defaultValue 100ms */
+  readonly minIntervalMs: number;
+  /**
+   * `JOBWATCH_LOCK_DURATION`: how long a poll's lock lasts without renewal (workers renew it every
+   * half of it). A crashed worker's polls are taken over within about twice this. @defaultValue 30s
+   */
+  readonly lockDurationMs: number;
+  /**
+   * `JOBWATCH_SHARDS`: poll queues monitors are spread over, by a stable hash of their id. More than
+   * one spreads polls over the nodes of a Redis Cluster. Fixed for the life of a deployment's
+   * monitors: workers refuse a value that differs from the one running monitors were started with.
+   * @defaultValue 1
+   */
+  readonly shards: number;
+  /** `REDIS_CLUSTER_NODES`: `host:port,...` of a Redis Cluster to use instead of REDIS_URL. */
+  readonly redisClusterNodes: readonly { host: string; port: number }[] | undefined;
+  /** `JOBWATCH_PGLITE_DIR`: data folder of the embedded Postgres used when DATABASE_URL is unset. @defaultValue `.jobwatch/pglite` */
+  readonly pgliteDir: string;
+  /**
+   * `JOBWATCH_API_TOKEN`: the HTTP API's bearer token, and the board's basic-auth password. Unset,
+   * `jobwatch server` serves loopback only. At least 16 visible characters; never logged.
+   */
+  readonly apiToken: string | undefined;
+  /**
+   * `JOBWATCH_ALLOWED_STATUS_URLS`: comma-separated URL prefixes the HTTP API accepts status URLs
+   * under. @defaultValue unset: loopback URLs only (the API must not be an open proxy)
+   */
+  readonly allowedStatusUrls: readonly string[] | undefined;
+  /** `JOBWATCH_BOARD_WRITE`: whether Bull Board may retry, promote, clean or remove jobs. @defaultValue false */
+  readonly boardWrite: boolean;
+  /** `JOBWATCH_MAX_BODY_BYTES`: largest HTTP request body; larger ones get 413. @defaultValue 65536 */
+  readonly maxBodyBytes: number;
+  /** `LOG_LEVEL`: pino level. @defaultValue `info` */
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEFAULTS = {
+  redisUrl: 'redis://127.0.0.1:6379',
+  prefix: 'jobwatch',
+  defaultIntervalMs: 60_000,
+  defaultExpireInMs: 24 * 3_600_000,
+  statusTimeoutMs: 10_000,
+  maxStatusFailures: 10,
+  retryBaseMs: 1_000,
+  retryMaxMs: 5 * 60_000,
+  concurrency: 50,
+  shutdownTimeoutMs: 30_000,
+  pgliteDir: '.jobwatch/pglite',
+  logLevel: 'info',
+  minIntervalMs: MIN_INTERVAL_MS,
+  shards: 1,
+  lockDurationMs: 30_000,
+  boardWrite: false,
+  maxBodyBytes: 64 * 1024,
+} as const;
+
+/** Shortest API token accepted: shorter ones can be guessed. */
+export const MIN_API_TOKEN_LENGTH = 16;
+
+const MAX_CONCURRENCY = 10_000;
+
+const duration = (min: number, max: number) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; use e.g. 500ms, 30s, 1m, 2h` });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `${text} is out of range; use ${formatDuration(min)} to ${formatDuration(max)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const integer = (min: number, max: number) =>
+  z.string().regex(/^\d+$/, { error: 'must be a whole number' }).transform(Number).pipe(
+    z.number().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }),
+  );
+
+const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+// Messages never echo the value: it is a secret.
+const apiToken = z.string()
+  .min(MIN_API_TOKEN_LENGTH, { error: `must be at least ${MIN_API_TOKEN_LENGTH} characters; generate one with \`openssl rand -hex 32\`` })
+  .regex(/^[\x21-\x7e]+$/, { error: 'must be visible ASCII characters without spaces, e.g. from `openssl rand -hex 32`' });
+
+const urlPrefixes = z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0, { error: 'must list at least one URL prefix, e.g. https://jobs.internal/' })
+  .refine((list) => list.every(isHttpPrefix), { error: 'each entry must be an http:// or https:// URL, e.g. https://jobs.internal/api/' });
+
+const redisUrl = z.string().refine((value) => /^rediss?:\/\//.test(value) && canParseUrl(value), {
+  error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+});
+const databaseUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && canParseUrl(value), {
+  error: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/jobwatch',
+});
+
+const envSchema = z.object({
+  REDIS_URL: redisUrl.default(DEFAULTS.redisUrl),
+  DATABASE_URL: databaseUrl.optional(),
+  JOBWATCH_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]{1,64}$/, {
+    error: 'must be 1-64 letters, digits, or _ . - { } (no colons or spaces)',
+  }).default(DEFAULTS.prefix),
+  JOBWATCH_DEFAULT_INTERVAL: duration(MIN_INTERVAL_MS, MAX_INTERVAL_MS).optional(),
+  JOBWATCH_DEFAULT_EXPIRE_IN: duration(1_000, MAX_EXPIRE_IN_MS).optional(),
+  JOBWATCH_STATUS_TIMEOUT: duration(10, 600_000).optional(),
+  JOBWATCH_RUNNING_STATUSES: z.string().transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.length > 0, { error: 'must list at least one status, e.g. Processing,Running' }).optional(),
+  JOBWATCH_MAX_STATUS_FAILURES: integer(1, 1_000).optional(),
+  JOBWATCH_RETRY_BASE: duration(10, 3_600_000).optional(),
+  JOBWATCH_RETRY_MAX: duration(10, 24 * 3_600_000).optional(),
+  JOBWATCH_NOT_FOUND_ENDS: boolean.optional(),
+  JOBWATCH_STATUS_HOOK: z.string().min(1).optional(),
+  JOBWATCH_CONCURRENCY: integer(1, MAX_CONCURRENCY).optional(),
+  JOBWATCH_SHUTDOWN_TIMEOUT: duration(0, 3_600_000).optional(),
+  JOBWATCH_PGLITE_DIR: z.string().min(1).optional(),
+  JOBWATCH_MIN_INTERVAL: duration(1, 3_600_000).optional(),
+  JOBWATCH_SHARDS: integer(1, MAX_SHARDS).optional(),
+  REDIS_CLUSTER_NODES: z.string().transform((text, ctx) => {
+    const nodes = text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+      const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+      return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
+    });
+    if (nodes.length === 0 || nodes.some((node) => !node || node.port < 1 || node.port > 65_535)) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port pairs separated by commas, e.g. 10.0.0.1:7000,10.0.0.2:7000' });
+      return z.NEVER;
+    }
+    return nodes as { host: string; port: number }[];
+  }).optional(),
+  JOBWATCH_LOCK_DURATION: duration(1_000, 600_000).optional(),
+  JOBWATCH_API_TOKEN: apiToken.optional(),
+  JOBWATCH_ALLOWED_STATUS_URLS: urlPrefixes.optional(),
+  JOBWATCH_BOARD_WRITE: boolean.optional(),
+  JOBWATCH_MAX_BODY_BYTES: integer(1_024, 16 * 1024 * 1024).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+  }).optional(),
+});
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable counts as unset, as in most shells' `VAR= command` idiom.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    prefix: e.JOBWATCH_PREFIX,
+    defaultIntervalMs: e.JOBWATCH_DEFAULT_INTERVAL ?? DEFAULTS.defaultIntervalMs,
+    defaultExpireInMs: e.JOBWATCH_DEFAULT_EXPIRE_IN ?? DEFAULTS.defaultExpireInMs,
+    statusTimeoutMs: e.JOBWATCH_STATUS_TIMEOUT ?? DEFAULTS.statusTimeoutMs,
+    runningStatuses: Object.freeze(e.JOBWATCH_RUNNING_STATUSES ?? [...DEFAULT_RUNNING_STATUSES]),
+    maxStatusFailures: e.JOBWATCH_MAX_STATUS_FAILURES ?? DEFAULTS.maxStatusFailures,
+    retryBaseMs: e.JOBWATCH_RETRY_BASE ?? DEFAULTS.retryBaseMs,
+    retryMaxMs: e.JOBWATCH_RETRY_MAX ?? DEFAULTS.retryMaxMs,
+    notFoundEndsMonitor: e.JOBWATCH_NOT_FOUND_ENDS ?? true,
+    statusHookPath: e.JOBWATCH_STATUS_HOOK,
+    concurrency: e.JOBWATCH_CONCURRENCY ?? DEFAULTS.concurrency,
+    shutdownTimeoutMs: e.JOBWATCH_SHUTDOWN_TIMEOUT ?? DEFAULTS.shutdownTimeoutMs,
+    pgliteDir: e.JOBWATCH_PGLITE_DIR ?? DEFAULTS.pgliteDir,
+    minIntervalMs: e.JOBWATCH_MIN_INTERVAL ?? DEFAULTS.minIntervalMs,
+    shards: e.JOBWATCH_SHARDS ?? DEFAULTS.shards,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    lockDurationMs: e.JOBWATCH_LOCK_DURATION ?? DEFAULTS.lockDurationMs,
+    apiToken: e.JOBWATCH_API_TOKEN,
+    allowedStatusUrls: e.JOBWATCH_ALLOWED_STATUS_URLS ? Object.freeze(e.JOBWATCH_ALLOWED_STATUS_URLS) : undefined,
+    boardWrite: e.JOBWATCH_BOARD_WRITE ?? DEFAULTS.boardWrite,
+    maxBodyBytes: e.JOBWATCH_MAX_BODY_BYTES ?? DEFAULTS.maxBodyBytes,
+    logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
+  };
+  return Object.freeze(config);
+}
+
+/** What a new monitor gets when its input names no interval or expiry, and the interval floor. */
+export function monitorDefaults(config: Config): MonitorDefaults {
+  return { intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs };
+}
+
+/** A copy of the config with other values, validated the same way (for flags that override env). */
+export function withOverrides(config: Config, overrides: Partial<Config>): Config {
+  return Object.freeze({ ...config, ...overrides });
+}
+
+/** An http(s) URL without `{jobId}` or credentials, usable as a status URL prefix. */
+function isHttpPrefix(value: string): boolean {
+  if (!/^https?:\/\//.test(value) || value.includes('{') || !canParseUrl(value)) return false;
+  const url = new URL(value);
+  return url.username === '' && url.password === '';
+}
+
+function canParseUrl(value: string): boolean {
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { openPostgres, type DatabaseHandle } from '../db/database.ts';
+import { assertSchemaReady } from '../db/migrate.ts';
+import { ConfigError } from '../errors/errors.ts';
+import type { FaultHook } from '../queue/fault-points.ts';
+import type { PollObserver } from '../queue/poll-observer.ts';
+import { assertRedisReady, createRedis } from '../queue/redis.ts';
+import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
+import { createStatusProvider } from '../status/create-provider.ts';
+
+export interface WorkerProcessOptions {
+  roles?: WorkerRoles;
+  concurrency?: number;
+  /** Use this database instead of opening DATABASE_URL (the quickstart's embedded PGlite). */
+  database?: DatabaseHandle;
+  faultHook?: FaultHook;
+  observer?: PollObserver;
+}
+
+export interface WorkerProcess {
+  close(timeoutMs?: number): Promise<boolean>;
+}
+
+/**
+ * Checks that Redis and Postgres are ready, then runs the poll and completion workers. Fails fast
+ * with what to do when something is missing, before any job is taken.
+ */
+export async function startWorkerProcess(config: Config, logger: Logger, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+  const roles = options.roles ?? { polls: true, completions: true };
+  await assertRedisReady(config.redisUrl, { requireNoEviction: true });
+  let database = options.database;
+  const ownsDatabase = !database && roles.completions;
+  if (!database && roles.completions) {
+    if (!config.databaseUrl) {
+      throw new ConfigError('DATABASE_URL: is required to persist results, e.g. postgres://postgres@127.0.0.1:5432/jobwatch');
+    }
+    database = openPostgres(config.databaseUrl);
+  }
+  try {
+    if (database) await assertSchemaReady(database);
+    const statusProvider = await createStatusProvider(config);
+    const connection = createRedis(config.redisUrl);
+    connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
+    const workers = startWorkers({
+      config, connection, statusProvider, logger, db: database?.db, roles,
+      concurrency: options.concurrency, faultHook: options.faultHook, observer: options.observer,
+    });
+    logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, prefix: config.prefix }, 'worker started');
+    return {
+      async close(timeoutMs) {
+        const finished = await workers.close(timeoutMs);
+        await statusProvider.close();
+        await connection.quit().catch(() => connection.disconnect());
+        if (ownsDatabase) await database?.close();
+        logger.info({ finished }, 'worker stopped');
+        return finished;
+      },
+    };
+  } catch (error) {
+    if (ownsDatabase) await database?.close();
+    throw error;
+  }
+}
