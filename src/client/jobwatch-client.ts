@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import { monitorDefaults, type Config } from '../config/config.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import { findResult } from '../db/results.ts';
+import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
+import { parseMonitorInput, type MonitorInput } from '../monitor/input.ts';
+import { decideBeforeCheck } from '../monitor/decide.ts';
+import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import { Cancellations } from '../queue/cancellations.ts';
+import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openQueues, POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
+import { createRedis } from '../queue/redis.ts';
+import { listMonitors, type MonitorPage } from './list-monitors.ts';
+import { parseListQuery, type ListQueryInput } from './list-query.ts';
+import { pendingResultState, persistedResultState, runningState, type MonitorState } from './monitor-state.ts';
+import { startMonitors, type StartMonitorsResult } from './start-monitors.ts';
+
+export interface StartedMonitor {
+  monitor: MonitorState;
+  /** False when a monitor with this id already existed; nothing new was started. */
+  created: boolean;
+}
+
+export interface ClientOptions {
+  config: Config;
+  /** Where ended monitors are read from. */
+  database: DatabaseHandle;
+  /** An existing connection to share; otherwise the client opens (and closes) its own. */
+  connection?: Redis;
+  /** @defaultValue Date.now */
+  clock?: () => number;
+}
+
+/**
+ * The producer's API: start, inspect and cancel monitors. The CLI, the quickstart and the HTTP
+ * API are thin layers over it.
+ */
+export class JobwatchClient {
+  private readonly queues: MonitorQueues;
+  private readonly cancellations: Cancellations;
+  private readonly connection: Redis;
+  private readonly ownsConnection: boolean;
+  private readonly clock: () => number;
+
+  constructor(private readonly options: ClientOptions) {
+    this.ownsConnection = !options.connection;
+    this.connection = options.connection ?? createRedis(options.config.redisUrl);
+    this.queues = openQueues(this.connection, options.config.prefix);
+    this.cancellations = new Cancellations(this.connection, this.queues.polls.toKey('cancel'));
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Validates the input and starts a monitor: one poll job, due now. Starting a monitor id that
+   * exists (running or ended) returns that monitor and starts nothing; one that exists for another
+   * job throws MonitorConflictError.
+   */
+  async startMonitor(input: MonitorInput): Promise<StartedMonitor> {
+    const context = parseMonitorInput(input, this.defaults(), this.clock());
+    const existing = await this.getMonitor(context.monitorId);
+    if (existing) {
+      if (existing.jobId !== context.jobId) {
+        throw new MonitorConflictError(
+          `monitor ${context.monitorId} already exists for job ${existing.jobId}, not ${context.jobId}; choose another monitorId`,
+        );
+      }
+      return { monitor: existing, created: false };
+    }
+    // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
+    const job = await this.queues.polls.add(POLL_JOB, context, { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId) });
+    return { monitor: runningState(job, 'waiting'), created: true };
+  }
+
+  /**
+   * Starts many monitors in chunks: all inputs are validated first (one bad input throws
+   * InvalidInputError naming its index, and nothing is enqueued); ids that exist are reported as
+   * existing and not started again. See `startMonitors`.
+   */
+  async startMonitors(inputs: readonly MonitorInput[]): Promise<StartMonitorsResult> {
+    const deps = { queues: this.queues, redis: this.connection, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
+    return startMonitors(deps, inputs);
+  }
+
+  /** The monitor's state, or null when no monitor has that id. */
+  async getMonitor(monitorId: string): Promise<MonitorState | null> {
+    // Read in the order a monitor moves (poll job, then completion job, then row): each step is
+    // created before the previous one is removed, so a monitor ending meanwhile is never missed.
+    const queueJobId = toQueueJobId(monitorId);
+    const pollJob = await this.queues.polls.getJob(queueJobId);
+    if (pollJob) {
+      const bullState = await pollJob.getState();
+      if (bullState !== 'completed' && bullState !== 'unknown') return runningState(pollJob, bullState);
+    }
+    const completionJob = await this.queues.completions.getJob(queueJobId);
+    if (completionJob && !(await completionJob.isCompleted())) return pendingResultState(completionJob.data);
+    const row = await findResult(this.options.database.db, monitorId);
+    return row ? persistedResultState(row) : null;
+  }
+
+  /**
+   * Cancels a running monitor and records it as canceled; an ended monitor is returned as it is.
+   * Throws MonitorNotFoundError when no monitor has that id.
+   */
+  async cancelMonitor(monitorId: string): Promise<MonitorState> {
+    const queueJobId = toQueueJobId(monitorId);
+    const pollJob = await this.queues.polls.getJob(queueJobId);
+    if (pollJob) {
+      const now = this.clock();
+      const canceled = decideBeforeCheck(pollJob.data, now, true);
+      if (canceled.kind === 'finish') {
+        // Order matters. The request first, so that a poll in flight stops before re-scheduling;
+        // then the canceled record, so that it wins over a record that poll may add; then the
+        // job's removal, which fails harmlessly (returns 0) when a poll holds its lock; then the
+        // poll sees the request, and the worker clears it once the job has completed.
+        await this.cancellations.request(monitorId, now, pollJob.data.expireAt);
+        await this.queues.completions.add(COMPLETION_JOB, canceled.result, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
+        if ((await this.queues.polls.remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
+      }
+    }
+    const state = await this.getMonitor(monitorId);
+    if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    return state;
+  }
+
+  /**
+   * A page of monitors, running ones first, newest first; filter by `state` (running or an
+   * outcome) and pass the page's `nextCursor` back for the next one.
+   */
+  async listMonitors(query: ListQueryInput = {}): Promise<MonitorPage> {
+    return listMonitors({ queues: this.queues, db: this.options.database.db }, parseListQuery(query));
+  }
+
+  async close(): Promise<void> {
+    await this.queues.close();
+    if (this.ownsConnection) await this.connection.quit();
+  }
+
+  private defaults() {
+    return monitorDefaults(this.options.config);
+  }
+}

@@ -1,0 +1,139 @@
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import type { JobType } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Database } from '../db/database.ts';
+import { monitorResults } from '../db/schema.ts';
+import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
+import type { MonitorQueues } from '../queue/queues.ts';
+import { comparePositions, encodeCursor, type ListPosition, type ListQuery } from './list-query.ts';
+import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
+
+export interface MonitorPage {
+  /** Running monitors newest-started first, then ended ones newest-finished first. */
+  monitors: MonitorState[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListSources {
+  queues: MonitorQueues;
+  db: Database;
+}
+
+/** Poll job states of a running monitor (`active`: a poll is in flight). */
+const RUNNING_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
+/** Completion job states of a record that has not reached Postgres yet. */
+const PENDING_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'];
+/** Ids looked up per Redis round trip when reading start times. */
+const PIPELINE_BATCH = 1_000;
+
+/** A candidate for the page: its sort position, and how to read its state. */
+interface Entry {
+  position: ListPosition;
+  load(): Promise<MonitorState | null>;
+}
+
+/**
+ * One page of monitors: running ones from the poll queue in Redis, then ended ones from Postgres
+ * (and from the completion queue while their record waits to be written).
+ */
+export async function listMonitors(sources: ListSources, query: ListQuery): Promise<MonitorPage> {
+  const wanted = query.limit + 1; // one more than a page tells whether another page exists
+  const entries: Entry[] = [];
+  if ((query.state === undefined || query.state === 'running') && query.after?.part !== 'ended') {
+    entries.push(...(await runningEntries(sources.queues, query.after, wanted)));
+  }
+  if (query.state !== 'running' && entries.length < wanted) {
+    const after = query.after?.part === 'ended' ? query.after : undefined;
+    entries.push(...(await endedEntries(sources, query.state, after, wanted - entries.length)));
+  }
+  const page = entries.slice(0, query.limit);
+  const loaded = await Promise.all(page.map((entry) => entry.load()));
+  return {
+    // A running monitor that ended while the page was read is dropped here; it is on a later page.
+    monitors: loaded.filter((state): state is MonitorState => state !== null),
+    nextCursor: entries.length > query.limit ? encodeCursor(page[page.length - 1]!.position) : null,
+  };
+}
+
+/**
+ * Running monitors sorted by their poll job's creation time (the monitor's start). Only the start
+ * times are read for all of them, one small field per job; whole jobs only for the page.
+ */
+async function runningEntries(queues: MonitorQueues, after: ListPosition | undefined, count: number): Promise<Entry[]> {
+  const [active, others] = await Promise.all([
+    queues.polls.getRanges(['active'], 0, -1),
+    queues.polls.getRanges(RUNNING_STATES, 0, -1),
+  ]);
+  const activeIds = new Set(active);
+  const ids = [...new Set([...active, ...others])];
+  const startTimes = await readStartTimes(queues, ids);
+  const positions: ListPosition[] = [];
+  ids.forEach((queueJobId, i) => {
+    const at = startTimes[i];
+    if (at !== undefined) positions.push({ part: 'running', at, monitorId: fromQueueJobId(queueJobId) });
+  });
+  return selectAfter(positions, after, count).map((position) => ({
+    position,
+    async load() {
+      const queueJobId = toQueueJobId(position.monitorId);
+      const job = await queues.polls.getJob(queueJobId);
+      return job ? runningState(job, activeIds.has(queueJobId) ? 'active' : 'delayed') : null;
+    },
+  }));
+}
+
+async function readStartTimes(queues: MonitorQueues, ids: string[]): Promise<(number | undefined)[]> {
+  // BullMQ's client type omits the pipeline's commands; it is an ioredis connection.
+  const client = (await queues.polls.client) as unknown as Redis;
+  const times: (number | undefined)[] = [];
+  for (let i = 0; i < ids.length; i += PIPELINE_BATCH) {
+    const pipeline = client.pipeline();
+    for (const id of ids.slice(i, i + PIPELINE_BATCH)) pipeline.hget(queues.polls.toKey(id), 'timestamp');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error, value] of replies) times.push(!error && value ? Number(value) : undefined);
+  }
+  return times;
+}
+
+/** Ended monitors by finish time: rows from Postgres merged with records still in Redis. */
+async function endedEntries(sources: ListSources, outcome: string | undefined, after: ListPosition | undefined, count: number): Promise<Entry[]> {
+  const [rows, pending] = await Promise.all([
+    readRows(sources.db, outcome, after, count),
+    readPending(sources.queues, outcome),
+  ]);
+  const byId = new Map<string, EndedMonitorState>();
+  for (const state of pending) byId.set(state.monitorId, state);
+  for (const row of rows) byId.set(row.monitorId, persistedResultState(row)); // the written record wins
+  const positions = [...byId.values()].map((state): ListPosition => ({ part: 'ended', at: Date.parse(state.finishedAt), monitorId: state.monitorId }));
+  return selectAfter(positions, after, count).map((position) => {
+    const state = byId.get(position.monitorId)!;
+    return { position, load: async () => state };
+  });
+}
+
+function readRows(db: Database, outcome: string | undefined, after: ListPosition | undefined, count: number) {
+  const conditions: SQL[] = [];
+  if (outcome) conditions.push(eq(monitorResults.outcome, outcome));
+  if (after) {
+    // Ids compared bytewise ("C"), as JavaScript compares them, so pages meet exactly at equal times.
+    const at = new Date(after.at).toISOString();
+    conditions.push(sql`(${monitorResults.finishedAt} < ${at}::timestamptz or (${monitorResults.finishedAt} = ${at}::timestamptz and ${monitorResults.monitorId} collate "C" < ${after.monitorId}))`);
+  }
+  return db.select().from(monitorResults).where(and(...conditions))
+    .orderBy(desc(monitorResults.finishedAt), sql`${monitorResults.monitorId} collate "C" desc`)
+    .limit(count);
+}
+
+/** Records waiting for Postgres: few, since a record is written within moments unless Postgres is down. */
+async function readPending(queues: MonitorQueues, outcome: string | undefined): Promise<EndedMonitorState[]> {
+  const jobs = await queues.completions.getJobs(PENDING_STATES);
+  return jobs.filter((job) => job?.data && (!outcome || job.data.outcome === outcome)).map((job) => pendingResultState(job.data));
+}
+
+function selectAfter(positions: ListPosition[], after: ListPosition | undefined, count: number): ListPosition[] {
+  return positions
+    .filter((position) => !after || comparePositions(position, after) > 0)
+    .sort(comparePositions)
+    .slice(0, count);
+}

@@ -1,0 +1,199 @@
+import { sql } from 'drizzle-orm';
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { Database } from '../db/database.ts';
+import { monitorResults } from '../db/schema.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import type { MonitorContext } from '../monitor/context.ts';
+import { parseMonitorInput, type MonitorDefaults, type MonitorInput } from '../monitor/input.ts';
+import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import { POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
+
+/**
+ * Monitors checked and enqueued per round trip. Large enough that Redis and Postgres see few
+ * calls, small enough that one chunk's pipeline and `addBulk` stay well under a megabyte.
+ */
+export const START_CHUNK_SIZE = 1_000;
+/**
+ * Chunks in flight at once: while Redis or Postgres answers one chunk, the next is being built,
+ * so neither side waits for the other. Chunks hold disjoint monitor ids, so they cannot race.
+ */
+export const START_CHUNKS_IN_FLIGHT = 4;
+
+/** What `startMonitors` did with one distinct monitor id. */
+export interface BulkStartedMonitor {
+  monitorId: string;
+  jobId: string;
+  /** False when a monitor with this id already existed (running, waiting to be persisted, or ended). */
+  created: boolean;
+  /** Set when the existing monitor watches another job: nothing was started for this input. */
+  conflictingJobId?: string;
+}
+
+export interface StartMonitorsResult {
+  /** One entry per distinct monitor id, in the order the ids first appear in the input. */
+  monitors: BulkStartedMonitor[];
+  created: number;
+  existing: number;
+  conflicts: number;
+}
+
+export interface StartMonitorsDeps {
+  queues: MonitorQueues;
+  /** The connection the queues use; the existence checks run on it. */
+  redis: Redis;
+  db: Database;
+  defaults: MonitorDefaults;
+  now: number;
+}
+
+/**
+ * Starts many monitors. Every input is validated first, so one bad input rejects the whole call
+ * with nothing enqueued. An id that already exists anywhere a monitor can be is reported, not
+ * started again; the same id twice in one call is one monitor. If Redis or Postgres fails part-way,
+ * some chunks may have been started: calling again with the same inputs starts only the rest.
+ */
+export async function startMonitors(deps: StartMonitorsDeps, inputs: readonly MonitorInput[]): Promise<StartMonitorsResult> {
+  const contexts = parseAll(inputs, deps.defaults, deps.now);
+  const chunks: MonitorContext[][] = [];
+  for (let start = 0; start < contexts.length; start += START_CHUNK_SIZE) chunks.push(contexts.slice(start, start + START_CHUNK_SIZE));
+  const started: BulkStartedMonitor[][] = new Array(chunks.length);
+  let next = 0;
+  const startChunks = async () => {
+    while (next < chunks.length) {
+      const index = next++;
+      started[index] = await startChunk(deps, chunks[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(START_CHUNKS_IN_FLIGHT, chunks.length) }, startChunks));
+  return summarize(started.flat());
+}
+
+function summarize(monitors: BulkStartedMonitor[]): StartMonitorsResult {
+  const result: StartMonitorsResult = { monitors, created: 0, existing: 0, conflicts: 0 };
+  for (const entry of monitors) {
+    if (entry.created) result.created++;
+    else if (entry.conflictingJobId === undefined) result.existing++;
+    else result.conflicts++;
+  }
+  return result;
+}
+
+/** Validates every input and collapses repeated ids; the error names the input's index. */
+function parseAll(inputs: readonly MonitorInput[], defaults: MonitorDefaults, now: number): MonitorContext[] {
+  if (!Array.isArray(inputs)) throw new InvalidInputError('inputs', 'must be an array of monitor inputs');
+  const byId = new Map<string, { context: MonitorContext; index: number }>();
+  inputs.forEach((input, index) => {
+    const context = parseIndexed(input, index, defaults, now);
+    const first = byId.get(context.monitorId);
+    if (!first) byId.set(context.monitorId, { context, index });
+    else if (first.context.jobId !== context.jobId) {
+      throw new InvalidInputError(
+        `inputs[${index}].monitorId`,
+        `${context.monitorId} is given at inputs[${first.index}] for job ${first.context.jobId}; one monitor id watches one job`,
+      );
+    }
+  });
+  return [...byId.values()].map((entry) => entry.context);
+}
+
+function parseIndexed(input: MonitorInput, index: number, defaults: MonitorDefaults, now: number): MonitorContext {
+  try {
+    return parseMonitorInput(input, defaults, now);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const reason = error.message.slice(error.field.length + 2); // the message is `${field}: ${reason}`
+    throw new InvalidInputError(`inputs[${index}].${error.field}`, reason);
+  }
+}
+
+async function startChunk(deps: StartMonitorsDeps, chunk: MonitorContext[]): Promise<BulkStartedMonitor[]> {
+  const existing = await findExistingJobIds(deps, chunk.map((context) => context.monitorId));
+  const fresh = chunk.filter((context) => !existing.has(context.monitorId));
+  // Job ids are the monitors': a producer racing this one past the check still adds one job only,
+  // because BullMQ keeps the first job with a given id.
+  if (fresh.length > 0) await deps.queues.polls.addBulk(fresh.map((context) => pollJob(context)));
+  return chunk.map((context) => {
+    const existingJobId = existing.get(context.monitorId);
+    const entry: BulkStartedMonitor = { monitorId: context.monitorId, jobId: context.jobId, created: existingJobId === undefined };
+    if (existingJobId !== undefined && existingJobId !== context.jobId) entry.conflictingJobId = existingJobId;
+    return entry;
+  });
+}
+
+/** A monitor's poll job, as `addBulk` takes it; `delayMs` holds its first poll back. */
+export function pollJob(context: MonitorContext, delayMs = 0) {
+  return {
+    name: POLL_JOB,
+    data: context,
+    opts: { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+  };
+}
+
+/**
+ * The job id each already-existing monitor watches, by monitor id. Read in the order a monitor
+ * moves (poll job, completion job, row; each created before the previous one is removed), as
+ * `getMonitor` does, so a monitor that ends meanwhile is still found.
+ */
+async function findExistingJobIds(deps: StartMonitorsDeps, monitorIds: string[]): Promise<Map<string, string>> {
+  const { polls, completions } = deps.queues;
+  const jobIds = monitorIds.map(toQueueJobId);
+  const inRedis = [
+    ...(await existingKeys(deps.redis, jobIds.map((id) => polls.toKey(id)))),
+    ...(await existingKeys(deps.redis, jobIds.map((id) => completions.toKey(id)))),
+  ];
+  const existing = await jobIdsFromRedis(deps.redis, inRedis);
+  const notInRedis = monitorIds.filter((id) => !existing.has(id));
+  for (const row of await findPersisted(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
+  return existing;
+}
+
+/** Returns the 1-based positions of the keys that exist. */
+const EXISTING_KEYS_SCRIPT = `
+local found = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then found[#found + 1] = i end
+end
+return found`;
+
+/**
+ * Which of one queue's keys exist, in one command: a pipeline of an EXISTS per key costs Redis
+ * and the client a command each, which the bench showed to be most of the check. One queue's keys
+ * share its hash slot, so the script also runs on a Redis Cluster.
+ */
+async function existingKeys(redis: Redis, keys: string[]): Promise<string[]> {
+  const positions = (await redis.eval(EXISTING_KEYS_SCRIPT, keys.length, ...keys)) as number[];
+  return positions.map((position) => keys[position - 1]!);
+}
+
+/** The rare path: read the job id out of the data of jobs that exist (poll context or result). */
+async function jobIdsFromRedis(redis: Redis, jobKeys: string[]): Promise<Map<string, string>> {
+  const existing = new Map<string, string>();
+  if (jobKeys.length === 0) return existing;
+  const pipeline = redis.pipeline();
+  for (const key of jobKeys) pipeline.hget(key, 'data');
+  const answers = await execPipeline(pipeline);
+  answers.forEach((answer) => {
+    if (typeof answer !== 'string') return; // removed between the two reads: it is in Postgres by now
+    const data = JSON.parse(answer) as { monitorId: string; jobId: string };
+    if (!existing.has(data.monitorId)) existing.set(data.monitorId, data.jobId);
+  });
+  return existing;
+}
+
+/** One query for the whole chunk: `= any($1)` keeps it one prepared statement whatever its size. */
+async function findPersisted(db: Database, monitorIds: string[]): Promise<{ monitorId: string; jobId: string }[]> {
+  if (monitorIds.length === 0) return [];
+  return db
+    .select({ monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
+    .from(monitorResults)
+    .where(sql`${monitorResults.monitorId} = any(${sql.param(monitorIds)}::text[])`);
+}
+
+/** Runs a pipeline and fails on the first command that failed (a pipeline reports errors per command). */
+async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
+  const answers = (await pipeline.exec()) ?? [];
+  return answers.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}

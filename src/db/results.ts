@@ -1,0 +1,58 @@
+import { eq, sql } from 'drizzle-orm';
+import type { MonitorResult } from '../monitor/context.ts';
+import type { Database } from './database.ts';
+import { monitorResults, type MonitorResultRow } from './schema.ts';
+
+/**
+ * Writes a monitor's final record. Idempotent: the primary key keeps the first write, so a
+ * completion handled twice (a retry, a crash after the insert) still leaves exactly one row.
+ * Returns false when the row was already there.
+ */
+export async function persistResult(db: Database, result: MonitorResult): Promise<boolean> {
+  return (await persistResults(db, [result])) > 0;
+}
+
+/** Writes many final records in one statement; returns how many were new. */
+export async function persistResults(db: Database, results: readonly MonitorResult[]): Promise<number> {
+  return (await insertNewResults(db, results)).size;
+}
+
+/**
+ * Writes many final records in one statement; returns the monitor ids whose rows are new. The
+ * rows travel as one array per column (`unnest`), so the statement is the same text for any
+ * number of rows (Postgres prepares it once) and no query builder walks every value: with
+ * Drizzle's multi-row VALUES builder, building the statement cost more CPU than Postgres spent
+ * running it (bench/, measurement 8).
+ */
+export async function insertNewResults(db: Database, results: readonly MonitorResult[]): Promise<Set<string>> {
+  if (results.length === 0) return new Set();
+  // Times and JSON go as text[] and are cast in SQL: drivers serialize text arrays alike, which
+  // they do not for every array type.
+  const column = (pick: (result: MonitorResult) => unknown) => sql.param(results.map(pick));
+  const answer = await db.execute(sql`
+    insert into monitor_results (monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata)
+    select * from unnest(
+      ${column((r) => r.monitorId)}::text[], ${column((r) => r.jobId)}::text[], ${column((r) => r.outcome)}::text[],
+      ${column((r) => r.jobStatus)}::text[], ${column((r) => r.polls)}::int[],
+      ${column((r) => new Date(r.startedAt).toISOString())}::text[]::timestamptz[],
+      ${column((r) => new Date(r.finishedAt).toISOString())}::text[]::timestamptz[],
+      ${column((r) => toJson(r.detail))}::text[]::jsonb[], ${column((r) => toJson(r.metadata))}::text[]::jsonb[])
+    on conflict (monitor_id) do nothing
+    returning monitor_id`);
+  return new Set(rowsOf<{ monitor_id: string }>(answer).map((row) => row.monitor_id));
+}
+
+/** A JSON column's value: SQL null for a missing value, as the row had before (not JSON `null`). */
+function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/** postgres.js answers `execute` with the rows, PGlite with `{ rows }`. */
+function rowsOf<Row>(answer: unknown): Row[] {
+  return Array.isArray(answer) ? (answer as Row[]) : ((answer as { rows: Row[] }).rows ?? []);
+}
+
+export async function findResult(db: Database, monitorId: string): Promise<MonitorResultRow | undefined> {
+  const rows = await db.select().from(monitorResults).where(eq(monitorResults.monitorId, monitorId)).limit(1);
+  return rows[0];
+}

@@ -1,0 +1,21 @@
+// jobwatch's public API. Anything not exported here is internal and may change.
+export { JobwatchClient, type ClientOptions, type StartedMonitor } from './client/jobwatch-client.ts';
+export type { MonitorState, RunningMonitorState, EndedMonitorState } from './client/monitor-state.ts';
+export { loadConfig, withOverrides, DEFAULTS, type Config } from './config/config.ts';
+export { parseDuration, formatDuration } from './config/durations.ts';
+export { openPostgres, openPglite, type DatabaseHandle, type Database } from './db/database.ts';
+export { migratePostgres, migrateHandle, assertSchemaReady } from './db/migrate.ts';
+export { monitorResults, type MonitorResultRow } from './db/schema.ts';
+export {
+  JobwatchError, ConfigError, InvalidInputError, ServiceUnavailableError, SchemaMissingError,
+  MonitorConflictError, MonitorNotFoundError, StatusHookError,
+} from './errors/errors.ts';
+export { createLogger, type Logger } from './logging/logger.ts';
+export type { MonitorContext, MonitorResult, StatusSource } from './monitor/context.ts';
+export { parseMonitorInput, type MonitorInput } from './monitor/input.ts';
+export { decideBeforeCheck, decideAfterCheck, type PollPolicy } from './monitor/decide.ts';
+export { OUTCOMES, type Outcome, createVocabulary } from './monitor/statuses.ts';
+export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './runtime/worker-process.ts';
+export type { GetJobStatus } from './status/hook-provider.ts';
+export type { StatusReading, StatusCheckFailure } from './status/reading.ts';
+export { startDemoApi, type DemoApiOptions } from './demo/demo-api.ts';

@@ -1,0 +1,53 @@
+import type { Outcome } from './statuses.ts';
+
+/** Where a monitor reads its job's status from. */
+export type StatusSource =
+  /** GET this URL; `{jobId}` in it is replaced by the URL-encoded job id. */
+  | { kind: 'http'; url: string }
+  /** Call the `getJobStatus(jobId, context)` export of the module the workers are configured with. */
+  | { kind: 'hook' };
+
+/**
+ * Everything a monitor knows, carried by its poll job from one poll to the next (the
+ * "continue-as-new" input of Durable Functions). Times are epoch milliseconds.
+ */
+export interface MonitorContext {
+  monitorId: string;
+  jobId: string;
+  status: StatusSource;
+  /** Dotted path to the status in the body, e.g. `status` or `data.state`. */
+  statusField: string;
+  intervalMs: number;
+  expireAt: number;
+  startedAt: number;
+  /** Status checks made so far, failed ones included. */
+  polls: number;
+  /** Failed status checks since the last good one; reset by any status read. */
+  consecutiveFailures: number;
+  lastStatus: string | null;
+  lastError: string | null;
+  /** When the next check is due: the poll job's delay, kept here so lateness can be measured. */
+  nextCheckAt: number;
+  metadata: Record<string, unknown> | null;
+  /**
+   * The final record, written into the context before it is handed to the completion queue. A poll
+   * that runs again after its worker died in between hands this on instead of calling the status
+   * service once more for a monitor that has already ended.
+   */
+  result?: MonitorResult;
+}
+
+/** The final record of a monitor: what the completion handler persists, once. */
+export interface MonitorResult {
+  monitorId: string;
+  jobId: string;
+  outcome: Outcome;
+  /** The raw status string the job service reported last, if any. */
+  jobStatus: string | null;
+  polls: number;
+  startedAt: number;
+  finishedAt: number;
+  /** The last status body, or the error that ended the monitor. */
+  detail: unknown;
+  metadata: Record<string, unknown> | null;
+}

@@ -1,0 +1,134 @@
+import type { StatusReading } from '../status/reading.ts';
+import type { MonitorContext, MonitorResult } from './context.ts';
+import { MAX_DETAIL_BYTES } from './limits.ts';
+import { classifyStatus, type Outcome, type StatusVocabulary } from './statuses.ts';
+
+/**
+ * The monitor's decisions, as pure functions of (context, status reading, time): no I/O, no clock,
+ * no randomness of their own, so that every branch is a table row in a unit test. The BullMQ
+ * processor carries them out.
+ */
+
+export interface PollPolicy {
+  vocabulary: StatusVocabulary;
+  /** Failed status checks in a row that end a monitor as `errored`. */
+  maxConsecutiveFailures: number;
+  /** First retry delay after a failed check (never more than the monitor's interval). */
+  retryBaseMs: number;
+  /** Longest retry delay after failed checks. */
+  retryMaxMs: number;
+  /** Whether a 404 from the status URL ends the monitor at once as `errored`. */
+  notFoundEndsMonitor: boolean;
+}
+
+export type BeforeCheck = { kind: 'check' } | Finish;
+export type AfterCheck = Reschedule | Finish;
+export interface Reschedule {
+  kind: 'reschedule';
+  /** `running`: the job is still going; `retry`: the status check failed and will be tried again. */
+  reason: 'running' | 'retry';
+  at: number;
+  context: MonitorContext;
+}
+export interface Finish {
+  kind: 'finish';
+  result: MonitorResult;
+}
+
+/**
+ * Before calling the status service: a monitor whose end is already decided (its poll ran before
+ * and died after deciding), canceled or expired ends without a call.
+ */
+export function decideBeforeCheck(context: MonitorContext, now: number, cancelRequested: boolean): BeforeCheck {
+  if (context.result) return { kind: 'finish', result: context.result };
+  if (cancelRequested) return finish(context, 'canceled', now, { canceledAt: new Date(now).toISOString() });
+  if (now < context.expireAt) return { kind: 'check' };
+  if (context.consecutiveFailures > 0) {
+    return finish(context, 'errored', now, {
+      error: context.lastError,
+      consecutiveFailures: context.consecutiveFailures,
+      expiredAt: new Date(context.expireAt).toISOString(),
+    });
+  }
+  return finish(context, 'expired', now, {
+    lastStatus: context.lastStatus,
+    expiredAt: new Date(context.expireAt).toISOString(),
+  });
+}
+
+/**
+ * After a status check: poll again after the interval, retry a failed check after a backoff, or end.
+ * `jitter` is a number in [0, 1) that spreads retries of many monitors apart.
+ */
+export function decideAfterCheck(
+  context: MonitorContext,
+  reading: StatusReading,
+  now: number,
+  policy: PollPolicy,
+  jitter: number,
+): AfterCheck {
+  const polls = context.polls + 1;
+  if (!reading.ok) return decideAfterFailure({ ...context, polls }, reading.failure, now, policy, jitter);
+
+  const next: MonitorContext = { ...context, polls, consecutiveFailures: 0, lastStatus: reading.status, lastError: null };
+  const statusClass = classifyStatus(reading.status, policy.vocabulary);
+  if (statusClass === 'running') return reschedule(next, 'running', now + context.intervalMs);
+  return finish(next, statusClass, now, truncateDetail(reading.body));
+}
+
+function decideAfterFailure(
+  context: MonitorContext,
+  failure: Extract<StatusReading, { ok: false }>['failure'],
+  now: number,
+  policy: PollPolicy,
+  jitter: number,
+): AfterCheck {
+  const failures = context.consecutiveFailures + 1;
+  const next: MonitorContext = { ...context, consecutiveFailures: failures, lastError: failure.message };
+  const detail = { error: failure.message, reason: failure.reason, httpStatus: failure.httpStatus, consecutiveFailures: failures };
+  if (failure.reason === 'not-found' && policy.notFoundEndsMonitor) return finish(next, 'errored', now, detail);
+  if (failures >= policy.maxConsecutiveFailures) return finish(next, 'errored', now, detail);
+  return reschedule(next, 'retry', now + retryDelay(failures, context.intervalMs, policy, jitter, failure.retryAfterMs));
+}
+
+/**
+ * Exponential backoff with "equal jitter": half the delay is fixed, half random, so retries of many
+ * monitors that failed together (one status service down) do not come back together.
+ * A Retry-After from the service wins when it asks for longer.
+ */
+export function retryDelay(failures: number, intervalMs: number, policy: PollPolicy, jitter: number, retryAfterMs?: number): number {
+  const base = Math.min(policy.retryBaseMs, intervalMs);
+  const exponential = Math.min(policy.retryMaxMs, base * 2 ** (failures - 1));
+  const jittered = Math.round(exponential / 2 + (exponential / 2) * jitter);
+  return Math.max(jittered, retryAfterMs ?? 0);
+}
+
+/** Never schedule past the expiry: the poll at expireAt records the expiry on time. */
+function reschedule(context: MonitorContext, reason: Reschedule['reason'], at: number): Reschedule {
+  const due = Math.min(at, context.expireAt);
+  return { kind: 'reschedule', reason, at: due, context: { ...context, nextCheckAt: due } };
+}
+
+function finish(context: MonitorContext, outcome: Outcome, now: number, detail: unknown): Finish {
+  return {
+    kind: 'finish',
+    result: {
+      monitorId: context.monitorId,
+      jobId: context.jobId,
+      outcome,
+      jobStatus: context.lastStatus,
+      polls: context.polls,
+      startedAt: context.startedAt,
+      finishedAt: now,
+      detail,
+      metadata: context.metadata,
+    },
+  };
+}
+
+/** Keeps a status body in the result, unless it is large enough to bloat queues and rows. */
+export function truncateDetail(body: unknown): unknown {
+  const json = JSON.stringify(body) ?? 'null';
+  if (Buffer.byteLength(json, 'utf8') <= MAX_DETAIL_BYTES) return body ?? null;
+  return { truncated: true, bytes: Buffer.byteLength(json, 'utf8'), preview: json.slice(0, 1_024) };
+}

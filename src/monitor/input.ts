@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { parseDuration, formatDuration } from '../config/durations.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import type { MonitorContext } from './context.ts';
+import {
+  MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
+  MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
+} from './limits.ts';
+
+/**
+ * What a producer hands jobwatch to start a monitor. The library API, the CLI and the HTTP API all
+ * validate through `parseMonitorInput`, so a monitor is checked once, at the edge.
+ */
+export interface MonitorInput {
+  /** The job's id in the service that runs it. */
+  jobId: string;
+  /** URL that returns the job's status as JSON; `{jobId}` is replaced. Give this or `statusHook`. */
+  statusUrl?: string;
+  /** Read the status through the workers' status hook module instead of a URL. */
+  statusHook?: boolean;
+  /** @defaultValue the jobId */
+  monitorId?: string;
+  /** Time between polls: milliseconds or a duration such as `30s`. @defaultValue the configured default (60s) */
+  interval?: number | string;
+  /** How long the monitor may run: milliseconds or a duration such as `2h`. @defaultValue the configured default (24h) */
+  expireIn?: number | string;
+  /** An absolute expiry instead of `expireIn`. */
+  expireAt?: Date | string | number;
+  /** Dotted path to the status in the JSON body. @defaultValue `status` */
+  statusField?: string;
+  /** Free-form JSON object kept with the monitor and written with its result. */
+  metadata?: Record<string, unknown>;
+}
+
+export interface MonitorDefaults {
+  intervalMs: number;
+  expireInMs: number;
+  /** The shortest interval accepted. @defaultValue MIN_INTERVAL_MS (100ms) */
+  minIntervalMs?: number;
+}
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+const id = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
+  .refine((value) => value.trim().length > 0, { error: 'must not be blank' })
+  .refine((value) => !CONTROL_CHARS.test(value), { error: 'must not contain control characters' });
+
+const duration = z.union([z.number(), z.string()], { error: 'must be milliseconds or a duration such as 30s' });
+
+const statusUrl = z
+  .string({ error: 'must be a string' })
+  .max(MAX_STATUS_URL_LENGTH, { error: `must be at most ${MAX_STATUS_URL_LENGTH} characters` })
+  .refine(isHttpUrl, { error: 'must be an absolute http:// or https:// URL' });
+
+const inputSchema = z.strictObject(
+  {
+    jobId: id,
+    statusUrl: statusUrl.optional(),
+    statusHook: z.boolean({ error: 'must be true or false' }).optional(),
+    monitorId: id.optional(),
+    interval: duration.optional(),
+    expireIn: duration.optional(),
+    expireAt: z.union([z.date(), z.string(), z.number()]).optional(),
+    statusField: z
+      .string({ error: 'must be a string' })
+      .max(MAX_STATUS_FIELD_LENGTH)
+      .regex(/^[^.\s]+(\.[^.\s]+)*$/, { error: 'must be a dotted path such as status or data.state' })
+      .optional(),
+    metadata: z
+      .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
+      .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, {
+        error: `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+      })
+      .optional(),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
+);
+
+/** Validates a producer's input and builds the context of a new monitor, or throws InvalidInputError. */
+export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number): MonitorContext {
+  const parsed = inputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'monitor';
+    throw new InvalidInputError(field, issue.message);
+  }
+  const input = parsed.data;
+  if (Boolean(input.statusUrl) === Boolean(input.statusHook)) {
+    throw new InvalidInputError('statusUrl', 'give either a status URL or statusHook: true, not both or neither');
+  }
+  const intervalMs = resolveDuration('interval', input.interval, defaults.intervalMs, defaults.minIntervalMs ?? MIN_INTERVAL_MS, MAX_INTERVAL_MS);
+  const expireAt = resolveExpireAt(input, defaults, now);
+  return {
+    monitorId: input.monitorId ?? input.jobId,
+    jobId: input.jobId,
+    status: input.statusUrl ? { kind: 'http', url: input.statusUrl } : { kind: 'hook' },
+    statusField: input.statusField ?? 'status',
+    intervalMs,
+    expireAt,
+    startedAt: now,
+    polls: 0,
+    consecutiveFailures: 0,
+    lastStatus: null,
+    lastError: null,
+    nextCheckAt: now,
+    metadata: input.metadata ?? null,
+  };
+}
+
+function resolveDuration(field: string, value: number | string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === undefined || !Number.isInteger(ms)) {
+    throw new InvalidInputError(field, `${JSON.stringify(value)} is not a duration; use milliseconds or e.g. 500ms, 30s, 1m, 2h`);
+  }
+  if (ms < min || ms > max) {
+    throw new InvalidInputError(field, `${formatDuration(ms)} is out of range; use ${formatDuration(min)} to ${formatDuration(max)}`);
+  }
+  return ms;
+}
+
+function resolveExpireAt(input: z.infer<typeof inputSchema>, defaults: MonitorDefaults, now: number): number {
+  if (input.expireAt !== undefined && input.expireIn !== undefined) {
+    throw new InvalidInputError('expireAt', 'give expireAt or expireIn, not both');
+  }
+  if (input.expireAt === undefined) {
+    return now + resolveDuration('expireIn', input.expireIn, defaults.expireInMs, 1, MAX_EXPIRE_IN_MS);
+  }
+  const at = new Date(input.expireAt).getTime();
+  if (Number.isNaN(at)) throw new InvalidInputError('expireAt', `${JSON.stringify(input.expireAt)} is not a date`);
+  if (at <= now) throw new InvalidInputError('expireAt', `${new Date(at).toISOString()} is in the past`);
+  if (at - now > MAX_EXPIRE_IN_MS) {
+    throw new InvalidInputError('expireAt', `is more than ${formatDuration(MAX_EXPIRE_IN_MS)} away`);
+  }
+  return at;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
+}

@@ -1,0 +1,18 @@
+/** Limits on what a monitor may ask for. Checked once, where a monitor enters the system. */
+
+/** Longest monitor id or job id, in characters. */
+export const MAX_ID_LENGTH = 256;
+/** Shortest interval between two polls of one monitor. Below this a monitor is a busy loop. */
+export const MIN_INTERVAL_MS = 100;
+/** Longest interval between two polls. */
+export const MAX_INTERVAL_MS = 7 * 24 * 3_600_000;
+/** Longest a monitor may live. */
+export const MAX_EXPIRE_IN_MS = 90 * 24 * 3_600_000;
+/** Largest metadata object, as JSON bytes. It rides in every poll job, so it stays small. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+/** Longest status URL. */
+export const MAX_STATUS_URL_LENGTH = 2_048;
+/** Longest dotted path to the status field. */
+export const MAX_STATUS_FIELD_LENGTH = 200;
+/** Largest status body kept in a result's `detail`, as JSON bytes; larger bodies are cut. */
+export const MAX_DETAIL_BYTES = 16 * 1024;

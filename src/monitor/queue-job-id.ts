@@ -1,0 +1,16 @@
+/**
+ * BullMQ refuses custom job ids that contain `:` or are made of digits only (they would clash
+ * with its own keys and counters), but those are valid monitor ids. So every monitor id is mapped,
+ * reversibly and without collisions, to a BullMQ job id: a fixed prefix, then the id
+ * percent-encoded (which turns `:` into `%3A` and `%` into `%25`).
+ */
+const PREFIX = 'm-';
+
+export function toQueueJobId(monitorId: string): string {
+  return PREFIX + encodeURIComponent(monitorId);
+}
+
+export function fromQueueJobId(queueJobId: string): string {
+  if (!queueJobId.startsWith(PREFIX)) throw new Error(`not a monitor job id: ${queueJobId}`);
+  return decodeURIComponent(queueJobId.slice(PREFIX.length));
+}

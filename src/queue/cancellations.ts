@@ -1,0 +1,36 @@
+import type { Redis } from 'ioredis';
+
+/** How long a cancel request outlives its monitor's expiry if nobody clears it (a crash at the wrong moment). */
+const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;
+
+/**
+ * Cancel requests, one key per monitor inside the poll queue's key space. A request must outlive
+ * the poll that is in flight when it arrives: that poll, or the next one, sees it and ends the
+ * monitor as canceled. So it is cleared only once the poll job is gone for good: by the canceller
+ * when it removed the job itself, or by the worker after the job completed. A TTL past the
+ * monitor's expiry cleans up after a crash between the two.
+ */
+export class Cancellations {
+  /** `keyBase`: the poll queue's `toKey('cancel')`, so that the requests live beside its jobs. */
+  constructor(
+    private readonly redis: Redis,
+    private readonly keyBase: string,
+  ) {}
+
+  private key(monitorId: string): string {
+    return `${this.keyBase}:${encodeURIComponent(monitorId)}`;
+  }
+
+  async request(monitorId: string, at: number, expireAt: number): Promise<void> {
+    const ttl = Math.max(0, expireAt - at) + REQUEST_TTL_MARGIN_MS;
+    await this.redis.set(this.key(monitorId), String(at), 'PX', ttl);
+  }
+
+  async isRequested(monitorId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(monitorId))) === 1;
+  }
+
+  async clear(monitorId: string): Promise<void> {
+    await this.redis.del(this.key(monitorId));
+  }
+}

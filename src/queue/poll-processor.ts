@@ -1,0 +1,93 @@
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import { decideAfterCheck, decideBeforeCheck, type PollPolicy } from '../monitor/decide.ts';
+import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import type { StatusProvider } from '../status/provider.ts';
+import type { Cancellations } from './cancellations.ts';
+import type { FaultHook } from './fault-points.ts';
+import type { PollObserver } from './poll-observer.ts';
+import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
+
+export interface PollProcessorDeps {
+  statusProvider: StatusProvider;
+  completions: Queue<MonitorResult, boolean>;
+  cancellations: Cancellations;
+  policy: PollPolicy;
+  logger: Logger;
+  /** @defaultValue Date.now */
+  clock?: () => number;
+  /** @defaultValue Math.random */
+  random?: () => number;
+  /** Test-only: called at each fault point of a poll. */
+  faultHook?: FaultHook;
+  /** Metrics: told about each check, re-schedule and end. */
+  observer?: PollObserver;
+}
+
+/**
+ * The BullMQ processor of the poll queue: one call is one poll of one monitor. It carries out what
+ * the pure decision functions decide; its only job is doing the I/O in a crash-safe order.
+ */
+export function createPollProcessor(deps: PollProcessorDeps) {
+  const clock = deps.clock ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const fault = deps.faultHook ?? (() => {});
+  const observer = deps.observer ?? {};
+
+  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult, log: Logger): Promise<MonitorResult> {
+    // Recorded in the context first, so that a poll that runs again after a crash from here on
+    // ends with this same record and does not call the status service again.
+    if (!job.data.result) await job.updateData({ ...job.data, result });
+    // The completion job's id is the monitor's, so a poll that runs again after a crash here adds
+    // nothing new; and it is added before this poll job completes, so no crash can lose it.
+    await deps.completions.add(COMPLETION_JOB, result, { ...COMPLETION_JOB_OPTIONS, jobId: toQueueJobId(result.monitorId) });
+    await fault('after-completion-enqueue', result.monitorId);
+    observer.ended?.(result);
+    log.info({ outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
+    return result;
+  }
+
+  return async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
+    const context = job.data;
+    const log = deps.logger.child({ monitorId: context.monitorId, jobId: context.jobId });
+    const startedAt = clock();
+
+    const before = decideBeforeCheck(context, startedAt, await deps.cancellations.isRequested(context.monitorId));
+    if (before.kind === 'finish') return finishMonitor(job, before.result, log);
+
+    const reading = await deps.statusProvider.read(context);
+    const checkedAt = clock();
+    await fault('after-status-check', context.monitorId);
+    const lateMs = startedAt - context.nextCheckAt;
+    observer.statusChecked?.({ reading, lateMs, durationMs: checkedAt - startedAt });
+    log.debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
+    const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
+    if (after.kind === 'finish') return finishMonitor(job, after.result, log);
+
+    // A cancel that arrived while the status call was in flight wins over polling again.
+    if (await deps.cancellations.isRequested(context.monitorId)) {
+      const canceled = decideBeforeCheck(after.context, clock(), true);
+      if (canceled.kind === 'finish') return finishMonitor(job, canceled.result, log);
+    }
+    if (after.reason === 'retry' && !reading.ok) {
+      log.warn(
+        { reason: reading.failure.reason, error: reading.failure.message, consecutiveFailures: after.context.consecutiveFailures, retryAt: new Date(after.at).toISOString() },
+        'status check failed; will retry',
+      );
+    } else {
+      log.debug({ nextPollAt: new Date(after.at).toISOString(), polls: after.context.polls }, 're-scheduled');
+    }
+
+    // The context is written before the job is re-scheduled: a crash between the two leaves the
+    // job active with the new context, and stall recovery re-runs it with the poll count kept.
+    // The other order could re-schedule with the old context and count a poll twice.
+    await job.updateData(after.context);
+    await fault('after-context-write', context.monitorId);
+    await job.moveToDelayed(after.at, token);
+    await fault('after-reschedule', context.monitorId);
+    observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
+    // Tells BullMQ the job was moved on purpose: it neither completes nor fails.
+    throw new DelayedError();
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Sharding: a BullMQ queue lives in one Redis hash slot, so one poll queue is one Redis node's worth
+ * of polls. With JOBWATCH_SHARDS=N, monitors are spread over N poll queues by a stable hash of
+ * the monitor id, and each queue's name carries its own hash tag (`{polls-3}`), so a Redis
+ * Cluster places the shards on different nodes.
+ */
+
+/** Most poll queues one deployment may use. */
+export const MAX_SHARDS = 256;
+
+export interface QueueLayout {
+  shards: number;
+  /** Whether queue names carry hash tags (sharded or on a Redis Cluster). */
+  hashTagged: boolean;
+}
+
+export function layoutOf(shards: number, cluster: boolean): QueueLayout {
+  return { shards, hashTagged: shards > 1 || cluster };
+}
+
+/** FNV-1a, 32 bits: stable across processes, machines and releases, which the shard of a monitor must be. */
+export function shardOf(monitorId: string, shards: number): number {
+  if (shards === 1) return 0;
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(monitorId, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
+}
+
+export function pollQueueName(shard: number, layout: QueueLayout, base: string): string {
+  return layout.hashTagged ? `{${base}-${shard}}` : base;
+}
+
+export function completionQueueName(layout: QueueLayout, base: string): string {
+  return layout.hashTagged ? `{${base}}` : base;
+}

@@ -1,0 +1,140 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { ResultBatcher } from '../db/result-batcher.ts';
+import { createVocabulary } from '../monitor/statuses.ts';
+import type { PollPolicy } from '../monitor/decide.ts';
+import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import type { StatusProvider } from '../status/provider.ts';
+import { Cancellations } from './cancellations.ts';
+import { createCompletionProcessor } from './completion-processor.ts';
+import type { FaultHook } from './fault-points.ts';
+import type { PollObserver } from './poll-observer.ts';
+import { createPollProcessor } from './poll-processor.ts';
+import { cappedExponentialBackoff, COMPLETION_QUEUE, openQueues, POLL_QUEUE } from './queues.ts';
+
+/**
+ * A monitor lives through many polls and possibly many crashed workers, and BullMQ's stalled
+ * counter on its one job only grows. The default (1) would fail a long-lived monitor after its
+ * second crash; expiry, not a stall budget, is what ends a monitor.
+ */
+const MAX_STALLED_COUNT = 1_000_000;
+
+/**
+ * Completions persisted at once per process. Each waits a few milliseconds in the ResultBatcher
+ * for others, so this is also the largest batch one INSERT can gather.
+ */
+const COMPLETION_CONCURRENCY = 100;
+
+export interface WorkerRoles {
+  /** Run the poll worker. @defaultValue true */
+  polls: boolean;
+  /** Run the completion worker. @defaultValue true */
+  completions: boolean;
+}
+
+export interface StartWorkersOptions {
+  config: Config;
+  connection: Redis;
+  statusProvider: StatusProvider;
+  logger: Logger;
+  /** Needed when the completion worker runs. */
+  db?: Database;
+  roles?: WorkerRoles;
+  /** Polls in flight at once in this process. @defaultValue config.concurrency */
+  concurrency?: number;
+  faultHook?: FaultHook;
+  /** Metrics: told about polls, ends and persisted results. */
+  observer?: PollObserver;
+}
+
+export interface RunningWorkers {
+  /**
+   * Stops taking new jobs and waits up to `timeoutMs` for in-flight ones; after that they are left
+   * to BullMQ's stall recovery, which another worker picks up. Resolves true when all finished.
+   */
+  close(timeoutMs?: number): Promise<boolean>;
+}
+
+export function policyFromConfig(config: Config): PollPolicy {
+  return {
+    vocabulary: createVocabulary({ running: config.runningStatuses }),
+    maxConsecutiveFailures: config.maxStatusFailures,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+    notFoundEndsMonitor: config.notFoundEndsMonitor,
+  };
+}
+
+export function startWorkers(options: StartWorkersOptions): RunningWorkers {
+  const { config, connection, logger } = options;
+  const roles = options.roles ?? { polls: true, completions: true };
+  const queues = openQueues(connection, config.prefix);
+  const cancellations = new Cancellations(connection, queues.polls.toKey('cancel'));
+  const workers: Worker[] = [];
+  const shared = {
+    connection,
+    prefix: config.prefix,
+    maxStalledCount: MAX_STALLED_COUNT,
+    // Workers renew locks every half lockDuration, however long a status call takes; a crashed
+    // worker's polls are found by the stalled check and taken over within about 2 x lockDuration.
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.lockDurationMs,
+    settings: { backoffStrategy: cappedExponentialBackoff },
+  };
+
+  if (roles.polls) {
+    const processor = createPollProcessor({
+      statusProvider: options.statusProvider,
+      completions: queues.completions,
+      cancellations,
+      policy: policyFromConfig(config),
+      logger,
+      faultHook: options.faultHook,
+      observer: options.observer,
+    });
+    const pollWorker = new Worker<MonitorContext, MonitorResult>(POLL_QUEUE, processor, {
+      ...shared,
+      concurrency: options.concurrency ?? config.concurrency,
+    });
+    // Only now is the poll job gone for good, so only now may a cancel request be forgotten.
+    pollWorker.on('completed', (job) => {
+      cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
+    });
+    workers.push(pollWorker);
+  }
+  if (roles.completions) {
+    if (!options.db) throw new Error('the completion worker needs a database');
+    const batcher = new ResultBatcher(options.db);
+    const processor = createCompletionProcessor({ db: options.db, logger, observer: options.observer, persist: batcher.persist });
+    workers.push(new Worker<MonitorResult, boolean>(COMPLETION_QUEUE, processor, { ...shared, concurrency: COMPLETION_CONCURRENCY }));
+  }
+  for (const worker of workers) {
+    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('failed', (job, error) => {
+      if (job && error.name !== 'DelayedError') {
+        logger.warn({ err: error, queue: worker.name, queueJobId: job.id, attemptsMade: job.attemptsMade }, 'job attempt failed');
+      }
+    });
+  }
+
+  return {
+    async close(timeoutMs = config.shutdownTimeoutMs) {
+      const graceful = Promise.all(workers.map((worker) => worker.close())).then(() => true);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<false>((done) => {
+        timer = setTimeout(() => done(false), timeoutMs);
+      });
+      const finished = await Promise.race([graceful, timedOut]);
+      clearTimeout(timer);
+      if (!finished) {
+        logger.warn({ timeoutMs }, 'in-flight polls did not finish in time; leaving them to stall recovery');
+        await Promise.all(workers.map((worker) => worker.close(true)));
+      }
+      await queues.close();
+      return finished;
+    },
+  };
+}

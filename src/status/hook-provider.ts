@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { coerceError, StatusHookError } from '../errors/errors.ts';
+import type { MonitorContext } from '../monitor/context.ts';
+import type { StatusProvider } from './provider.ts';
+import { readStatus } from './read-field.ts';
+import type { StatusReading } from './reading.ts';
+
+/**
+ * A status hook reads a job's status from code rather than a URL (an SDK, a database, a queue).
+ * It returns the status string, or an object that holds it at the monitor's status field.
+ */
+export type GetJobStatus = (jobId: string, context: Readonly<MonitorContext>) => unknown;
+
+const TIMED_OUT = Symbol('timed out');
+
+/** Calls a user's `getJobStatus` function, with the same timeout and failure rules as HTTP. */
+export class HookStatusProvider implements StatusProvider {
+  constructor(
+    private readonly getJobStatus: GetJobStatus,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Loads a module that exports `getJobStatus`, resolved from the working directory. */
+  static async load(modulePath: string, timeoutMs: number): Promise<HookStatusProvider> {
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = (await import(pathToFileURL(resolve(modulePath)).href)) as Record<string, unknown>;
+    } catch (error) {
+      throw new StatusHookError(`JOBWATCH_STATUS_HOOK: cannot load ${modulePath}: ${coerceError(error).message}`);
+    }
+    const hook = loaded.getJobStatus ?? (loaded.default as Record<string, unknown> | undefined)?.getJobStatus;
+    if (typeof hook !== 'function') {
+      throw new StatusHookError(`JOBWATCH_STATUS_HOOK: ${modulePath} does not export a getJobStatus(jobId, context) function`);
+    }
+    return new HookStatusProvider(hook as GetJobStatus, timeoutMs);
+  }
+
+  async read(context: MonitorContext): Promise<StatusReading> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((done) => {
+      timer = setTimeout(() => done(TIMED_OUT), this.timeoutMs);
+    });
+    try {
+      const answer = await Promise.race([Promise.resolve(this.getJobStatus(context.jobId, context)), timeout]);
+      if (answer === TIMED_OUT) {
+        return { ok: false, failure: { reason: 'timeout', message: `getJobStatus did not answer within ${this.timeoutMs}ms` } };
+      }
+      const status = typeof answer === 'string' ? readStatus({ status: answer }, 'status') : readStatus(answer, context.statusField);
+      if (status === undefined) {
+        return { ok: false, failure: { reason: 'missing-field', message: `getJobStatus returned no status string at "${context.statusField}"` } };
+      }
+      return { ok: true, status, body: typeof answer === 'string' ? { status: answer } : answer };
+    } catch (error) {
+      return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus threw: ${coerceError(error).message}` } };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

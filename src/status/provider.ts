@@ -1,0 +1,26 @@
+import type { MonitorContext } from '../monitor/context.ts';
+import type { StatusReading } from './reading.ts';
+
+/** Reads one job's status. Implementations never throw: failures come back as readings. */
+export interface StatusProvider {
+  read(context: MonitorContext): Promise<StatusReading>;
+  close(): Promise<void>;
+}
+
+/** Sends each monitor to the provider its status source names. */
+export class StatusRouter implements StatusProvider {
+  constructor(private readonly providers: { http: StatusProvider; hook?: StatusProvider | undefined }) {}
+
+  read(context: MonitorContext): Promise<StatusReading> {
+    if (context.status.kind === 'http') return this.providers.http.read(context);
+    if (this.providers.hook) return this.providers.hook.read(context);
+    return Promise.resolve({
+      ok: false,
+      failure: { reason: 'hook-error', message: 'this worker has no status hook; set JOBWATCH_STATUS_HOOK to a module exporting getJobStatus' },
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.providers.http.close(), this.providers.hook?.close()]);
+  }
+}

@@ -1,0 +1,23 @@
+/** Why a status check failed. Each is retried with backoff, except `not-found` when configured to end the monitor. */
+export type StatusFailureReason =
+  | 'connection'   // refused, reset, DNS
+  | 'timeout'      // no answer within the status timeout
+  | 'http-status'  // 5xx, 429 or another non-2xx answer
+  | 'not-found'    // 404: the job service does not know the job
+  | 'bad-body'     // the body is not JSON
+  | 'missing-field' // the JSON has no status at the configured field, or it is not a string
+  | 'hook-error';  // the status hook threw
+
+export interface StatusCheckFailure {
+  reason: StatusFailureReason;
+  /** One line for logs and the result's detail; never contains credentials. */
+  message: string;
+  httpStatus?: number;
+  /** From a Retry-After header: the service asked us to wait this long. */
+  retryAfterMs?: number;
+}
+
+/** What one status check found. Providers never throw: every failure is a reading too. */
+export type StatusReading =
+  | { ok: true; status: string; body: unknown }
+  | { ok: false; failure: StatusCheckFailure };
