@@ -1,0 +1,84 @@
+import { monitorDefaults, type Config } from '../../config/config.ts';
+import { InvalidInputError } from '../../errors/errors.ts';
+import { parseMonitorInput, type MonitorInput } from '../../monitor/input.ts';
+import { parseFlags, printHelp, printJson } from '../flags.ts';
+import { openClient } from '../services.ts';
+
+export const enqueueHelp = `Usage: jobwatch enqueue --job-id ID (--status-url URL | --status-hook) [options]
+
+Starts a monitor and prints it as one JSON line. Starting a monitor id that exists prints that
+monitor and starts nothing.
+
+  --job-id ID           the job's id in the service that runs it (required)
+  --status-url URL      GET this URL for the status; {jobId} in it is replaced
+  --status-hook         read the status through the workers' JOBWATCH_STATUS_HOOK module
+  --monitor-id ID       the monitor's id (default: the job id)
+  --interval DURATION   time between polls, e.g. 30s, 1m (default: JOBWATCH_DEFAULT_INTERVAL, 60s)
+  --expire-in DURATION  how long to keep polling, e.g. 2h (default: JOBWATCH_DEFAULT_EXPIRE_IN, 24h)
+  --status-field PATH   dotted path to the status in the JSON body (default: status)
+  --meta JSON           a JSON object kept with the monitor and written with its result`;
+
+export async function enqueueCommand(args: string[], config: Config): Promise<number> {
+  const { values } = parseFlags(args, {
+    'job-id': { type: 'string' },
+    'status-url': { type: 'string' },
+    'status-hook': { type: 'boolean' },
+    'monitor-id': { type: 'string' },
+    interval: { type: 'string' },
+    'expire-in': { type: 'string' },
+    'status-field': { type: 'string' },
+    meta: { type: 'string' },
+  }, 'enqueue');
+  if (values.help) return printHelp(enqueueHelp);
+  if (values['job-id'] === undefined) throw new InvalidInputError('--job-id', 'is required');
+  const input: MonitorInput = {
+    jobId: values['job-id'],
+    ...(values['status-url'] !== undefined ? { statusUrl: values['status-url'] } : {}),
+    ...(values['status-hook'] ? { statusHook: true } : {}),
+    ...(values['monitor-id'] !== undefined ? { monitorId: values['monitor-id'] } : {}),
+    ...(values.interval !== undefined ? { interval: values.interval } : {}),
+    ...(values['expire-in'] !== undefined ? { expireIn: values['expire-in'] } : {}),
+    ...(values['status-field'] !== undefined ? { statusField: values['status-field'] } : {}),
+    ...(values.meta !== undefined ? { metadata: parseMeta(values.meta) } : {}),
+  };
+  // Validated before any connection is opened: bad input never reaches Redis.
+  validateWithFlagNames(input, config);
+
+  const services = await openClient(config, 'enqueue');
+  try {
+    const { monitor, created } = await services.client.startMonitor(input);
+    printJson({ created, ...monitor });
+    return 0;
+  } finally {
+    await services.close();
+  }
+}
+
+const FLAG_OF_FIELD: Record<string, string> = {
+  jobId: '--job-id', statusUrl: '--status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
+  interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
+};
+
+function validateWithFlagNames(input: MonitorInput, config: Config): void {
+  try {
+    parseMonitorInput(input, monitorDefaults(config), Date.now());
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const field = error.field.split('.')[0]!;
+    throw new InvalidInputError(FLAG_OF_FIELD[field] ?? field, error.message.slice(error.field.length + 2));
+  }
+}
+
+function parseMeta(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidInputError('--meta', `is not valid JSON: ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInputError('--meta', 'must be a JSON object, e.g. {"customer":"acme"}');
+  }
+  return value as Record<string, unknown>;
+}
+

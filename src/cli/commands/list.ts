@@ -1,0 +1,69 @@
+import type { Config } from '../../config/config.ts';
+import type { MonitorState } from '../../client/monitor-state.ts';
+import { LIST_STATES, MAX_LIST_LIMIT, parseListQuery, type ListQueryInput } from '../../client/list-query.ts';
+import { InvalidInputError } from '../../errors/errors.ts';
+import { parseFlags, printHelp, printJson } from '../flags.ts';
+import { openClient } from '../services.ts';
+
+export const listHelp = `Usage: jobwatch list [--state STATE] [--limit N] [--cursor CURSOR]
+
+Lists monitors, newest first: running ones (by start time), then ended ones (by finish time).
+Prints a table on a terminal, one JSON line per monitor otherwise.
+
+  --state STATE     only ${LIST_STATES.join(', ')}
+  --limit N         monitors per page, 1 to ${MAX_LIST_LIMIT} (default: 50)
+  --cursor CURSOR   the next page, as printed after the previous one`;
+
+export async function listCommand(args: string[], config: Config): Promise<number> {
+  const { values } = parseFlags(args, { state: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, 'list');
+  if (values.help) return printHelp(listHelp);
+  const query: ListQueryInput = { state: values.state, limit: values.limit, cursor: values.cursor };
+  validateWithFlagNames(query); // before any connection: bad flags never wait on Redis
+  const services = await openClient(config, 'list');
+  try {
+    const page = await services.client.listMonitors(query);
+    const more = page.nextCursor ? `more: jobwatch list --cursor ${page.nextCursor}${values.state ? ` --state ${values.state}` : ''}` : undefined;
+    if (process.stdout.isTTY) {
+      process.stdout.write(`${formatTable(page.monitors)}\n`);
+      if (more) process.stdout.write(`${more}\n`);
+    } else {
+      for (const monitor of page.monitors) printJson(monitor);
+      // Scripts read stdout as JSON lines only; the hint goes where people look.
+      if (more) process.stderr.write(`${more}\n`);
+    }
+    return 0;
+  } finally {
+    await services.close();
+  }
+}
+
+function validateWithFlagNames(query: ListQueryInput): void {
+  try {
+    parseListQuery(query);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new InvalidInputError(`--${error.field}`, error.message.slice(error.field.length + 2));
+  }
+}
+
+const COLUMNS = ['MONITOR', 'JOB', 'STATE', 'POLLS', 'LAST STATUS', 'STARTED', 'NEXT POLL / FINISHED'] as const;
+
+/** Monitors as aligned columns; long ids are shortened so a row fits a terminal. */
+export function formatTable(monitors: readonly MonitorState[]): string {
+  if (monitors.length === 0) return 'no monitors';
+  const rows = monitors.map((m) => [
+    m.monitorId, m.jobId,
+    m.state === 'ended' ? `${m.outcome}${m.persisted ? '' : ' (unsaved)'}` : m.state,
+    String(m.polls),
+    (m.state === 'ended' ? m.jobStatus : m.lastStatus) ?? '-',
+    m.startedAt,
+    m.state === 'ended' ? m.finishedAt : m.nextPollAt,
+  ].map((cell) => shorten(cell, 36)));
+  const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(COLUMNS), ...rows.map(line)].join('\n');
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,27 @@
+import type { Config } from '../../config/config.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../http/start-server.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { onShutdownSignal } from '../../runtime/signals.ts';
+import { integerFlag, parseFlags, printHelp } from '../flags.ts';
+
+export const serverHelp = `Usage: jobwatch server [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}]
+
+Serves the HTTP API (/api/monitors, /api/openapi.json), Bull Board (/board), Prometheus metrics
+(/metrics) and /healthz until SIGTERM or SIGINT. Needs REDIS_URL and DATABASE_URL.
+
+With JOBWATCH_API_TOKEN set, /api and /metrics need "Authorization: Bearer <token>" and /board
+asks for a password (the token; any user name). Without it the server listens on loopback only.
+Status URLs sent to the API must be under JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback only).
+
+  --port N      port to listen on (default: ${DEFAULT_PORT}; 0 picks a free one)
+  --host HOST   address to listen on (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN)`;
+
+export async function serverCommand(args: string[], config: Config): Promise<number> {
+  const { values } = parseFlags(args, { port: { type: 'string' }, host: { type: 'string' } }, 'server');
+  if (values.help) return printHelp(serverHelp);
+  const port = integerFlag('--port', values.port, 0, 65_535) ?? DEFAULT_PORT;
+  const logger = createLogger(config, { name: 'jobwatch-server' });
+  const server = await startServer(config, logger, { port, host: values.host ?? DEFAULT_HOST });
+  onShutdownSignal(() => server.close(), (message) => logger.warn(message));
+  return new Promise<number>(() => {}); // serves until a signal ends the process
+}

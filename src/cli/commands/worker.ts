@@ -1,0 +1,50 @@
+import type { Config } from '../../config/config.ts';
+import { InvalidInputError } from '../../errors/errors.ts';
+import { startWorkerMetricsServer } from '../../http/metrics-server.ts';
+import { DEFAULT_HOST } from '../../http/start-server.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { onShutdownSignal } from '../../runtime/signals.ts';
+import { startWorkerProcess } from '../../runtime/worker-process.ts';
+import type { WorkerRoles } from '../../queue/workers.ts';
+import { integerFlag, parseFlags, printHelp } from '../flags.ts';
+
+export const workerHelp = `Usage: jobwatch worker [--concurrency N] [--only polls|completions] [--metrics-port N]
+
+Runs the poll and completion workers until SIGTERM or SIGINT, which let in-flight polls finish
+(up to JOBWATCH_SHUTDOWN_TIMEOUT); a second signal exits at once. Start as many worker processes,
+on as many machines, as you need: they share the work through Redis.
+
+  --concurrency N             polls in flight at once in this process (default: JOBWATCH_CONCURRENCY, 50)
+  --only polls|completions    run only the poll worker or only the completion worker
+  --metrics-port N            serve Prometheus metrics on http://HOST:N/metrics (bearer token when JOBWATCH_API_TOKEN is set)
+  --metrics-host HOST         address for --metrics-port (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN)`;
+
+export async function workerCommand(args: string[], config: Config): Promise<number> {
+  const { values } = parseFlags(args, {
+    concurrency: { type: 'string' }, only: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' },
+  }, 'worker');
+  if (values.help) return printHelp(workerHelp);
+  const concurrency = integerFlag('--concurrency', values.concurrency, 1, 10_000);
+  const roles = parseRoles(values.only);
+  const metricsPort = integerFlag('--metrics-port', values['metrics-port'], 0, 65_535);
+  if (values['metrics-host'] !== undefined && metricsPort === undefined) throw new InvalidInputError('--metrics-host', 'needs --metrics-port');
+  const logger = createLogger(config, { name: 'jobwatch-worker' });
+  const metricsServer = metricsPort === undefined ? undefined
+    : await startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
+  const worker = await startWorkerProcess(config, logger, {
+    roles, ...(concurrency ? { concurrency } : {}), ...(metricsServer ? { observer: metricsServer.metrics.observer } : {}),
+  });
+  onShutdownSignal(async (signal) => {
+    logger.info({ signal }, 'shutting down: finishing in-flight polls');
+    await worker.close();
+    await metricsServer?.close();
+  }, (message) => logger.warn(message));
+  return new Promise<number>(() => {}); // runs until a signal ends the process
+}
+
+function parseRoles(only: string | undefined): WorkerRoles {
+  if (only === undefined) return { polls: true, completions: true };
+  if (only === 'polls') return { polls: true, completions: false };
+  if (only === 'completions') return { polls: false, completions: true };
+  throw new InvalidInputError('--only', `${JSON.stringify(only)} is not polls or completions`);
+}

@@ -1,0 +1,46 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InvalidInputError } from '../errors/errors.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * node:util's parseArgs, with its errors turned into one line that names the flag. Unknown flags
+ * and missing values are input errors (exit code 2), like any other bad input.
+ */
+export function parseFlags<T extends Options>(args: string[], options: T, command: string, positionals = 0) {
+  try {
+    const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
+    if (parsed.positionals.length > positionals) {
+      throw new InvalidInputError(command, `unexpected argument ${parsed.positionals[positionals]}; see jobwatch ${command} --help`);
+    }
+    return parsed;
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error;
+    const code = (error as { code?: string }).code;
+    const message = (error as Error).message;
+    const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? command;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new InvalidInputError(flag, `unknown option; see jobwatch ${command} --help`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new InvalidInputError(flag, 'needs a value');
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new InvalidInputError(command, `unexpected argument; see jobwatch ${command} --help`);
+    throw new InvalidInputError(command, message.split('\n')[0] ?? message);
+  }
+}
+
+/** A whole number flag within limits, or an input error naming the flag. */
+export function integerFlag(name: string, value: string | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new InvalidInputError(name, `${JSON.stringify(value)} is not a whole number`);
+  const number = Number(value);
+  if (number < min || number > max) throw new InvalidInputError(name, `${number} is out of range; use ${min} to ${max}`);
+  return number;
+}
+
+/** Prints one JSON document on one line: what scripts read from jobwatch's commands. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export function printHelp(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}

@@ -1,0 +1,115 @@
+import { inArray } from 'drizzle-orm';
+import { JobwatchClient } from '../client/jobwatch-client.ts';
+import { DEFAULTS, withOverrides, type Config } from '../config/config.ts';
+import { openPglite, openPostgres, type DatabaseHandle } from '../db/database.ts';
+import { migrateHandle } from '../db/migrate.ts';
+import { monitorResults } from '../db/schema.ts';
+import { startServer } from '../http/start-server.ts';
+import { createLogger } from '../logging/logger.ts';
+import { assertRedisReady } from '../queue/redis.ts';
+import { startWorkerProcess } from '../runtime/worker-process.ts';
+import { startDemoApi } from './demo-api.ts';
+
+export interface QuickstartOptions {
+  /** Demo jobs to start. @defaultValue 5 */
+  jobs?: number;
+  /** Poll interval of the demo monitors. @defaultValue 1000 */
+  intervalMs?: number;
+  /** Where to print progress. @defaultValue stdout */
+  print?: (line: string) => void;
+}
+
+/**
+ * The whole of jobwatch in one process, for a first look: a demo job service, a worker, and a
+ * producer that starts a few jobs and their monitors, printing each final status as it lands.
+ * Without DATABASE_URL, results go to an embedded PGlite database under .jobwatch/.
+ */
+export async function runQuickstart(baseConfig: Config, options: QuickstartOptions = {}): Promise<void> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  // A prefix of its own, so that other workers on the same Redis never take the demo's jobs.
+  const config = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart` });
+  const quiet = config.logLevel === DEFAULTS.logLevel ? 'warn' : config.logLevel;
+  const logger = createLogger({ logLevel: quiet }, { name: 'jobwatch-quickstart' });
+
+  await assertRedisReady(config.redisUrl, { requireNoEviction: true });
+  const database = await openDatabase(config);
+  print(`results database: ${database.description} (migrations applied)`);
+  const api = await startDemoApi({ port: 0, minDurationMs: 2_000, maxDurationMs: 8_000 });
+  print(`demo job service: ${api.url}`);
+  // The server's metrics observe the worker too, since both run in this process.
+  const server = await startServer(config, logger, { port: 0, host: '127.0.0.1', database });
+  print(`board: ${server.boardUrl} (and ${server.url}/api/monitors, ${server.url}/metrics) while the demo runs`);
+  const worker = await startWorkerProcess(config, logger, { database, concurrency: 10, observer: server.metrics.observer });
+  const client = new JobwatchClient({ config, database });
+  try {
+    const monitorIds = await startDemoMonitors(client, api.url, options.jobs ?? 5, options.intervalMs ?? 1_000, print);
+    await waitForResults(client, monitorIds, print);
+    await printRows(database, monitorIds, print);
+  } finally {
+    await client.close();
+    await worker.close(5_000);
+    await server.close();
+    await api.close();
+    await database.close();
+  }
+}
+
+async function openDatabase(config: Config): Promise<DatabaseHandle> {
+  const database = config.databaseUrl ? openPostgres(config.databaseUrl) : await openPglite(config.pgliteDir);
+  try {
+    await migrateHandle(database);
+    return database;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+async function startDemoMonitors(
+  client: JobwatchClient, apiUrl: string, count: number, intervalMs: number, print: (line: string) => void,
+): Promise<string[]> {
+  const monitorIds: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${apiUrl}/jobs`, { method: 'POST', body: '{}' });
+    const job = (await response.json()) as { id: string };
+    const { monitor } = await client.startMonitor({
+      jobId: job.id,
+      monitorId: `demo-${job.id.slice(0, 8)}`,
+      statusUrl: `${apiUrl}/jobs/{jobId}`,
+      interval: intervalMs,
+      expireIn: '2m',
+      metadata: { source: 'quickstart', n: i + 1 },
+    });
+    monitorIds.push(monitor.monitorId);
+    print(`started job ${job.id}, watched by monitor ${monitor.monitorId}`);
+  }
+  return monitorIds;
+}
+
+async function waitForResults(client: JobwatchClient, monitorIds: string[], print: (line: string) => void): Promise<void> {
+  const pending = new Set(monitorIds);
+  const deadline = Date.now() + 150_000;
+  while (pending.size > 0 && Date.now() < deadline) {
+    for (const monitorId of [...pending]) {
+      const state = await client.getMonitor(monitorId);
+      if (state?.state === 'ended' && state.persisted) {
+        pending.delete(monitorId);
+        print(`monitor ${monitorId} ended: ${state.outcome} (job said ${state.jobStatus}) after ${state.polls} polls`);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  if (pending.size > 0) throw new Error(`monitors did not end in time: ${[...pending].join(', ')}`);
+}
+
+async function printRows(database: DatabaseHandle, monitorIds: string[], print: (line: string) => void): Promise<void> {
+  const rows = await database.db
+    .select({ monitorId: monitorResults.monitorId, outcome: monitorResults.outcome, jobStatus: monitorResults.jobStatus, polls: monitorResults.polls })
+    .from(monitorResults)
+    .where(inArray(monitorResults.monitorId, monitorIds));
+  print(`\nmonitor_results in ${database.description}:`);
+  print(['monitor_id'.padEnd(16), 'outcome'.padEnd(10), 'job_status'.padEnd(11), 'polls'].join(' '));
+  for (const row of rows) {
+    print([row.monitorId.padEnd(16), row.outcome.padEnd(10), (row.jobStatus ?? '').padEnd(11), String(row.polls)].join(' '));
+  }
+}
