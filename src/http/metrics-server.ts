@@ -1,0 +1,55 @@
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { openQueues } from '../queue/queues.ts';
+import { createRedis } from '../queue/redis.ts';
+import { requireBearerToken } from './auth.ts';
+import { listen } from './listen.ts';
+import { assertBindAllowed } from './loopback.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+
+export interface WorkerMetricsServer {
+  url: string;
+  /** Give `metrics.observer` to the workers of this process. */
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/**
+ * `/metrics` alone, for worker processes (`jobwatch worker --metrics-port N`): the same metrics
+ * and the same rules as `jobwatch server` (bearer token when JOBWATCH_API_TOKEN is set, loopback
+ * only when it is not).
+ */
+export async function startWorkerMetricsServer(
+  config: Config, logger: Logger, options: { port: number; host: string },
+): Promise<WorkerMetricsServer> {
+  assertBindAllowed('--metrics-host', options.host, config.apiToken);
+  const redis = createRedis(config.redisUrl);
+  redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (metrics); reconnecting'));
+  const queues = openQueues(redis, config.prefix);
+  const closeQueues = async () => {
+    await queues.close();
+    await redis.quit().catch(() => redis.disconnect());
+  };
+  const metrics = createMetrics({ queues, logger });
+  const app = new Hono();
+  app.use('/metrics', requireBearerToken(config.apiToken, logger));
+  app.route('/', metricsRoutes(metrics));
+  app.notFound((c) => c.json({ error: 'only GET /metrics is served here' }, 404));
+  try {
+    const server = await listen(app, { ...options, portFlag: '--metrics-port' });
+    logger.info({ url: `${server.url}/metrics` }, 'metrics listening');
+    return {
+      url: server.url,
+      metrics,
+      async close() {
+        await server.close();
+        await closeQueues();
+      },
+    };
+  } catch (error) {
+    await closeQueues();
+    throw error;
+  }
+}

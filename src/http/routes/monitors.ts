@@ -1,0 +1,63 @@
+import { Hono, type Context } from 'hono';
+import type { Logger } from 'pino';
+import type { JobwatchClient } from '../../client/jobwatch-client.ts';
+import { monitorDefaults, type Config } from '../../config/config.ts';
+import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
+import { parseMonitorInput, type MonitorInput } from '../../monitor/input.ts';
+import type { StatusUrlPolicy } from '../allowed-urls.ts';
+
+export interface MonitorRoutesDeps {
+  client: JobwatchClient;
+  config: Config;
+  statusUrls: StatusUrlPolicy;
+  logger: Logger;
+}
+
+/** `/api/monitors`: start, list, read and cancel monitors; thin over JobwatchClient. */
+export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
+  const { client, logger } = deps;
+  const app = new Hono();
+
+  app.post('/', async (c) => {
+    const input = await readJsonBody(c);
+    // The one validation of monitor input, then the HTTP-only rule: the allow-list of status URLs.
+    const context = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
+    if (context.status.kind === 'http') deps.statusUrls.assertAllowed(context.status.url, context.jobId);
+    const { monitor, created } = await client.startMonitor(input as MonitorInput);
+    if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
+    c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
+    return c.json(monitor, created ? 201 : 200);
+  });
+
+  app.get('/', async (c) => {
+    const { state, limit, cursor } = c.req.query();
+    return c.json(await client.listMonitors({ state, limit, cursor }));
+  });
+
+  app.get('/:id', async (c) => {
+    const monitorId = c.req.param('id');
+    const state = await client.getMonitor(monitorId);
+    if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    return c.json(state);
+  });
+
+  app.delete('/:id', async (c) => {
+    const state = await client.cancelMonitor(c.req.param('id'));
+    logger.info({ monitorId: state.monitorId, jobId: state.jobId, via: 'http', state: state.state }, 'cancel requested');
+    return c.json(state);
+  });
+
+  return app;
+}
+
+async function readJsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') {
+    throw new InvalidInputError('body', 'is empty; send a JSON object such as {"jobId": "j-1", "statusUrl": "http://127.0.0.1:4000/jobs/{jobId}"}');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError('body', 'is not valid JSON');
+  }
+}

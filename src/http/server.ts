@@ -1,0 +1,94 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { JobwatchClient } from '../client/jobwatch-client.ts';
+import type { Config } from '../config/config.ts';
+import { ServiceUnavailableError } from '../errors/errors.ts';
+import type { DatabaseHandle } from '../db/database.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { MonitorQueues } from '../queue/queues.ts';
+import { TimedOutError, withTimeout } from '../runtime/with-timeout.ts';
+import { createStatusUrlPolicy } from './allowed-urls.ts';
+import { requireBasicAuth, requireBearerToken } from './auth.ts';
+import { createBoard } from './board.ts';
+import { BodyTooLargeError, errorResponse } from './errors-to-http.ts';
+import { openApiDocument } from './openapi.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { monitorRoutes } from './routes/monitors.ts';
+
+/** Where Bull Board is served. */
+export const BOARD_PATH = '/board';
+/**
+ * Longest an API request may take. The server's Redis connection waits through outages (as the
+ * workers' do), so without this a request made while Redis is down would hang until it is back.
+ */
+export const API_TIMEOUT_MS = 10_000;
+
+export interface HttpAppDeps {
+  config: Config;
+  logger: Logger;
+  client: JobwatchClient;
+  /** For the board; the same queues the client uses. */
+  queues: MonitorQueues;
+  /** For /healthz. */
+  redis: Redis;
+  database: DatabaseHandle;
+  metrics: Metrics;
+  /** @defaultValue API_TIMEOUT_MS */
+  apiTimeoutMs?: number;
+}
+
+/**
+ * Everything `jobwatch server` serves, as one Hono app: the monitor API, the OpenAPI document,
+ * /healthz, /metrics and Bull Board, each behind the authentication it needs.
+ */
+export function createHttpApp(deps: HttpAppDeps): Hono {
+  const { config, logger } = deps;
+  // Not strict about a trailing slash: the board's pages use /board/ as their base.
+  const app = new Hono({ strict: false });
+  app.use('*', logRequests(logger));
+  app.use('/api/*', requireBearerToken(config.apiToken, logger));
+  app.use('/api/*', answerWithin(deps.apiTimeoutMs ?? API_TIMEOUT_MS));
+  app.use('/api/*', bodyLimit({
+    maxSize: config.maxBodyBytes,
+    onError: (c) => errorResponse(c, new BodyTooLargeError(`body: is larger than ${config.maxBodyBytes} bytes (JOBWATCH_MAX_BODY_BYTES)`), logger),
+  }));
+  app.use('/metrics', requireBearerToken(config.apiToken, logger));
+  app.use(BOARD_PATH, requireBasicAuth(config.apiToken, logger));
+  app.use(`${BOARD_PATH}/*`, requireBasicAuth(config.apiToken, logger));
+
+  app.route('/', healthRoutes({ redis: deps.redis, database: deps.database }));
+  app.route('/', metricsRoutes(deps.metrics));
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  app.route('/api/monitors', monitorRoutes({
+    client: deps.client, config, logger, statusUrls: createStatusUrlPolicy(config.allowedStatusUrls),
+  }));
+  app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/openapi.json` }, 404));
+  app.onError((error, c) => errorResponse(c, error, logger));
+  return app;
+}
+
+/** A 503 saying what to check when Redis or Postgres keeps a request waiting too long. */
+function answerWithin(ms: number): MiddlewareHandler {
+  return async (_c, next) => {
+    try {
+      await withTimeout(next(), ms, 'the request');
+    } catch (error) {
+      if (!(error instanceof TimedOutError)) throw error;
+      throw new ServiceUnavailableError(`Redis or Postgres did not answer within ${ms}ms; see /healthz`);
+    }
+  };
+}
+
+/** One debug line per request: method, path (no query), status and time; never headers. */
+function logRequests(logger: Logger): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now();
+    await next();
+    logger.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) }, 'request');
+  };
+}

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino';
+import { JobwatchClient } from '../client/jobwatch-client.ts';
+import type { Config } from '../config/config.ts';
+import { openPostgres, type DatabaseHandle } from '../db/database.ts';
+import { assertSchemaReady } from '../db/migrate.ts';
+import { ConfigError } from '../errors/errors.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { openQueues } from '../queue/queues.ts';
+import { assertRedisReady, createRedis } from '../queue/redis.ts';
+import { listen } from './listen.ts';
+import { assertBindAllowed } from './loopback.ts';
+import { BOARD_PATH, createHttpApp } from './server.ts';
+
+/** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_HOST = '127.0.0.1';
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  /** Use this database instead of opening DATABASE_URL (the quickstart's embedded PGlite). */
+  database?: DatabaseHandle;
+}
+
+export interface RunningServer {
+  url: string;
+  boardUrl: string;
+  /** This process's metrics; give `metrics.observer` to workers in the same process. */
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/**
+ * Checks the bind address, Redis and Postgres, then serves the HTTP API, the board and /metrics.
+ * Fails fast, with what to do, before listening.
+ */
+export async function startServer(config: Config, logger: Logger, options: ServerOptions): Promise<RunningServer> {
+  assertBindAllowed('--host', options.host, config.apiToken);
+  await assertRedisReady(config.redisUrl, { requireNoEviction: false });
+  const database = options.database ?? openPostgres(requireDatabaseUrl(config), { max: 4 });
+  const ownsDatabase = !options.database;
+  const redis = createRedis(config.redisUrl);
+  redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
+  const queues = openQueues(redis, config.prefix);
+  const client = new JobwatchClient({ config, database, connection: redis });
+  const closeServices = async () => {
+    await client.close();
+    await queues.close();
+    await redis.quit().catch(() => redis.disconnect());
+    if (ownsDatabase) await database.close();
+  };
+  try {
+    await assertSchemaReady(database);
+    const metrics = createMetrics({ queues, logger });
+    const app = createHttpApp({ config, logger, client, queues, redis, database, metrics });
+    const server = await listen(app, { port: options.port, host: options.host });
+    logger.info({ url: server.url, board: `${server.url}${BOARD_PATH}`, auth: config.apiToken ? 'token' : 'none (loopback only)' }, 'server listening');
+    return {
+      url: server.url,
+      boardUrl: `${server.url}${BOARD_PATH}`,
+      metrics,
+      async close() {
+        await server.close();
+        await closeServices();
+        logger.info('server stopped');
+      },
+    };
+  } catch (error) {
+    await closeServices();
+    throw error;
+  }
+}
+
+function requireDatabaseUrl(config: Config): string {
+  if (!config.databaseUrl) {
+    throw new ConfigError('DATABASE_URL: is required for `jobwatch server` (ended monitors are read from it), e.g. postgres://postgres@127.0.0.1:5432/jobwatch');
+  }
+  return config.databaseUrl;
+}

@@ -1,0 +1,40 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { coerceError } from '../errors/errors.ts';
+import type { MonitorQueues } from '../queue/queues.ts';
+import { withTimeout } from '../runtime/with-timeout.ts';
+
+/** Longest a scrape waits for Redis before it answers without the queue counts. */
+const COUNT_TIMEOUT_MS = 2_000;
+
+/**
+ * Jobs per queue and state, read from Redis at each scrape (so every process that serves /metrics
+ * reports the same, shared numbers). When Redis does not answer, the scrape still succeeds without
+ * them and jobwatch_queue_count_errors_total goes up.
+ */
+export function registerQueueMetrics(registry: Registry, queues: MonitorQueues, logger: Logger): void {
+  const errors = new Counter({
+    name: 'jobwatch_queue_count_errors_total',
+    help: 'Scrapes that could not read the queue job counts from Redis',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'jobwatch_queue_jobs',
+    help: 'Jobs in each queue by state (polls: one job per running monitor; completions: final records waiting for Postgres, and recently written ones)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const queue of [queues.polls, queues.completions]) {
+          const counts = await withTimeout(queue.getJobCounts(), COUNT_TIMEOUT_MS, 'Redis');
+          for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+        }
+      } catch (caught) {
+        this.reset();
+        errors.inc();
+        logger.warn({ err: coerceError(caught) }, 'could not read queue counts for /metrics');
+      }
+    },
+  });
+}
