@@ -1,0 +1,188 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'drizzle-orm';
+import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { monitorResults } from '../../src/db/schema.ts';
+import { COMPLETION_QUEUE, POLL_QUEUE } from '../../src/queue/queues.ts';
+import type { FaultPoint } from '../../src/queue/fault-points.ts';
+import { createIsolation } from '../helpers/isolation.ts';
+import { startPrivateRedis } from '../helpers/private-redis.ts';
+import { TEST_REDIS_URL } from '../helpers/services.ts';
+import { startStatusServer } from '../helpers/status-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const CRASHING_WORKER = fileURLToPath(new URL('./crashing-worker.ts', import.meta.url));
+
+export interface ChaosOptions {
+  monitors: number;
+  workers: number;
+  /** SIGKILL a random worker this often (0: never) and start a fresh one. */
+  killEveryMs: number;
+  /** Fault points where workers crash themselves, and how likely at each pass. */
+  crashAt?: FaultPoint[];
+  crashProbability?: number;
+  /** Each monitor's job reports Processing 0..maxRunningPolls-1 times before its final status. */
+  maxRunningPolls: number;
+  /** Overrides maxRunningPolls: how many times monitor i reports Processing. */
+  runningPolls?: (i: number) => number;
+  intervalMs: number;
+  lockDurationMs: number;
+  timeoutMs: number;
+  /**
+   * Run on a private redis-server started with these arguments instead of the shared one. With
+   * `--hz 100` its timers fire every 10 ms instead of 100 ms, so a single monitor can poll fast.
+   */
+  privateRedisArgs?: string[];
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  monitors: number;
+  kills: number;
+  selfCrashes: number;
+  /** Self-crashes by fault point. */
+  crashesAt: Record<string, number>;
+  rows: number;
+  lost: number;
+  doubled: number;
+  wrongOutcome: number;
+  overlappingPolls: number;
+  pollsAfterEnd: number;
+  leftInRedis: number;
+  statusCalls: number;
+  seconds: number;
+}
+
+/**
+ * Runs monitors through worker processes that are SIGKILLed at random (and, optionally, crash
+ * themselves at fault points), then checks every monitor ended exactly once, correctly, with no
+ * overlapping status calls and nothing left behind. `npm run chaos` and the chaos test share it.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => {});
+  const started = process.hrtime.bigint();
+  const privateRedis = options.privateRedisArgs ? await startPrivateRedis(options.privateRedisArgs) : undefined;
+  const redisUrl = privateRedis?.url ?? TEST_REDIS_URL;
+  const iso = await createIsolation();
+  const server = await startStatusServer();
+  const client = new JobwatchClient({ config: iso.config({ JOBWATCH_MIN_INTERVAL: '1ms', REDIS_URL: redisUrl }), database: iso.database });
+  const workers = new Set<ChildProcess>();
+  let kills = 0;
+  let selfCrashes = 0;
+  const crashesAt: Record<string, number> = {};
+  let running = true;
+  const env = iso.env({
+    REDIS_URL: redisUrl,
+    JOBWATCH_LOCK_DURATION: `${options.lockDurationMs}ms`,
+    JOBWATCH_SHUTDOWN_TIMEOUT: '2s',
+    CHAOS_CRASH_AT: (options.crashAt ?? []).join(','),
+    CHAOS_CRASH_PROBABILITY: String(options.crashProbability ?? 0),
+    LOG_LEVEL: 'error',
+  });
+
+  const startWorker = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASHING_WORKER], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      for (const [, point] of chunk.toString().matchAll(/chaos: crashing at (\S+)/g)) {
+        selfCrashes++;
+        crashesAt[point!] = (crashesAt[point!] ?? 0) + 1;
+      }
+    });
+    workers.add(child);
+    child.once('exit', () => {
+      workers.delete(child);
+      if (running) startWorker(); // a crashed worker is replaced, as a supervisor would
+    });
+  };
+
+  const expected = new Map<string, string>();
+  try {
+    for (let i = 0; i < options.monitors; i++) {
+      const jobId = `chaos-${i}`;
+      const finalStatus = i % 7 === 0 ? 'Failed' : 'Completed';
+      const runningPolls = options.runningPolls ? options.runningPolls(i) : i % options.maxRunningPolls;
+      server.script(jobId, [...Array.from({ length: runningPolls }, () => ({ status: 'Processing' })), { status: finalStatus }]);
+      expected.set(jobId, finalStatus === 'Failed' ? 'failed' : 'completed');
+    }
+    await client.startMonitors([...expected.keys()].map((jobId) => ({ jobId, statusUrl: server.template, interval: options.intervalMs })));
+    for (let i = 0; i < options.workers; i++) startWorker();
+
+    const killer = options.killEveryMs > 0 ? setInterval(() => {
+      const victims = [...workers].filter((w) => w.exitCode === null && w.signalCode === null);
+      const victim = victims[Math.floor(Math.random() * victims.length)];
+      if (victim?.pid) {
+        process.kill(victim.pid, 'SIGKILL');
+        kills++;
+      }
+    }, options.killEveryMs) : undefined;
+
+    const countRows = async () => (await iso.database.db.select({ n: sql<number>`count(*)::int` }).from(monitorResults))[0]!.n;
+    try {
+      await waitFor(async () => {
+        const rows = await countRows();
+        log(`rows ${rows}/${options.monitors}, kills ${kills}, self-crashes ${selfCrashes}`);
+        return rows >= options.monitors;
+      }, { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: 'every monitor to end' });
+    } catch (error) {
+      log((error as Error).message);
+    } finally {
+      clearInterval(killer);
+    }
+
+    // Anything that polls from now on would be a forked or zombie chain.
+    const callsAtEnd = new Map([...expected.keys()].map((jobId) => [jobId, server.calls(jobId)]));
+    // A worker killed after a completion leaves its poll job active until stall recovery (about two
+    // lock durations) finishes it: give the survivors that long to drain Redis before counting.
+    await waitFor(async () => (await leftInRedis(redisUrl, iso.prefix)) === 0, {
+      timeoutMs: 4 * options.lockDurationMs + 5_000, intervalMs: 250, what: 'Redis to drain',
+    }).catch((error: Error) => log(error.message));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(4 * options.intervalMs, 500)));
+
+    const rows = await iso.database.db.select().from(monitorResults);
+    const distinct = new Set(rows.map((row) => row.monitorId));
+    const statusCalls = [...expected.keys()].reduce((sum, jobId) => sum + server.calls(jobId), 0);
+    return {
+      monitors: options.monitors,
+      kills,
+      selfCrashes,
+      crashesAt,
+      rows: rows.length,
+      lost: [...expected.keys()].filter((jobId) => !distinct.has(jobId)).length,
+      doubled: rows.length - distinct.size,
+      wrongOutcome: rows.filter((row) => expected.get(row.monitorId) !== row.outcome).length,
+      overlappingPolls: server.jobsWithOverlap().length,
+      pollsAfterEnd: [...expected.keys()].filter((jobId) => server.calls(jobId) !== callsAtEnd.get(jobId)).length,
+      leftInRedis: await leftInRedis(redisUrl, iso.prefix),
+      statusCalls,
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    };
+  } finally {
+    running = false;
+    await Promise.all([...workers].map((worker) => new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+      worker.kill('SIGKILL');
+    })));
+    await client.close();
+    await server.close();
+    await iso.cleanup();
+    await privateRedis?.stop();
+  }
+}
+
+/** Jobs of monitors still in Redis: any poll job, or a completion not yet persisted. */
+async function leftInRedis(redisUrl: string, prefix: string): Promise<number> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const polls = new Queue(POLL_QUEUE, { connection, prefix });
+  const completions = new Queue(COMPLETION_QUEUE, { connection, prefix });
+  try {
+    const pollCounts = await polls.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed');
+    const completionCounts = await completions.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+    return Object.values(pollCounts).reduce((a, b) => a + b, 0) + Object.values(completionCounts).reduce((a, b) => a + b, 0);
+  } finally {
+    await polls.close();
+    await completions.close();
+    await connection.quit();
+  }
+}

@@ -1,0 +1,5 @@
+import { assertServicesReachable } from './services.ts';
+
+export default async function setup(): Promise<void> {
+  await assertServicesReachable();
+}

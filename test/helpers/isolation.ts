@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { openPostgres, type DatabaseHandle } from '../../src/db/database.ts';
+import { migratePostgres } from '../../src/db/migrate.ts';
+import { TEST_POSTGRES_URL, TEST_REDIS_URL } from './services.ts';
+
+/**
+ * Each test file gets its own Redis key prefix and its own Postgres database, so that files run
+ * in parallel and in any order without seeing each other's monitors or rows.
+ */
+export interface Isolated {
+  prefix: string;
+  databaseUrl: string;
+  database: DatabaseHandle;
+  /** A validated config for this prefix and database, with the given environment on top. */
+  config(env?: Record<string, string>): Config;
+  /** The environment a child process needs to work in this isolation. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  /** Redis keys under this prefix: what a test checks to prove nothing is left behind. */
+  redisKeys(): Promise<string[]>;
+  cleanup(): Promise<void>;
+}
+
+export function uniqueName(kind: string): string {
+  return `jwtest_${kind}_${randomBytes(5).toString('hex')}`;
+}
+
+export async function createIsolation(options: { migrate?: boolean } = {}): Promise<Isolated> {
+  const prefix = uniqueName('p');
+  const databaseName = uniqueName('db');
+  const admin = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${databaseName}`);
+  await admin.end();
+  const databaseUrl = withDatabase(TEST_POSTGRES_URL, databaseName);
+  if (options.migrate ?? true) await migratePostgres(databaseUrl);
+  const database = openPostgres(databaseUrl, { max: 4 });
+  const env = (extra: Record<string, string> = {}) => ({
+    REDIS_URL: TEST_REDIS_URL,
+    DATABASE_URL: databaseUrl,
+    JOBWATCH_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  });
+  return {
+    prefix,
+    databaseUrl,
+    database,
+    config: (extra = {}) => loadConfig(env(extra)),
+    env,
+    redisKeys: () => scanKeys(`${prefix}:*`),
+    async cleanup() {
+      await database.close();
+      await deleteKeys(`${prefix}:*`);
+      const dropper = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+      await dropper.unsafe(`drop database if exists ${databaseName} with (force)`);
+      await dropper.end();
+    },
+  };
+}
+
+export function withDatabase(url: string, databaseName: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${databaseName}`;
+  return parsed.toString();
+}
+
+async function scanKeys(pattern: string): Promise<string[]> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function deleteKeys(pattern: string): Promise<void> {
+  const keys = await scanKeys(pattern);
+  if (keys.length === 0) return;
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+  } finally {
+    await redis.quit();
+  }
+}

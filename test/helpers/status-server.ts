@@ -1,0 +1,76 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One scripted answer of the test status server. */
+export interface ScriptedAnswer {
+  /** Shorthand for a 200 with `{"status": ...}`. */
+  status?: string;
+  code?: number;
+  /** A body to send as is (a string) or as JSON. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+/**
+ * A local status service for tests. Each job answers from its script, one answer per call, the
+ * last one repeated; it counts calls and, per job, the most calls it ever had in flight at once.
+ */
+export interface StatusServer {
+  url: string;
+  /** `${url}/jobs/{jobId}`, the status URL template monitors use. */
+  template: string;
+  script(jobId: string, answers: ScriptedAnswer[]): void;
+  calls(jobId: string): number;
+  maxOverlap(jobId: string): number;
+  jobsWithOverlap(): string[];
+  close(): Promise<void>;
+}
+
+export async function startStatusServer(): Promise<StatusServer> {
+  const scripts = new Map<string, ScriptedAnswer[]>();
+  const calls = new Map<string, number>();
+  const inFlight = new Map<string, number>();
+  const overlap = new Map<string, number>();
+
+  const server: Server = createServer(async (request, response) => {
+    const jobId = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/jobs\//, ''));
+    const count = calls.get(jobId) ?? 0;
+    calls.set(jobId, count + 1);
+    const current = (inFlight.get(jobId) ?? 0) + 1;
+    inFlight.set(jobId, current);
+    overlap.set(jobId, Math.max(overlap.get(jobId) ?? 0, current));
+    try {
+      const script = scripts.get(jobId);
+      if (!script) {
+        response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"unknown job"}');
+        return;
+      }
+      const answer = script[Math.min(count, script.length - 1)]!;
+      if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      const body = answer.status !== undefined ? JSON.stringify({ id: jobId, status: answer.status })
+        : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});
+      if (!response.destroyed) {
+        response.writeHead(answer.code ?? 200, { 'content-type': 'application/json', ...answer.headers }).end(body);
+      }
+    } finally {
+      inFlight.set(jobId, (inFlight.get(jobId) ?? 1) - 1);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    template: `${url}/jobs/{jobId}`,
+    script: (jobId, answers) => scripts.set(jobId, answers),
+    calls: (jobId) => calls.get(jobId) ?? 0,
+    maxOverlap: (jobId) => overlap.get(jobId) ?? 0,
+    jobsWithOverlap: () => [...overlap.entries()].filter(([, n]) => n > 1).map(([jobId]) => jobId),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/runtime/worker-process.ts';
+import type { Isolated } from './isolation.ts';
+
+export const CLI = fileURLToPath(new URL('../../bin/jobwatch.js', import.meta.url));
+
+/** A worker in the test process, on the isolation's prefix and database. */
+export function startTestWorker(iso: Isolated, env: Record<string, string> = {}, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+  const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
+  return startWorkerProcess(iso.config(env), logger, { database: iso.database, ...options });
+}
+
+export function testClient(iso: Isolated, env: Record<string, string> = {}): JobwatchClient {
+  return new JobwatchClient({ config: iso.config(env), database: iso.database });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the jobwatch CLI as a user would, in the isolation's environment. */
+export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A `jobwatch worker` child process; stop it with SIGTERM or kill it with SIGKILL, by pid. */
+export function spawnWorker(env: Record<string, string>, args: string[] = []): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [CLI, 'worker', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  return Object.assign(child, { output: () => output });
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { loadBenchConfig } from '../../bench/config.ts';
+import { formatReport, writeReport, type BenchReport } from '../../bench/harness/report.ts';
+import { runBench } from '../../bench/run-bench.ts';
+import { TEST_POSTGRES_URL, TEST_REDIS_URL } from '../helpers/services.ts';
+
+/** Keeps `npm run bench` working: its quick mode, end to end, produces figures and leaves nothing behind. */
+describe('npm run bench, quick mode', () => {
+  it('measures throughput, enqueue and persistence against their baselines, prints and writes them, and cleans up', async () => {
+    const output = join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json');
+    const config = loadBenchConfig({
+      BENCH_QUICK: '1', BENCH_ONLY: 'throughput,enqueue,persistence', BENCH_OUTPUT: output,
+      BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
+    });
+    const report = await runBench(config);
+    await writeReport(report, config.outputPath);
+
+    expect(report.errors).toEqual([]);
+    expect(report.rows.map((row) => row.id)).toEqual(['1', '2', '7a', '7b', '8a', '8b', '8c', '8d']);
+    for (const row of report.rows) {
+      expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
+    }
+    for (const id of ['2', '8b', '8d']) expect(report.rows.find((row) => row.id === id)?.ratio?.value).toBeGreaterThan(0);
+    expect(report.rows.filter((row) => row.target).every((row) => typeof row.met === 'boolean')).toBe(true);
+    expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.machine.redis).toMatch(/^\d+\.\d+/);
+
+    const table = formatReport(report);
+    for (const row of report.rows) expect(table).toContain(row.measurement);
+    expect(table).toMatch(/Node v\d+.*Redis \d.*PostgreSQL \d/);
+    expect((JSON.parse(readFileSync(output, 'utf8')) as BenchReport).rows).toEqual(report.rows);
+
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
+});
+
+async function leftovers(runId: string): Promise<{ keys: number; databases: string[] }> {
+  const redis = new Redis(TEST_REDIS_URL);
+  const sql = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
+  try {
+    let keys = 0;
+    for await (const batch of redis.scanStream({ match: `jwbench-${runId}-*`, count: 1_000 }) as AsyncIterable<string[]>) keys += batch.length;
+    const databases = await sql<{ datname: string }[]>`select datname from pg_database where datname like ${`jwbench_${runId}_%`}`;
+    return { keys, databases: databases.map((row) => row.datname) };
+  } finally {
+    await redis.quit();
+    await sql.end();
+  }
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { runChaos } from '../chaos/chaos.ts';
+import type { FaultPoint } from '../../src/queue/fault-points.ts';
+
+const POINTS: FaultPoint[] = ['after-status-check', 'after-context-write', 'after-reschedule', 'after-completion-enqueue'];
+
+describe('a worker crashing at each step of a poll', () => {
+  it('loses and doubles nothing: crashes after the status call, the context write, the re-schedule and the completion enqueue', async () => {
+    const report = await runChaos({
+      monitors: 120, workers: 2, killEveryMs: 0, crashAt: POINTS, crashProbability: 0.04,
+      maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, timeoutMs: 100_000,
+    });
+    for (const point of POINTS) expect(report.crashesAt[point], `crashes at ${point}`).toBeGreaterThanOrEqual(1);
+    expect(report).toMatchObject({ rows: 120, lost: 0, doubled: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
+  }, 150_000);
+});
+
+describe('a long-lived monitor', () => {
+  it('goes through 2,000 polls and at least 5 worker SIGKILLs, and ends completed', async () => {
+    const report = await runChaos({
+      monitors: 1, workers: 2, killEveryMs: 3_000, runningPolls: () => 1_999, maxRunningPolls: 1,
+      intervalMs: 5, lockDurationMs: 1_000, timeoutMs: 120_000, privateRedisArgs: ['--hz', '100'],
+    });
+    expect(report.kills).toBeGreaterThanOrEqual(5);
+    expect(report.statusCalls).toBeGreaterThanOrEqual(2_000);
+    expect(report).toMatchObject({ rows: 1, lost: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
+  }, 150_000);
+});

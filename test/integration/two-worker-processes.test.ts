@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { monitorResults } from '../../src/db/schema.ts';
+import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { exited, spawnWorker, testClient } from '../helpers/workers.ts';
+
+const MONITORS = 200;
+
+let iso: Isolated;
+let server: StatusServer;
+let client: JobwatchClient;
+const workers: ReturnType<typeof spawnWorker>[] = [];
+
+beforeAll(async () => {
+  iso = await createIsolation();
+  server = await startStatusServer();
+  client = testClient(iso);
+});
+
+afterAll(async () => {
+  for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+  await client?.close();
+  await server?.close();
+  await iso?.cleanup();
+});
+
+describe('two worker processes sharing the work through Redis', () => {
+  it(`end each of ${MONITORS} monitors with exactly one row`, async () => {
+    for (let i = 0; i < MONITORS; i++) {
+      const answers = Array.from({ length: i % 4 }, () => ({ status: 'Processing' }));
+      server.script(`shared-${i}`, [...answers, { status: i % 10 === 0 ? 'Failed' : 'Completed' }]);
+      await client.startMonitor({ jobId: `shared-${i}`, statusUrl: server.template, interval: 100 });
+    }
+    const env = iso.env({ LOG_LEVEL: 'info' });
+    workers.push(spawnWorker(env, ['--concurrency', '20']), spawnWorker(env, ['--concurrency', '20']));
+
+    const count = async () => {
+      const rows = await iso.database.db.select({ n: sql<number>`count(*)::int` }).from(monitorResults);
+      return rows[0]!.n;
+    };
+    await waitFor(async () => (await count()) === MONITORS, { timeoutMs: 45_000, intervalMs: 200, what: `${MONITORS} rows` });
+
+    const rows = await iso.database.db.select().from(monitorResults);
+    expect(new Set(rows.map((row) => row.monitorId)).size).toBe(MONITORS);
+    for (const row of rows) {
+      const i = Number(row.monitorId.split('-')[1]);
+      expect(row.outcome).toBe(i % 10 === 0 ? 'failed' : 'completed');
+      expect(row.polls).toBe((i % 4) + 1);
+      expect(server.maxOverlap(row.jobId)).toBe(1);
+    }
+
+    // SIGTERM: both finish in-flight polls and exit 0.
+    for (const worker of workers) worker.kill('SIGTERM');
+    expect(await Promise.all(workers.map(exited))).toEqual([0, 0]);
+    // Both processes took part: each logged monitors it ended.
+    for (const worker of workers) expect(worker.output()).toContain('"msg":"monitor ended"');
+  });
+});

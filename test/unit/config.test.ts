@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { formatDuration, parseDuration } from '../../src/config/durations.ts';
+import { ConfigError } from '../../src/errors/errors.ts';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379', databaseUrl: undefined, prefix: 'jobwatch', defaultIntervalMs: 60_000,
+      defaultExpireInMs: 86_400_000, statusTimeoutMs: 10_000, maxStatusFailures: 10, concurrency: 50, logLevel: 'info',
+      notFoundEndsMonitor: true,
+    });
+    expect(config.runningStatuses).toContain('Processing');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://redis:6380', DATABASE_URL: 'postgres://u:p@db/jw', JOBWATCH_PREFIX: 'prod',
+      JOBWATCH_DEFAULT_INTERVAL: '30s', JOBWATCH_DEFAULT_EXPIRE_IN: '2h', JOBWATCH_STATUS_TIMEOUT: '5s',
+      JOBWATCH_RUNNING_STATUSES: 'Transcoding, Uploading', JOBWATCH_MAX_STATUS_FAILURES: '4', JOBWATCH_CONCURRENCY: '8',
+      JOBWATCH_NOT_FOUND_ENDS: 'false', LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://redis:6380', databaseUrl: 'postgres://u:p@db/jw', prefix: 'prod', defaultIntervalMs: 30_000,
+      defaultExpireInMs: 7_200_000, statusTimeoutMs: 5_000, runningStatuses: ['Transcoding', 'Uploading'],
+      maxStatusFailures: 4, concurrency: 8, notFoundEndsMonitor: false, logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['REDIS_URL', 'localhost:6379'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['JOBWATCH_PREFIX', 'has:colon'],
+    ['JOBWATCH_DEFAULT_INTERVAL', '60'],
+    ['JOBWATCH_CONCURRENCY', '0'],
+    ['JOBWATCH_CONCURRENCY', 'lots'],
+    ['JOBWATCH_NOT_FOUND_ENDS', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s with one line naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('never echoes a database password in its errors', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u:hunter2@db:notaport/x' })).not.toThrow(/hunter2/);
+  });
+});
+
+describe('durations', () => {
+  it.each([['500ms', 500], ['30s', 30_000], ['1m', 60_000], ['2h', 7_200_000], ['1d', 86_400_000], ['1.5s', 1_500]])('%s is %d ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+  it.each(['', '5', 's', '1 week', '-1s', '1x'])('%j is not a duration', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+  it('formats in the largest whole unit', () => {
+    expect(formatDuration(60_000)).toBe('1m');
+    expect(formatDuration(1_500)).toBe('1500ms');
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../../src/errors/errors.ts';
+import { parseMonitorInput } from '../../src/monitor/input.ts';
+
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+const defaults = { intervalMs: 60_000, expireInMs: 86_400_000 };
+const parse = (input: unknown) => parseMonitorInput(input, defaults, NOW);
+const base = { jobId: 'job-1', statusUrl: 'https://api.example.com/jobs/{jobId}' };
+
+describe('parseMonitorInput', () => {
+  it('fills in defaults: monitor id = job id, 60s interval, 24h expiry, field status', () => {
+    expect(parse(base)).toEqual({
+      monitorId: 'job-1', jobId: 'job-1', status: { kind: 'http', url: base.statusUrl }, statusField: 'status',
+      intervalMs: 60_000, expireAt: NOW + 86_400_000, startedAt: NOW, polls: 0, consecutiveFailures: 0,
+      lastStatus: null, lastError: null, nextCheckAt: NOW, metadata: null,
+    });
+  });
+
+  it('accepts durations as text or milliseconds, and an absolute expiry', () => {
+    expect(parse({ ...base, interval: '30s', expireIn: '2h' })).toMatchObject({ intervalMs: 30_000, expireAt: NOW + 7_200_000 });
+    expect(parse({ ...base, interval: 500 })).toMatchObject({ intervalMs: 500 });
+    expect(parse({ ...base, expireAt: '2026-01-02T00:00:00Z' })).toMatchObject({ expireAt: NOW + 86_400_000 });
+  });
+
+  it('takes ids BullMQ cannot (colons, digits only) as they are', () => {
+    expect(parse({ ...base, jobId: 'tenant:42' }).monitorId).toBe('tenant:42');
+    expect(parse({ ...base, jobId: '12345' }).monitorId).toBe('12345');
+  });
+
+  it('reads the status from a hook instead of a URL', () => {
+    expect(parse({ jobId: 'j', statusHook: true }).status).toEqual({ kind: 'hook' });
+  });
+
+  it.each([
+    [{ statusUrl: base.statusUrl }, 'jobId'],
+    [{ ...base, jobId: '' }, 'jobId'],
+    [{ ...base, jobId: '   ' }, 'jobId'],
+    [{ ...base, jobId: 'x'.repeat(257) }, 'jobId'],
+    [{ ...base, jobId: 'a\nb' }, 'jobId'],
+    [{ ...base, monitorId: '' }, 'monitorId'],
+    [{ jobId: 'j' }, 'statusUrl'],
+    [{ ...base, statusHook: true }, 'statusUrl'],
+    [{ ...base, statusUrl: 'ftp://example.com/x' }, 'statusUrl'],
+    [{ ...base, statusUrl: 'not a url' }, 'statusUrl'],
+    [{ ...base, interval: '5' }, 'interval'],
+    [{ ...base, interval: '10ms' }, 'interval'],
+    [{ ...base, interval: '30d' }, 'interval'],
+    [{ ...base, expireIn: 'soon' }, 'expireIn'],
+    [{ ...base, expireAt: '2025-01-01T00:00:00Z' }, 'expireAt'],
+    [{ ...base, expireAt: 'yesterday' }, 'expireAt'],
+    [{ ...base, expireAt: '2026-06-01T00:00:00Z', expireIn: '1h' }, 'expireAt'],
+    [{ ...base, statusField: 'a..b' }, 'statusField'],
+    [{ ...base, metadata: [1, 2] }, 'metadata'],
+    [{ ...base, metadata: { blob: 'x'.repeat(20_000) } }, 'metadata'],
+    [{ ...base, surprise: 1 }, 'monitor'],
+    ['just a string', 'monitor'],
+  ])('rejects %j naming %s', (input, field) => {
+    expect(() => parse(input)).toThrow(InvalidInputError);
+    try {
+      parse(input);
+    } catch (error) {
+      expect((error as InvalidInputError).field).toBe(field);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+});
