@@ -1,0 +1,125 @@
+import { fileURLToPath } from 'node:url';
+
+/** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** N monitors, each polled K times. */
+export interface Shape {
+  monitors: number;
+  pollsPerMonitor: number;
+}
+
+/** One run's settings: sizes are fixed sample counts, so that two runs measure the same work. */
+export interface BenchConfig {
+  /** `BENCH_QUICK=1`: a short smoke run with small sizes; its figures are not comparable. */
+  readonly quick: boolean;
+  /** `BENCH_REDIS_URL` (or `REDIS_URL`). @defaultValue `redis://127.0.0.1:6379` */
+  readonly redisUrl: string;
+  /** `BENCH_POSTGRES_URL`: a server where the bench may create and drop its own databases. @defaultValue `postgres://postgres@127.0.0.1:5432/postgres` */
+  readonly postgresUrl: string;
+  /**
+   * `BENCH_REDIS_CONFIG`: Redis settings to apply for the run and put back after, as
+   * `name=value,...`, e.g. `hz=100,hash-max-listpack-value=1024` (the settings the README
+   * recommends: `hz` bounds how late a delayed poll can wake, the listpack limit how compactly a
+   * waiting monitor is stored). @defaultValue none: Redis is measured as it is
+   */
+  readonly redisSettings: Readonly<Record<string, string>>;
+  /** `BENCH_ONLY`: comma-separated scenario names to run. @defaultValue all */
+  readonly only: readonly ScenarioName[];
+  /** `BENCH_OUTPUT`: where the JSON report goes. @defaultValue `bench/results/latest.json` */
+  readonly outputPath: string;
+  /** Timed rounds per throughput figure; the median is reported. @defaultValue 3 (quick: 1) */
+  readonly rounds: number;
+  /** Polls (or requests, or completions) in flight at once, for jobwatch and every baseline. @defaultValue 100 */
+  readonly concurrency: number;
+  /** Every monitor of the throughput rounds polls this often: short, so that the loops never wait on the interval. */
+  readonly intervalMs: number;
+  /**
+   * (1), (2): N monitors polled K times each per timed round (N x 10 polls/s must stay well above
+   * the rate measured, so that the loop is saturated and the interval never holds it back).
+   */
+  readonly throughput: Shape;
+  /** The untimed round before the timed ones of (1)-(3) and (5): JIT, connections, Redis scripts. */
+  readonly warmup: Shape;
+  /** (3) jobwatch over HTTP (N, K), and the requests the bare HTTP loop makes per round. */
+  readonly http: Shape & { bareRequests: number };
+  /** (4), (5) lateness: polls fall due at `loadShare` of the ceiling rate, each monitor every `intervalMs`. */
+  readonly lateness: { loadShare: number; intervalMs: number; warmupMs: number; measureMs: number; fallbackRate: number };
+  /** (5) pg-boss: its throughput rounds (same K as (2); N enough to saturate it), jobs per fetch, fetch loops. */
+  readonly pgBoss: Shape & { batchSize: number; localConcurrency: number };
+  /** (6) monitors held delayed for the Redis memory figure; RSS sampling of a worker process. */
+  readonly memory: { monitors: number; rssMonitors: number; rssWarmupMs: number; rssSamples: number };
+  /** (7) monitors started through `startMonitors` per round. */
+  readonly enqueueMonitors: number;
+  /** (8) completions persisted per round. */
+  readonly completions: number;
+}
+
+/** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
+const PG_BOSS_TUNING = { batchSize: 100, localConcurrency: 2 };
+const LATENESS_SHAPE = { loadShare: 0.5, intervalMs: 1_000 };
+
+const FULL = {
+  rounds: 3,
+  throughput: { monitors: 5_000, pollsPerMonitor: 20 },
+  warmup: { monitors: 500, pollsPerMonitor: 5 },
+  http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
+  pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },
+  lateness: { ...LATENESS_SHAPE, warmupMs: 5_000, measureMs: 60_000, fallbackRate: 5_000 },
+  memory: { monitors: 100_000, rssMonitors: 2_000, rssWarmupMs: 5_000, rssSamples: 5 },
+  enqueueMonitors: 100_000,
+  completions: 20_000,
+};
+
+/** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
+const QUICK: typeof FULL = {
+  rounds: 1,
+  throughput: { monitors: 200, pollsPerMonitor: 4 },
+  warmup: { monitors: 50, pollsPerMonitor: 2 },
+  http: { monitors: 200, pollsPerMonitor: 4, bareRequests: 2_000 },
+  pgBoss: { ...PG_BOSS_TUNING, monitors: 200, pollsPerMonitor: 4 },
+  lateness: { ...LATENESS_SHAPE, warmupMs: 1_000, measureMs: 2_000, fallbackRate: 500 },
+  memory: { monitors: 2_000, rssMonitors: 200, rssWarmupMs: 1_000, rssSamples: 2 },
+  enqueueMonitors: 2_000,
+  completions: 500,
+};
+
+export const DEFAULT_OUTPUT = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+
+/** Reads the bench's environment once, at its entry point. */
+export function loadBenchConfig(env: Record<string, string | undefined>): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  return Object.freeze({
+    quick,
+    redisUrl: env.BENCH_REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    redisSettings: parseRedisSettings(env.BENCH_REDIS_CONFIG),
+    only: parseOnly(env.BENCH_ONLY),
+    outputPath: env.BENCH_OUTPUT ?? DEFAULT_OUTPUT,
+    concurrency: 100,
+    intervalMs: 100,
+    ...(quick ? QUICK : FULL),
+  });
+}
+
+function parseOnly(value: string | undefined): ScenarioName[] {
+  if (!value) return [...SCENARIOS];
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) {
+      throw new Error(`BENCH_ONLY: unknown scenario ${name}; use some of ${SCENARIOS.join(', ')}`);
+    }
+  }
+  return names as ScenarioName[];
+}
+
+function parseRedisSettings(value: string | undefined): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const pair of (value ?? '').split(',').map((item) => item.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9-]+)=(\S+)$/.exec(pair);
+    if (!match) throw new Error(`BENCH_REDIS_CONFIG: ${pair} is not name=value, e.g. hz=100`);
+    settings[match[1]!] = match[2]!;
+  }
+  return settings;
+}

@@ -1,0 +1,47 @@
+import { DelayedError, Queue, Worker } from 'bullmq';
+import type { MonitorContext } from '../../src/monitor/context.ts';
+import { createRedis } from '../../src/queue/redis.ts';
+import { EventCounter } from './measure.ts';
+
+export interface BareLoopOptions {
+  redisUrl: string;
+  prefix: string;
+  /** The same contexts jobwatch's monitors carry, so that Redis moves the same bytes. */
+  contexts: readonly MonitorContext[];
+  pollsPerMonitor: number;
+  intervalMs: number;
+  concurrency: number;
+}
+
+/**
+ * The ceiling: BullMQ alone, in the shape of a monitor. One job per monitor re-schedules itself
+ * with moveToDelayed after a no-op "status check", `pollsPerMonitor` times, then completes. It
+ * keeps its poll counts in memory and writes nothing else: whatever jobwatch does beyond this
+ * (writing the context, checking for a cancel, recording the end) is jobwatch's overhead.
+ * Resolves with polls per second.
+ */
+export async function runBareLoop(options: BareLoopOptions): Promise<number> {
+  const { prefix, concurrency, pollsPerMonitor, intervalMs } = options;
+  const connection = createRedis(options.redisUrl);
+  const queue = new Queue<MonitorContext>('bare-polls', { connection, prefix });
+  await queue.addBulk(options.contexts.map((context, i) => ({
+    name: 'poll', data: context, opts: { jobId: `m-${i}`, removeOnComplete: true },
+  })));
+  const polls = new Map<string, number>();
+  const counter = new EventCounter(options.contexts.length * pollsPerMonitor);
+  const worker = new Worker<MonitorContext>('bare-polls', async (job, token) => {
+    const done = (polls.get(job.id!) ?? 0) + 1;
+    polls.set(job.id!, done);
+    counter.tick();
+    if (done >= pollsPerMonitor) return done;
+    await job.moveToDelayed(Date.now() + intervalMs, token);
+    throw new DelayedError();
+  }, { connection, prefix, concurrency });
+  try {
+    return await counter.rate();
+  } finally {
+    await worker.close();
+    await queue.close();
+    await connection.quit();
+  }
+}

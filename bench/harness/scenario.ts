@@ -1,0 +1,53 @@
+import type { BenchConfig } from '../config.ts';
+import { median } from './measure.ts';
+import type { BenchServices } from './services.ts';
+
+/** A goal from the issue: the row's figure (or its ratio) must be at least / at most `value`. */
+export interface Target {
+  on: 'value' | 'ratio';
+  op: '>=' | '<=';
+  value: number;
+}
+
+/** One line of the table. */
+export interface Row {
+  /** The issue's measurement number, e.g. `2` or `5b`. */
+  id: string;
+  measurement: string;
+  value: number;
+  unit: string;
+  /** Each timed round's figure, when the value is their median. */
+  samples?: number[];
+  /** The figure against its baseline in the same run. */
+  ratio?: { value: number; of: string };
+  target?: Target;
+  /** Whether the target is met; absent when the row has none. */
+  met?: boolean;
+  /** What was checked besides speed (rows, idempotency), or why a figure is what it is. */
+  note?: string;
+}
+
+export interface ScenarioContext {
+  config: BenchConfig;
+  services: BenchServices;
+  /** Figures that later scenarios build on (`ceiling`, `jobwatch`, `offeredRate`, ...), by name. */
+  figures: Map<string, number>;
+  /** A progress line, on stderr, so that stdout holds the table only. */
+  progress(line: string): void;
+}
+
+export type Scenario = (context: ScenarioContext) => Promise<Row[]>;
+
+/** A row with its target judged. */
+export function row(fields: Omit<Row, 'met'>): Row {
+  if (!fields.target) return fields;
+  const subject = fields.target.on === 'ratio' ? fields.ratio?.value : fields.value;
+  const met = subject !== undefined && Number.isFinite(subject) &&
+    (fields.target.op === '>=' ? subject >= fields.target.value : subject <= fields.target.value);
+  return { ...fields, met };
+}
+
+/** The median of per-round ratios: each round's subject against the baseline measured beside it. */
+export function pairedRatio(subject: readonly number[], baseline: readonly number[]): number {
+  return median(subject.map((value, index) => value / baseline[index]!));
+}

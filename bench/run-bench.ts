@@ -1,0 +1,52 @@
+import type { BenchConfig, ScenarioName } from './config.ts';
+import { describeMachine, loadAverage } from './harness/machine.ts';
+import { nowMs } from './harness/measure.ts';
+import type { BenchReport } from './harness/report.ts';
+import type { Row, Scenario, ScenarioContext } from './harness/scenario.ts';
+import { BenchServices } from './harness/services.ts';
+import { enqueueScenario } from './scenarios/enqueue.ts';
+import { httpScenario } from './scenarios/http.ts';
+import { latenessScenario } from './scenarios/lateness.ts';
+import { memoryScenario } from './scenarios/memory.ts';
+import { persistenceScenario } from './scenarios/persistence.ts';
+import { pgBossScenario } from './scenarios/pg-boss.ts';
+import { throughputScenario } from './scenarios/throughput.ts';
+
+const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
+  throughput: throughputScenario,
+  http: httpScenario,
+  lateness: latenessScenario,
+  'pg-boss': pgBossScenario,
+  memory: memoryScenario,
+  enqueue: enqueueScenario,
+  persistence: persistenceScenario,
+};
+
+/**
+ * Runs the selected scenarios in order, each against its baseline in the same run. A scenario
+ * that fails is reported and the others still run; everything the run created is removed.
+ */
+export async function runBench(config: BenchConfig, progress: (line: string) => void = () => {}): Promise<BenchReport> {
+  const startedAt = new Date();
+  const started = nowMs();
+  const services = await BenchServices.open(config);
+  const rows: Row[] = [];
+  const errors: BenchReport['errors'] = [];
+  try {
+    const machine = await describeMachine(services);
+    const context: ScenarioContext = { config, services, figures: new Map(), progress };
+    for (const name of config.only) {
+      progress(`scenario ${name}`);
+      try {
+        rows.push(...(await SCENARIO_RUNNERS[name](context)));
+      } catch (error) {
+        errors.push({ scenario: name, message: (error as Error).stack ?? String(error) });
+        progress(`scenario ${name} failed: ${(error as Error).message}`);
+      }
+    }
+    machine.loadAverage.end = loadAverage();
+    return { runId: services.runId, startedAt: startedAt.toISOString(), durationSeconds: (nowMs() - started) / 1000, machine, config, rows, errors };
+  } finally {
+    await services.close();
+  }
+}
