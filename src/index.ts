@@ -13,7 +13,7 @@ export {
 export { createLogger, type Logger } from './logging/logger.ts';
 export type { MonitorContext, MonitorResult, StatusSource } from './monitor/context.ts';
 export { parseMonitorInput, type MonitorInput } from './monitor/input.ts';
-export { decideBeforeCheck, decideAfterCheck, type PollPolicy } from './monitor/decide.ts';
+export { decideBeforeCheck, decideAfterCheck, decideCancel, type PollPolicy } from './monitor/decide.ts';
 export { OUTCOMES, type Outcome, createVocabulary } from './monitor/statuses.ts';
 export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './runtime/worker-process.ts';
 export type { GetJobStatus } from './status/hook-provider.ts';

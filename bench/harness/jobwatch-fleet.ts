@@ -42,9 +42,9 @@ export class JobwatchFleet {
   }
 
   /** jobwatch's workers, with their own connection, as a worker process starts them. */
-  startWorkers(options: { statusProvider: StatusProvider; observer?: PollObserver; concurrency: number; roles?: WorkerRoles }): FleetWorkers {
+  async startWorkers(options: { statusProvider: StatusProvider; observer?: PollObserver; concurrency: number; roles?: WorkerRoles }): Promise<FleetWorkers> {
     const connection = createRedis(this.config.redisUrl);
-    const workers = startWorkers({ config: this.config, connection, logger: this.logger, db: this.database.db, ...options });
+    const workers = await startWorkers({ config: this.config, connection, logger: this.logger, db: this.database.db, ...options });
     return {
       async close() {
         await workers.close(30_000);
@@ -65,13 +65,13 @@ export class JobwatchFleet {
         context.nextCheckAt = firstDue + Math.floor(((start + offset) / inputs.length) * spreadMs);
         return pollJob(context, Math.max(1, context.nextCheckAt - now));
       });
-      await this.queues.polls.addBulk(jobs);
+      await this.queues.pollShards[0]!.addBulk(jobs); // the bench runs one shard
     }
   }
 
   /** Poll jobs waiting (due) and delayed (between polls). */
   async pollJobCount(): Promise<number> {
-    const counts = await this.queues.polls.getJobCounts('waiting', 'delayed');
+    const counts = await this.queues.pollShards[0]!.getJobCounts('waiting', 'delayed');
     return (counts.waiting ?? 0) + (counts.delayed ?? 0);
   }
 

@@ -57,7 +57,7 @@ async function measureLateness(context: ScenarioContext, purpose: string, rate: 
   const recorder = new WindowRecorder();
   try {
     await fleet.seedSpread(monitorInputs('late', monitors, { intervalMs }), intervalMs);
-    const workers = fleet.startWorkers({
+    const workers = await fleet.startWorkers({
       statusProvider: new InMemoryStatusProvider(Number.POSITIVE_INFINITY),
       observer: { statusChecked: ({ lateMs }) => recorder.record(lateMs) },
       concurrency: config.concurrency,

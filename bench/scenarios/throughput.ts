@@ -80,7 +80,7 @@ export async function runJobwatchRound(
   if (started.created !== monitors) throw new Error(`bench: started ${started.created} of ${monitors} monitors`);
   await settle();
   const counter = new EventCounter(monitors * pollsPerMonitor);
-  const workers = fleet.startWorkers({ statusProvider, observer: { statusChecked: counter.tick }, concurrency: context.config.concurrency });
+  const workers = await fleet.startWorkers({ statusProvider, observer: { statusChecked: counter.tick }, concurrency: context.config.concurrency });
   try {
     const rate = await counter.rate();
     await waitUntil(async () => (await fleet.persistedRows()) === monitors, `${monitors} final records`);

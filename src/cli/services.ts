@@ -8,7 +8,7 @@ import { assertRedisReady } from '../queue/redis.ts';
 /** Opens what a producer command needs (Redis and Postgres), checked before anything is written. */
 export async function openClient(config: Config, command: string): Promise<{ client: JobwatchClient; close(): Promise<void> }> {
   const databaseUrl = requireDatabaseUrl(config, command);
-  await assertRedisReady(config.redisUrl, { requireNoEviction: false });
+  await assertRedisReady(config, { requireNoEviction: false });
   const database = openPostgres(databaseUrl, { max: 2 });
   try {
     await assertSchemaReady(database);

@@ -1,17 +1,17 @@
-import type { Redis } from 'ioredis';
 import { monitorDefaults, type Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { parseMonitorInput, type MonitorInput } from '../monitor/input.ts';
-import { decideBeforeCheck } from '../monitor/decide.ts';
+import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { Cancellations } from '../queue/cancellations.ts';
-import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openQueues, POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
-import { createRedis } from '../queue/redis.ts';
+import { assertLayout } from '../queue/layout-record.ts';
+import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
+import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
-import { pendingResultState, persistedResultState, runningState, type MonitorState } from './monitor-state.ts';
+import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 import { startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
@@ -25,7 +25,7 @@ export interface ClientOptions {
   /** Where ended monitors are read from. */
   database: DatabaseHandle;
   /** An existing connection to share; otherwise the client opens (and closes) its own. */
-  connection?: Redis;
+  connection?: RedisConnection;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -37,15 +37,15 @@ export interface ClientOptions {
 export class JobwatchClient {
   private readonly queues: MonitorQueues;
   private readonly cancellations: Cancellations;
-  private readonly connection: Redis;
+  private readonly connection: RedisConnection;
   private readonly ownsConnection: boolean;
   private readonly clock: () => number;
 
   constructor(private readonly options: ClientOptions) {
     this.ownsConnection = !options.connection;
-    this.connection = options.connection ?? createRedis(options.config.redisUrl);
-    this.queues = openQueues(this.connection, options.config.prefix);
-    this.cancellations = new Cancellations(this.connection, this.queues.polls.toKey('cancel'));
+    this.connection = options.connection ?? connectRedis(options.config);
+    this.queues = openMonitorQueues(this.connection, options.config);
+    this.cancellations = Cancellations.of(this.connection, this.queues);
     this.clock = options.clock ?? Date.now;
   }
 
@@ -56,6 +56,7 @@ export class JobwatchClient {
    */
   async startMonitor(input: MonitorInput): Promise<StartedMonitor> {
     const context = parseMonitorInput(input, this.defaults(), this.clock());
+    await this.assertLayout();
     const existing = await this.getMonitor(context.monitorId);
     if (existing) {
       if (existing.jobId !== context.jobId) {
@@ -66,7 +67,7 @@ export class JobwatchClient {
       return { monitor: existing, created: false };
     }
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
-    const job = await this.queues.polls.add(POLL_JOB, context, { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId) });
+    const job = await this.queues.pollsOf(context.monitorId).add(POLL_JOB, context, { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId) });
     return { monitor: runningState(job, 'waiting'), created: true };
   }
 
@@ -77,6 +78,7 @@ export class JobwatchClient {
    */
   async startMonitors(inputs: readonly MonitorInput[]): Promise<StartMonitorsResult> {
     const deps = { queues: this.queues, redis: this.connection, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
+    await this.assertLayout();
     return startMonitors(deps, inputs);
   }
 
@@ -85,12 +87,17 @@ export class JobwatchClient {
     // Read in the order a monitor moves (poll job, then completion job, then row): each step is
     // created before the previous one is removed, so a monitor ending meanwhile is never missed.
     const queueJobId = toQueueJobId(monitorId);
-    const pollJob = await this.queues.polls.getJob(queueJobId);
+    const pollJob = await this.queues.pollsOf(monitorId).getJob(queueJobId);
     if (pollJob) {
       const bullState = await pollJob.getState();
       if (bullState !== 'completed' && bullState !== 'unknown') return runningState(pollJob, bullState);
     }
-    const completionJob = await this.queues.completions.getJob(queueJobId);
+    return this.endedState(monitorId);
+  }
+
+  /** The final record: waiting in the completion queue, or persisted; null when there is none (yet). */
+  private async endedState(monitorId: string): Promise<EndedMonitorState | null> {
+    const completionJob = await this.queues.completions.getJob(toQueueJobId(monitorId));
     if (completionJob && !(await completionJob.isCompleted())) return pendingResultState(completionJob.data);
     const row = await findResult(this.options.database.db, monitorId);
     return row ? persistedResultState(row) : null;
@@ -102,19 +109,21 @@ export class JobwatchClient {
    */
   async cancelMonitor(monitorId: string): Promise<MonitorState> {
     const queueJobId = toQueueJobId(monitorId);
-    const pollJob = await this.queues.polls.getJob(queueJobId);
+    const polls = this.queues.pollsOf(monitorId);
+    const pollJob = await polls.getJob(queueJobId);
     if (pollJob) {
       const now = this.clock();
-      const canceled = decideBeforeCheck(pollJob.data, now, true);
-      if (canceled.kind === 'finish') {
-        // Order matters. The request first, so that a poll in flight stops before re-scheduling;
-        // then the canceled record, so that it wins over a record that poll may add; then the
-        // job's removal, which fails harmlessly (returns 0) when a poll holds its lock; then the
-        // poll sees the request, and the worker clears it once the job has completed.
-        await this.cancellations.request(monitorId, now, pollJob.data.expireAt);
-        await this.queues.completions.add(COMPLETION_JOB, canceled.result, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
-        if ((await this.queues.polls.remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
-      }
+      const canceled = decideCancel(pollJob.data, now);
+      // Order matters. The request first, so that a poll in flight stops before re-scheduling;
+      // then the canceled record, so that it wins over a record that poll may add; then the
+      // job's removal, which fails harmlessly (returns 0) when a poll holds its lock; then the
+      // poll sees the request, and the worker clears it once the job has completed.
+      await this.cancellations.request(monitorId, now, pollJob.data.expireAt);
+      await this.queues.completions.add(COMPLETION_JOB, canceled, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
+      if ((await polls.remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
+      // The record that won: the canceled one, or the one of a poll that ended the monitor first.
+      const ended = await this.endedState(monitorId);
+      if (ended) return ended;
     }
     const state = await this.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
@@ -132,6 +141,14 @@ export class JobwatchClient {
   async close(): Promise<void> {
     await this.queues.close();
     if (this.ownsConnection) await this.connection.quit();
+  }
+
+  /**
+   * Checked before every start, not once: a producer that lives long must not add monitors to
+   * queues that workers restarted with another JOBWATCH_SHARDS no longer read.
+   */
+  private async assertLayout(): Promise<void> {
+    await assertLayout(this.connection, this.options.config.prefix, this.queues.layout);
   }
 
   private defaults() {

@@ -1,10 +1,10 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { JobType } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Database } from '../db/database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
-import type { MonitorQueues } from '../queue/queues.ts';
+import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
+import type { RedisConnection } from '../queue/redis.ts';
 import { comparePositions, encodeCursor, type ListPosition, type ListQuery } from './list-query.ts';
 import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 
@@ -34,7 +34,7 @@ interface Entry {
 }
 
 /**
- * One page of monitors: running ones from the poll queue in Redis, then ended ones from Postgres
+ * One page of monitors: running ones from the poll queues in Redis, then ended ones from Postgres
  * (and from the completion queue while their record waits to be written).
  */
 export async function listMonitors(sources: ListSources, query: ListQuery): Promise<MonitorPage> {
@@ -57,39 +57,42 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
 }
 
 /**
- * Running monitors sorted by their poll job's creation time (the monitor's start). Only the start
- * times are read for all of them, one small field per job; whole jobs only for the page.
+ * Running monitors sorted by their poll job's creation time (the monitor's start), over all shards.
+ * Only the start times are read for all of them, one small field per job; whole jobs only for the page.
  */
 async function runningEntries(queues: MonitorQueues, after: ListPosition | undefined, count: number): Promise<Entry[]> {
-  const [active, others] = await Promise.all([
-    queues.polls.getRanges(['active'], 0, -1),
-    queues.polls.getRanges(RUNNING_STATES, 0, -1),
-  ]);
-  const activeIds = new Set(active);
-  const ids = [...new Set([...active, ...others])];
-  const startTimes = await readStartTimes(queues, ids);
-  const positions: ListPosition[] = [];
-  ids.forEach((queueJobId, i) => {
-    const at = startTimes[i];
-    if (at !== undefined) positions.push({ part: 'running', at, monitorId: fromQueueJobId(queueJobId) });
-  });
+  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(queue)));
+  const activeIds = new Set(shards.flatMap((shard) => shard.active));
+  const positions = shards.flatMap((shard) => shard.positions);
   return selectAfter(positions, after, count).map((position) => ({
     position,
     async load() {
       const queueJobId = toQueueJobId(position.monitorId);
-      const job = await queues.polls.getJob(queueJobId);
+      const job = await queues.pollsOf(position.monitorId).getJob(queueJobId);
       return job ? runningState(job, activeIds.has(queueJobId) ? 'active' : 'delayed') : null;
     },
   }));
 }
 
-async function readStartTimes(queues: MonitorQueues, ids: string[]): Promise<(number | undefined)[]> {
+async function runningInShard(queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
+  const [active, others] = await Promise.all([queue.getRanges(['active'], 0, -1), queue.getRanges(RUNNING_STATES, 0, -1)]);
+  const ids = [...new Set([...active, ...others])];
+  const startTimes = await readStartTimes(queue, ids);
+  const positions: ListPosition[] = [];
+  ids.forEach((queueJobId, i) => {
+    const at = startTimes[i];
+    if (at !== undefined) positions.push({ part: 'running', at, monitorId: fromQueueJobId(queueJobId) });
+  });
+  return { active, positions };
+}
+
+async function readStartTimes(queue: PollQueue, ids: string[]): Promise<(number | undefined)[]> {
   // BullMQ's client type omits the pipeline's commands; it is an ioredis connection.
-  const client = (await queues.polls.client) as unknown as Redis;
+  const client = (await queue.client) as unknown as RedisConnection;
   const times: (number | undefined)[] = [];
   for (let i = 0; i < ids.length; i += PIPELINE_BATCH) {
     const pipeline = client.pipeline();
-    for (const id of ids.slice(i, i + PIPELINE_BATCH)) pipeline.hget(queues.polls.toKey(id), 'timestamp');
+    for (const id of ids.slice(i, i + PIPELINE_BATCH)) pipeline.hget(queue.toKey(id), 'timestamp');
     const replies = (await pipeline.exec()) ?? [];
     for (const [error, value] of replies) times.push(!error && value ? Number(value) : undefined);
   }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { Database } from '../db/database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { InvalidInputError } from '../errors/errors.ts';
@@ -7,6 +7,7 @@ import type { MonitorContext } from '../monitor/context.ts';
 import { parseMonitorInput, type MonitorDefaults, type MonitorInput } from '../monitor/input.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
+import type { RedisConnection } from '../queue/redis.ts';
 
 /**
  * Monitors checked and enqueued per round trip. Large enough that Redis and Postgres see few
@@ -40,7 +41,7 @@ export interface StartMonitorsResult {
 export interface StartMonitorsDeps {
   queues: MonitorQueues;
   /** The connection the queues use; the existence checks run on it. */
-  redis: Redis;
+  redis: RedisConnection;
   db: Database;
   defaults: MonitorDefaults;
   now: number;
@@ -111,7 +112,9 @@ async function startChunk(deps: StartMonitorsDeps, chunk: MonitorContext[]): Pro
   const fresh = chunk.filter((context) => !existing.has(context.monitorId));
   // Job ids are the monitors': a producer racing this one past the check still adds one job only,
   // because BullMQ keeps the first job with a given id.
-  if (fresh.length > 0) await deps.queues.polls.addBulk(fresh.map((context) => pollJob(context)));
+  for (const [queue, contexts] of groupBy(fresh, (context) => deps.queues.pollsOf(context.monitorId))) {
+    await queue.addBulk(contexts.map((context) => pollJob(context)));
+  }
   return chunk.map((context) => {
     const existingJobId = existing.get(context.monitorId);
     const entry: BulkStartedMonitor = { monitorId: context.monitorId, jobId: context.jobId, created: existingJobId === undefined };
@@ -135,16 +138,36 @@ export function pollJob(context: MonitorContext, delayMs = 0) {
  * `getMonitor` does, so a monitor that ends meanwhile is still found.
  */
 async function findExistingJobIds(deps: StartMonitorsDeps, monitorIds: string[]): Promise<Map<string, string>> {
-  const { polls, completions } = deps.queues;
-  const jobIds = monitorIds.map(toQueueJobId);
-  const inRedis = [
-    ...(await existingKeys(deps.redis, jobIds.map((id) => polls.toKey(id)))),
-    ...(await existingKeys(deps.redis, jobIds.map((id) => completions.toKey(id)))),
-  ];
-  const existing = await jobIdsFromRedis(deps.redis, inRedis);
+  const { queues } = deps;
+  const existing = new Map<string, string>();
+  const record = (found: Map<string, string>) => {
+    for (const [monitorId, jobId] of found) if (!existing.has(monitorId)) existing.set(monitorId, jobId);
+  };
+  // One queue's keys share a hash slot, so each group is one command even on a Redis Cluster.
+  const pollGroups = [...groupBy(monitorIds, (id) => queues.pollsOf(id))];
+  const inPolls = await Promise.all(pollGroups.map(([queue, ids]) => jobIdsIn(deps.redis, ids.map((id) => queue.toKey(toQueueJobId(id))))));
+  inPolls.forEach(record);
+  record(await jobIdsIn(deps.redis, monitorIds.map((id) => queues.completions.toKey(toQueueJobId(id)))));
   const notInRedis = monitorIds.filter((id) => !existing.has(id));
   for (const row of await findPersisted(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
   return existing;
+}
+
+/** The job ids of the monitors whose job keys, all in one hash slot, exist. */
+async function jobIdsIn(redis: RedisConnection, keys: string[]): Promise<Map<string, string>> {
+  return jobIdsFromRedis(redis, await existingKeys(redis, keys));
+}
+
+/** Items grouped by a key, in first-seen order. */
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 /** Returns the 1-based positions of the keys that exist. */
@@ -160,13 +183,14 @@ return found`;
  * and the client a command each, which the bench showed to be most of the check. One queue's keys
  * share its hash slot, so the script also runs on a Redis Cluster.
  */
-async function existingKeys(redis: Redis, keys: string[]): Promise<string[]> {
+async function existingKeys(redis: RedisConnection, keys: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
   const positions = (await redis.eval(EXISTING_KEYS_SCRIPT, keys.length, ...keys)) as number[];
   return positions.map((position) => keys[position - 1]!);
 }
 
 /** The rare path: read the job id out of the data of jobs that exist (poll context or result). */
-async function jobIdsFromRedis(redis: Redis, jobKeys: string[]): Promise<Map<string, string>> {
+async function jobIdsFromRedis(redis: RedisConnection, jobKeys: string[]): Promise<Map<string, string>> {
   const existing = new Map<string, string>();
   if (jobKeys.length === 0) return existing;
   const pipeline = redis.pipeline();

@@ -190,6 +190,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${issue.path.join('.')}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.JOBWATCH_PREFIX.includes('{') && ((e.JOBWATCH_SHARDS ?? 1) > 1 || e.REDIS_CLUSTER_NODES)) {
+    // Redis hashes the first {...} of a key: one in the prefix would put every shard in one slot.
+    throw new ConfigError('JOBWATCH_PREFIX: must not contain { or } with JOBWATCH_SHARDS > 1 or a Redis Cluster; jobwatch adds the hash tags itself');
+  }
   const config: Config = {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,

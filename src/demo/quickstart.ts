@@ -31,7 +31,7 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
   const quiet = config.logLevel === DEFAULTS.logLevel ? 'warn' : config.logLevel;
   const logger = createLogger({ logLevel: quiet }, { name: 'jobwatch-quickstart' });
 
-  await assertRedisReady(config.redisUrl, { requireNoEviction: true });
+  await assertRedisReady(config, { requireNoEviction: true });
   const database = await openDatabase(config);
   print(`results database: ${database.description} (migrations applied)`);
   const api = await startDemoApi({ port: 0, minDurationMs: 2_000, maxDurationMs: 8_000 });

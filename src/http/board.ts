@@ -22,15 +22,23 @@ const COMPLETIONS_DESCRIPTION =
   'ones are kept an hour. A job that waits or fails here means Postgres is unreachable or refused the row.';
 
 /**
- * Bull Board over the two queues, read-only unless JOBWATCH_BOARD_WRITE=1. Even when writable it
+ * Bull Board over the poll queues (one per shard) and the completion queue, read-only unless JOBWATCH_BOARD_WRITE=1. Even when writable it
  * cannot add jobs or edit job data: a monitor enters through POST /api/monitors, which validates it
  * and checks its status URL against the allow-list.
  */
 export function createBoard(options: BoardOptions): Hono {
   const readOnlyMode = !options.writable;
-  const polls = new BullMQAdapter(options.queues.polls, { readOnlyMode, displayName: 'polls: running monitors', description: POLLS_DESCRIPTION });
-  polls.setFormatter('data', describePollData);
-  polls.setFormatter('name', describeJobName);
+  const shards = options.queues.pollShards;
+  const polls = shards.map((queue, shard) => {
+    const adapter = new BullMQAdapter(queue, {
+      readOnlyMode,
+      displayName: shards.length === 1 ? 'polls: running monitors' : `polls: running monitors, shard ${shard + 1} of ${shards.length}`,
+      description: POLLS_DESCRIPTION,
+    });
+    adapter.setFormatter('data', describePollData);
+    adapter.setFormatter('name', describeJobName);
+    return adapter;
+  });
   const completions = new BullMQAdapter(options.queues.completions, {
     readOnlyMode, displayName: 'completions: final records', description: COMPLETIONS_DESCRIPTION,
   });
@@ -39,7 +47,7 @@ export function createBoard(options: BoardOptions): Hono {
 
   const serverAdapter = new HonoAdapter(serveStatic).setBasePath(options.basePath);
   createBullBoard({
-    queues: [polls, completions],
+    queues: [...polls, completions],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'jobwatch', jobDetails: { defaultTab: 'Data' } } },
   });

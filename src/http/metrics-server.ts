@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
-import { openQueues } from '../queue/queues.ts';
-import { createRedis } from '../queue/redis.ts';
+import { openMonitorQueues } from '../queue/queues.ts';
+import { connectRedis } from '../queue/redis.ts';
 import { requireBearerToken } from './auth.ts';
 import { listen } from './listen.ts';
 import { assertBindAllowed } from './loopback.ts';
@@ -25,9 +25,9 @@ export async function startWorkerMetricsServer(
   config: Config, logger: Logger, options: { port: number; host: string },
 ): Promise<WorkerMetricsServer> {
   assertBindAllowed('--metrics-host', options.host, config.apiToken);
-  const redis = createRedis(config.redisUrl);
+  const redis = connectRedis(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (metrics); reconnecting'));
-  const queues = openQueues(redis, config.prefix);
+  const queues = openMonitorQueues(redis, config);
   const closeQueues = async () => {
     await queues.close();
     await redis.quit().catch(() => redis.disconnect());

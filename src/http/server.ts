@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../queue/redis.ts';
 import type { Logger } from 'pino';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import type { Config } from '../config/config.ts';
@@ -33,7 +33,7 @@ export interface HttpAppDeps {
   /** For the board; the same queues the client uses. */
   queues: MonitorQueues;
   /** For /healthz. */
-  redis: Redis;
+  redis: RedisConnection;
   database: DatabaseHandle;
   metrics: Metrics;
   /** @defaultValue API_TIMEOUT_MS */

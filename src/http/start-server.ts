@@ -5,8 +5,8 @@ import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import { ConfigError } from '../errors/errors.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
-import { openQueues } from '../queue/queues.ts';
-import { assertRedisReady, createRedis } from '../queue/redis.ts';
+import { openMonitorQueues } from '../queue/queues.ts';
+import { assertRedisReady, connectRedis } from '../queue/redis.ts';
 import { listen } from './listen.ts';
 import { assertBindAllowed } from './loopback.ts';
 import { BOARD_PATH, createHttpApp } from './server.ts';
@@ -36,12 +36,12 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions): Promise<RunningServer> {
   assertBindAllowed('--host', options.host, config.apiToken);
-  await assertRedisReady(config.redisUrl, { requireNoEviction: false });
+  await assertRedisReady(config, { requireNoEviction: false });
   const database = options.database ?? openPostgres(requireDatabaseUrl(config), { max: 4 });
   const ownsDatabase = !options.database;
-  const redis = createRedis(config.redisUrl);
+  const redis = connectRedis(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
-  const queues = openQueues(redis, config.prefix);
+  const queues = openMonitorQueues(redis, config);
   const client = new JobwatchClient({ config, database, connection: redis });
   const closeServices = async () => {
     await client.close();

@@ -26,7 +26,7 @@ export function registerQueueMetrics(registry: Registry, queues: MonitorQueues, 
     async collect() {
       this.reset();
       try {
-        for (const queue of [queues.polls, queues.completions]) {
+        for (const queue of [...queues.pollShards, queues.completions]) {
           const counts = await withTimeout(queue.getJobCounts(), COUNT_TIMEOUT_MS, 'Redis');
           for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
         }

@@ -40,8 +40,7 @@ export interface Finish {
  * and died after deciding), canceled or expired ends without a call.
  */
 export function decideBeforeCheck(context: MonitorContext, now: number, cancelRequested: boolean): BeforeCheck {
-  if (context.result) return { kind: 'finish', result: context.result };
-  if (cancelRequested) return finish(context, 'canceled', now, { canceledAt: new Date(now).toISOString() });
+  if (context.result || cancelRequested) return { kind: 'finish', result: decideCancel(context, now) };
   if (now < context.expireAt) return { kind: 'check' };
   if (context.consecutiveFailures > 0) {
     return finish(context, 'errored', now, {
@@ -54,6 +53,11 @@ export function decideBeforeCheck(context: MonitorContext, now: number, cancelRe
     lastStatus: context.lastStatus,
     expiredAt: new Date(context.expireAt).toISOString(),
   });
+}
+
+/** The record a cancel at `now` ends the monitor with; an end already decided stands. */
+export function decideCancel(context: MonitorContext, now: number): MonitorResult {
+  return context.result ?? finish(context, 'canceled', now, { canceledAt: new Date(now).toISOString() }).result;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { MonitorQueues } from './queues.ts';
+import type { RedisConnection } from './redis.ts';
 
 /** How long a cancel request outlives its monitor's expiry if nobody clears it (a crash at the wrong moment). */
 const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;
@@ -11,14 +12,19 @@ const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;
  * monitor's expiry cleans up after a crash between the two.
  */
 export class Cancellations {
-  /** `keyBase`: the poll queue's `toKey('cancel')`, so that the requests live beside its jobs. */
+  /** `keyBaseOf`: the monitor's poll queue's `toKey('cancel')`, so that a request lives beside its job (and in its hash slot). */
   constructor(
-    private readonly redis: Redis,
-    private readonly keyBase: string,
+    private readonly redis: RedisConnection,
+    private readonly keyBaseOf: (monitorId: string) => string,
   ) {}
 
+  /** The requests of the monitors in these queues. */
+  static of(redis: RedisConnection, queues: MonitorQueues): Cancellations {
+    return new Cancellations(redis, (monitorId) => queues.pollsOf(monitorId).toKey('cancel'));
+  }
+
   private key(monitorId: string): string {
-    return `${this.keyBase}:${encodeURIComponent(monitorId)}`;
+    return `${this.keyBaseOf(monitorId)}:${encodeURIComponent(monitorId)}`;
   }
 
   async request(monitorId: string, at: number, expireAt: number): Promise<void> {

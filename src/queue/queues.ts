@@ -1,10 +1,12 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import type { RedisConnection } from './redis.ts';
+import { completionQueueName, layoutOf, pollQueueName, shardOf, SINGLE_QUEUE, type QueueLayout } from './shards.ts';
 
-/** Each monitor's one poll job lives here, delayed between polls. */
+/** Each monitor's one poll job lives here, delayed between polls (`{polls-<shard>}` when sharded). */
 export const POLL_QUEUE = 'polls';
-/** A final record waits here until it is persisted to Postgres. */
+/** A final record waits here until it is persisted to Postgres (`{completions}` when sharded). */
 export const COMPLETION_QUEUE = 'completions';
 
 /** Job names, as shown in Bull Board. */
@@ -40,20 +42,34 @@ export function cappedExponentialBackoff(attemptsMade: number): number {
   return Math.min(MAX_INFRASTRUCTURE_BACKOFF_MS, 500 * 2 ** Math.max(0, attemptsMade - 1));
 }
 
+export type PollQueue = Queue<MonitorContext, MonitorResult>;
+export type CompletionQueue = Queue<MonitorResult, boolean>;
+
 export interface MonitorQueues {
-  readonly polls: Queue<MonitorContext, MonitorResult>;
-  readonly completions: Queue<MonitorResult, boolean>;
+  readonly layout: QueueLayout;
+  /** One poll queue per shard; a monitor's job is always in `pollsOf(monitorId)`. */
+  readonly pollShards: readonly PollQueue[];
+  pollsOf(monitorId: string): PollQueue;
+  readonly completions: CompletionQueue;
   close(): Promise<void>;
 }
 
-export function openQueues(connection: Redis, prefix: string): MonitorQueues {
-  const polls = new Queue<MonitorContext, MonitorResult>(POLL_QUEUE, { connection, prefix });
-  const completions = new Queue<MonitorResult, boolean>(COMPLETION_QUEUE, { connection, prefix });
+/** The queues of a deployment, laid out as its config says (shards, cluster). */
+export function openMonitorQueues(connection: RedisConnection, config: Pick<Config, 'prefix' | 'shards' | 'redisClusterNodes'>): MonitorQueues {
+  return openQueues(connection, config.prefix, layoutOf(config.shards, config.redisClusterNodes !== undefined));
+}
+
+export function openQueues(connection: RedisConnection, prefix: string, layout: QueueLayout = SINGLE_QUEUE): MonitorQueues {
+  const pollShards = Array.from({ length: layout.shards }, (_, shard) =>
+    new Queue<MonitorContext, MonitorResult>(pollQueueName(shard, layout, POLL_QUEUE), { connection, prefix }));
+  const completions = new Queue<MonitorResult, boolean>(completionQueueName(layout, COMPLETION_QUEUE), { connection, prefix });
   return {
-    polls,
+    layout,
+    pollShards,
+    pollsOf: (monitorId) => pollShards[shardOf(monitorId, layout.shards)]!,
     completions,
     close: async () => {
-      await Promise.all([polls.close(), completions.close()]);
+      await Promise.all([...pollShards, completions].map((queue) => queue.close()));
     },
   };
 }

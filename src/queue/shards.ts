@@ -5,14 +5,17 @@
  * Cluster places the shards on different nodes.
  */
 
-/** Most poll queues one deployment may use. */
-export const MAX_SHARDS = 256;
+/** Most poll queues one deployment may use. Each is a BullMQ worker (and a blocking connection) per process. */
+export const MAX_SHARDS = 64;
 
 export interface QueueLayout {
   shards: number;
   /** Whether queue names carry hash tags (sharded or on a Redis Cluster). */
   hashTagged: boolean;
 }
+
+/** One poll queue named `polls`, as on a single Redis: the layout of an unsharded deployment. */
+export const SINGLE_QUEUE: QueueLayout = Object.freeze({ shards: 1, hashTagged: false });
 
 export function layoutOf(shards: number, cluster: boolean): QueueLayout {
   return { shards, hashTagged: shards > 1 || cluster };
@@ -35,4 +38,12 @@ export function pollQueueName(shard: number, layout: QueueLayout, base: string):
 
 export function completionQueueName(layout: QueueLayout, base: string): string {
   return layout.hashTagged ? `{${base}}` : base;
+}
+
+/**
+ * Polls one process runs at once on each shard: the process's concurrency split evenly, so that N
+ * shards do not multiply it by N.
+ */
+export function concurrencyPerShard(concurrency: number, shards: number): number {
+  return Math.max(1, Math.ceil(concurrency / shards));
 }

@@ -1,5 +1,4 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
@@ -13,7 +12,10 @@ import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { PollObserver } from './poll-observer.ts';
 import { createPollProcessor } from './poll-processor.ts';
-import { cappedExponentialBackoff, COMPLETION_QUEUE, openQueues, POLL_QUEUE } from './queues.ts';
+import { assertLayout } from './layout-record.ts';
+import { cappedExponentialBackoff, openMonitorQueues } from './queues.ts';
+import type { RedisConnection } from './redis.ts';
+import { concurrencyPerShard } from './shards.ts';
 
 /**
  * A monitor lives through many polls and possibly many crashed workers, and BullMQ's stalled
@@ -37,13 +39,13 @@ export interface WorkerRoles {
 
 export interface StartWorkersOptions {
   config: Config;
-  connection: Redis;
+  connection: RedisConnection;
   statusProvider: StatusProvider;
   logger: Logger;
   /** Needed when the completion worker runs. */
   db?: Database;
   roles?: WorkerRoles;
-  /** Polls in flight at once in this process. @defaultValue config.concurrency */
+  /** Polls in flight at once in this process, over all shards. @defaultValue config.concurrency */
   concurrency?: number;
   faultHook?: FaultHook;
   /** Metrics: told about polls, ends and persisted results. */
@@ -68,11 +70,18 @@ export function policyFromConfig(config: Config): PollPolicy {
   };
 }
 
-export function startWorkers(options: StartWorkersOptions): RunningWorkers {
+/** Checks the queue layout against the one running monitors use, then starts the workers. */
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, connection, logger } = options;
   const roles = options.roles ?? { polls: true, completions: true };
-  const queues = openQueues(connection, config.prefix);
-  const cancellations = new Cancellations(connection, queues.polls.toKey('cancel'));
+  const queues = openMonitorQueues(connection, config);
+  try {
+    await assertLayout(connection, config.prefix, queues.layout);
+  } catch (error) {
+    await queues.close();
+    throw error;
+  }
+  const cancellations = Cancellations.of(connection, queues);
   const workers: Worker[] = [];
   const shared = {
     connection,
@@ -95,21 +104,22 @@ export function startWorkers(options: StartWorkersOptions): RunningWorkers {
       faultHook: options.faultHook,
       observer: options.observer,
     });
-    const pollWorker = new Worker<MonitorContext, MonitorResult>(POLL_QUEUE, processor, {
-      ...shared,
-      concurrency: options.concurrency ?? config.concurrency,
-    });
-    // Only now is the poll job gone for good, so only now may a cancel request be forgotten.
-    pollWorker.on('completed', (job) => {
-      cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
-    });
-    workers.push(pollWorker);
+    // Every process consumes every shard, so any process can take over any crashed one's polls.
+    const concurrency = concurrencyPerShard(options.concurrency ?? config.concurrency, queues.pollShards.length);
+    for (const shard of queues.pollShards) {
+      const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
+      // Only now is the poll job gone for good, so only now may a cancel request be forgotten.
+      pollWorker.on('completed', (job) => {
+        cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
+      });
+      workers.push(pollWorker);
+    }
   }
   if (roles.completions) {
     if (!options.db) throw new Error('the completion worker needs a database');
     const batcher = new ResultBatcher(options.db);
     const processor = createCompletionProcessor({ db: options.db, logger, observer: options.observer, persist: batcher.persist });
-    workers.push(new Worker<MonitorResult, boolean>(COMPLETION_QUEUE, processor, { ...shared, concurrency: COMPLETION_CONCURRENCY }));
+    workers.push(new Worker<MonitorResult, boolean>(queues.completions.name, processor, { ...shared, concurrency: COMPLETION_CONCURRENCY }));
   }
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));

@@ -5,7 +5,7 @@ import { assertSchemaReady } from '../db/migrate.ts';
 import { ConfigError } from '../errors/errors.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import type { PollObserver } from '../queue/poll-observer.ts';
-import { assertRedisReady, createRedis } from '../queue/redis.ts';
+import { assertRedisReady, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
 
@@ -28,7 +28,7 @@ export interface WorkerProcess {
  */
 export async function startWorkerProcess(config: Config, logger: Logger, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
   const roles = options.roles ?? { polls: true, completions: true };
-  await assertRedisReady(config.redisUrl, { requireNoEviction: true });
+  await assertRedisReady(config, { requireNoEviction: true });
   let database = options.database;
   const ownsDatabase = !database && roles.completions;
   if (!database && roles.completions) {
@@ -40,13 +40,17 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   try {
     if (database) await assertSchemaReady(database);
     const statusProvider = await createStatusProvider(config);
-    const connection = createRedis(config.redisUrl);
+    const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
-    const workers = startWorkers({
+    const workers = await startWorkers({
       config, connection, statusProvider, logger, db: database?.db, roles,
       concurrency: options.concurrency, faultHook: options.faultHook, observer: options.observer,
+    }).catch(async (error: unknown) => {
+      await statusProvider.close();
+      connection.disconnect();
+      throw error;
     });
-    logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, prefix: config.prefix }, 'worker started');
+    logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix }, 'worker started');
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);

@@ -38,9 +38,24 @@ describe('loadConfig', () => {
     ['JOBWATCH_CONCURRENCY', 'lots'],
     ['JOBWATCH_NOT_FOUND_ENDS', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['JOBWATCH_SHARDS', '0'],
+    ['JOBWATCH_SHARDS', '65'],
+    ['REDIS_CLUSTER_NODES', 'redis-1'],
+    ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,10.0.0.2:99999'],
   ])('rejects %s=%s with one line naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('reads a sharded cluster layout', () => {
+    const config = loadConfig({ JOBWATCH_SHARDS: '6', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001' });
+    expect(config).toMatchObject({ shards: 6, redisClusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-2', port: 7001 }] });
+  });
+
+  it('refuses a hash tag in the prefix when it would put every shard in one slot', () => {
+    expect(() => loadConfig({ JOBWATCH_PREFIX: '{jw}', JOBWATCH_SHARDS: '4' })).toThrow(/^JOBWATCH_PREFIX: must not contain \{ or \} with JOBWATCH_SHARDS > 1/);
+    expect(() => loadConfig({ JOBWATCH_PREFIX: '{jw}', REDIS_CLUSTER_NODES: 'a:7000' })).toThrow(ConfigError);
+    expect(loadConfig({ JOBWATCH_PREFIX: '{jw}' }).prefix).toBe('{jw}');
   });
 
   it('never echoes a database password in its errors', () => {

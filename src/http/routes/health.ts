@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../../queue/redis.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import { postgresErrorCode } from '../../db/postgres-errors.ts';
 import { coerceError } from '../../errors/errors.ts';
@@ -10,7 +10,7 @@ import { withTimeout } from '../../runtime/with-timeout.ts';
 const PROBE_TIMEOUT_MS = 2_000;
 
 export interface HealthDeps {
-  redis: Redis;
+  redis: RedisConnection;
   database: DatabaseHandle;
 }
 

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster } from 'ioredis';
+import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
+import { countRows, rowsById } from '../helpers/results.ts';
+import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
+
+const MONITORS = 60;
+
+let cluster: TestRedisCluster;
+let iso: Isolated;
+let server: StatusServer;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster(3);
+  iso = await createIsolation();
+  server = await startStatusServer();
+  env = { REDIS_CLUSTER_NODES: cluster.nodes, JOBWATCH_SHARDS: '6', JOBWATCH_MIN_INTERVAL: '10ms' };
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await iso?.cleanup();
+  await cluster?.stop();
+});
+
+describe('on a Redis Cluster of 3 masters, with 6 shards', () => {
+  it('runs monitors to completion through worker processes, with the shards spread over the nodes', async () => {
+    const ids = Array.from({ length: MONITORS }, (_, i) => `cluster-${i}`);
+    for (const [i, id] of ids.entries()) {
+      server.script(id, [...Array.from({ length: i % 3 }, () => ({ status: 'Processing' })), { status: i % 4 === 0 ? 'Failed' : 'Completed' }]);
+    }
+    server.script('from-the-cli', [{ status: 'Processing' }, { status: 'Completed' }]);
+
+    const client = testClient(iso, env);
+    const workers = [spawnWorker(iso.env(env)), spawnWorker(iso.env(env))];
+    try {
+      const started = await client.startMonitors(ids.map((jobId) => ({ jobId, statusUrl: server.template, interval: '50ms' })));
+      expect(started.created).toBe(MONITORS);
+      const enqueued = await runCli(['enqueue', '--job-id', 'from-the-cli', '--status-url', server.template, '--interval', '50ms'], iso.env(env));
+      expect(enqueued.stderr).toBe('');
+      expect(enqueued.code).toBe(0);
+
+      await waitFor(async () => (await countRows(iso)) === MONITORS + 1, { what: `${MONITORS + 1} rows`, timeoutMs: 60_000, intervalMs: 250 });
+      const rows = await rowsById(iso);
+      for (const [i, id] of ids.entries()) expect(rows.get(id)?.outcome, id).toBe(i % 4 === 0 ? 'failed' : 'completed');
+      expect(rows.get('from-the-cli')).toMatchObject({ outcome: 'completed', polls: 2 });
+
+      const status = await runCli(['status', 'cluster-5'], iso.env(env));
+      expect(JSON.parse(status.stdout)).toMatchObject({ monitorId: 'cluster-5', state: 'ended', outcome: 'completed' });
+      expect(await client.listMonitors({ state: 'running' })).toMatchObject({ monitors: [] });
+    } finally {
+      await client.close();
+      for (const worker of workers) worker.kill('SIGTERM');
+      const codes = await Promise.all(workers.map(exited));
+      expect(codes, workers.map((worker) => worker.output()).join('\n')).toEqual([0, 0]);
+    }
+
+    // Each shard's keys are on one node (one hash slot), and the shards are on more than one node.
+    const nodesOfShard = await shardKeysByNode(cluster.nodes, iso.prefix);
+    expect([...nodesOfShard.keys()].sort()).toEqual(['{polls-0}', '{polls-1}', '{polls-2}', '{polls-3}', '{polls-4}', '{polls-5}']);
+    for (const nodes of nodesOfShard.values()) expect(nodes.size).toBe(1);
+    const nodesUsed = new Set([...nodesOfShard.values()].flatMap((nodes) => [...nodes]));
+    expect(nodesUsed.size).toBeGreaterThan(1);
+  }, 120_000);
+});
+
+/** For each poll shard that has keys under the prefix, the masters that hold them. */
+async function shardKeysByNode(nodes: string, prefix: string): Promise<Map<string, Set<string>>> {
+  const client = new Cluster(nodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+  try {
+    await client.ping();
+    const byShard = new Map<string, Set<string>>();
+    for (const master of client.nodes('master')) {
+      const name = `${master.options.host}:${master.options.port}`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await master.scan(cursor, 'MATCH', `${prefix}:{polls-*`, 'COUNT', 1_000);
+        for (const key of keys) {
+          const shard = key.slice(prefix.length + 1, key.indexOf('}') + 1);
+          byShard.set(shard, (byShard.get(shard) ?? new Set()).add(name));
+        }
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    return byShard;
+  } finally {
+    client.disconnect();
+  }
+}
