@@ -8,6 +8,7 @@ import type { Cancellations } from './cancellations.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { PollObserver } from './poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
+import { rescheduleWithContext } from './reschedule.ts';
 
 export interface PollProcessorDeps {
   statusProvider: StatusProvider;
@@ -39,6 +40,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // Recorded in the context first, so that a poll that runs again after a crash from here on
     // ends with this same record and does not call the status service again.
     if (!job.data.result) await job.updateData({ ...job.data, result });
+    await fault('after-context-write', result.monitorId);
     // The completion job's id is the monitor's, so a poll that runs again after a crash here adds
     // nothing new; and it is added before this poll job completes, so no crash can lose it.
     await deps.completions.add(COMPLETION_JOB, result, { ...COMPLETION_JOB_OPTIONS, jobId: toQueueJobId(result.monitorId) });
@@ -50,41 +52,47 @@ export function createPollProcessor(deps: PollProcessorDeps) {
 
   return async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
     const context = job.data;
-    const log = deps.logger.child({ monitorId: context.monitorId, jobId: context.jobId });
+    // A child logger per poll is measurable at thousands of polls a second; most polls log nothing.
+    let childLogger: Logger | undefined;
+    const log = () => (childLogger ??= deps.logger.child({ monitorId: context.monitorId, jobId: context.jobId }));
     const startedAt = clock();
 
-    const before = decideBeforeCheck(context, startedAt, await deps.cancellations.isRequested(context.monitorId));
-    if (before.kind === 'finish') return finishMonitor(job, before.result, log);
+    // A first run reaches the cancel check after its status call (below). A poll that runs again,
+    // after its worker died or Redis failed it, checks first: a cancel may have come meanwhile.
+    // (Both counters only grow: a monitor that went through a crash keeps paying this EXISTS.)
+    const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
+    const before = decideBeforeCheck(context, startedAt, rerun && (await deps.cancellations.isRequested(context.monitorId)));
+    if (before.kind === 'finish') return finishMonitor(job, before.result, log());
 
     const reading = await deps.statusProvider.read(context);
     const checkedAt = clock();
     await fault('after-status-check', context.monitorId);
     const lateMs = startedAt - context.nextCheckAt;
     observer.statusChecked?.({ reading, lateMs, durationMs: checkedAt - startedAt });
-    log.debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
+    if (deps.logger.isLevelEnabled('debug')) {
+      log().debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
+    }
     const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
-    if (after.kind === 'finish') return finishMonitor(job, after.result, log);
+    if (after.kind === 'finish') return finishMonitor(job, after.result, log());
 
     // A cancel that arrived while the status call was in flight wins over polling again.
     if (await deps.cancellations.isRequested(context.monitorId)) {
       const canceled = decideBeforeCheck(after.context, clock(), true);
-      if (canceled.kind === 'finish') return finishMonitor(job, canceled.result, log);
+      if (canceled.kind === 'finish') return finishMonitor(job, canceled.result, log());
     }
     if (after.reason === 'retry' && !reading.ok) {
-      log.warn(
+      log().warn(
         { reason: reading.failure.reason, error: reading.failure.message, consecutiveFailures: after.context.consecutiveFailures, retryAt: new Date(after.at).toISOString() },
         'status check failed; will retry',
       );
-    } else {
-      log.debug({ nextPollAt: new Date(after.at).toISOString(), polls: after.context.polls }, 're-scheduled');
+    } else if (deps.logger.isLevelEnabled('debug')) {
+      log().debug({ nextPollAt: new Date(after.at).toISOString(), polls: after.context.polls }, 're-scheduled');
     }
 
-    // The context is written before the job is re-scheduled: a crash between the two leaves the
-    // job active with the new context, and stall recovery re-runs it with the poll count kept.
-    // The other order could re-schedule with the old context and count a poll twice.
-    await job.updateData(after.context);
-    await fault('after-context-write', context.monitorId);
-    await job.moveToDelayed(after.at, token);
+    // The new context and the delay are written in one step: a crash leaves either the old
+    // context with the job still active (stall recovery re-runs this poll, its count unchanged)
+    // or the new context with the job delayed.
+    await rescheduleWithContext(job, after.context, after.at, token!);
     await fault('after-reschedule', context.monitorId);
     observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
     // Tells BullMQ the job was moved on purpose: it neither completes nor fails.

@@ -20,9 +20,8 @@ export interface ChaosOptions {
   workers: number;
   /** SIGKILL a random worker this often (0: never) and start a fresh one. */
   killEveryMs: number;
-  /** Fault points where workers crash themselves, and how likely at each pass. */
-  crashAt?: FaultPoint[];
-  crashProbability?: number;
+  /** Fault points where workers crash themselves, and how likely at each pass of each. */
+  crashAt?: Partial<Record<FaultPoint, number>>;
   /** Each monitor's job reports Processing 0..maxRunningPolls-1 times before its final status. */
   maxRunningPolls: number;
   /** Overrides maxRunningPolls: how many times monitor i reports Processing. */
@@ -77,8 +76,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     REDIS_URL: redisUrl,
     JOBWATCH_LOCK_DURATION: `${options.lockDurationMs}ms`,
     JOBWATCH_SHUTDOWN_TIMEOUT: '2s',
-    CHAOS_CRASH_AT: (options.crashAt ?? []).join(','),
-    CHAOS_CRASH_PROBABILITY: String(options.crashProbability ?? 0),
+    CHAOS_CRASH_AT: Object.entries(options.crashAt ?? {}).map(([point, probability]) => `${point}:${probability}`).join(','),
     LOG_LEVEL: 'error',
   });
 

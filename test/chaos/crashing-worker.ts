@@ -1,18 +1,20 @@
 // A `jobwatch worker` for the reliability tests: the same worker, plus a fault hook that SIGKILLs
 // this process at the named points of a poll, with the given probability. Test-only: production
 // workers have no fault hook.
-//   CHAOS_CRASH_AT=after-status-check,after-reschedule CHAOS_CRASH_PROBABILITY=0.05
+//   CHAOS_CRASH_AT=after-status-check:0.05,after-reschedule:0.05 (point:probability)
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { FaultHook, FaultPoint } from '../../src/queue/fault-points.ts';
 import { onShutdownSignal } from '../../src/runtime/signals.ts';
 import { startWorkerProcess } from '../../src/runtime/worker-process.ts';
 
-const points = new Set((process.env.CHAOS_CRASH_AT ?? '').split(',').filter(Boolean) as FaultPoint[]);
-const probability = Number(process.env.CHAOS_CRASH_PROBABILITY ?? '0');
+const probabilities = new Map((process.env.CHAOS_CRASH_AT ?? '').split(',').filter(Boolean).map((entry) => {
+  const [point, probability] = entry.split(':');
+  return [point as FaultPoint, Number(probability)];
+}));
 
 const faultHook: FaultHook = (point, monitorId) => {
-  if (points.has(point) && Math.random() < probability) {
+  if (Math.random() < (probabilities.get(point) ?? 0)) {
     process.stderr.write(`chaos: crashing at ${point} of ${monitorId}\n`);
     process.kill(process.pid, 'SIGKILL');
   }

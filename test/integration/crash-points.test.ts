@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { runChaos } from '../chaos/chaos.ts';
 import type { FaultPoint } from '../../src/queue/fault-points.ts';
 
-const POINTS: FaultPoint[] = ['after-status-check', 'after-context-write', 'after-reschedule', 'after-completion-enqueue'];
+// Per pass: a monitor passes the status check and the re-schedule at every poll, but writes its
+// final record into its context and enqueues its completion once; those are crashed more often.
+const CRASH_AT: Record<FaultPoint, number> = {
+  'after-status-check': 0.03, 'after-reschedule': 0.03, 'after-context-write': 0.1, 'after-completion-enqueue': 0.1,
+};
+const POINTS = Object.keys(CRASH_AT) as FaultPoint[];
 
 describe('a worker crashing at each step of a poll', () => {
   it('loses and doubles nothing: crashes after the status call, the context write, the re-schedule and the completion enqueue', async () => {
     const report = await runChaos({
-      monitors: 120, workers: 2, killEveryMs: 0, crashAt: POINTS, crashProbability: 0.04,
+      monitors: 120, workers: 2, killEveryMs: 0, crashAt: CRASH_AT,
       maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, timeoutMs: 100_000,
     });
     for (const point of POINTS) expect(report.crashesAt[point], `crashes at ${point}`).toBeGreaterThanOrEqual(1);
