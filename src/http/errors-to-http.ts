@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
+import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-errors.ts';
 import {
   coerceError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
 } from '../errors/errors.ts';
@@ -30,7 +31,7 @@ const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode]
  * details go to the log only, since an unexpected message might carry internals.
  */
 export function errorResponse(c: Context, caught: unknown, logger: Logger): Response {
-  const error = coerceError(caught);
+  const error = asServiceError(coerceError(caught));
   const status = STATUS_OF.find(([type]) => error instanceof type)?.[1];
   if (status === undefined) {
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
@@ -40,4 +41,10 @@ export function errorResponse(c: Context, caught: unknown, logger: Logger): Resp
   if (error instanceof InvalidInputError) body.field = error.field;
   if (status >= 500) logger.warn({ err: error, path: c.req.path }, 'request failed: a service is unavailable');
   return c.json(body, status);
+}
+
+/** Postgres unreachable (refused, reset, shutting down) is a 503 the client may retry, not a bug. */
+function asServiceError(error: Error): Error {
+  if (error instanceof JobwatchError || !isTransientDatabaseError(error)) return error;
+  return new ServiceUnavailableError(`Postgres is unreachable (${postgresErrorCode(error)}); see /healthz`, { cause: error });
 }

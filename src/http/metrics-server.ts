@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { connectRedis } from '../queue/redis.ts';
 import { requireBearerToken } from './auth.ts';
+import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
 import { listen } from './listen.ts';
 import { assertBindAllowed } from './loopback.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -29,8 +30,11 @@ export async function startWorkerMetricsServer(
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (metrics); reconnecting'));
   const queues = openMonitorQueues(redis, config);
   const closeQueues = async () => {
-    await queues.close();
-    await redis.quit().catch(() => redis.disconnect());
+    const closeRedis = async () => {
+      await queues.close();
+      await redis.quit();
+    };
+    if (!(await settleWithin(closeRedis(), REDIS_CLOSE_TIMEOUT_MS))) redis.disconnect();
   };
   const metrics = createMetrics({ queues, logger });
   const app = new Hono();

@@ -10,31 +10,39 @@ const COUNT_TIMEOUT_MS = 2_000;
 /**
  * Jobs per queue and state, read from Redis at each scrape (so every process that serves /metrics
  * reports the same, shared numbers). When Redis does not answer, the scrape still succeeds without
- * them and jobwatch_queue_count_errors_total goes up.
+ * them and jobwatch_queue_count_errors_total goes up in that same scrape.
  */
 export function registerQueueMetrics(registry: Registry, queues: MonitorQueues, logger: Logger): void {
+  // The registry collects its metrics concurrently, in the order they were registered: the gauge
+  // starts the count, and the error counter waits for it before it reports.
+  let counting: Promise<void> = Promise.resolve();
   const errors = new Counter({
     name: 'jobwatch_queue_count_errors_total',
     help: 'Scrapes that could not read the queue job counts from Redis',
-    registers: [registry],
+    registers: [],
+    collect: () => counting,
   });
   new Gauge({
     name: 'jobwatch_queue_jobs',
     help: 'Jobs in each queue by state (polls: one job per running monitor; completions: final records waiting for Postgres, and recently written ones)',
     labelNames: ['queue', 'state'],
     registers: [registry],
-    async collect() {
-      this.reset();
-      try {
-        for (const queue of [...queues.pollShards, queues.completions]) {
-          const counts = await withTimeout(queue.getJobCounts(), COUNT_TIMEOUT_MS, 'Redis');
-          for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
-        }
-      } catch (caught) {
+    collect() {
+      counting = (async () => {
         this.reset();
-        errors.inc();
-        logger.warn({ err: coerceError(caught) }, 'could not read queue counts for /metrics');
-      }
+        try {
+          for (const queue of [...queues.pollShards, queues.completions]) {
+            const counts = await withTimeout(queue.getJobCounts(), COUNT_TIMEOUT_MS, 'Redis');
+            for (const [state, count] of Object.entries(counts)) this.set({ queue: queue.name, state }, count);
+          }
+        } catch (caught) {
+          this.reset();
+          errors.inc();
+          logger.warn({ err: coerceError(caught) }, 'could not read queue counts for /metrics');
+        }
+      })();
+      return counting;
     },
   });
+  registry.registerMetric(errors);
 }

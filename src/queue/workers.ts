@@ -7,6 +7,7 @@ import { createVocabulary } from '../monitor/statuses.ts';
 import type { PollPolicy } from '../monitor/decide.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import type { StatusProvider } from '../status/provider.ts';
+import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
 import { Cancellations } from './cancellations.ts';
 import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
@@ -141,9 +142,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       clearTimeout(timer);
       if (!finished) {
         logger.warn({ timeoutMs }, 'in-flight polls did not finish in time; leaving them to stall recovery');
-        await Promise.all(workers.map((worker) => worker.close(true)));
+        // BullMQ's close(true) returns the close already under way, which waits for the polls: it
+        // is given a moment, no more. The caller then exits, or cuts the connection.
+        await settleWithin(Promise.all(workers.map((worker) => worker.close(true))), REDIS_CLOSE_TIMEOUT_MS);
+        return false;
       }
-      await queues.close();
+      await settleWithin(queues.close(), REDIS_CLOSE_TIMEOUT_MS);
       return finished;
     },
   };

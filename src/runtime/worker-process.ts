@@ -8,6 +8,7 @@ import type { PollObserver } from '../queue/poll-observer.ts';
 import { assertRedisReady, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
+import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from './with-timeout.ts';
 
 export interface WorkerProcessOptions {
   roles?: WorkerRoles;
@@ -54,8 +55,12 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);
-        await statusProvider.close();
-        await connection.quit().catch(() => connection.disconnect());
+        if (finished) {
+          await statusProvider.close();
+          if (!(await settleWithin(connection.quit(), REDIS_CLOSE_TIMEOUT_MS))) connection.disconnect();
+        }
+        // Otherwise polls are still in flight on this connection: it is left for the process's
+        // exit to cut, since closing it under BullMQ's running worker makes it spin on errors.
         if (ownsDatabase) await database?.close();
         logger.info({ finished }, 'worker stopped');
         return finished;

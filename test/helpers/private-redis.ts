@@ -42,7 +42,7 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
   };
   const kill = async () => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return; // already gone
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;

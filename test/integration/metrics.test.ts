@@ -6,6 +6,10 @@ import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { parsePrometheusText, type Exposition } from '../helpers/prometheus-text.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
+import { openQueues } from '../../src/queue/queues.ts';
+import { createRedis } from '../../src/queue/redis.ts';
 
 let iso: Isolated;
 let status: StatusServer;
@@ -93,5 +97,23 @@ describe('/metrics', () => {
 
     await request(`${server.url}/api/monitors/m-wait`, { method: 'DELETE' });
     await waitFor(async () => delayed(await scrape(server.url)) === delayed(before), { what: 'the canceled poll job gone' });
+  });
+});
+
+describe('/metrics while Redis does not answer', () => {
+  it('still answers, without queue counts, and counts the failure in the same scrape', async () => {
+    const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
+    const redis = createRedis('redis://127.0.0.1:1', { retryStrategy: () => 1_000 });
+    redis.on('error', () => {});
+    const queues = openQueues(redis, iso.prefix);
+    const metrics = createMetrics({ queues, logger });
+    try {
+      const { body } = await metrics.render();
+      expect(parsePrometheusText(body).value('jobwatch_queue_count_errors_total', {})).toBe(1);
+      expect(body).not.toMatch(/^jobwatch_queue_jobs\{/m);
+      expect(parsePrometheusText((await metrics.render()).body).value('jobwatch_queue_count_errors_total', {})).toBe(2);
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -3,6 +3,8 @@ import { findResult } from '../../src/db/results.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { spawnServing, type ServingProcess } from '../helpers/http.ts';
+import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { exited, spawnWorker, testClient } from '../helpers/workers.ts';
 
 let iso: Isolated;
@@ -18,6 +20,10 @@ afterAll(async () => {
   await iso?.cleanup();
 });
 
+// Every worker on this prefix uses one lock duration: BullMQ runs one stalled check per interval
+// per queue, so a worker with the default 30s would hold off the quick recovery tested below.
+const LOCK = { JOBWATCH_LOCK_DURATION: '1s' };
+
 async function startSlowMonitor(jobId: string, delayMs: number) {
   server.script(jobId, [{ status: 'Completed', delayMs }]);
   const client = testClient(iso);
@@ -28,13 +34,13 @@ async function startSlowMonitor(jobId: string, delayMs: number) {
 describe('worker shutdown', () => {
   it('SIGTERM lets the in-flight poll finish, then exits 0', async () => {
     await startSlowMonitor('slow-1', 1_500);
-    const worker = spawnWorker(iso.env({ LOG_LEVEL: 'info' }));
+    const worker = spawnWorker(iso.env({ ...LOCK, LOG_LEVEL: 'info' }));
     await waitFor(() => server.calls('slow-1') === 1, { what: 'poll in flight' });
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
     expect(worker.output()).toContain('shutting down: finishing in-flight polls');
     // The poll finished and handed its result on before the process left: a later worker only persists it.
-    const next = spawnWorker(iso.env());
+    const next = spawnWorker(iso.env(LOCK));
     try {
       expect(await waitFor(() => findResult(iso.database.db, 'slow-1'), { what: 'slow-1 row' })).toMatchObject({ outcome: 'completed', polls: 1 });
       expect(server.calls('slow-1')).toBe(1);
@@ -46,7 +52,7 @@ describe('worker shutdown', () => {
 
   it('waits only up to JOBWATCH_SHUTDOWN_TIMEOUT, then leaves the poll to stall recovery by another worker', async () => {
     await startSlowMonitor('slow-2', 4_000);
-    const env = iso.env({ JOBWATCH_SHUTDOWN_TIMEOUT: '300ms', JOBWATCH_LOCK_DURATION: '1s', JOBWATCH_STATUS_TIMEOUT: '6s', LOG_LEVEL: 'info' });
+    const env = iso.env({ ...LOCK, JOBWATCH_SHUTDOWN_TIMEOUT: '300ms', JOBWATCH_STATUS_TIMEOUT: '6s', LOG_LEVEL: 'info' });
     const worker = spawnWorker(env);
     await waitFor(() => server.calls('slow-2') === 1, { what: 'poll in flight' });
     worker.kill('SIGTERM');
@@ -65,11 +71,35 @@ describe('worker shutdown', () => {
 
   it('a second signal exits at once', async () => {
     await startSlowMonitor('slow-3', 5_000);
-    const worker = spawnWorker(iso.env({ JOBWATCH_SHUTDOWN_TIMEOUT: '30s' }));
+    const worker = spawnWorker(iso.env({ ...LOCK, JOBWATCH_SHUTDOWN_TIMEOUT: '30s' }));
     await waitFor(() => server.calls('slow-3') === 1, { what: 'poll in flight' });
     worker.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 100));
     worker.kill('SIGINT');
     expect(await exited(worker)).toBe(130);
   });
+});
+
+describe('shutdown while Redis is down', () => {
+  it.each([
+    ['server', ['server', '--port', '0'], 'server listening', 'server listening'],
+    ['worker', ['worker', '--metrics-port', '0'], 'metrics listening', 'worker started'],
+  ])('jobwatch %s exits 0 on one SIGTERM, without waiting for Redis', async (_name, args, listening, started) => {
+    const redis = await startPrivateRedis();
+    // The worker waits JOBWATCH_SHUTDOWN_TIMEOUT for in-flight polls, which cannot finish without Redis.
+    const env = iso.env({ REDIS_URL: redis.url, LOG_LEVEL: 'info', JOBWATCH_SHUTDOWN_TIMEOUT: '2s' });
+    let serving: ServingProcess | undefined;
+    try {
+      serving = await spawnServing(args, env, listening);
+      await waitFor(() => serving!.output().includes(`"msg":"${started}"`), { what: started });
+      await redis.kill();
+      await waitFor(() => /Redis connection error|worker error/.test(serving!.output()), { what: 'the process to notice Redis is gone' });
+      const startedAt = Date.now();
+      expect(await serving.stop(), serving.output().slice(-3000)).toBe(0);
+      expect(Date.now() - startedAt).toBeLessThan(15_000);
+    } finally {
+      if (serving?.child.exitCode === null) serving.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, 60_000);
 });
