@@ -1,6 +1,6 @@
 import { DelayedError, Queue, Worker } from 'bullmq';
 import type { MonitorContext } from '../../src/monitor/context.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { Redis } from 'ioredis';
 import { EventCounter } from './measure.ts';
 
 export interface BareLoopOptions {
@@ -22,7 +22,8 @@ export interface BareLoopOptions {
  */
 export async function runBareLoop(options: BareLoopOptions): Promise<number> {
   const { prefix, concurrency, pollsPerMonitor, intervalMs } = options;
-  const connection = createRedis(options.redisUrl);
+  // BullMQ's defaults, as its docs set a worker's connection up: no jobwatch tuning here.
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue<MonitorContext>('bare-polls', { connection, prefix });
   await queue.addBulk(options.contexts.map((context, i) => ({
     name: 'poll', data: context, opts: { jobId: `m-${i}`, removeOnComplete: true },
