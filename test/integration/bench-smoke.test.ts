@@ -14,7 +14,7 @@ describe('npm run bench, quick mode', () => {
   it('measures throughput, enqueue and persistence against their baselines, prints and writes them, and cleans up', async () => {
     const output = join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json');
     const config = loadBenchConfig({
-      BENCH_QUICK: '1', BENCH_ONLY: 'throughput,enqueue,persistence', BENCH_OUTPUT: output,
+      BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: 'throughput,enqueue,persistence', BENCH_OUTPUT: output,
       BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
     });
     const report = await runBench(config);

@@ -33,6 +33,9 @@ describe.runIf(hasCompose)('docker-compose.yml', () => {
     const command = compose.services.redis!.command!;
     expect(command.join(' ')).toContain('--appendonly yes');
     expect(command.join(' ')).toContain('--maxmemory-policy noeviction');
+    // The timer resolution and compact encoding README "Scaling" measures with.
+    expect(command.join(' ')).toContain('--hz 100');
+    expect(command.join(' ')).toContain('--hash-max-listpack-value 1024');
     expect(Object.keys(compose.volumes)).toEqual(expect.arrayContaining(['redis-data', 'postgres-data']));
   });
 
