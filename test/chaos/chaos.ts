@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -22,6 +25,8 @@ export interface ChaosOptions {
   killEveryMs: number;
   /** Fault points where workers crash themselves, and how likely at each pass of each. */
   crashAt?: Partial<Record<FaultPoint, number>>;
+  /** Points where one worker crashes once, at the poll of the given monitor (job id `chaos-<i>`). */
+  crashOnce?: Partial<Record<FaultPoint, string>>;
   /** Each monitor's job reports Processing 0..maxRunningPolls-1 times before its final status. */
   maxRunningPolls: number;
   /** Overrides maxRunningPolls: how many times monitor i reports Processing. */
@@ -66,6 +71,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const redisUrl = privateRedis?.url ?? TEST_REDIS_URL;
   const iso = await createIsolation();
   const server = await startStatusServer();
+  const markerDir = mkdtempSync(join(tmpdir(), 'jobwatch-chaos-'));
   const client = new JobwatchClient({ config: iso.config({ JOBWATCH_MIN_INTERVAL: '1ms', REDIS_URL: redisUrl }), database: iso.database });
   const workers = new Set<ChildProcess>();
   let kills = 0;
@@ -77,6 +83,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     JOBWATCH_LOCK_DURATION: `${options.lockDurationMs}ms`,
     JOBWATCH_SHUTDOWN_TIMEOUT: '2s',
     CHAOS_CRASH_AT: Object.entries(options.crashAt ?? {}).map(([point, probability]) => `${point}:${probability}`).join(','),
+    CHAOS_CRASH_ONCE: Object.entries(options.crashOnce ?? {}).map(([point, monitorId]) => `${point}:${monitorId}`).join(','),
+    CHAOS_MARKER_DIR: markerDir,
     LOG_LEVEL: 'error',
   });
 
@@ -166,6 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await server.close();
     await iso.cleanup();
     await privateRedis?.stop();
+    rmSync(markerDir, { recursive: true, force: true });
   }
 }
 

@@ -2,19 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { runChaos } from '../chaos/chaos.ts';
 import type { FaultPoint } from '../../src/queue/fault-points.ts';
 
-// Per pass: a monitor passes the status check and the re-schedule at every poll, but writes its
-// final record into its context and enqueues its completion once; those are crashed more often.
-// Each crash costs a worker start and a stall recovery (seconds on a loaded CI machine), so the
-// rates keep about 25 crashes in all, and at least one per point all but certain (a run without one: about 1 in 300).
-const CRASH_AT: Record<FaultPoint, number> = {
-  'after-status-check': 0.025, 'after-reschedule': 0.025, 'after-context-write': 0.06, 'after-completion-enqueue': 0.06,
+// Each point is crashed once for sure, at a chosen monitor (chaos-4 re-schedules 4 times), and
+// then at random per pass. Each crash costs a worker start and a stall recovery (seconds on a
+// loaded CI machine), so the rates keep about 25 crashes in all.
+const CRASH_ONCE: Record<FaultPoint, string> = {
+  'after-status-check': 'chaos-1', 'after-reschedule': 'chaos-4', 'after-context-write': 'chaos-2', 'after-completion-enqueue': 'chaos-3',
 };
-const POINTS = Object.keys(CRASH_AT) as FaultPoint[];
+const CRASH_AT: Record<FaultPoint, number> = {
+  'after-status-check': 0.02, 'after-reschedule': 0.02, 'after-context-write': 0.05, 'after-completion-enqueue': 0.05,
+};
+const POINTS = Object.keys(CRASH_ONCE) as FaultPoint[];
 
 describe('a worker crashing at each step of a poll', () => {
   it('loses and doubles nothing: crashes after the status call, the context write, the re-schedule and the completion enqueue', async () => {
     const report = await runChaos({
-      monitors: 120, workers: 2, killEveryMs: 0, crashAt: CRASH_AT,
+      monitors: 120, workers: 2, killEveryMs: 0, crashAt: CRASH_AT, crashOnce: CRASH_ONCE,
       maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, timeoutMs: 140_000,
     });
     for (const point of POINTS) expect(report.crashesAt[point], `crashes at ${point}`).toBeGreaterThanOrEqual(1);

@@ -115,7 +115,12 @@ describe('the completion worker', () => {
         return counts.rows === 400 && counts;
       }, { what: '400 rows' });
       expect(written.transactions).toBeLessThan(400);
-      expect(await completions.getJobCounts('completed', 'failed')).toEqual({ completed: 400, failed: 0 });
+      // A job is marked completed just after its batch is written: wait for the last of them.
+      const counts = await waitFor(async () => {
+        const now = await completions.getJobCounts('completed', 'failed');
+        return (now.completed ?? 0) + (now.failed ?? 0) === 400 && now;
+      }, { what: '400 completion jobs to finish' });
+      expect(counts).toEqual({ completed: 400, failed: 0 });
     } finally {
       await worker.close(5_000);
       await completions.close();
