@@ -45,7 +45,7 @@ export class JobwatchClient {
     this.ownsConnection = !options.connection;
     this.connection = options.connection ?? connectRedis(options.config);
     this.queues = openMonitorQueues(this.connection, options.config);
-    this.cancellations = Cancellations.of(this.connection, this.queues);
+    this.cancellations = new Cancellations(this.connection, this.queues);
     this.clock = options.clock ?? Date.now;
   }
 

@@ -3,9 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
-import { connectRedis } from '../queue/redis.ts';
+import { closeRedis, connectRedis } from '../queue/redis.ts';
 import { requireBearerToken } from './auth.ts';
-import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
 import { listen } from './listen.ts';
 import { assertBindAllowed } from './loopback.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -29,13 +28,7 @@ export async function startWorkerMetricsServer(
   const redis = connectRedis(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (metrics); reconnecting'));
   const queues = openMonitorQueues(redis, config);
-  const closeQueues = async () => {
-    const closeRedis = async () => {
-      await queues.close();
-      await redis.quit();
-    };
-    if (!(await settleWithin(closeRedis(), REDIS_CLOSE_TIMEOUT_MS))) redis.disconnect();
-  };
+  const closeQueues = () => closeRedis(redis, () => queues.close());
   const metrics = createMetrics({ queues, logger });
   const app = new Hono();
   app.use('/metrics', requireBearerToken(config.apiToken, logger));

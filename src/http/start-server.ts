@@ -6,8 +6,7 @@ import { assertSchemaReady } from '../db/migrate.ts';
 import { ConfigError } from '../errors/errors.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
-import { assertRedisReady, connectRedis } from '../queue/redis.ts';
-import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
+import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { listen } from './listen.ts';
 import { assertBindAllowed } from './loopback.ts';
 import { BOARD_PATH, createHttpApp } from './server.ts';
@@ -45,13 +44,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const queues = openMonitorQueues(redis, config);
   const client = new JobwatchClient({ config, database, connection: redis });
   const closeServices = async () => {
-    // A Redis that is down would hold a graceful close forever: after a few seconds, cut it.
-    const closeRedis = async () => {
+    await closeRedis(redis, async () => {
       await client.close();
       await queues.close();
-      await redis.quit();
-    };
-    if (!(await settleWithin(closeRedis(), REDIS_CLOSE_TIMEOUT_MS))) redis.disconnect();
+    });
     if (ownsDatabase) await database.close();
   };
   try {

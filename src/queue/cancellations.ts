@@ -12,19 +12,14 @@ const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;
  * monitor's expiry cleans up after a crash between the two.
  */
 export class Cancellations {
-  /** `keyBaseOf`: the monitor's poll queue's `toKey('cancel')`, so that a request lives beside its job (and in its hash slot). */
+  /** Requests live beside each monitor's poll job, in its queue's key space (and hash slot). */
   constructor(
     private readonly redis: RedisConnection,
-    private readonly keyBaseOf: (monitorId: string) => string,
+    private readonly queues: MonitorQueues,
   ) {}
 
-  /** The requests of the monitors in these queues. */
-  static of(redis: RedisConnection, queues: MonitorQueues): Cancellations {
-    return new Cancellations(redis, (monitorId) => queues.pollsOf(monitorId).toKey('cancel'));
-  }
-
   private key(monitorId: string): string {
-    return `${this.keyBaseOf(monitorId)}:${encodeURIComponent(monitorId)}`;
+    return `${this.queues.pollsOf(monitorId).toKey('cancel')}:${encodeURIComponent(monitorId)}`;
   }
 
   async request(monitorId: string, at: number, expireAt: number): Promise<void> {

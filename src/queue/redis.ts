@@ -1,6 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ServiceUnavailableError } from '../errors/errors.ts';
 import { redactUrl } from '../logging/logger.ts';
+import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
 
 /** One Redis server, or a Redis Cluster: BullMQ and jobwatch work on either. */
 export type RedisConnection = Redis | Cluster;
@@ -29,6 +30,18 @@ export function connectRedis(target: RedisTarget, options: RedisOptions = {}): R
     redisOptions: { ...credentialsOf(target.redisUrl), maxRetriesPerRequest: null, ...options },
     enableReadyCheck: true,
   });
+}
+
+/**
+ * Closes what uses a connection (`closeUsers`), then the connection. A Redis that is down would
+ * hold both forever: after a few seconds the connection is cut instead.
+ */
+export async function closeRedis(connection: RedisConnection, closeUsers: () => Promise<unknown> = async () => {}): Promise<void> {
+  const closing = (async () => {
+    await closeUsers();
+    await connection.quit();
+  })();
+  if (!(await settleWithin(closing, REDIS_CLOSE_TIMEOUT_MS))) connection.disconnect();
 }
 
 /** Where the target is, safe to print (no password). */

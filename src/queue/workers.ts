@@ -82,7 +82,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     await queues.close();
     throw error;
   }
-  const cancellations = Cancellations.of(connection, queues);
+  const cancellations = new Cancellations(connection, queues);
   const workers: Worker[] = [];
   const shared = {
     connection,

@@ -5,10 +5,9 @@ import { assertSchemaReady } from '../db/migrate.ts';
 import { ConfigError } from '../errors/errors.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import type { PollObserver } from '../queue/poll-observer.ts';
-import { assertRedisReady, connectRedis } from '../queue/redis.ts';
+import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
-import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from './with-timeout.ts';
 
 export interface WorkerProcessOptions {
   roles?: WorkerRoles;
@@ -57,7 +56,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
         const finished = await workers.close(timeoutMs);
         if (finished) {
           await statusProvider.close();
-          if (!(await settleWithin(connection.quit(), REDIS_CLOSE_TIMEOUT_MS))) connection.disconnect();
+          await closeRedis(connection);
         }
         // Otherwise polls are still in flight on this connection: it is left for the process's
         // exit to cut, since closing it under BullMQ's running worker makes it spin on errors.

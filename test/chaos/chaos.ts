@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { sql } from 'drizzle-orm';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { monitorResults } from '../../src/db/schema.ts';
 import { COMPLETION_QUEUE, POLL_QUEUE } from '../../src/queue/queues.ts';
@@ -15,6 +14,7 @@ import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { startStatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { countRows } from '../helpers/results.ts';
 
 const CRASHING_WORKER = fileURLToPath(new URL('./crashing-worker.ts', import.meta.url));
 
@@ -124,10 +124,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     }, options.killEveryMs) : undefined;
 
-    const countRows = async () => (await iso.database.db.select({ n: sql<number>`count(*)::int` }).from(monitorResults))[0]!.n;
     try {
       await waitFor(async () => {
-        const rows = await countRows();
+        const rows = await countRows(iso);
         log(`rows ${rows}/${options.monitors}, kills ${kills}, self-crashes ${selfCrashes}`);
         return rows >= options.monitors;
       }, { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: 'every monitor to end' });

@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorResults } from '../../src/db/schema.ts';
 import { COMPLETION_QUEUE, POLL_QUEUE } from '../../src/queue/queues.ts';
@@ -13,6 +12,7 @@ import { startStatusServer, type StatusServer } from '../helpers/status-server.t
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { testClient } from '../helpers/workers.ts';
+import { countRows } from '../helpers/results.ts';
 
 const MONITORS = 30;
 let iso: Isolated;
@@ -66,10 +66,7 @@ describe('Postgres down for a while', () => {
 
       await proxy.restore();
       // Backoff is capped (30s), so results land within one cap of Postgres coming back.
-      await waitFor(async () => {
-        const rows = await iso.database.db.select({ n: sql<number>`count(*)::int` }).from(monitorResults);
-        return rows[0]!.n === MONITORS;
-      }, { timeoutMs: 45_000, intervalMs: 250, what: 'every result to land' });
+      await waitFor(async () => (await countRows(iso)) === MONITORS, { timeoutMs: 45_000, intervalMs: 250, what: 'every result to land' });
       const rows = await iso.database.db.select().from(monitorResults);
       expect(new Set(rows.map((row) => row.monitorId)).size).toBe(MONITORS);
       expect(rows.every((row) => row.outcome === 'completed')).toBe(true);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { monitorResults } from '../../src/db/schema.ts';
 import { ServiceUnavailableError } from '../../src/errors/errors.ts';
@@ -9,6 +8,7 @@ import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { countRows } from '../helpers/results.ts';
 
 const MONITORS = 40;
 let iso: Isolated;
@@ -46,10 +46,7 @@ describe('Redis with the append-only file, killed and restarted mid-run', () => 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await redis.start();
 
-    await waitFor(async () => {
-      const rows = await iso.database.db.select({ n: sql<number>`count(*)::int` }).from(monitorResults);
-      return rows[0]!.n === MONITORS;
-    }, { timeoutMs: 45_000, intervalMs: 250, what: 'every monitor to end' });
+    await waitFor(async () => (await countRows(iso)) === MONITORS, { timeoutMs: 45_000, intervalMs: 250, what: 'every monitor to end' });
     const rows = await iso.database.db.select().from(monitorResults);
     for (const row of rows) {
       expect(row.outcome).toBe(Number(row.monitorId.slice(2)) % 4 === 0 ? 'failed' : 'completed');

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { monitorResults } from '../../src/db/schema.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { exited, spawnWorker, testClient } from '../helpers/workers.ts';
+import { countRows } from '../helpers/results.ts';
 
 const MONITORS = 200;
 
@@ -37,11 +37,7 @@ describe('two worker processes sharing the work through Redis', () => {
     const env = iso.env({ LOG_LEVEL: 'info' });
     workers.push(spawnWorker(env, ['--concurrency', '20']), spawnWorker(env, ['--concurrency', '20']));
 
-    const count = async () => {
-      const rows = await iso.database.db.select({ n: sql<number>`count(*)::int` }).from(monitorResults);
-      return rows[0]!.n;
-    };
-    await waitFor(async () => (await count()) === MONITORS, { timeoutMs: 45_000, intervalMs: 200, what: `${MONITORS} rows` });
+    await waitFor(async () => (await countRows(iso)) === MONITORS, { timeoutMs: 45_000, intervalMs: 200, what: `${MONITORS} rows` });
 
     const rows = await iso.database.db.select().from(monitorResults);
     expect(new Set(rows.map((row) => row.monitorId)).size).toBe(MONITORS);
