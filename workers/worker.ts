@@ -1,12 +1,6 @@
-// The worker process, as docker-compose runs it: `node --import tsx workers/worker.ts`.
+// A worker process run from a checkout's source: `npm run worker` (through tsx, for development).
+// Installed packages and the Docker image run the same command compiled: `jobwatch worker`.
 // Configuration comes from the environment only; see the README's configuration table.
-import { workerCommand } from '../src/cli/commands/worker.ts';
-import { loadConfig } from '../src/config/config.ts';
-import { JobwatchError } from '../src/errors/errors.ts';
+import { main } from '../src/cli/main.ts';
 
-try {
-  await workerCommand(process.argv.slice(2), loadConfig(process.env));
-} catch (error) {
-  process.stderr.write(`jobwatch worker: ${(error as Error).message}\n`);
-  process.exit(error instanceof JobwatchError ? error.exitCode : 1);
-}
+process.exit(await main(['worker', ...process.argv.slice(2)]));

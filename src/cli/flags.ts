@@ -2,12 +2,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidInputError } from '../errors/errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+type ParsedFlags<T extends Options> = ReturnType<typeof parseArgs<{ options: T & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: boolean; strict: true }>>;
 
 /**
  * node:util's parseArgs, with its errors turned into one line that names the flag. Unknown flags
  * and missing values are input errors (exit code 2), like any other bad input.
  */
-export function parseFlags<T extends Options>(args: string[], options: T, command: string, positionals = 0) {
+export function parseFlags<T extends Options>(args: string[], options: T, command: string, positionals = 0): ParsedFlags<T> {
   try {
     const parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: positionals > 0, strict: true });
     if (parsed.positionals.length > positionals) {

@@ -1,27 +1,28 @@
-import { loadConfig, type Config } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
 import { JobwatchError } from '../errors/errors.ts';
-import { cancelCommand } from './commands/cancel.ts';
-import { demoApiCommand } from './commands/demo-api.ts';
-import { enqueueCommand } from './commands/enqueue.ts';
-import { listCommand } from './commands/list.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { quickstartCommand } from './commands/quickstart.ts';
-import { serverCommand } from './commands/server.ts';
-import { statusCommand } from './commands/status.ts';
-import { workerCommand } from './commands/worker.ts';
 
-type Command = (args: string[], config: Config) => Promise<number>;
+/**
+ * A command parses its flags first (so `--help` and a bad flag answer before anything else), then
+ * reads the configuration through `readConfig`, which validates the environment once.
+ */
+export type Command = (args: string[], readConfig: () => Config) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  enqueue: { run: enqueueCommand, summary: 'start a monitor for a job' },
-  status: { run: statusCommand, summary: "print a monitor's state" },
-  cancel: { run: cancelCommand, summary: 'stop a monitor and record it as canceled' },
-  list: { run: listCommand, summary: 'list monitors, running first, newest first' },
-  worker: { run: workerCommand, summary: 'run poll and completion workers' },
-  server: { run: serverCommand, summary: 'serve the HTTP API, Bull Board and /metrics' },
-  migrate: { run: migrateCommand, summary: 'apply database migrations' },
-  'demo-api': { run: demoApiCommand, summary: 'run the demo job service' },
-  quickstart: { run: quickstartCommand, summary: 'run the whole demo in one process (npm start)' },
+interface CommandEntry {
+  summary: string;
+  /** Loaded only when the command runs, so each command pays only for the modules it uses. */
+  load(): Promise<Command>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  enqueue: { summary: 'start a monitor for a job', load: async () => (await import('./commands/enqueue.ts')).enqueueCommand },
+  status: { summary: "print a monitor's state", load: async () => (await import('./commands/status.ts')).statusCommand },
+  cancel: { summary: 'stop a monitor and record it as canceled', load: async () => (await import('./commands/cancel.ts')).cancelCommand },
+  list: { summary: 'list monitors, running first, newest first', load: async () => (await import('./commands/list.ts')).listCommand },
+  worker: { summary: 'run poll and completion workers', load: async () => (await import('./commands/worker.ts')).workerCommand },
+  server: { summary: 'serve the HTTP API, Bull Board and /metrics', load: async () => (await import('./commands/server.ts')).serverCommand },
+  migrate: { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
+  'demo-api': { summary: 'run the demo job service', load: async () => (await import('./commands/demo-api.ts')).demoApiCommand },
+  quickstart: { summary: 'run the whole demo in one process (npm start)', load: async () => (await import('./commands/quickstart.ts')).quickstartCommand },
 };
 
 const USAGE = `Usage: jobwatch <command> [options]
@@ -33,26 +34,28 @@ Run \`jobwatch <command> --help\` for a command's options. Configuration comes f
 (REDIS_URL, DATABASE_URL, JOBWATCH_PREFIX, ...): see the README.`;
 
 /** Runs one CLI command; returns the exit code. Errors become one line on stderr, no stack trace. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     process.stderr.write(`jobwatch: unknown command ${name}; run jobwatch --help\n`);
     return 2;
   }
   try {
-    return await command.run(args, loadConfig(process.env));
+    const [command, { loadConfig }] = await Promise.all([entry.load(), import('../config/config.ts')]);
+    return await command(args, () => loadConfig(env));
   } catch (error) {
     if (error instanceof JobwatchError) {
       process.stderr.write(`jobwatch: ${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`jobwatch: ${(error as Error)?.message ?? String(error)}\n`);
-    if (process.env.JOBWATCH_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    if (env.JOBWATCH_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
     return 1;
   }
 }
+

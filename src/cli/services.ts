@@ -1,13 +1,16 @@
-import { JobwatchClient } from '../client/jobwatch-client.ts';
+import type { JobwatchClient } from '../client/jobwatch-client.ts';
 import type { Config } from '../config/config.ts';
-import { openPostgres } from '../db/database.ts';
-import { assertSchemaReady } from '../db/migrate.ts';
 import { ConfigError } from '../errors/errors.ts';
-import { assertRedisReady } from '../queue/redis.ts';
 
-/** Opens what a producer command needs (Redis and Postgres), checked before anything is written. */
+/**
+ * Opens what a producer command needs (Redis and Postgres), checked before anything is written.
+ * The client's modules (BullMQ, drizzle) load here, after the command's flags were found good.
+ */
 export async function openClient(config: Config, command: string): Promise<{ client: JobwatchClient; close(): Promise<void> }> {
   const databaseUrl = requireDatabaseUrl(config, command);
+  const [{ JobwatchClient }, { openPostgres }, { assertSchemaReady }, { assertRedisReady }] = await Promise.all([
+    import('../client/jobwatch-client.ts'), import('../db/database.ts'), import('../db/migrate.ts'), import('../queue/redis.ts'),
+  ]);
   await assertRedisReady(config, { requireNoEviction: false });
   const database = openPostgres(databaseUrl, { max: 2 });
   try {

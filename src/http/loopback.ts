@@ -1,6 +1,10 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { ConfigError } from '../errors/errors.ts';
 
+/** Where the server and metrics listen unless told otherwise: this machine only. */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 3000;
+
 /**
  * Whether a host name or address is this machine's loopback: `localhost`, 127.0.0.0/8 or ::1
  * (with or without the brackets of a URL).

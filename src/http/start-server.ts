@@ -8,12 +8,10 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { listen } from './listen.ts';
-import { assertBindAllowed } from './loopback.ts';
+import { assertBindAllowed, DEFAULT_HOST } from './loopback.ts';
 import { BOARD_PATH, createHttpApp } from './server.ts';
 
 /** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
-export const DEFAULT_PORT = 3000;
-export const DEFAULT_HOST = '127.0.0.1';
 
 export interface ServerOptions {
   port: number;

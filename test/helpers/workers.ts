@@ -5,7 +5,8 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/runtime/worker-process.ts';
 import type { Isolated } from './isolation.ts';
 
-export const CLI = fileURLToPath(new URL('../../bin/jobwatch.js', import.meta.url));
+/** The compiled `jobwatch` command, as the package ships it; the global setup builds it from src/ first. */
+export const CLI = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 
 /** A worker in the test process, on the isolation's prefix and database. */
 export function startTestWorker(iso: Isolated, env: Record<string, string> = {}, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {

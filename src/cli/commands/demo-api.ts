@@ -9,7 +9,7 @@ A small HTTP service of simulated long-running jobs, to try jobwatch against:
   POST /jobs     starts a job ({"durationMs": 5000, "outcome": "Completed"} optional); returns {"id", "status"}
   GET /jobs/:id  returns {"id", "status": "Processing" | "Completed" | "Failed", "progress", ...}`;
 
-export async function demoApiCommand(args: string[], _config: Config): Promise<number> {
+export async function demoApiCommand(args: string[], _readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, { port: { type: 'string' }, host: { type: 'string' } }, 'demo-api');
   if (values.help) return printHelp(demoApiHelp);
   const port = integerFlag('--port', values.port, 0, 65_535) ?? 4000;

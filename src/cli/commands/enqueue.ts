@@ -18,7 +18,7 @@ monitor and starts nothing.
   --status-field PATH   dotted path to the status in the JSON body (default: status)
   --meta JSON           a JSON object kept with the monitor and written with its result`;
 
-export async function enqueueCommand(args: string[], config: Config): Promise<number> {
+export async function enqueueCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {
     'job-id': { type: 'string' },
     'status-url': { type: 'string' },
@@ -41,6 +41,7 @@ export async function enqueueCommand(args: string[], config: Config): Promise<nu
     ...(values['status-field'] !== undefined ? { statusField: values['status-field'] } : {}),
     ...(values.meta !== undefined ? { metadata: parseMeta(values.meta) } : {}),
   };
+  const config = readConfig();
   // Validated before any connection is opened: bad input never reaches Redis.
   validateWithFlagNames(input, config);
 

@@ -14,12 +14,12 @@ Prints a table on a terminal, one JSON line per monitor otherwise.
   --limit N         monitors per page, 1 to ${MAX_LIST_LIMIT} (default: 50)
   --cursor CURSOR   the next page, as printed after the previous one`;
 
-export async function listCommand(args: string[], config: Config): Promise<number> {
+export async function listCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, { state: { type: 'string' }, limit: { type: 'string' }, cursor: { type: 'string' } }, 'list');
   if (values.help) return printHelp(listHelp);
   const query: ListQueryInput = { state: values.state, limit: values.limit, cursor: values.cursor };
   validateWithFlagNames(query); // before any connection: bad flags never wait on Redis
-  const services = await openClient(config, 'list');
+  const services = await openClient(readConfig(), 'list');
   try {
     const page = await services.client.listMonitors(query);
     const more = page.nextCursor ? `more: jobwatch list --cursor ${page.nextCursor}${values.state ? ` --state ${values.state}` : ''}` : undefined;

@@ -1,5 +1,4 @@
 import type { Config } from '../../config/config.ts';
-import { migratePostgres } from '../../db/migrate.ts';
 import { redactUrl } from '../../logging/logger.ts';
 import { parseFlags, printHelp } from '../flags.ts';
 import { requireDatabaseUrl } from '../services.ts';
@@ -8,10 +7,11 @@ export const migrateHelp = `Usage: jobwatch migrate
 
 Applies jobwatch's migrations (migrations/) to DATABASE_URL. Safe to run again: applied ones are skipped.`;
 
-export async function migrateCommand(args: string[], config: Config): Promise<number> {
+export async function migrateCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {}, 'migrate');
   if (values.help) return printHelp(migrateHelp);
-  const databaseUrl = requireDatabaseUrl(config, 'migrate');
+  const databaseUrl = requireDatabaseUrl(readConfig(), 'migrate');
+  const { migratePostgres } = await import('../../db/migrate.ts');
   await migratePostgres(databaseUrl);
   process.stdout.write(`migrations applied to ${redactUrl(databaseUrl)}\n`);
   return 0;

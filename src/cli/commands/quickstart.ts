@@ -8,9 +8,10 @@ Runs the demo in one process (what \`npm start\` does): a demo job service, a wo
 that starts a few jobs with monitors on a 1s interval, printing each final status as it lands.
 Needs Redis; uses DATABASE_URL when set, otherwise an embedded PGlite in JOBWATCH_PGLITE_DIR.`;
 
-export async function quickstartCommand(args: string[], config: Config): Promise<number> {
+export async function quickstartCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, { jobs: { type: 'string' } }, 'quickstart');
   if (values.help) return printHelp(quickstartHelp);
-  await runQuickstart(config, { jobs: integerFlag('--jobs', values.jobs, 1, 100) ?? 5 });
+  const jobs = integerFlag('--jobs', values.jobs, 1, 100) ?? 5;
+  await runQuickstart(readConfig(), { jobs });
   return 0;
 }

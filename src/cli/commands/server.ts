@@ -1,5 +1,5 @@
 import type { Config } from '../../config/config.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, startServer } from '../../http/start-server.ts';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../../http/loopback.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { onShutdownSignal } from '../../runtime/signals.ts';
 import { integerFlag, parseFlags, printHelp } from '../flags.ts';
@@ -16,11 +16,13 @@ Status URLs sent to the API must be under JOBWATCH_ALLOWED_STATUS_URLS (unset: l
   --port N      port to listen on (default: ${DEFAULT_PORT}; 0 picks a free one)
   --host HOST   address to listen on (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN)`;
 
-export async function serverCommand(args: string[], config: Config): Promise<number> {
+export async function serverCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, { port: { type: 'string' }, host: { type: 'string' } }, 'server');
   if (values.help) return printHelp(serverHelp);
   const port = integerFlag('--port', values.port, 0, 65_535) ?? DEFAULT_PORT;
+  const config = readConfig();
   const logger = createLogger(config, { name: 'jobwatch-server' });
+  const { startServer } = await import('../../http/start-server.ts'); // hono and Bull Board load here, after the flags
   const server = await startServer(config, logger, { port, host: values.host ?? DEFAULT_HOST });
   onShutdownSignal(() => server.close(), (message) => logger.warn(message));
   return new Promise<number>(() => {}); // serves until a signal ends the process

@@ -8,11 +8,11 @@ export const statusHelp = `Usage: jobwatch status MONITOR_ID
 Prints the monitor's state as one JSON line: while it runs, its live state from Redis (scheduled or
 polling, polls so far, last status, next poll time); once it has ended, its final record.`;
 
-export async function statusCommand(args: string[], config: Config): Promise<number> {
+export async function statusCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values, positionals } = parseFlags(args, {}, 'status', 1);
   if (values.help) return printHelp(statusHelp);
   const monitorId = requireMonitorId(positionals, 'status');
-  const services = await openClient(config, 'status');
+  const services = await openClient(readConfig(), 'status');
   try {
     const state = await services.client.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);

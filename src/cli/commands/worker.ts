@@ -1,10 +1,8 @@
 import type { Config } from '../../config/config.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
-import { startWorkerMetricsServer } from '../../http/metrics-server.ts';
-import { DEFAULT_HOST } from '../../http/start-server.ts';
+import { DEFAULT_HOST } from '../../http/loopback.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { onShutdownSignal } from '../../runtime/signals.ts';
-import { startWorkerProcess } from '../../runtime/worker-process.ts';
 import type { WorkerRoles } from '../../queue/workers.ts';
 import { integerFlag, parseFlags, printHelp } from '../flags.ts';
 
@@ -19,7 +17,7 @@ on as many machines, as you need: they share the work through Redis.
   --metrics-port N            serve Prometheus metrics on http://HOST:N/metrics (bearer token when JOBWATCH_API_TOKEN is set)
   --metrics-host HOST         address for --metrics-port (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN)`;
 
-export async function workerCommand(args: string[], config: Config): Promise<number> {
+export async function workerCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {
     concurrency: { type: 'string' }, only: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' },
   }, 'worker');
@@ -28,9 +26,12 @@ export async function workerCommand(args: string[], config: Config): Promise<num
   const roles = parseRoles(values.only);
   const metricsPort = integerFlag('--metrics-port', values['metrics-port'], 0, 65_535);
   if (values['metrics-host'] !== undefined && metricsPort === undefined) throw new InvalidInputError('--metrics-host', 'needs --metrics-port');
+  const config = readConfig();
   const logger = createLogger(config, { name: 'jobwatch-worker' });
   const metricsServer = metricsPort === undefined ? undefined
-    : await startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
+    // Loaded only when asked for: a worker without --metrics-port never loads the HTTP stack.
+    : await (await import('../../http/metrics-server.ts')).startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
+  const { startWorkerProcess } = await import('../../runtime/worker-process.ts'); // BullMQ loads here, after the flags
   const worker = await startWorkerProcess(config, logger, {
     roles, ...(concurrency ? { concurrency } : {}), ...(metricsServer ? { observer: metricsServer.metrics.observer } : {}),
   });
