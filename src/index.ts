@@ -1,11 +1,12 @@
-// jobwatch's public API. Anything not exported here is internal and may change.
+// jobwatch's public API. Anything not exported here (or from `jobwatch/drizzle`) is internal and may change.
+// Its types name no Drizzle type, so an app type-checks it under `skipLibCheck: false`; Drizzle's own
+// declarations do not pass that check, which is why the table lives apart, in `jobwatch/drizzle`.
 export { JobwatchClient, type ClientOptions, type StartedMonitor } from './client/jobwatch-client.ts';
 export type { MonitorState, RunningMonitorState, EndedMonitorState } from './client/monitor-state.ts';
 export { loadConfig, withOverrides, DEFAULTS, type Config } from './config/config.ts';
 export { parseDuration, formatDuration } from './config/durations.ts';
-export { openPostgres, openPglite, type DatabaseHandle, type Database } from './db/database.ts';
+export { openPostgres, openPglite, type DatabaseHandle } from './db/database.ts';
 export { migratePostgres, migrateHandle, assertSchemaReady } from './db/migrate.ts';
-export { monitorResults, type MonitorResultRow } from './db/schema.ts';
 export {
   JobwatchError, ConfigError, InvalidInputError, ServiceUnavailableError, SchemaMissingError,
   MonitorConflictError, MonitorNotFoundError, StatusHookError,

@@ -1,6 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { JobType } from 'bullmq';
-import type { Database } from '../db/database.ts';
+import type { Database } from '../db/drizzle-database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
@@ -15,6 +15,7 @@ export interface MonitorPage {
   nextCursor: string | null;
 }
 
+/** @internal */
 export interface ListSources {
   queues: MonitorQueues;
   db: Database;
@@ -36,6 +37,7 @@ interface Entry {
 /**
  * One page of monitors: running ones from the poll queues in Redis, then ended ones from Postgres
  * (and from the completion queue while their record waits to be written).
+ * @internal
  */
 export async function listMonitors(sources: ListSources, query: ListQuery): Promise<MonitorPage> {
   const wanted = query.limit + 1; // one more than a page tells whether another page exists

@@ -44,6 +44,7 @@ export interface EndedMonitorState {
   persisted: boolean;
 }
 
+/** @internal */
 export function runningState(job: Job<MonitorContext>, bullState: string): RunningMonitorState {
   const c = job.data;
   return {
@@ -63,6 +64,7 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
   };
 }
 
+/** @internal */
 export function pendingResultState(result: MonitorResult): EndedMonitorState {
   return {
     monitorId: result.monitorId,
@@ -79,6 +81,7 @@ export function pendingResultState(result: MonitorResult): EndedMonitorState {
   };
 }
 
+/** @internal */
 export function persistedResultState(row: MonitorResultRow): EndedMonitorState {
   return {
     monitorId: row.monitorId,

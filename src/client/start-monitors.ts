@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { ChainableCommander } from 'ioredis';
-import type { Database } from '../db/database.ts';
+import type { Database } from '../db/drizzle-database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
@@ -38,6 +38,7 @@ export interface StartMonitorsResult {
   conflicts: number;
 }
 
+/** @internal */
 export interface StartMonitorsDeps {
   queues: MonitorQueues;
   /** The connection the queues use; the existence checks run on it. */
@@ -52,6 +53,7 @@ export interface StartMonitorsDeps {
  * with nothing enqueued. An id that already exists anywhere a monitor can be is reported, not
  * started again; the same id twice in one call is one monitor. If Redis or Postgres fails part-way,
  * some chunks may have been started: calling again with the same inputs starts only the rest.
+ * @internal
  */
 export async function startMonitors(deps: StartMonitorsDeps, inputs: readonly MonitorInput[]): Promise<StartMonitorsResult> {
   const contexts = parseAll(inputs, deps.defaults, deps.now);
@@ -123,7 +125,7 @@ async function startChunk(deps: StartMonitorsDeps, chunk: MonitorContext[]): Pro
   });
 }
 
-/** A monitor's poll job, as `addBulk` takes it; `delayMs` holds its first poll back. */
+/** A monitor's poll job, as `addBulk` takes it; `delayMs` holds its first poll back. @internal */
 export function pollJob(context: MonitorContext, delayMs = 0) {
   return {
     name: POLL_JOB,

@@ -1,12 +1,11 @@
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import type { Database } from './drizzle-database.ts';
 import * as schema from './schema.ts';
-
-export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 /** A Drizzle database and what it takes to close it; the same code runs on Postgres and PGlite. */
 export interface DatabaseHandle {
+  /** @internal Not in the published types: see src/drizzle.ts. */
   readonly db: Database;
   readonly kind: 'postgres' | 'pglite';
   /** For messages: where the data lives, without credentials. */

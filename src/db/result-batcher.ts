@@ -1,5 +1,5 @@
 import type { MonitorResult } from '../monitor/context.ts';
-import type { Database } from './database.ts';
+import type { Database } from './drizzle-database.ts';
 import { isDataError } from './postgres-errors.ts';
 import { insertNewResults } from './results.ts';
 

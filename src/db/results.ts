@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
-import type { Database } from './database.ts';
+import type { Database } from './drizzle-database.ts';
 import { monitorResults, type MonitorResultRow } from './schema.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { persistResult } from '../db/results.ts';
-import type { Database } from '../db/database.ts';
+import type { Database } from '../db/drizzle-database.ts';
 import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-errors.ts';
 import { coerceError } from '../errors/errors.ts';
 import type { MonitorResult } from '../monitor/context.ts';

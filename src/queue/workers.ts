@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import type { Database } from '../db/database.ts';
+import type { Database } from '../db/drizzle-database.ts';
 import { ResultBatcher } from '../db/result-batcher.ts';
 import { createVocabulary } from '../monitor/statuses.ts';
 import type { PollPolicy } from '../monitor/decide.ts';
@@ -38,6 +38,7 @@ export interface WorkerRoles {
   completions: boolean;
 }
 
+/** @internal */
 export interface StartWorkersOptions {
   config: Config;
   connection: RedisConnection;
@@ -71,7 +72,7 @@ export function policyFromConfig(config: Config): PollPolicy {
   };
 }
 
-/** Checks the queue layout against the one running monitors use, then starts the workers. */
+/** Checks the queue layout against the one running monitors use, then starts the workers. @internal */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { config, connection, logger } = options;
   const roles = options.roles ?? { polls: true, completions: true };
