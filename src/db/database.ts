@@ -1,4 +1,5 @@
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { mkdirSync } from 'node:fs';
 import postgres from 'postgres';
 import type { Database } from './drizzle-database.ts';
 import * as schema from './schema.ts';
@@ -32,11 +33,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
 /**
  * An embedded Postgres (PGlite) in a data folder, or in memory when no folder is given. PGlite is
  * loaded here, on first use, not at start-up: it adds about 40 MiB to every process that imports
- * it, which a worker on a real Postgres never needs.
+ * it, which a worker on a real Postgres never needs. The folder and its parents are created when
+ * missing: PGlite makes only the last level, and a fresh clone has no `.jobwatch/` yet.
  */
 export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   return {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { listen, type Listening } from '../http/listen.ts';
 
 /**
  * A stand-in for a service that runs long jobs (the seed's "fx"): `POST /jobs` starts a simulated
@@ -19,20 +20,25 @@ export interface DemoApiOptions {
   failureRate?: number;
 }
 
+type FinalStatus = 'Completed' | 'Failed';
+
 interface DemoJob {
   id: string;
   createdAt: number;
   endsAt: number;
-  finalStatus: 'Completed' | 'Failed';
+  finalStatus: FinalStatus;
 }
 
-export interface RunningDemoApi {
-  url: string;
-  server: Server;
-  close(): Promise<void>;
+/** What `POST /jobs` may ask for; anything left out is drawn at random. */
+interface JobRequest {
+  durationMs?: unknown;
+  outcome?: unknown;
 }
+
+export type RunningDemoApi = Listening;
 
 const MAX_BODY_BYTES = 4_096;
+const BODY_HINT = 'body must be JSON, e.g. {"durationMs": 5000, "outcome": "Failed"}';
 
 export async function startDemoApi(options: DemoApiOptions = {}): Promise<RunningDemoApi> {
   const minMs = options.minDurationMs ?? 3_000;
@@ -40,49 +46,40 @@ export async function startDemoApi(options: DemoApiOptions = {}): Promise<Runnin
   const failureRate = options.failureRate ?? 0.2;
   const jobs = new Map<string, DemoJob>();
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: Error) => send(response, 500, { error: error.message }));
+  const app = new Hono();
+  app.post('/jobs', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `${BODY_HINT}, at most ${MAX_BODY_BYTES} bytes` }, 413) }), async (c) => {
+    const requested = parseJson(await c.req.text());
+    if (requested === undefined) return c.json({ error: BODY_HINT }, 400);
+    const durationMs = typeof requested.durationMs === 'number' && requested.durationMs >= 0
+      ? requested.durationMs
+      : minMs + Math.random() * (maxMs - minMs);
+    const finalStatus: FinalStatus = requested.outcome === 'Failed' || requested.outcome === 'Completed'
+      ? requested.outcome
+      : Math.random() < failureRate ? 'Failed' : 'Completed';
+    const now = Date.now();
+    const job: DemoJob = { id: randomUUID(), createdAt: now, endsAt: now + durationMs, finalStatus };
+    jobs.set(job.id, job);
+    return c.json(view(job), 201);
   });
-  server.keepAliveTimeout = 60_000;
+  app.get('/jobs/:id', (c) => {
+    const job = jobs.get(c.req.param('id'));
+    return job ? c.json(view(job)) : c.json({ error: 'no such job' }, 404);
+  });
+  app.notFound((c) => c.json({ error: 'try POST /jobs or GET /jobs/:id' }, 404));
+  app.onError((error, c) => c.json({ error: error.message }, 500));
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://demo');
-    if (request.method === 'POST' && url.pathname === '/jobs') {
-      const body = await readJson(request);
-      if (body === undefined) return send(response, 400, { error: 'body must be JSON, e.g. {"durationMs": 5000}' });
-      const requested = (body as { durationMs?: unknown; outcome?: unknown }) ?? {};
-      const durationMs = typeof requested.durationMs === 'number' && requested.durationMs >= 0
-        ? requested.durationMs
-        : minMs + Math.random() * (maxMs - minMs);
-      const finalStatus = requested.outcome === 'Failed' || requested.outcome === 'Completed'
-        ? requested.outcome
-        : Math.random() < failureRate ? 'Failed' : 'Completed';
-      const job: DemoJob = { id: randomUUID(), createdAt: Date.now(), endsAt: Date.now() + durationMs, finalStatus };
-      jobs.set(job.id, job);
-      return send(response, 201, view(job));
-    }
-    const match = /^\/jobs\/([^/]+)$/.exec(url.pathname);
-    if (request.method === 'GET' && match) {
-      const job = jobs.get(decodeURIComponent(match[1]!));
-      return job ? send(response, 200, view(job)) : send(response, 404, { error: 'no such job' });
-    }
-    return send(response, 404, { error: 'try POST /jobs or GET /jobs/:id' });
+  return listen(app, { port: options.port ?? 4000, host: options.host ?? '127.0.0.1' });
+}
+
+/** The request's fields; `{}` for an empty body, undefined for one that is not a JSON object. */
+function parseJson(text: string): JobRequest | undefined {
+  if (text.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
   }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 4000, options.host ?? '127.0.0.1', resolve);
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 function view(job: DemoJob) {
@@ -96,22 +93,4 @@ function view(job: DemoJob) {
     createdAt: new Date(job.createdAt).toISOString(),
     ...(done ? { finishedAt: new Date(job.endsAt).toISOString() } : {}),
   };
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let text = '';
-  for await (const chunk of request) {
-    text += chunk;
-    if (text.length > MAX_BODY_BYTES) return undefined;
-  }
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }

@@ -11,7 +11,7 @@ import { startWorkerProcess } from '../runtime/worker-process.ts';
 import { startDemoApi } from './demo-api.ts';
 
 export interface QuickstartOptions {
-  /** Demo jobs to start. @defaultValue 5 */
+  /** Demo jobs to start; they take turns at completing, failing, expiring and being canceled. @defaultValue 5 */
   jobs?: number;
   /** Poll interval of the demo monitors. @defaultValue 1000 */
   intervalMs?: number;
@@ -21,7 +21,8 @@ export interface QuickstartOptions {
 
 /**
  * The whole of jobwatch in one process, for a first look: a demo job service, a worker, and a
- * producer that starts a few jobs and their monitors, printing each final status as it lands.
+ * producer that starts a few jobs and their monitors, printing each final status as it lands: a
+ * job that completes, one that fails, a monitor that expires and one the producer cancels.
  * Without DATABASE_URL, results go to an embedded PGlite database under .jobwatch/.
  */
 export async function runQuickstart(baseConfig: Config, options: QuickstartOptions = {}): Promise<void> {
@@ -42,9 +43,9 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
   const worker = await startWorkerProcess(config, logger, { database, concurrency: 10, observer: server.metrics.observer });
   const client = new JobwatchClient({ config, database });
   try {
-    const monitorIds = await startDemoMonitors(client, api.url, options.jobs ?? 5, options.intervalMs ?? 1_000, print);
-    await waitForResults(client, monitorIds, print);
-    await printRows(database, monitorIds, print);
+    const monitors = await startDemoMonitors(client, api.url, options.jobs ?? 5, options.intervalMs ?? 1_000, print);
+    await watchUntilEnded(client, monitors, print);
+    await printRows(database, monitors.map((monitor) => monitor.monitorId), print);
   } finally {
     await client.close();
     await worker.close(5_000);
@@ -65,48 +66,85 @@ async function openDatabase(config: Config): Promise<DatabaseHandle> {
   }
 }
 
+/**
+ * What the demo's jobs do, in turn, so that the demo shows each way a monitor ends: the job
+ * completes, the job fails, the job outlives its monitor's expiry, the producer cancels.
+ */
+interface DemoPlan {
+  /** Printed beside the job. */
+  what: string;
+  /** Asked of the demo job service; without a duration, it draws one (2 to 8 s). */
+  job: { outcome: 'Completed' | 'Failed'; durationMs?: number };
+  expireIn: string;
+  /** The producer cancels the monitor once it has polled this many times. */
+  cancelAfterPolls?: number;
+}
+
+/** Long enough that these jobs are still running when their monitors end. */
+const OUTLIVES_THE_DEMO_MS = 10 * 60_000;
+
+const DEMO_PLANS: readonly DemoPlan[] = [
+  { what: 'completes', job: { outcome: 'Completed' }, expireIn: '2m' },
+  { what: 'fails after 4 s', job: { outcome: 'Failed', durationMs: 4_000 }, expireIn: '2m' },
+  { what: 'runs on; its monitor expires after 7 s', job: { outcome: 'Completed', durationMs: OUTLIVES_THE_DEMO_MS }, expireIn: '7s' },
+  { what: 'runs on; the producer cancels its monitor after 3 polls', job: { outcome: 'Completed', durationMs: OUTLIVES_THE_DEMO_MS }, expireIn: '2m', cancelAfterPolls: 3 },
+];
+
+interface DemoMonitor {
+  monitorId: string;
+  cancelAfterPolls?: number;
+}
+
 async function startDemoMonitors(
   client: JobwatchClient, apiUrl: string, count: number, intervalMs: number, print: (line: string) => void,
-): Promise<string[]> {
-  const monitorIds: string[] = [];
+): Promise<DemoMonitor[]> {
+  const monitors: DemoMonitor[] = [];
   for (let i = 0; i < count; i++) {
-    const response = await fetch(`${apiUrl}/jobs`, { method: 'POST', body: '{}' });
+    const plan = DEMO_PLANS[i % DEMO_PLANS.length]!;
+    const response = await fetch(`${apiUrl}/jobs`, { method: 'POST', body: JSON.stringify(plan.job) });
     const job = (await response.json()) as { id: string };
     const { monitor } = await client.startMonitor({
       jobId: job.id,
       monitorId: `demo-${job.id.slice(0, 8)}`,
       statusUrl: `${apiUrl}/jobs/{jobId}`,
       interval: intervalMs,
-      expireIn: '2m',
+      expireIn: plan.expireIn,
       metadata: { source: 'quickstart', n: i + 1 },
     });
-    monitorIds.push(monitor.monitorId);
-    print(`started job ${job.id}, watched by monitor ${monitor.monitorId}`);
+    monitors.push({ monitorId: monitor.monitorId, cancelAfterPolls: plan.cancelAfterPolls });
+    print(`started job ${job.id} (${plan.what}), watched by monitor ${monitor.monitorId}`);
   }
-  return monitorIds;
+  return monitors;
 }
 
-async function waitForResults(client: JobwatchClient, monitorIds: string[], print: (line: string) => void): Promise<void> {
-  const pending = new Set(monitorIds);
+/** Prints each final status as it lands, and cancels the monitors the producer means to cancel. */
+async function watchUntilEnded(client: JobwatchClient, monitors: DemoMonitor[], print: (line: string) => void): Promise<void> {
+  const pending = new Map(monitors.map((monitor) => [monitor.monitorId, monitor]));
+  const canceled = new Set<string>();
   const deadline = Date.now() + 150_000;
   while (pending.size > 0 && Date.now() < deadline) {
-    for (const monitorId of [...pending]) {
-      const state = await client.getMonitor(monitorId);
+    for (const monitor of [...pending.values()]) {
+      const state = await client.getMonitor(monitor.monitorId);
       if (state?.state === 'ended' && state.persisted) {
-        pending.delete(monitorId);
-        print(`monitor ${monitorId} ended: ${state.outcome} (job said ${state.jobStatus}) after ${state.polls} polls`);
+        pending.delete(monitor.monitorId);
+        print(`monitor ${monitor.monitorId} ended: ${state.outcome} (job said ${state.jobStatus}) after ${state.polls} polls`);
+      } else if (state && state.state !== 'ended' && state.polls >= (monitor.cancelAfterPolls ?? Infinity) && !canceled.has(monitor.monitorId)) {
+        canceled.add(monitor.monitorId);
+        await client.cancelMonitor(monitor.monitorId);
+        print(`producer canceled monitor ${monitor.monitorId} after ${state.polls} polls`);
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  if (pending.size > 0) throw new Error(`monitors did not end in time: ${[...pending].join(', ')}`);
+  if (pending.size > 0) throw new Error(`monitors did not end in time: ${[...pending.keys()].join(', ')}`);
 }
 
 async function printRows(database: DatabaseHandle, monitorIds: string[], print: (line: string) => void): Promise<void> {
   const rows = await database.db
     .select({ monitorId: monitorResults.monitorId, outcome: monitorResults.outcome, jobStatus: monitorResults.jobStatus, polls: monitorResults.polls })
     .from(monitorResults)
-    .where(inArray(monitorResults.monitorId, monitorIds));
+    .where(inArray(monitorResults.monitorId, monitorIds))
+    .orderBy(monitorResults.finishedAt);
   print(`\nmonitor_results in ${database.description}:`);
   print(['monitor_id'.padEnd(16), 'outcome'.padEnd(10), 'job_status'.padEnd(11), 'polls'].join(' '));
   for (const row of rows) {

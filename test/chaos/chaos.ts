@@ -21,8 +21,12 @@ const CRASHING_WORKER = fileURLToPath(new URL('./crashing-worker.ts', import.met
 export interface ChaosOptions {
   monitors: number;
   workers: number;
-  /** SIGKILL a random worker this often (0: never) and start a fresh one. */
-  killEveryMs: number;
+  /**
+   * SIGKILL a random worker (and start a fresh one) when the status calls made reach these shares
+   * of the calls the monitors need to end, e.g. [0.1, 0.3, 0.6]. Kills follow progress, not the
+   * clock, so each of them happens, while polls are in flight, however fast or slow the machine.
+   */
+  killAt?: number[];
   /** Fault points where workers crash themselves, and how likely at each pass of each. */
   crashAt?: Partial<Record<FaultPoint, number>>;
   /** Points where one worker crashes once, at the poll of the given monitor (job id `chaos-<i>`). */
@@ -45,6 +49,10 @@ export interface ChaosOptions {
 export interface ChaosReport {
   monitors: number;
   kills: number;
+  /** The status calls made when each kill happened. */
+  killedAtCalls: number[];
+  /** The status calls the monitors need to end, without crashes (a re-run poll may add some). */
+  neededCalls: number;
   selfCrashes: number;
   /** Self-crashes by fault point. */
   crashesAt: Record<string, number>;
@@ -74,7 +82,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const markerDir = mkdtempSync(join(tmpdir(), 'jobwatch-chaos-'));
   const client = new JobwatchClient({ config: iso.config({ JOBWATCH_MIN_INTERVAL: '1ms', REDIS_URL: redisUrl }), database: iso.database });
   const workers = new Set<ChildProcess>();
-  let kills = 0;
+  /** Workers that have started theirs and so may hold polls: the only ones worth killing. */
+  const ready = new Set<ChildProcess>();
+  const killedAtCalls: number[] = [];
   let selfCrashes = 0;
   const crashesAt: Record<string, number> = {};
   let running = true;
@@ -89,7 +99,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
 
   const startWorker = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASHING_WORKER], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASHING_WORKER], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('chaos worker ready')) ready.add(child);
+    });
     child.stderr!.on('data', (chunk: Buffer) => {
       for (const [, point] of chunk.toString().matchAll(/chaos: crashing at (\S+)/g)) {
         selfCrashes++;
@@ -99,11 +112,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     workers.add(child);
     child.once('exit', () => {
       workers.delete(child);
+      ready.delete(child);
       if (running) startWorker(); // a crashed worker is replaced, as a supervisor would
     });
   };
 
   const expected = new Map<string, string>();
+  let neededCalls = 0;
   try {
     for (let i = 0; i < options.monitors; i++) {
       const jobId = `chaos-${i}`;
@@ -111,30 +126,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const runningPolls = options.runningPolls ? options.runningPolls(i) : i % options.maxRunningPolls;
       server.script(jobId, [...Array.from({ length: runningPolls }, () => ({ status: 'Processing' })), { status: finalStatus }]);
       expected.set(jobId, finalStatus === 'Failed' ? 'failed' : 'completed');
+      neededCalls += runningPolls + 1;
     }
+    // A monitor ends only after reading its final status, so every share below 1 of neededCalls is
+    // reached while monitors still poll; a call that finds no worker ready leaves the kill to the next.
+    const killThresholds = (options.killAt ?? []).map((share) => Math.ceil(share * neededCalls)).sort((a, b) => a - b);
+    server.onCall((calls) => {
+      if (killedAtCalls.length >= killThresholds.length || calls < killThresholds[killedAtCalls.length]!) return;
+      const victim = killRandomWorker([...ready]);
+      if (!victim) return;
+      ready.delete(victim); // not a candidate again while its exit is on the way
+      killedAtCalls.push(calls);
+    });
     await client.startMonitors([...expected.keys()].map((jobId) => ({ jobId, statusUrl: server.template, interval: options.intervalMs })));
     for (let i = 0; i < options.workers; i++) startWorker();
 
-    const killer = options.killEveryMs > 0 ? setInterval(() => {
-      const victims = [...workers].filter((w) => w.exitCode === null && w.signalCode === null);
-      const victim = victims[Math.floor(Math.random() * victims.length)];
-      if (victim?.pid) {
-        process.kill(victim.pid, 'SIGKILL');
-        kills++;
-      }
-    }, options.killEveryMs) : undefined;
-
-    try {
-      await waitFor(async () => {
-        const rows = await countRows(iso);
-        log(`rows ${rows}/${options.monitors}, kills ${kills}, self-crashes ${selfCrashes}`);
-        return rows >= options.monitors;
-      }, { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: 'every monitor to end' });
-    } catch (error) {
-      log((error as Error).message);
-    } finally {
-      clearInterval(killer);
-    }
+    await waitFor(async () => {
+      const rows = await countRows(iso);
+      log(`rows ${rows}/${options.monitors}, kills ${killedAtCalls.length}, self-crashes ${selfCrashes}`);
+      return rows >= options.monitors;
+    }, { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: 'every monitor to end' }).catch((error: Error) => log(error.message));
 
     // Anything that polls from now on would be a forked or zombie chain.
     const callsAtEnd = new Map([...expected.keys()].map((jobId) => [jobId, server.calls(jobId)]));
@@ -150,7 +161,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const statusCalls = [...expected.keys()].reduce((sum, jobId) => sum + server.calls(jobId), 0);
     return {
       monitors: options.monitors,
-      kills,
+      kills: killedAtCalls.length,
+      killedAtCalls,
+      neededCalls,
       selfCrashes,
       crashesAt,
       rows: rows.length,
@@ -174,6 +187,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await iso.cleanup();
     await privateRedis?.stop();
     rmSync(markerDir, { recursive: true, force: true });
+  }
+}
+
+/** SIGKILLs one of the workers at random and returns it; undefined when none could be killed. */
+function killRandomWorker(candidates: ChildProcess[]): ChildProcess | undefined {
+  const victim = candidates[Math.floor(Math.random() * candidates.length)];
+  if (!victim?.pid || victim.exitCode !== null || victim.signalCode !== null) return undefined;
+  try {
+    process.kill(victim.pid, 'SIGKILL');
+    return victim;
+  } catch (error) {
+    // It crashed itself at a fault point a moment ago; its exit event has not run yet.
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw error;
   }
 }
 

@@ -23,6 +23,10 @@ export interface StatusServer {
   template: string;
   script(jobId: string, answers: ScriptedAnswer[]): void;
   calls(jobId: string): number;
+  /** Calls to every job so far. */
+  totalCalls(): number;
+  /** Called at each call as it arrives (before it is answered), with the calls to every job so far. */
+  onCall(listener: (totalCalls: number) => void): void;
   maxOverlap(jobId: string): number;
   jobsWithOverlap(): string[];
   close(): Promise<void>;
@@ -33,14 +37,18 @@ export async function startStatusServer(): Promise<StatusServer> {
   const calls = new Map<string, number>();
   const inFlight = new Map<string, number>();
   const overlap = new Map<string, number>();
+  const listeners: Array<(totalCalls: number) => void> = [];
+  let totalCalls = 0;
 
   const server: Server = createServer(async (request, response) => {
     const jobId = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/jobs\//, ''));
     const count = calls.get(jobId) ?? 0;
     calls.set(jobId, count + 1);
+    totalCalls++;
     const current = (inFlight.get(jobId) ?? 0) + 1;
     inFlight.set(jobId, current);
     overlap.set(jobId, Math.max(overlap.get(jobId) ?? 0, current));
+    for (const listener of listeners) listener(totalCalls);
     try {
       const script = scripts.get(jobId);
       if (!script) {
@@ -66,6 +74,8 @@ export async function startStatusServer(): Promise<StatusServer> {
     template: `${url}/jobs/{jobId}`,
     script: (jobId, answers) => scripts.set(jobId, answers),
     calls: (jobId) => calls.get(jobId) ?? 0,
+    totalCalls: () => totalCalls,
+    onCall: (listener) => listeners.push(listener),
     maxOverlap: (jobId) => overlap.get(jobId) ?? 0,
     jobsWithOverlap: () => [...overlap.entries()].filter(([, n]) => n > 1).map(([jobId]) => jobId),
     close: () => new Promise<void>((resolve) => {

@@ -24,10 +24,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the jobwatch CLI as a user would, in the isolation's environment. */
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs the jobwatch CLI as a user would, in the isolation's environment (and in `cwd`, when given). */
+export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -27,6 +27,17 @@ afterAll(async () => {
   await iso?.cleanup();
 });
 
+/**
+ * Runs a witness monitor on the same worker and interval through three polls, two intervals apart:
+ * time, on the worker's own clock however busy the machine, in which a canceled monitor would
+ * have been polled again had its chain lived on. A fixed sleep could pass with no poll due.
+ */
+async function letPollsGoBy(witnessId: string, intervalMs: number): Promise<void> {
+  server.script(witnessId, [{ status: 'Processing' }, { status: 'Processing' }, { status: 'Completed' }]);
+  await client.startMonitor({ jobId: witnessId, statusUrl: server.template, interval: intervalMs });
+  await waitFor(() => findResult(iso.database.db, witnessId), { what: `${witnessId} to poll three times and end` });
+}
+
 describe('cancel', () => {
   it('stops polling a scheduled monitor and records canceled', async () => {
     server.script('cancel-1', [{ status: 'Processing' }]);
@@ -39,8 +50,7 @@ describe('cancel', () => {
     expect(row).toMatchObject({ outcome: 'canceled', jobStatus: 'Processing', metadata: { by: 'test' } });
 
     const callsAtCancel = server.calls('cancel-1');
-    // Three intervals later, nothing has polled it again.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await letPollsGoBy('cancel-1-witness', 200);
     expect(server.calls('cancel-1')).toBe(callsAtCancel);
   });
 
@@ -55,7 +65,7 @@ describe('cancel', () => {
     expect(row.outcome).toBe('canceled');
     await waitFor(async () => !(await iso.redisKeys()).some((key) => key.endsWith(':polls:m-cancel-2')), { what: 'poll job gone' });
     const calls = server.calls('cancel-2');
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await letPollsGoBy('cancel-2-witness', 100);
     expect(server.calls('cancel-2')).toBe(calls);
     expect(server.maxOverlap('cancel-2')).toBe(1);
   });

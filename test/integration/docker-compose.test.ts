@@ -1,6 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.ts';
+import { assertBindAllowed } from '../../src/http/loopback.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Debian's docker-compose validates the file without a Docker engine; CI installs it (.ci/run).
@@ -8,24 +13,51 @@ const hasCompose = spawnSync('docker-compose', ['--version']).status === 0;
 if (!hasCompose && process.env.CI) throw new Error('docker-compose is not installed: apt-get install -y docker-compose');
 
 interface Service {
+  image?: string;
   command?: string[];
+  restart?: string;
+  profiles?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
   ports?: unknown[];
   container_name?: string;
 }
 
+// An empty env file stands for a fresh clone's missing .env, whatever the checkout holds.
+const scratch = mkdtempSync(join(tmpdir(), 'jobwatch-compose-'));
+const NO_ENV_FILE = join(scratch, 'empty.env');
+writeFileSync(NO_ENV_FILE, '');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
 function resolvedCompose(env: Record<string, string> = {}): { services: Record<string, Service>; volumes: Record<string, unknown> } {
-  const yaml = execFileSync('docker-compose', ['config'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
+  const yaml = execFileSync('docker-compose', ['--env-file', NO_ENV_FILE, 'config'], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, encoding: 'utf8' });
   // Debian's docker-compose depends on python3-yaml, so its own python can turn the YAML into JSON.
   const json = execFileSync('/usr/bin/python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml, encoding: 'utf8' });
   return JSON.parse(json);
 }
 
+/** The flag of each jobwatch command that may listen beyond loopback only with JOBWATCH_API_TOKEN. */
+const TOKEN_GATED_HOST_FLAG: Record<string, string> = { server: '--host', worker: '--metrics-host' };
+
+/**
+ * Throws what the jobwatch process would stop with at start, from the service's environment and
+ * command alone: a bad variable, or a listening address its token does not allow.
+ */
+function assertStarts(service: Service): void {
+  const config = loadConfig(service.environment ?? {});
+  const [command = '', ...args] = service.command ?? [];
+  const flag = TOKEN_GATED_HOST_FLAG[command];
+  const at = flag ? args.indexOf(flag) : -1;
+  if (flag && at >= 0) assertBindAllowed(flag, args[at + 1]!, config.apiToken);
+}
+
+const startsByDefault = (service: Service) => !service.profiles?.length;
+const restarts = (service: Service) => (service.restart ?? 'no') !== 'no';
+
 describe.runIf(hasCompose)('docker-compose.yml', () => {
   const compose = hasCompose ? resolvedCompose() : { services: {}, volumes: {} };
 
-  it('runs redis, postgres, a one-shot migrate, the demo job service, workers and the server', () => {
+  it('runs redis, postgres, a one-shot migrate, the demo job service, workers and (with its profile) the server', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['demo-api', 'migrate', 'postgres', 'redis', 'server', 'worker']);
   });
 
@@ -56,6 +88,23 @@ describe.runIf(hasCompose)('docker-compose.yml', () => {
         DATABASE_URL: 'postgres://jobwatch:jobwatch@postgres:5432/jobwatch',
       });
     }
+  });
+
+  it('starts with no .env, leaving no service to restart forever; the server waits behind its profile', () => {
+    const byDefault = Object.entries(compose.services).filter(([, service]) => startsByDefault(service));
+    expect(byDefault.map(([name]) => name).sort()).toEqual(['demo-api', 'migrate', 'postgres', 'redis', 'worker']);
+    for (const [name, service] of byDefault) {
+      if (!restarts(service) || service.image !== 'jobwatch:local') continue; // redis and postgres: their own images
+      expect(() => assertStarts(service), `${name} with no .env`).not.toThrow();
+    }
+    expect(compose.services.server!.profiles).toEqual(['server']);
+  });
+
+  it('runs the server on 0.0.0.0 with a token, and says why it needs one', () => {
+    expect(() => assertStarts(compose.services.server!)).toThrow(/without JOBWATCH_API_TOKEN the server listens on loopback only/);
+    const withToken = resolvedCompose({ JOBWATCH_API_TOKEN: 'a'.repeat(32) }).services.server!;
+    expect(withToken.command).toEqual(expect.arrayContaining(['--host', '0.0.0.0']));
+    expect(() => assertStarts(withToken)).not.toThrow();
   });
 
   it('passes the API token to the server from the environment, never a default secret', () => {

