@@ -51,7 +51,7 @@ export function parseListQuery(raw: ListQueryInput): ListQuery {
   const parsed = querySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(String(issue.path[0] ?? 'query'), issue.message);
+    throw new InvalidInputError(issue.path.slice(0, 1).map(String), issue.message, 'query');
   }
   const { state, limit, cursor } = parsed.data;
   return { state, limit: limit ?? DEFAULT_LIST_LIMIT, ...(cursor ? { after: decodeCursor(cursor) } : {}) };

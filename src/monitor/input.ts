@@ -9,7 +9,8 @@ import {
 
 /**
  * What a producer hands jobwatch to start a monitor. The library API, the CLI and the HTTP API all
- * validate through `parseMonitorInput`, so a monitor is checked once, at the edge.
+ * validate through `parseMonitorInput`, so a monitor is checked once, at the edge, and handed on
+ * as a `ValidatedMonitor`.
  */
 export interface MonitorInput {
   /** The job's id in the service that runs it. */
@@ -55,7 +56,8 @@ const statusUrl = z
   .max(MAX_STATUS_URL_LENGTH, { error: `must be at most ${MAX_STATUS_URL_LENGTH} characters` })
   .refine(isHttpUrl, { error: 'must be an absolute http:// or https:// URL' });
 
-const inputSchema = z.strictObject(
+/** The shape of a monitor input; `parseMonitorInput` adds the rules that span fields, and the OpenAPI document is made from it. */
+export const monitorInputSchema = z.strictObject(
   {
     jobId: id,
     statusUrl: statusUrl.optional(),
@@ -79,13 +81,35 @@ const inputSchema = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
 
-/** Validates a producer's input and builds the context of a new monitor, or throws InvalidInputError. */
-export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number): MonitorContext {
-  const parsed = inputSchema.safeParse(raw);
+declare const validated: unique symbol;
+
+/**
+ * A monitor input that passed `parseMonitorInput`: the context of a new monitor, its defaults
+ * filled in and its start time fixed where it was validated. `JobwatchClient` takes it as it is,
+ * without a second parse; only `parseMonitorInput` makes one (a look-alike object is raw input).
+ */
+export type ValidatedMonitor = Readonly<MonitorContext> & { readonly [validated]: true };
+
+/** The objects `parseMonitorInput` returned. A WeakSet, so that the brand cannot be forged by copying fields. */
+const VALIDATED = new WeakSet<object>();
+
+/** Whether `value` came out of `parseMonitorInput` (and so needs no second validation). */
+export function isValidatedMonitor(value: unknown): value is ValidatedMonitor {
+  return typeof value === 'object' && value !== null && VALIDATED.has(value);
+}
+
+/** What an empty error path names: the input as a whole. */
+const SUBJECT = 'monitor';
+
+/**
+ * Validates a producer's input and builds the context of a new monitor, or throws
+ * InvalidInputError with the `path` of the first bad value and the `reason`.
+ */
+export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number): ValidatedMonitor {
+  const parsed = monitorInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'monitor';
-    throw new InvalidInputError(field, issue.message);
+    throw new InvalidInputError(issue.path.filter(isPathSegment), issue.message, SUBJECT);
   }
   const input = parsed.data;
   if (Boolean(input.statusUrl) === Boolean(input.statusHook)) {
@@ -93,10 +117,10 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   }
   const intervalMs = resolveDuration('interval', input.interval, defaults.intervalMs, defaults.minIntervalMs ?? MIN_INTERVAL_MS, MAX_INTERVAL_MS);
   const expireAt = resolveExpireAt(input, defaults, now);
-  return {
+  const context: MonitorContext = {
     monitorId: input.monitorId ?? input.jobId,
     jobId: input.jobId,
-    status: input.statusUrl ? { kind: 'http', url: input.statusUrl } : { kind: 'hook' },
+    status: Object.freeze(input.statusUrl ? { kind: 'http', url: input.statusUrl } : { kind: 'hook' }),
     statusField: input.statusField ?? 'status',
     intervalMs,
     expireAt,
@@ -108,6 +132,14 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     nextCheckAt: now,
     metadata: input.metadata ?? null,
   };
+  // Frozen: what was checked is what is enqueued, however long the caller holds it.
+  Object.freeze(context);
+  VALIDATED.add(context);
+  return context as ValidatedMonitor;
+}
+
+function isPathSegment(segment: PropertyKey): segment is string | number {
+  return typeof segment !== 'symbol';
 }
 
 function resolveDuration(field: string, value: number | string | undefined, fallback: number, min: number, max: number): number {
@@ -122,7 +154,7 @@ function resolveDuration(field: string, value: number | string | undefined, fall
   return ms;
 }
 
-function resolveExpireAt(input: z.infer<typeof inputSchema>, defaults: MonitorDefaults, now: number): number {
+function resolveExpireAt(input: z.infer<typeof monitorInputSchema>, defaults: MonitorDefaults, now: number): number {
   if (input.expireAt !== undefined && input.expireIn !== undefined) {
     throw new InvalidInputError('expireAt', 'give expireAt or expireIn, not both');
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
-import { parseMonitorInput, type MonitorInput } from '../../monitor/input.ts';
+import { parseMonitorInput } from '../../monitor/input.ts';
 import type { StatusUrlPolicy } from '../allowed-urls.ts';
 
 export interface MonitorRoutesDeps {
@@ -21,9 +21,10 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   app.post('/', async (c) => {
     const input = await readJsonBody(c);
     // The one validation of monitor input, then the HTTP-only rule: the allow-list of status URLs.
-    const context = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
-    if (context.status.kind === 'http') deps.statusUrls.assertAllowed(context.status.url, context.jobId);
-    const { monitor, created } = await client.startMonitor(input as MonitorInput);
+    // The client takes the validated monitor as it is.
+    const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
+    if (validated.status.kind === 'http') deps.statusUrls.assertAllowed(validated.status.url, validated.jobId);
+    const { monitor, created } = await client.startMonitor(validated);
     if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
     c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
     return c.json(monitor, created ? 201 : 200);
