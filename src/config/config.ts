@@ -98,7 +98,8 @@ export const DEFAULTS = {
 /** Shortest API token accepted: shorter ones can be guessed. */
 export const MIN_API_TOKEN_LENGTH = 16;
 
-const MAX_CONCURRENCY = 10_000;
+/** Most polls one worker process may have in flight (`JOBWATCH_CONCURRENCY`, `--concurrency`). */
+export const MAX_CONCURRENCY = 10_000;
 
 const duration = (min: number, max: number) =>
   z.string().transform((text, ctx) => {
