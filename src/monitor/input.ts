@@ -59,24 +59,36 @@ const statusUrl = z
 /** The shape of a monitor input; `parseMonitorInput` adds the rules that span fields, and the OpenAPI document is made from it. */
 export const monitorInputSchema = z.strictObject(
   {
-    jobId: id,
-    statusUrl: statusUrl.optional(),
-    statusHook: z.boolean({ error: 'must be true or false' }).optional(),
-    monitorId: id.optional(),
-    interval: duration.optional(),
-    expireIn: duration.optional(),
-    expireAt: z.union([z.date(), z.string(), z.number()]).optional(),
+    jobId: id.meta({ description: "The job's id in the service that runs it" }),
+    statusUrl: statusUrl.optional().meta({
+      description: 'http(s) URL to GET for the status as JSON; `{jobId}` is replaced by the URL-encoded job id. Give this or statusHook',
+    }),
+    statusHook: z.boolean({ error: 'must be true or false' }).optional()
+      .meta({ description: "true: read the status through the workers' JOBWATCH_STATUS_HOOK module instead of a URL" }),
+    monitorId: id.optional().meta({ description: 'Defaults to the jobId' }),
+    interval: duration.optional().meta({
+      description: `Time between polls: milliseconds or a duration, ${formatDuration(MIN_INTERVAL_MS)} to ${formatDuration(MAX_INTERVAL_MS)}; default JOBWATCH_DEFAULT_INTERVAL`,
+      examples: ['30s', 60_000],
+    }),
+    expireIn: duration.optional().meta({
+      description: `How long to poll: milliseconds or a duration, at most ${formatDuration(MAX_EXPIRE_IN_MS)}; default JOBWATCH_DEFAULT_EXPIRE_IN`,
+      examples: ['2h'],
+    }),
+    expireAt: z.union([z.date(), z.string(), z.number()]).optional()
+      .meta({ description: 'An absolute expiry instead of expireIn: an ISO time or epoch milliseconds' }),
     statusField: z
       .string({ error: 'must be a string' })
       .max(MAX_STATUS_FIELD_LENGTH)
       .regex(/^[^.\s]+(\.[^.\s]+)*$/, { error: 'must be a dotted path such as status or data.state' })
-      .optional(),
+      .optional()
+      .meta({ description: 'Dotted path to the status in the JSON body; default `status`' }),
     metadata: z
       .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
       .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, {
         error: `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
       })
-      .optional(),
+      .optional()
+      .meta({ description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result` }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );

@@ -1,6 +1,8 @@
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
+import type { MonitorPage } from '../../client/list-monitors.ts';
+import type { MonitorState } from '../../client/monitor-state.ts';
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
 import { parseMonitorInput } from '../../monitor/input.ts';
@@ -27,25 +29,25 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
     const { monitor, created } = await client.startMonitor(validated);
     if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
     c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
-    return c.json(monitor, created ? 201 : 200);
+    return c.json(monitor satisfies MonitorState, created ? 201 : 200);
   });
 
   app.get('/', async (c) => {
     const { state, limit, cursor } = c.req.query();
-    return c.json(await client.listMonitors({ state, limit, cursor }));
+    return c.json((await client.listMonitors({ state, limit, cursor })) satisfies MonitorPage);
   });
 
   app.get('/:id', async (c) => {
     const monitorId = c.req.param('id');
     const state = await client.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
-    return c.json(state);
+    return c.json(state satisfies MonitorState);
   });
 
   app.delete('/:id', async (c) => {
     const state = await client.cancelMonitor(c.req.param('id'));
     logger.info({ monitorId: state.monitorId, jobId: state.jobId, via: 'http', state: state.state }, 'cancel requested');
-    return c.json(state);
+    return c.json(state satisfies MonitorState);
   });
 
   return app;
