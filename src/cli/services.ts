@@ -1,13 +1,12 @@
 import { JobwatchClient } from '../client/jobwatch-client.ts';
-import type { Config } from '../config/config.ts';
+import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres } from '../db/database.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
-import { ConfigError } from '../errors/errors.ts';
 import { assertRedisReady } from '../queue/redis.ts';
 
 /** Opens what a producer command needs (Redis and Postgres), checked before anything is written. */
 export async function openClient(config: Config, command: string): Promise<{ client: JobwatchClient; close(): Promise<void> }> {
-  const databaseUrl = requireDatabaseUrl(config, command);
+  const databaseUrl = requireDatabaseUrl(config, `for \`jobwatch ${command}\``);
   await assertRedisReady(config, { requireNoEviction: false });
   const database = openPostgres(databaseUrl, { max: 2 });
   try {
@@ -24,13 +23,4 @@ export async function openClient(config: Config, command: string): Promise<{ cli
       await database.close();
     },
   };
-}
-
-export function requireDatabaseUrl(config: Config, command: string): string {
-  if (!config.databaseUrl) {
-    throw new ConfigError(
-      `DATABASE_URL: is required for \`jobwatch ${command}\`, e.g. postgres://postgres@127.0.0.1:5432/jobwatch`,
-    );
-  }
-  return config.databaseUrl;
 }

@@ -1,8 +1,7 @@
-import type { Config } from '../../config/config.ts';
+import { requireDatabaseUrl, type Config } from '../../config/config.ts';
 import { migratePostgres } from '../../db/migrate.ts';
 import { redactUrl } from '../../logging/logger.ts';
 import { parseFlags, printHelp } from '../flags.ts';
-import { requireDatabaseUrl } from '../services.ts';
 
 export const migrateHelp = `Usage: jobwatch migrate
 
@@ -11,7 +10,7 @@ Applies jobwatch's migrations (migrations/) to DATABASE_URL. Safe to run again: 
 export async function migrateCommand(args: string[], config: Config): Promise<number> {
   const { values } = parseFlags(args, {}, 'migrate');
   if (values.help) return printHelp(migrateHelp);
-  const databaseUrl = requireDatabaseUrl(config, 'migrate');
+  const databaseUrl = requireDatabaseUrl(config, 'for `jobwatch migrate`');
   await migratePostgres(databaseUrl);
   process.stdout.write(`migrations applied to ${redactUrl(databaseUrl)}\n`);
   return 0;
