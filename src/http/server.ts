@@ -31,7 +31,10 @@ export interface HttpAppDeps {
   config: Config;
   logger: Logger;
   client: JobwatchClient;
-  /** For the board; the same queues the client uses. */
+  /**
+   * For the board: queues of the deployment the client works on (same Redis and prefix), opened
+   * apart from the client's own, which it keeps private.
+   */
   queues: MonitorQueues;
   /** For /healthz. */
   redis: RedisConnection;
