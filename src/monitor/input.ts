@@ -93,6 +93,10 @@ export const monitorInputSchema = z.strictObject(
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
 
+// MonitorInput documents the fields for library users; this fails to compile if it and the schema part ways.
+const sameInput: [MonitorInput, z.input<typeof monitorInputSchema>] extends [z.input<typeof monitorInputSchema>, MonitorInput] ? true : false = true;
+void sameInput;
+
 declare const validated: unique symbol;
 
 /**
