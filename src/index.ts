@@ -8,12 +8,12 @@ export { parseDuration, formatDuration } from './config/durations.ts';
 export { openPostgres, openPglite, type DatabaseHandle } from './db/database.ts';
 export { migratePostgres, migrateHandle, assertSchemaReady } from './db/migrate.ts';
 export {
-  JobwatchError, ConfigError, InvalidInputError, ServiceUnavailableError, SchemaMissingError,
+  JobwatchError, ConfigError, InvalidInputError, type InputPath, ServiceUnavailableError, SchemaMissingError,
   MonitorConflictError, MonitorNotFoundError, StatusHookError,
 } from './errors/errors.ts';
 export { createLogger, type Logger } from './logging/logger.ts';
 export type { MonitorContext, MonitorResult, StatusSource } from './monitor/context.ts';
-export { parseMonitorInput, type MonitorInput } from './monitor/input.ts';
+export { parseMonitorInput, isValidatedMonitor, type MonitorInput, type ValidatedMonitor } from './monitor/input.ts';
 export { decideBeforeCheck, decideAfterCheck, decideCancel, type PollPolicy } from './monitor/decide.ts';
 export { OUTCOMES, type Outcome, createVocabulary } from './monitor/statuses.ts';
 export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './runtime/worker-process.ts';

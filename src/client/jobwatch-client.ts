@@ -2,7 +2,7 @@ import { monitorDefaults, type Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
-import { parseMonitorInput, type MonitorInput } from '../monitor/input.ts';
+import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { Cancellations } from '../queue/cancellations.ts';
@@ -50,12 +50,13 @@ export class JobwatchClient {
   }
 
   /**
-   * Validates the input and starts a monitor: one poll job, due now. Starting a monitor id that
+   * Starts a monitor: one poll job, due now. Raw input is validated here (InvalidInputError); a
+   * `ValidatedMonitor` from `parseMonitorInput` is taken as it is. Starting a monitor id that
    * exists (running or ended) returns that monitor and starts nothing; one that exists for another
    * job throws MonitorConflictError.
    */
-  async startMonitor(input: MonitorInput): Promise<StartedMonitor> {
-    const context = parseMonitorInput(input, this.defaults(), this.clock());
+  async startMonitor(input: MonitorInput | ValidatedMonitor): Promise<StartedMonitor> {
+    const context = isValidatedMonitor(input) ? input : parseMonitorInput(input, this.defaults(), this.clock());
     await this.assertLayout();
     const existing = await this.getMonitor(context.monitorId);
     if (existing) {
@@ -72,11 +73,12 @@ export class JobwatchClient {
   }
 
   /**
-   * Starts many monitors in chunks: all inputs are validated first (one bad input throws
-   * InvalidInputError naming its index, and nothing is enqueued); ids that exist are reported as
-   * existing and not started again. See `startMonitors`.
+   * Starts many monitors in chunks: all raw inputs are validated first (one bad input throws
+   * InvalidInputError whose path starts with its index, `inputs[3].interval`, and nothing is
+   * enqueued); `ValidatedMonitor`s are taken as they are; ids that exist are reported as existing
+   * and not started again. See `startMonitors`.
    */
-  async startMonitors(inputs: readonly MonitorInput[]): Promise<StartMonitorsResult> {
+  async startMonitors(inputs: readonly (MonitorInput | ValidatedMonitor)[]): Promise<StartMonitorsResult> {
     const deps = { queues: this.queues, redis: this.connection, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
     await this.assertLayout();
     return startMonitors(deps, inputs);

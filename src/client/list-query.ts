@@ -36,7 +36,7 @@ export interface ListQueryInput {
   cursor?: string;
 }
 
-const querySchema = z.object({
+export const listQuerySchema = z.object({
   state: z.enum(LIST_STATES as [ListState, ...ListState[]], { error: `must be one of ${LIST_STATES.join(', ')}` }).optional(),
   // Query strings and flags give digits as text.
   limit: z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
@@ -48,10 +48,10 @@ const querySchema = z.object({
 
 /** Validates a list query once, at the edge; throws InvalidInputError naming the field. */
 export function parseListQuery(raw: ListQueryInput): ListQuery {
-  const parsed = querySchema.safeParse(raw);
+  const parsed = listQuerySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidInputError(String(issue.path[0] ?? 'query'), issue.message);
+    throw new InvalidInputError(issue.path.slice(0, 1).map(String), issue.message, 'query');
   }
   const { state, limit, cursor } = parsed.data;
   return { state, limit: limit ?? DEFAULT_LIST_LIMIT, ...(cursor ? { after: decodeCursor(cursor) } : {}) };

@@ -1,48 +1,60 @@
 import type { Job } from 'bullmq';
+import { z } from 'zod';
 import type { MonitorResultRow } from '../db/schema.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import type { Outcome } from '../monitor/statuses.ts';
+import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { describeUrl } from '../status/http-provider.ts';
+
+/** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
+const isoTime = z.iso.datetime();
+const metadata = z.record(z.string(), z.unknown()).nullable().meta({ description: "The producer's metadata" });
+
+/**
+ * A running monitor, read from its poll job in Redis. The schemas here are the one description of
+ * what `getMonitor`, `jobwatch status` and the HTTP API report: the types below are inferred from
+ * them, and the OpenAPI document is generated from them.
+ */
+export const runningMonitorStateSchema = z.object({
+  monitorId: z.string(),
+  jobId: z.string(),
+  state: z.enum(['scheduled', 'polling']).meta({ description: '`scheduled`: waiting for its next poll; `polling`: a poll is in flight' }),
+  polls: z.int().nonnegative(),
+  lastStatus: z.string().nullable(),
+  lastError: z.string().nullable(),
+  nextPollAt: isoTime,
+  startedAt: isoTime,
+  expireAt: isoTime,
+  intervalMs: z.int().positive(),
+  statusSource: z.string().meta({ description: 'Where the status is read: the URL without credentials or query, or `hook`' }),
+  statusField: z.string(),
+  metadata,
+});
+
+/** An ended monitor: its final record, in Postgres or still in the completion queue. */
+export const endedMonitorStateSchema = z.object({
+  monitorId: z.string(),
+  jobId: z.string(),
+  state: z.literal('ended'),
+  outcome: z.enum(OUTCOMES),
+  jobStatus: z.string().nullable().meta({ description: "The raw status the job's service reported last" }),
+  polls: z.int().nonnegative(),
+  startedAt: isoTime,
+  finishedAt: isoTime,
+  detail: z.unknown().meta({ description: 'The last status body, or the error or expiry that ended the monitor' }),
+  metadata,
+  persisted: z.boolean().meta({ description: 'False while the record waits in Redis for Postgres' }),
+});
 
 /**
  * What `getMonitor` and `jobwatch status` report. A running monitor is read from its poll job in
  * Redis; an ended one from its record (in Postgres, or in the completion queue while it waits to
  * be written).
  */
-export type MonitorState = RunningMonitorState | EndedMonitorState;
+export const monitorStateSchema = z.discriminatedUnion('state', [runningMonitorStateSchema, endedMonitorStateSchema]);
 
-export interface RunningMonitorState {
-  monitorId: string;
-  jobId: string;
-  /** `scheduled`: waiting for its next poll; `polling`: a poll is in flight. */
-  state: 'scheduled' | 'polling';
-  polls: number;
-  lastStatus: string | null;
-  lastError: string | null;
-  nextPollAt: string;
-  startedAt: string;
-  expireAt: string;
-  intervalMs: number;
-  /** Where the status is read: the URL without credentials or query, or `hook`. */
-  statusSource: string;
-  statusField: string;
-  metadata: Record<string, unknown> | null;
-}
-
-export interface EndedMonitorState {
-  monitorId: string;
-  jobId: string;
-  state: 'ended';
-  outcome: Outcome;
-  jobStatus: string | null;
-  polls: number;
-  startedAt: string;
-  finishedAt: string;
-  detail: unknown;
-  metadata: Record<string, unknown> | null;
-  /** False while the record waits in Redis for Postgres. */
-  persisted: boolean;
-}
+export type RunningMonitorState = z.infer<typeof runningMonitorStateSchema>;
+export type EndedMonitorState = z.infer<typeof endedMonitorStateSchema>;
+export type MonitorState = z.infer<typeof monitorStateSchema>;
 
 /** @internal */
 export function runningState(job: Job<MonitorContext>, bullState: string): RunningMonitorState {

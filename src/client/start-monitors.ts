@@ -4,7 +4,7 @@ import type { Database } from '../db/drizzle-database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import { parseMonitorInput, type MonitorDefaults, type MonitorInput } from '../monitor/input.ts';
+import { isValidatedMonitor, parseMonitorInput, type MonitorDefaults, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
 import type { RedisConnection } from '../queue/redis.ts';
@@ -55,7 +55,7 @@ export interface StartMonitorsDeps {
  * some chunks may have been started: calling again with the same inputs starts only the rest.
  * @internal
  */
-export async function startMonitors(deps: StartMonitorsDeps, inputs: readonly MonitorInput[]): Promise<StartMonitorsResult> {
+export async function startMonitors(deps: StartMonitorsDeps, inputs: readonly (MonitorInput | ValidatedMonitor)[]): Promise<StartMonitorsResult> {
   const contexts = parseAll(inputs, deps.defaults, deps.now);
   const chunks: MonitorContext[][] = [];
   for (let start = 0; start < contexts.length; start += START_CHUNK_SIZE) chunks.push(contexts.slice(start, start + START_CHUNK_SIZE));
@@ -81,8 +81,8 @@ function summarize(monitors: BulkStartedMonitor[]): StartMonitorsResult {
   return result;
 }
 
-/** Validates every input and collapses repeated ids; the error names the input's index. */
-function parseAll(inputs: readonly MonitorInput[], defaults: MonitorDefaults, now: number): MonitorContext[] {
+/** Validates every raw input and collapses repeated ids; the error's path starts with the input's index. */
+function parseAll(inputs: readonly (MonitorInput | ValidatedMonitor)[], defaults: MonitorDefaults, now: number): MonitorContext[] {
   if (!Array.isArray(inputs)) throw new InvalidInputError('inputs', 'must be an array of monitor inputs');
   const byId = new Map<string, { context: MonitorContext; index: number }>();
   inputs.forEach((input, index) => {
@@ -91,7 +91,7 @@ function parseAll(inputs: readonly MonitorInput[], defaults: MonitorDefaults, no
     if (!first) byId.set(context.monitorId, { context, index });
     else if (first.context.jobId !== context.jobId) {
       throw new InvalidInputError(
-        `inputs[${index}].monitorId`,
+        ['inputs', index, 'monitorId'],
         `${context.monitorId} is given at inputs[${first.index}] for job ${first.context.jobId}; one monitor id watches one job`,
       );
     }
@@ -99,13 +99,13 @@ function parseAll(inputs: readonly MonitorInput[], defaults: MonitorDefaults, no
   return [...byId.values()].map((entry) => entry.context);
 }
 
-function parseIndexed(input: MonitorInput, index: number, defaults: MonitorDefaults, now: number): MonitorContext {
+function parseIndexed(input: MonitorInput | ValidatedMonitor, index: number, defaults: MonitorDefaults, now: number): MonitorContext {
+  if (isValidatedMonitor(input)) return input;
   try {
     return parseMonitorInput(input, defaults, now);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    const reason = error.message.slice(error.field.length + 2); // the message is `${field}: ${reason}`
-    throw new InvalidInputError(`inputs[${index}].${error.field}`, reason);
+    throw error.under(['inputs', index]);
   }
 }
 

@@ -98,7 +98,8 @@ export const DEFAULTS = {
 /** Shortest API token accepted: shorter ones can be guessed. */
 export const MIN_API_TOKEN_LENGTH = 16;
 
-const MAX_CONCURRENCY = 10_000;
+/** Most polls one worker process may have in flight (`JOBWATCH_CONCURRENCY`, `--concurrency`). */
+export const MAX_CONCURRENCY = 10_000;
 
 const duration = (min: number, max: number) =>
   z.string().transform((text, ctx) => {
@@ -228,7 +229,21 @@ export function monitorDefaults(config: Config): MonitorDefaults {
   return { intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs };
 }
 
-/** A copy of the config with other values, validated the same way (for flags that override env). */
+/**
+ * `DATABASE_URL`, for the commands that cannot run without Postgres; otherwise a ConfigError that
+ * says what needs it, e.g. `requireDatabaseUrl(config, 'to persist results')`.
+ */
+export function requireDatabaseUrl(config: Config, neededFor: string): string {
+  if (!config.databaseUrl) {
+    throw new ConfigError(`DATABASE_URL: is required ${neededFor}, e.g. postgres://postgres@127.0.0.1:5432/jobwatch`);
+  }
+  return config.databaseUrl;
+}
+
+/**
+ * A copy of the config with other values, frozen like the original. The values are not validated
+ * again: pass only values that `loadConfig` would accept (or that were derived from ones it did).
+ */
 export function withOverrides(config: Config, overrides: Partial<Config>): Config {
   return Object.freeze({ ...config, ...overrides });
 }

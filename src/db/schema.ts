@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { OUTCOMES } from '../monitor/statuses.ts';
 
 /**
  * One row per monitor, written once when it ends. The primary key on monitor_id is what makes the
@@ -10,7 +11,7 @@ export const monitorResults = pgTable(
   {
     monitorId: text('monitor_id').primaryKey(),
     jobId: text('job_id').notNull(),
-    /** completed | failed | canceled | expired | errored */
+    /** One of OUTCOMES: the check below is built from that list, so a new outcome needs `npm run db:generate`. */
     outcome: text('outcome').notNull(),
     /** The raw status string the job's service reported last. */
     jobStatus: text('job_status'),
@@ -27,7 +28,7 @@ export const monitorResults = pgTable(
   (table) => [
     index('monitor_results_job_id_idx').on(table.jobId),
     index('monitor_results_finished_at_idx').on(table.finishedAt),
-    check('monitor_results_outcome_check', sql`${table.outcome} in ('completed', 'failed', 'canceled', 'expired', 'errored')`),
+    check('monitor_results_outcome_check', sql`${table.outcome} in (${sql.raw(OUTCOMES.map((outcome) => `'${outcome}'`).join(', '))})`),
   ],
 );
 

@@ -17,16 +17,54 @@ export class ConfigError extends JobwatchError {
   readonly exitCode = 2;
 }
 
-/** A monitor input (CLI flag, library call, HTTP body) that fails validation. Nothing was enqueued. */
+/**
+ * Where in an input a bad value sits, as zod reports it: `['interval']`, `['inputs', 3, 'statusUrl']`,
+ * `['--interval']`; empty for the input as a whole.
+ */
+export type InputPath = readonly (string | number)[];
+
+/**
+ * A monitor input (CLI flag, library call, HTTP body) that fails validation. Nothing was enqueued.
+ * It carries the `path` of the bad value and the `reason` apart, so that each edge can name the
+ * value in its own words (`--interval` in the CLI, `inputs[3].statusUrl` in a bulk call) with
+ * `at` or `under`, without taking the message apart.
+ */
 export class InvalidInputError extends JobwatchError {
   readonly exitCode = 2;
-  constructor(
-    /** The field that was wrong, e.g. `statusUrl` or `--interval`. */
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
+  /** Where the bad value sits; empty when the input as a whole is wrong. */
+  readonly path: InputPath;
+  /** What is wrong with it and how to fix it, e.g. `10ms is out of range; use 100ms to 7d`. */
+  readonly reason: string;
+  /** The path as one name, e.g. `statusUrl` or `inputs[3].interval`; `subject` when the path is empty. */
+  readonly field: string;
+
+  /**
+   * @param path - a name (`statusUrl`, `--interval`) or a path (`['inputs', 3, 'statusUrl']`)
+   * @param subject - what an empty path names in the message. @defaultValue `input`
+   */
+  constructor(path: string | InputPath, reason: string, subject = 'input') {
+    const segments = typeof path === 'string' ? [path] : path;
+    const field = segments.length > 0 ? formatInputPath(segments) : subject;
+    super(`${field}: ${reason}`);
+    this.path = Object.freeze([...segments]);
+    this.reason = reason;
+    this.field = field;
   }
+
+  /** The same reason at another path: an edge naming the value in its users' words (`--interval`). */
+  at(path: string | InputPath): InvalidInputError {
+    return new InvalidInputError(path, this.reason);
+  }
+
+  /** The same error inside a larger input: `under(['inputs', 3])` turns `interval` into `inputs[3].interval`. */
+  under(prefix: InputPath): InvalidInputError {
+    return new InvalidInputError([...prefix, ...this.path], this.reason);
+  }
+}
+
+/** `['inputs', 3, 'statusUrl']` as `inputs[3].statusUrl`. */
+export function formatInputPath(path: InputPath): string {
+  return path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
 }
 
 /** Redis or Postgres does not answer; the message says how to start it. */

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
+import type { ErrorBody } from './api-schemas.ts';
 
 /**
  * Compares a presented secret with the expected one in constant time. Both are hashed first, so
@@ -26,7 +27,7 @@ export function requireBearerToken(token: string | undefined, logger: Logger): M
     if (!refusal) return next();
     logRefusal(logger, c, refusal);
     c.header('WWW-Authenticate', 'Bearer realm="jobwatch"');
-    return c.json({ error: `${refusal}: send Authorization: Bearer <JOBWATCH_API_TOKEN>` }, 401);
+    return c.json({ error: `${refusal}: send Authorization: Bearer <JOBWATCH_API_TOKEN>` } satisfies ErrorBody, 401);
   };
 }
 

@@ -5,16 +5,11 @@ import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-erro
 import {
   coerceError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
 } from '../errors/errors.ts';
+import type { ErrorBody } from './api-schemas.ts';
 
 /** A request body over the configured limit (JOBWATCH_MAX_BODY_BYTES). */
 export class BodyTooLargeError extends JobwatchError {
   readonly exitCode = 2;
-}
-
-/** The JSON every error response carries: one line saying what was wrong, and the field if one was. */
-export interface ErrorBody {
-  error: string;
-  field?: string;
 }
 
 /** Which HTTP status each error jobwatch acts on becomes. */
@@ -38,7 +33,10 @@ export function errorResponse(c: Context, caught: unknown, logger: Logger): Resp
     return c.json({ error: 'internal error; see the server log' } satisfies ErrorBody, 500);
   }
   const body: ErrorBody = { error: error.message };
-  if (error instanceof InvalidInputError) body.field = error.field;
+  if (error instanceof InvalidInputError) {
+    body.field = error.field;
+    body.reason = error.reason;
+  }
   if (status >= 500) logger.warn({ err: error, path: c.req.path }, 'request failed: a service is unavailable');
   return c.json(body, status);
 }

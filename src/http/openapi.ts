@@ -1,20 +1,85 @@
-import { LIST_STATES, MAX_LIST_LIMIT, DEFAULT_LIST_LIMIT } from '../client/list-query.ts';
-import { OUTCOMES } from '../monitor/statuses.ts';
-import { MAX_ID_LENGTH, MAX_METADATA_BYTES, MAX_STATUS_URL_LENGTH } from '../monitor/limits.ts';
+import { z } from 'zod';
+import { DEFAULT_LIST_LIMIT, listQuerySchema } from '../client/list-query.ts';
+import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
+import { MAX_ID_LENGTH } from '../monitor/limits.ts';
+import { monitorInputSchema } from '../monitor/input.ts';
+import { errorBodySchema, healthReportSchema, monitorPageSchema } from './api-schemas.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * The components of the document, by name. Each is generated from the zod schema that validates
+ * the input or types the answer, so the document cannot drift from the code.
+ */
+const COMPONENTS: [string, z.ZodType][] = [
+  ['MonitorInput', monitorInputSchema],
+  ['MonitorState', monitorStateSchema],
+  ['RunningMonitor', runningMonitorStateSchema],
+  ['EndedMonitor', endedMonitorStateSchema],
+  ['MonitorPage', monitorPageSchema],
+  ['Error', errorBodySchema],
+  ['HealthReport', healthReportSchema],
+];
+
+const GENERATE: z.core.ToJSONSchemaParams = {
+  // Answers are checked as the handlers produce them: unknown properties are refused.
+  io: 'output',
+  // JSON carries no Date: where the library takes one, the API takes an ISO time.
+  unrepresentable: (ctx) => (ctx.zodSchema._zod.def.type === 'date' ? { type: 'string', format: 'date-time' } : 'throw'),
+  // zod adds a long pattern beside `format: date-time`; the format says it, and reads better.
+  override: (ctx) => {
+    if (ctx.jsonSchema.format === 'date-time') delete ctx.jsonSchema.pattern;
+  },
+};
+
+/** The component schemas, their references pointing into the document, without per-schema headers. */
+function componentSchemas(): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of COMPONENTS) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { ...GENERATE, uri: (id) => `#/components/schemas/${id}` });
+  return Object.fromEntries(Object.entries(schemas as Record<string, JsonSchema>).map(([id, schema]) => [id, withoutHeader(schema)]));
+}
+
+/** One schema on its own (a parameter's), without the `$schema` header OpenAPI does not want there. */
+function inlineSchema(schema: z.ZodType): JsonSchema {
+  return withoutHeader(z.toJSONSchema(schema, GENERATE) as JsonSchema);
+}
+
+function withoutHeader({ $schema: _schema, $id: _id, ...rest }: JsonSchema): JsonSchema {
+  return rest;
+}
 
 const json = (schema: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } });
 const reply = (description: string, schema = 'Error') => ({ description, content: json(schema) });
-const monitorIdParameter = {
-  name: 'id', in: 'path', required: true, description: 'The monitor id, URL-encoded', schema: { type: 'string', maxLength: MAX_ID_LENGTH },
-};
-const unauthorized = reply('Missing or wrong bearer token (only when JOBWATCH_API_TOKEN is set)');
-const duration = {
-  oneOf: [{ type: 'integer', description: 'milliseconds' }, { type: 'string', examples: ['30s', '5m', '2h'] }],
-};
-const isoTime = { type: 'string', format: 'date-time' };
 
-/** The OpenAPI description served at GET /api/openapi.json; a test checks it names every route. */
+/** The answers every /api route may give besides its own. */
+const API_ERRORS = {
+  401: reply('Missing or wrong bearer token (only when JOBWATCH_API_TOKEN is set)'),
+  500: reply('An unexpected error; the details are in the server log only'),
+  503: reply('Redis or Postgres is unreachable or did not answer in time; see /healthz'),
+};
+
+function listParameters(): JsonSchema[] {
+  const { state, limit, cursor } = listQuerySchema.shape;
+  return [
+    { name: 'state', in: 'query', description: '`running`, or an outcome', schema: inlineSchema(state) },
+    { name: 'limit', in: 'query', description: 'Monitors per page', schema: { ...inlineSchema(limit), default: DEFAULT_LIST_LIMIT } },
+    { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: inlineSchema(cursor) },
+  ];
+}
+
+let cached: Record<string, unknown> | undefined;
+
+/** The OpenAPI description served at GET /api/openapi.json, generated once from the zod schemas. */
 export function openApiDocument(): Record<string, unknown> {
+  cached ??= buildDocument();
+  return cached;
+}
+
+function buildDocument(): Record<string, unknown> {
+  const monitorIdParameter = {
+    name: 'id', in: 'path', required: true, description: 'The monitor id, URL-encoded', schema: inlineSchema(z.string().min(1).max(MAX_ID_LENGTH)),
+  };
   return {
     openapi: '3.1.0',
     info: {
@@ -28,96 +93,50 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/monitors': {
         post: {
           summary: 'Start a monitor',
-          description: 'Status URLs must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only).',
+          description: 'Status URLs must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only). ' +
+            'Give exactly one of statusUrl and statusHook: true, and at most one of expireIn and expireAt.',
           requestBody: { required: true, content: json('MonitorInput') },
           responses: {
             201: reply('Started', 'MonitorState'),
             200: reply('A monitor with this id already exists for the same job; nothing new was started', 'MonitorState'),
-            400: reply('Invalid input; `field` names what was wrong'),
-            401: unauthorized,
+            400: reply('Invalid input; `field` names what was wrong and `reason` says why'),
             409: reply('The monitor id is taken by a monitor of another job'),
             413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
+            ...API_ERRORS,
           },
         },
         get: {
           summary: 'List monitors, newest first: running ones (by start), then ended ones (by finish)',
-          parameters: [
-            { name: 'state', in: 'query', schema: { type: 'string', enum: LIST_STATES } },
-            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT } },
-            { name: 'cursor', in: 'query', description: 'nextCursor of the previous page', schema: { type: 'string' } },
-          ],
-          responses: { 200: reply('A page of monitors', 'MonitorPage'), 400: reply('Invalid query parameter'), 401: unauthorized },
+          parameters: listParameters(),
+          responses: { 200: reply('A page of monitors', 'MonitorPage'), 400: reply('Invalid query parameter; `field` names it'), ...API_ERRORS },
         },
       },
       '/api/monitors/{id}': {
         get: {
           summary: "A monitor's state: live from Redis while it runs, its final record once it has ended",
           parameters: [monitorIdParameter],
-          responses: { 200: reply('The monitor', 'MonitorState'), 401: unauthorized, 404: reply('No monitor with this id') },
+          responses: { 200: reply('The monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
         },
         delete: {
           summary: 'Cancel a monitor; one that has already ended is returned as it is',
           parameters: [monitorIdParameter],
-          responses: { 200: reply('The canceled (or already ended) monitor', 'MonitorState'), 401: unauthorized, 404: reply('No monitor with this id') },
+          responses: { 200: reply('The canceled (or already ended) monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
         },
       },
-      '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 JSON' }, 401: unauthorized } } },
+      '/api/openapi.json': {
+        get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1 JSON', content: { 'application/json': {} } }, 401: API_ERRORS[401] } },
+      },
+      '/healthz': {
+        get: {
+          summary: 'Whether Redis and Postgres answer (each given 2 s); never needs a token',
+          security: [],
+          responses: { 200: reply('Both answer', 'HealthReport'), 503: reply('At least one is down', 'HealthReport') },
+        },
+      },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: {
-        MonitorInput: {
-          type: 'object',
-          required: ['jobId'],
-          additionalProperties: false,
-          properties: {
-            jobId: { type: 'string', maxLength: MAX_ID_LENGTH },
-            statusUrl: { type: 'string', maxLength: MAX_STATUS_URL_LENGTH, description: 'GET this URL for the status; {jobId} is replaced' },
-            statusHook: { type: 'boolean', description: "Read the status through the workers' status hook instead of a URL" },
-            monitorId: { type: 'string', maxLength: MAX_ID_LENGTH, description: 'Defaults to the jobId' },
-            interval: duration,
-            expireIn: duration,
-            expireAt: isoTime,
-            statusField: { type: 'string', default: 'status', description: 'Dotted path to the status in the JSON body' },
-            metadata: { type: 'object', description: `At most ${MAX_METADATA_BYTES} bytes of JSON` },
-          },
-        },
-        MonitorState: {
-          oneOf: [{ $ref: '#/components/schemas/RunningMonitor' }, { $ref: '#/components/schemas/EndedMonitor' }],
-          discriminator: { propertyName: 'state' },
-        },
-        RunningMonitor: {
-          type: 'object',
-          properties: {
-            monitorId: { type: 'string' }, jobId: { type: 'string' }, state: { enum: ['scheduled', 'polling'] },
-            polls: { type: 'integer' }, lastStatus: { type: ['string', 'null'] }, lastError: { type: ['string', 'null'] },
-            nextPollAt: isoTime, startedAt: isoTime, expireAt: isoTime, intervalMs: { type: 'integer' },
-            statusSource: { type: 'string', description: 'The status URL without credentials or query, or `hook`' },
-            statusField: { type: 'string' }, metadata: { type: ['object', 'null'] },
-          },
-        },
-        EndedMonitor: {
-          type: 'object',
-          properties: {
-            monitorId: { type: 'string' }, jobId: { type: 'string' }, state: { const: 'ended' }, outcome: { enum: OUTCOMES },
-            jobStatus: { type: ['string', 'null'] }, polls: { type: 'integer' }, startedAt: isoTime, finishedAt: isoTime,
-            detail: {}, metadata: { type: ['object', 'null'] },
-            persisted: { type: 'boolean', description: 'False while the record waits in Redis for Postgres' },
-          },
-        },
-        MonitorPage: {
-          type: 'object',
-          properties: {
-            monitors: { type: 'array', items: { $ref: '#/components/schemas/MonitorState' } },
-            nextCursor: { type: ['string', 'null'] },
-          },
-        },
-        Error: {
-          type: 'object',
-          required: ['error'],
-          properties: { error: { type: 'string' }, field: { type: 'string', description: 'The input field that was wrong' } },
-        },
-      },
+      schemas: componentSchemas(),
     },
   };
 }

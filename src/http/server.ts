@@ -12,6 +12,7 @@ import { TimedOutError, withTimeout } from '../runtime/with-timeout.ts';
 import { createStatusUrlPolicy } from './allowed-urls.ts';
 import { requireBasicAuth, requireBearerToken } from './auth.ts';
 import { createBoard } from './board.ts';
+import type { ErrorBody } from './api-schemas.ts';
 import { BodyTooLargeError, errorResponse } from './errors-to-http.ts';
 import { openApiDocument } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -30,7 +31,10 @@ export interface HttpAppDeps {
   config: Config;
   logger: Logger;
   client: JobwatchClient;
-  /** For the board; the same queues the client uses. */
+  /**
+   * For the board: queues of the deployment the client works on (same Redis and prefix), opened
+   * apart from the client's own, which it keeps private.
+   */
   queues: MonitorQueues;
   /** For /healthz. */
   redis: RedisConnection;
@@ -67,7 +71,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   }));
   app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));
 
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/openapi.json` }, 404));
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/openapi.json` } satisfies ErrorBody, 404));
   app.onError((error, c) => errorResponse(c, error, logger));
   return app;
 }

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
-import type { Config } from '../config/config.ts';
+import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
-import { ConfigError } from '../errors/errors.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
@@ -35,7 +34,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger, options: ServerOptions): Promise<RunningServer> {
   assertBindAllowed('--host', options.host, config.apiToken);
   await assertRedisReady(config, { requireNoEviction: false });
-  const database = options.database ?? openPostgres(requireDatabaseUrl(config), { max: 4 });
+  const database = options.database ?? openPostgres(requireDatabaseUrl(config, 'for `jobwatch server` (ended monitors are read from it)'), { max: 4 });
   const ownsDatabase = !options.database;
   const redis = connectRedis(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
@@ -68,11 +67,4 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await closeServices();
     throw error;
   }
-}
-
-function requireDatabaseUrl(config: Config): string {
-  if (!config.databaseUrl) {
-    throw new ConfigError('DATABASE_URL: is required for `jobwatch server` (ended monitors are read from it), e.g. postgres://postgres@127.0.0.1:5432/jobwatch');
-  }
-  return config.databaseUrl;
 }

@@ -9,7 +9,8 @@ import {
 
 /**
  * What a producer hands jobwatch to start a monitor. The library API, the CLI and the HTTP API all
- * validate through `parseMonitorInput`, so a monitor is checked once, at the edge.
+ * validate through `parseMonitorInput`, so a monitor is checked once, at the edge, and handed on
+ * as a `ValidatedMonitor`.
  */
 export interface MonitorInput {
   /** The job's id in the service that runs it. */
@@ -55,37 +56,76 @@ const statusUrl = z
   .max(MAX_STATUS_URL_LENGTH, { error: `must be at most ${MAX_STATUS_URL_LENGTH} characters` })
   .refine(isHttpUrl, { error: 'must be an absolute http:// or https:// URL' });
 
-const inputSchema = z.strictObject(
+/** The shape of a monitor input; `parseMonitorInput` adds the rules that span fields, and the OpenAPI document is made from it. */
+export const monitorInputSchema = z.strictObject(
   {
-    jobId: id,
-    statusUrl: statusUrl.optional(),
-    statusHook: z.boolean({ error: 'must be true or false' }).optional(),
-    monitorId: id.optional(),
-    interval: duration.optional(),
-    expireIn: duration.optional(),
-    expireAt: z.union([z.date(), z.string(), z.number()]).optional(),
+    jobId: id.meta({ description: "The job's id in the service that runs it" }),
+    statusUrl: statusUrl.optional().meta({
+      description: 'http(s) URL to GET for the status as JSON; `{jobId}` is replaced by the URL-encoded job id. Give this or statusHook',
+    }),
+    statusHook: z.boolean({ error: 'must be true or false' }).optional()
+      .meta({ description: "true: read the status through the workers' JOBWATCH_STATUS_HOOK module instead of a URL" }),
+    monitorId: id.optional().meta({ description: 'Defaults to the jobId' }),
+    interval: duration.optional().meta({
+      description: `Time between polls: milliseconds or a duration, ${formatDuration(MIN_INTERVAL_MS)} to ${formatDuration(MAX_INTERVAL_MS)}; default JOBWATCH_DEFAULT_INTERVAL`,
+      examples: ['30s', 60_000],
+    }),
+    expireIn: duration.optional().meta({
+      description: `How long to poll: milliseconds or a duration, at most ${formatDuration(MAX_EXPIRE_IN_MS)}; default JOBWATCH_DEFAULT_EXPIRE_IN`,
+      examples: ['2h'],
+    }),
+    expireAt: z.union([z.date(), z.string(), z.number()]).optional()
+      .meta({ description: 'An absolute expiry instead of expireIn: an ISO time or epoch milliseconds' }),
     statusField: z
       .string({ error: 'must be a string' })
       .max(MAX_STATUS_FIELD_LENGTH)
       .regex(/^[^.\s]+(\.[^.\s]+)*$/, { error: 'must be a dotted path such as status or data.state' })
-      .optional(),
+      .optional()
+      .meta({ description: 'Dotted path to the status in the JSON body; default `status`' }),
     metadata: z
       .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
       .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, {
         error: `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
       })
-      .optional(),
+      .optional()
+      .meta({ description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result` }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
 
-/** Validates a producer's input and builds the context of a new monitor, or throws InvalidInputError. */
-export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number): MonitorContext {
-  const parsed = inputSchema.safeParse(raw);
+// MonitorInput documents the fields for library users; this fails to compile if it and the schema part ways.
+const sameInput: [MonitorInput, z.input<typeof monitorInputSchema>] extends [z.input<typeof monitorInputSchema>, MonitorInput] ? true : false = true;
+void sameInput;
+
+declare const validated: unique symbol;
+
+/**
+ * A monitor input that passed `parseMonitorInput`: the context of a new monitor, its defaults
+ * filled in and its start time fixed where it was validated. `JobwatchClient` takes it as it is,
+ * without a second parse; only `parseMonitorInput` makes one (a look-alike object is raw input).
+ */
+export type ValidatedMonitor = Readonly<MonitorContext> & { readonly [validated]: true };
+
+/** The objects `parseMonitorInput` returned. A WeakSet, so that the brand cannot be forged by copying fields. */
+const VALIDATED = new WeakSet<object>();
+
+/** Whether `value` came out of `parseMonitorInput` (and so needs no second validation). */
+export function isValidatedMonitor(value: unknown): value is ValidatedMonitor {
+  return typeof value === 'object' && value !== null && VALIDATED.has(value);
+}
+
+/** What an empty error path names: the input as a whole. */
+const SUBJECT = 'monitor';
+
+/**
+ * Validates a producer's input and builds the context of a new monitor, or throws
+ * InvalidInputError with the `path` of the first bad value and the `reason`.
+ */
+export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number): ValidatedMonitor {
+  const parsed = monitorInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'monitor';
-    throw new InvalidInputError(field, issue.message);
+    throw new InvalidInputError(issue.path.filter(isPathSegment), issue.message, SUBJECT);
   }
   const input = parsed.data;
   if (Boolean(input.statusUrl) === Boolean(input.statusHook)) {
@@ -93,10 +133,10 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   }
   const intervalMs = resolveDuration('interval', input.interval, defaults.intervalMs, defaults.minIntervalMs ?? MIN_INTERVAL_MS, MAX_INTERVAL_MS);
   const expireAt = resolveExpireAt(input, defaults, now);
-  return {
+  const context: MonitorContext = {
     monitorId: input.monitorId ?? input.jobId,
     jobId: input.jobId,
-    status: input.statusUrl ? { kind: 'http', url: input.statusUrl } : { kind: 'hook' },
+    status: Object.freeze(input.statusUrl ? { kind: 'http', url: input.statusUrl } : { kind: 'hook' }),
     statusField: input.statusField ?? 'status',
     intervalMs,
     expireAt,
@@ -108,6 +148,14 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     nextCheckAt: now,
     metadata: input.metadata ?? null,
   };
+  // Frozen: what was checked is what is enqueued, however long the caller holds it.
+  Object.freeze(context);
+  VALIDATED.add(context);
+  return context as ValidatedMonitor;
+}
+
+function isPathSegment(segment: PropertyKey): segment is string | number {
+  return typeof segment !== 'symbol';
 }
 
 function resolveDuration(field: string, value: number | string | undefined, fallback: number, min: number, max: number): number {
@@ -122,7 +170,7 @@ function resolveDuration(field: string, value: number | string | undefined, fall
   return ms;
 }
 
-function resolveExpireAt(input: z.infer<typeof inputSchema>, defaults: MonitorDefaults, now: number): number {
+function resolveExpireAt(input: z.infer<typeof monitorInputSchema>, defaults: MonitorDefaults, now: number): number {
   if (input.expireAt !== undefined && input.expireIn !== undefined) {
     throw new InvalidInputError('expireAt', 'give expireAt or expireIn, not both');
   }

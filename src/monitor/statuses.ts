@@ -3,9 +3,9 @@
  * know whether the job is still going and, once it is not, which outcome to record.
  */
 
-/** How a monitor ends. */
-export type Outcome = 'completed' | 'failed' | 'canceled' | 'expired' | 'errored';
-export const OUTCOMES: readonly Outcome[] = ['completed', 'failed', 'canceled', 'expired', 'errored'];
+/** How a monitor can end: the one list the code, the API schemas and the table's check are built from. */
+export const OUTCOMES = ['completed', 'failed', 'canceled', 'expired', 'errored'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 /** Statuses that mean "still going: poll again". Compared case-insensitively, ignoring `-`, `_` and spaces. */
 export const DEFAULT_RUNNING_STATUSES = [

@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.ts';
+import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
-import { ConfigError } from '../errors/errors.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import type { PollObserver } from '../queue/poll-observer.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
@@ -31,12 +30,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   await assertRedisReady(config, { requireNoEviction: true });
   let database = options.database;
   const ownsDatabase = !database && roles.completions;
-  if (!database && roles.completions) {
-    if (!config.databaseUrl) {
-      throw new ConfigError('DATABASE_URL: is required to persist results, e.g. postgres://postgres@127.0.0.1:5432/jobwatch');
-    }
-    database = openPostgres(config.databaseUrl);
-  }
+  if (!database && roles.completions) database = openPostgres(requireDatabaseUrl(config, 'to persist results'));
   try {
     if (database) await assertSchemaReady(database);
     const statusProvider = await createStatusProvider(config);

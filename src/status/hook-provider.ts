@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { coerceError, StatusHookError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
+import { TimedOutError, withTimeout } from '../runtime/with-timeout.ts';
 import type { StatusProvider } from './provider.ts';
 import { readStatus } from './read-field.ts';
 import type { StatusReading } from './reading.ts';
@@ -11,8 +12,6 @@ import type { StatusReading } from './reading.ts';
  * It returns the status string, or an object that holds it at the monitor's status field.
  */
 export type GetJobStatus = (jobId: string, context: Readonly<MonitorContext>) => unknown;
-
-const TIMED_OUT = Symbol('timed out');
 
 /** Calls a user's `getJobStatus` function, with the same timeout and failure rules as HTTP. */
 export class HookStatusProvider implements StatusProvider {
@@ -37,24 +36,22 @@ export class HookStatusProvider implements StatusProvider {
   }
 
   async read(context: MonitorContext): Promise<StatusReading> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((done) => {
-      timer = setTimeout(() => done(TIMED_OUT), this.timeoutMs);
-    });
+    let answer: unknown;
     try {
-      const answer = await Promise.race([Promise.resolve(this.getJobStatus(context.jobId, context)), timeout]);
-      if (answer === TIMED_OUT) {
-        return { ok: false, failure: { reason: 'timeout', message: `getJobStatus did not answer within ${this.timeoutMs}ms` } };
-      }
+      answer = await withTimeout(Promise.resolve(this.getJobStatus(context.jobId, context)), this.timeoutMs, 'getJobStatus');
+    } catch (error) {
+      if (error instanceof TimedOutError) return { ok: false, failure: { reason: 'timeout', message: error.message } };
+      return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus threw: ${coerceError(error).message}` } };
+    }
+    try {
       const status = typeof answer === 'string' ? readStatus({ status: answer }, 'status') : readStatus(answer, context.statusField);
       if (status === undefined) {
         return { ok: false, failure: { reason: 'missing-field', message: `getJobStatus returned no status string at "${context.statusField}"` } };
       }
       return { ok: true, status, body: typeof answer === 'string' ? { status: answer } : answer };
     } catch (error) {
-      return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus threw: ${coerceError(error).message}` } };
-    } finally {
-      clearTimeout(timer);
+      // Reading the answer runs the hook's getters, which may throw too.
+      return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus returned an unreadable answer: ${coerceError(error).message}` } };
     }
   }
 

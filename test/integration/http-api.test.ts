@@ -259,14 +259,14 @@ describe('Postgres unreachable', () => {
 });
 
 describe('GET /api/openapi.json', () => {
-  it('describes every API route the server serves', async () => {
+  it('describes every API route the server serves, and /healthz', async () => {
     const reply = await request(api('/openapi.json'));
     expect(reply.status).toBe(200);
     expect(reply.json.openapi).toBe('3.1.0');
     const documented = Object.entries(reply.json.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     const served = servedApiRoutes();
-    expect(served).toHaveLength(5);
+    expect(served).toHaveLength(6);
     expect(documented.sort()).toEqual(served.sort());
   });
 });
@@ -279,7 +279,7 @@ describe('routes that do not exist', () => {
   });
 });
 
-/** The API routes the Hono app registers, as `METHOD /path/{param}`, middleware left out. */
+/** The API routes and /healthz the Hono app registers, as `METHOD /path/{param}`, middleware left out. */
 function servedApiRoutes(): string[] {
   const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
   const config = iso.config();
@@ -290,7 +290,7 @@ function servedApiRoutes(): string[] {
   });
   redis.disconnect();
   const routes = app.routes
-    .filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL')
+    .filter((route) => (route.path.startsWith('/api/') || route.path === '/healthz') && route.method !== 'ALL')
     .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
   return [...new Set(routes)];
 }

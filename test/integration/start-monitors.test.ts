@@ -5,7 +5,7 @@ import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { START_CHUNK_SIZE } from '../../src/client/start-monitors.ts';
 import { findResult, persistResult } from '../../src/db/results.ts';
 import { InvalidInputError } from '../../src/errors/errors.ts';
-import type { MonitorInput } from '../../src/monitor/input.ts';
+import { parseMonitorInput, type MonitorInput } from '../../src/monitor/input.ts';
 import { toQueueJobId } from '../../src/monitor/queue-job-id.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, COMPLETION_QUEUE, POLL_QUEUE } from '../../src/queue/queues.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
@@ -75,6 +75,18 @@ describe('startMonitors', () => {
     const clash = [{ jobId: 'a', monitorId: 'shared', statusUrl: 'http://127.0.0.1:1/x' }, { jobId: 'b', monitorId: 'shared', statusUrl: 'http://127.0.0.1:1/x' }];
     await expect(client.startMonitors(clash)).rejects.toThrow(/^inputs\[1\]\.monitorId: shared is given at inputs\[0\] for job a/);
     expect(await pollJobs()).toBe(before + 2);
+  });
+
+  it('takes validated monitors as they are, beside raw inputs it validates', async () => {
+    // A start time the client's clock would never give: a second parse inside would replace it.
+    const validatedAt = Date.now() - 3_600_000;
+    const defaults = { intervalMs: 60_000, expireInMs: 7_200_000 };
+    const validated = parseMonitorInput({ jobId: 'checked', statusUrl: 'http://127.0.0.1:1/x', interval: '1h' }, defaults, validatedAt);
+    const started = await client.startMonitors([validated, { jobId: 'raw', statusUrl: 'http://127.0.0.1:1/x', interval: '1h' }]);
+    expect(started).toMatchObject({ created: 2, existing: 0, conflicts: 0 });
+    expect(await client.getMonitor('checked')).toMatchObject({ startedAt: new Date(validatedAt).toISOString(), expireAt: new Date(validatedAt + 7_200_000).toISOString() });
+    const single = parseMonitorInput({ jobId: 'checked-one', statusUrl: 'http://127.0.0.1:1/x', interval: '1h' }, defaults, validatedAt);
+    expect((await client.startMonitor(single)).monitor).toMatchObject({ monitorId: 'checked-one', startedAt: new Date(validatedAt).toISOString() });
   });
 
   it('starts nothing again for ids that are running, waiting to be persisted, or persisted', async () => {

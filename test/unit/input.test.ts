@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors/errors.ts';
-import { parseMonitorInput } from '../../src/monitor/input.ts';
+import { isValidatedMonitor, parseMonitorInput } from '../../src/monitor/input.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const defaults = { intervalMs: 60_000, expireInMs: 86_400_000 };
@@ -63,4 +63,38 @@ describe('parseMonitorInput', () => {
       expect((error as Error).message).not.toContain('\n');
     }
   });
+
+  it('carries the path and the reason apart; the message joins them on one line', () => {
+    const error = catchError(() => parse({ ...base, interval: '10ms' }));
+    expect(error.path).toEqual(['interval']);
+    expect(error.reason).toBe('10ms is out of range; use 100ms to 7d');
+    expect(error.message).toBe('interval: 10ms is out of range; use 100ms to 7d');
+    const whole = catchError(() => parse({ ...base, colour: 'red' }));
+    expect(whole).toMatchObject({ path: [], field: 'monitor', reason: 'unknown field colour' });
+  });
+
+  it('lets each edge name the value in its own words', () => {
+    const error = catchError(() => parse({ ...base, statusUrl: 'ftp://x' }));
+    expect(error.under(['inputs', 3]).message).toBe(`inputs[3].statusUrl: ${error.reason}`);
+    expect(error.under(['inputs', 3]).path).toEqual(['inputs', 3, 'statusUrl']);
+    expect(error.at('--status-url').message).toBe(`--status-url: ${error.reason}`);
+  });
+
+  it('marks what it returns as validated; a copy is raw input again, and the original cannot change', () => {
+    const validated = parse(base);
+    expect(isValidatedMonitor(validated)).toBe(true);
+    expect(isValidatedMonitor({ ...validated })).toBe(false);
+    expect(isValidatedMonitor(base)).toBe(false);
+    expect(Object.isFrozen(validated)).toBe(true);
+  });
 });
+
+function catchError(run: () => unknown): InvalidInputError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error;
+    throw error;
+  }
+  throw new Error('expected an InvalidInputError');
+}

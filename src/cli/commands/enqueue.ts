@@ -1,6 +1,6 @@
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
-import { parseMonitorInput, type MonitorInput } from '../../monitor/input.ts';
+import { parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../../monitor/input.ts';
 import { parseFlags, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
 
@@ -42,13 +42,13 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     ...(values.meta !== undefined ? { metadata: parseMeta(values.meta) } : {}),
   };
   const config = readConfig();
-  // Validated before any connection is opened: bad input never reaches Redis.
-  validateWithFlagNames(input, config);
+  // Validated once, before any connection is opened: bad input never reaches Redis.
+  const monitor = validateWithFlagNames(input, config);
 
   const services = await openClient(config, 'enqueue');
   try {
-    const { monitor, created } = await services.client.startMonitor(input);
-    printJson({ created, ...monitor });
+    const { monitor: state, created } = await services.client.startMonitor(monitor);
+    printJson({ created, ...state });
     return 0;
   } finally {
     await services.close();
@@ -60,13 +60,14 @@ const FLAG_OF_FIELD: Record<string, string> = {
   interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
 };
 
-function validateWithFlagNames(input: MonitorInput, config: Config): void {
+/** The one validation of the flags' monitor, its errors naming the flag (`--interval`) rather than the field. */
+function validateWithFlagNames(input: MonitorInput, config: Config): ValidatedMonitor {
   try {
-    parseMonitorInput(input, monitorDefaults(config), Date.now());
+    return parseMonitorInput(input, monitorDefaults(config), Date.now());
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    const field = error.field.split('.')[0]!;
-    throw new InvalidInputError(FLAG_OF_FIELD[field] ?? field, error.message.slice(error.field.length + 2));
+    const field = String(error.path[0] ?? '');
+    throw error.at(FLAG_OF_FIELD[field] ?? error.field);
   }
 }
 

@@ -42,7 +42,7 @@ function validateWithFlagNames(query: ListQueryInput): void {
     parseListQuery(query);
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    throw new InvalidInputError(`--${error.field}`, error.message.slice(error.field.length + 2));
+    throw error.at(`--${error.field}`); // the flags are named as the query's fields
   }
 }
 

@@ -1,7 +1,6 @@
-import type { Config } from '../../config/config.ts';
+import { requireDatabaseUrl, type Config } from '../../config/config.ts';
 import { redactUrl } from '../../logging/logger.ts';
 import { parseFlags, printHelp } from '../flags.ts';
-import { requireDatabaseUrl } from '../services.ts';
 
 export const migrateHelp = `Usage: jobwatch migrate
 
@@ -10,7 +9,7 @@ Applies jobwatch's migrations (migrations/) to DATABASE_URL. Safe to run again: 
 export async function migrateCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {}, 'migrate');
   if (values.help) return printHelp(migrateHelp);
-  const databaseUrl = requireDatabaseUrl(readConfig(), 'migrate');
+  const databaseUrl = requireDatabaseUrl(readConfig(), 'for `jobwatch migrate`');
   const { migratePostgres } = await import('../../db/migrate.ts');
   await migratePostgres(databaseUrl);
   process.stdout.write(`migrations applied to ${redactUrl(databaseUrl)}\n`);

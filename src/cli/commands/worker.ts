@@ -1,4 +1,4 @@
-import type { Config } from '../../config/config.ts';
+import { MAX_CONCURRENCY, type Config } from '../../config/config.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
 import { DEFAULT_HOST } from '../../http/loopback.ts';
 import { createLogger } from '../../logging/logger.ts';
@@ -22,7 +22,7 @@ export async function workerCommand(args: string[], readConfig: () => Config): P
     concurrency: { type: 'string' }, only: { type: 'string' }, 'metrics-port': { type: 'string' }, 'metrics-host': { type: 'string' },
   }, 'worker');
   if (values.help) return printHelp(workerHelp);
-  const concurrency = integerFlag('--concurrency', values.concurrency, 1, 10_000);
+  const concurrency = integerFlag('--concurrency', values.concurrency, 1, MAX_CONCURRENCY);
   const roles = parseRoles(values.only);
   const metricsPort = integerFlag('--metrics-port', values['metrics-port'], 0, 65_535);
   if (values['metrics-host'] !== undefined && metricsPort === undefined) throw new InvalidInputError('--metrics-host', 'needs --metrics-port');

@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '../../db/database.ts';
 import { postgresErrorCode } from '../../db/postgres-errors.ts';
 import { coerceError } from '../../errors/errors.ts';
 import { withTimeout } from '../../runtime/with-timeout.ts';
+import type { HealthReport } from '../api-schemas.ts';
 
 /** Longest /healthz waits for each service; an answer later than this counts as down. */
 const PROBE_TIMEOUT_MS = 2_000;
@@ -26,7 +27,7 @@ export function healthRoutes(deps: HealthDeps): Hono {
       probe(() => deps.database.db.execute(sql`select 1`), 'Postgres'),
     ]);
     const up = redis === 'ok' && postgres === 'ok';
-    return c.json({ status: up ? 'ok' : 'down', redis, postgres }, up ? 200 : 503);
+    return c.json({ status: up ? 'ok' : 'down', redis, postgres } satisfies HealthReport, up ? 200 : 503);
   });
   return app;
 }

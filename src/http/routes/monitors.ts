@@ -1,9 +1,11 @@
 import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
+import type { MonitorPage } from '../../client/list-monitors.ts';
+import type { MonitorState } from '../../client/monitor-state.ts';
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
-import { parseMonitorInput, type MonitorInput } from '../../monitor/input.ts';
+import { parseMonitorInput } from '../../monitor/input.ts';
 import type { StatusUrlPolicy } from '../allowed-urls.ts';
 
 export interface MonitorRoutesDeps {
@@ -21,30 +23,31 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   app.post('/', async (c) => {
     const input = await readJsonBody(c);
     // The one validation of monitor input, then the HTTP-only rule: the allow-list of status URLs.
-    const context = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
-    if (context.status.kind === 'http') deps.statusUrls.assertAllowed(context.status.url, context.jobId);
-    const { monitor, created } = await client.startMonitor(input as MonitorInput);
+    // The client takes the validated monitor as it is.
+    const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
+    if (validated.status.kind === 'http') deps.statusUrls.assertAllowed(validated.status.url, validated.jobId);
+    const { monitor, created } = await client.startMonitor(validated);
     if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
     c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
-    return c.json(monitor, created ? 201 : 200);
+    return c.json(monitor satisfies MonitorState, created ? 201 : 200);
   });
 
   app.get('/', async (c) => {
     const { state, limit, cursor } = c.req.query();
-    return c.json(await client.listMonitors({ state, limit, cursor }));
+    return c.json((await client.listMonitors({ state, limit, cursor })) satisfies MonitorPage);
   });
 
   app.get('/:id', async (c) => {
     const monitorId = c.req.param('id');
     const state = await client.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
-    return c.json(state);
+    return c.json(state satisfies MonitorState);
   });
 
   app.delete('/:id', async (c) => {
     const state = await client.cancelMonitor(c.req.param('id'));
     logger.info({ monitorId: state.monitorId, jobId: state.jobId, via: 'http', state: state.state }, 'cancel requested');
-    return c.json(state);
+    return c.json(state satisfies MonitorState);
   });
 
   return app;

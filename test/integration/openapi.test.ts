@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { openPostgres } from '../../src/db/database.ts';
+import { listen } from '../../src/http/listen.ts';
+import { createHttpApp } from '../../src/http/server.ts';
+import type { RunningServer } from '../../src/http/start-server.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
+import { openQueues } from '../../src/queue/queues.ts';
+import { createRedis } from '../../src/queue/redis.ts';
+import type { WorkerProcess } from '../../src/runtime/worker-process.ts';
+import { request, startTestServer } from '../helpers/http.ts';
+import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+import { OpenApiChecker } from '../helpers/openapi-check.ts';
+import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { startTestWorker } from '../helpers/workers.ts';
+
+// Real requests to a real server, each request and answer checked against the document that
+// server serves at /api/openapi.json: what the document says is what the API does.
+
+const TOKEN = 'openapi-test-token-0123456789';
+const MAX_BODY_BYTES = 2_048;
+
+let iso: Isolated;
+let status: StatusServer;
+let server: RunningServer;
+let worker: WorkerProcess;
+let api: OpenApiChecker;
+const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
+  api.call(server.url, method, path, { token: TOKEN, ...options });
+
+beforeAll(async () => {
+  iso = await createIsolation();
+  status = await startStatusServer();
+  server = await startTestServer(iso, { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
+  worker = await startTestWorker(iso);
+  const served = await request(`${server.url}/api/openapi.json`, { token: TOKEN });
+  expect(served.status).toBe(200);
+  api = new OpenApiChecker(served.json);
+});
+
+afterAll(async () => {
+  await worker?.close(5_000);
+  await server?.close();
+  await status?.close();
+  await iso?.cleanup();
+});
+
+describe('the served OpenAPI document, checked against real exchanges', () => {
+  it('the document itself is served as documented', async () => {
+    expect((await call('GET', '/api/openapi.json')).json.openapi).toBe('3.1.0');
+  });
+
+  it('POST /api/monitors: 201, then 200 for the same monitor, 409 for another job; request and answers fit', async () => {
+    status.script('oa-1', [{ status: 'Processing' }]);
+    const input = { jobId: 'oa-1', statusUrl: status.template, interval: '1m', expireIn: '2h', statusField: 'status', metadata: { team: 'video' } };
+    const created = await call('POST', '/api/monitors', { body: input });
+    expect(created.status).toBe(201);
+    expect(created.requestValid).toBe(true);
+    expect(created.json).toMatchObject({ monitorId: 'oa-1', state: 'scheduled' });
+
+    const again = await call('POST', '/api/monitors', { body: { ...input, expireAt: new Date(Date.now() + 60_000).toISOString(), expireIn: undefined } });
+    expect(again.status).toBe(200);
+    const conflict = await call('POST', '/api/monitors', { body: { jobId: 'another', monitorId: 'oa-1', statusHook: true } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.requestValid).toBe(true);
+  });
+
+  it.each([
+    ['an unknown field', { jobId: 'b', statusUrl: 'http://127.0.0.1:1/x', colour: 'red' }, false],
+    ['no jobId', { statusUrl: 'http://127.0.0.1:1/x' }, false],
+    ['metadata that is not an object', { jobId: 'b', statusUrl: 'http://127.0.0.1:1/x', metadata: [1] }, false],
+    ['a dotted path with a gap', { jobId: 'b', statusUrl: 'http://127.0.0.1:1/x', statusField: 'a..b' }, false],
+    // Rules the JSON Schema cannot say (a duration's range, one of two fields) are the server's alone.
+    ['an interval under the floor', { jobId: 'b', statusUrl: 'http://127.0.0.1:1/x', interval: '10ms' }, true],
+    ['neither statusUrl nor statusHook', { jobId: 'b' }, true],
+  ])('POST /api/monitors with %s: 400 with field and reason', async (_name, body, fitsDocument) => {
+    const reply = await call('POST', '/api/monitors', { body });
+    expect(reply.status).toBe(400);
+    expect(reply.requestValid).toBe(fitsDocument);
+    expect(reply.json.error).toBe(`${reply.json.field}: ${reply.json.reason}`);
+  });
+
+  it('POST /api/monitors: 400 for a body that is not JSON, 413 for one over the limit', async () => {
+    expect((await call('POST', '/api/monitors', { body: '{nope' })).status).toBe(400);
+    const big = await call('POST', '/api/monitors', { body: { jobId: 'big', statusHook: true, metadata: { blob: 'x'.repeat(MAX_BODY_BYTES) } } });
+    expect(big.status).toBe(413);
+  });
+
+  it('GET and DELETE /api/monitors/{id}: running, canceled and persisted monitors, and 404', async () => {
+    expect((await call('GET', '/api/monitors/oa-1')).json).toMatchObject({ state: expect.stringMatching(/^(scheduled|polling)$/) });
+
+    status.script('oa-done', [{ status: 'Succeeded' }]);
+    await call('POST', '/api/monitors', { body: { jobId: 'oa-done', statusUrl: status.template, interval: 100 } });
+    const done = await waitFor(async () => {
+      const reply = await call('GET', '/api/monitors/oa-done');
+      return reply.json.persisted === true ? reply : undefined;
+    }, { what: 'oa-done persisted' });
+    expect(done.json).toMatchObject({ state: 'ended', outcome: 'completed', jobStatus: 'Succeeded' });
+
+    const canceled = await call('DELETE', '/api/monitors/oa-1');
+    expect(canceled.status).toBe(200);
+    expect(canceled.json).toMatchObject({ state: 'ended', outcome: 'canceled' });
+    expect((await call('DELETE', '/api/monitors/oa-done')).json).toMatchObject({ outcome: 'completed' });
+
+    expect((await call('GET', `/api/monitors/${encodeURIComponent('no/such: id')}`)).status).toBe(404);
+    expect((await call('DELETE', '/api/monitors/nobody')).status).toBe(404);
+  });
+
+  it('GET /api/monitors: pages whose query fits the document, and 400 for one that does not', async () => {
+    const first = await call('GET', '/api/monitors?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.requestValid).toBe(true);
+    const second = await call('GET', `/api/monitors?limit=1&cursor=${encodeURIComponent(first.json.nextCursor)}`);
+    expect(second.status).toBe(200);
+    expect((await call('GET', '/api/monitors?state=completed')).json.monitors).toHaveLength(1);
+
+    for (const query of ['state=done', 'limit=0', 'limit=ten']) {
+      const reply = await call('GET', `/api/monitors?${query}`);
+      expect(reply.status).toBe(400);
+      expect(reply.requestValid).toBe(false);
+    }
+    expect((await call('GET', '/api/monitors?cursor=garbage')).status).toBe(400);
+  });
+
+  it('401 without the token, on every /api route', async () => {
+    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['DELETE', '/api/monitors/x'], ['GET', '/api/openapi.json']] as const) {
+      const reply = await api.call(server.url, method, path, method === 'POST' ? { body: { jobId: 'x', statusHook: true } } : {});
+      expect(reply.status).toBe(401);
+    }
+  });
+
+  it('/healthz: 200 here; 503 (health and API) from a server whose Postgres is unreachable', async () => {
+    expect((await call('GET', '/healthz')).json).toEqual({ status: 'ok', redis: 'ok', postgres: 'ok' });
+
+    const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
+    const config = iso.config();
+    const deadDatabase = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+    const redis = createRedis(config.redisUrl);
+    const client = new JobwatchClient({ config, database: deadDatabase, connection: redis });
+    const app = createHttpApp({
+      config, logger, client, queues: openQueues(redis, config.prefix), redis, database: deadDatabase, metrics: createMetrics({ logger }),
+    });
+    const listening = await listen(app, { port: 0, host: '127.0.0.1' });
+    try {
+      const health = await api.call(listening.url, 'GET', '/healthz');
+      expect(health.status).toBe(503);
+      expect(health.json).toMatchObject({ status: 'down', postgres: expect.stringMatching(/^down: /) });
+      expect((await api.call(listening.url, 'GET', '/api/monitors/nowhere')).status).toBe(503);
+    } finally {
+      await listening.close();
+      await client.close();
+      await redis.quit();
+      await deadDatabase.close();
+    }
+  });
+
+  it('every documented operation was exercised, and every error status the API gives', () => {
+    const exercised = new Set([...api.seen].map((entry) => entry.split(' ').slice(0, 2).join(' ')));
+    expect([...exercised].sort()).toEqual(api.operations().sort());
+    const statuses = new Set([...api.seen].map((entry) => entry.split(' ')[2]));
+    for (const code of ['200', '201', '400', '401', '404', '409', '413', '503']) expect(statuses).toContain(code);
+  });
+});

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import type { MonitorContext } from '../../src/monitor/context.ts';
+import { HookStatusProvider, type GetJobStatus } from '../../src/status/hook-provider.ts';
+
+const context = { jobId: 'j-1', statusField: 'state.name' } as MonitorContext;
+const read = (hook: GetJobStatus, timeoutMs = 1_000) => new HookStatusProvider(hook, timeoutMs).read(context);
+
+describe('HookStatusProvider', () => {
+  it('reads a status string, or the status at the monitor field of an object', async () => {
+    expect(await read(() => 'Running')).toEqual({ ok: true, status: 'Running', body: { status: 'Running' } });
+    expect(await read(async () => ({ state: { name: 'Done' } }))).toMatchObject({ ok: true, status: 'Done' });
+  });
+
+  it.each<[string, GetJobStatus, string, RegExp]>([
+    ['a hook that never answers', () => new Promise(() => {}), 'timeout', /^getJobStatus did not answer within 30ms$/],
+    ['a hook that throws', () => { throw new Error('sdk down'); }, 'hook-error', /^getJobStatus threw: sdk down$/],
+    ['a hook that rejects', async () => { throw new Error('sdk down'); }, 'hook-error', /^getJobStatus threw: sdk down$/],
+    ['an answer without the field', () => ({ state: {} }), 'missing-field', /no status string at "state.name"/],
+  ])('%s is a failed check, never a throw', async (_name, hook, reason, message) => {
+    const reading = await read(hook, 30);
+    expect(reading).toMatchObject({ ok: false, failure: { reason, message: expect.stringMatching(message) } });
+  });
+});
