@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */
@@ -55,6 +55,8 @@ export interface BenchConfig {
   readonly enqueueMonitors: number;
   /** (8) completions persisted per round. */
   readonly completions: number;
+  /** (9) runs of each command whose start-up CPU time is measured; the median is reported. */
+  readonly startupRuns: number;
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -71,6 +73,7 @@ const FULL = {
   memory: { monitors: 100_000, rssMonitors: 2_000, rssWarmupMs: 5_000, rssSamples: 5 },
   enqueueMonitors: 100_000,
   completions: 20_000,
+  startupRuns: 10,
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -84,6 +87,7 @@ const QUICK: typeof FULL = {
   memory: { monitors: 2_000, rssMonitors: 200, rssWarmupMs: 1_000, rssSamples: 2 },
   enqueueMonitors: 2_000,
   completions: 500,
+  startupRuns: 2,
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */

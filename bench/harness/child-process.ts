@@ -13,8 +13,10 @@ export interface BenchChild<Ready> {
 }
 
 export interface ChildOptions<Ready> {
-  /** A TypeScript entry point, relative to the project root, run with tsx. */
+  /** An entry point relative to the project root: TypeScript run with tsx, or (`runWith: 'node'`) JavaScript. */
   script: string;
+  /** @defaultValue 'tsx' */
+  runWith?: 'tsx' | 'node';
   args?: string[];
   env?: Record<string, string>;
   /** Reads each stdout line until one says the child is ready (returns something). */
@@ -22,12 +24,13 @@ export interface ChildOptions<Ready> {
 }
 
 /**
- * Starts a script with tsx and waits until a stdout line says it is ready; later lines are read
+ * Starts a script (with tsx, unless it is JavaScript) and waits until a stdout line says it is ready; later lines are read
  * and dropped, so that a chatty child never blocks on a full pipe. Its stderr is passed through,
  * so that a crash says why.
  */
 export async function startBenchChild<Ready>(options: ChildOptions<Ready>): Promise<BenchChild<Ready>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script, ...(options.args ?? [])], {
+  const loader = (options.runWith ?? 'tsx') === 'tsx' ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...loader, options.script, ...(options.args ?? [])], {
     cwd: PROJECT_ROOT, // where the script and `--import tsx` are resolved from
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],

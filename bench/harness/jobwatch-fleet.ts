@@ -61,8 +61,8 @@ export class JobwatchFleet {
     const firstDue = Date.now() + 200;
     for (let start = 0; start < inputs.length; start += 1_000) {
       const now = Date.now();
-      const jobs = toContexts(inputs.slice(start, start + 1_000), now).map((context, offset) => {
-        context.nextCheckAt = firstDue + Math.floor(((start + offset) / inputs.length) * spreadMs);
+      const jobs = toContexts(inputs.slice(start, start + 1_000), now).map((validated, offset) => {
+        const context = { ...validated, nextCheckAt: firstDue + Math.floor(((start + offset) / inputs.length) * spreadMs) };
         return pollJob(context, Math.max(1, context.nextCheckAt - now));
       });
       await this.queues.pollShards[0]!.addBulk(jobs); // the bench runs one shard

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startBenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { median, settle, sleep } from '../harness/measure.ts';
+import { rssMiB } from '../harness/process-rss.ts';
 import { row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import type { BenchServices } from '../harness/services.ts';
-
-const run = promisify(execFile);
 
 /** A typical monitor: a status URL of ordinary length, a 1-minute interval, no metadata. */
 const TYPICAL_STATUS_URL = 'https://jobs.example.com/api/v1/jobs/{jobId}/status';
@@ -70,18 +67,19 @@ async function keyBytesPerMonitor(services: BenchServices, prefix: string, monit
 }
 
 /**
- * RSS of a `jobwatch worker` process (the CLI's own entry point): idle first, as the baseline (the
- * code loaded), then polling at full speed with `concurrency` polls in flight.
+ * RSS of a `jobwatch worker` process (the compiled CLI, as the package ships it) polling at full
+ * speed with `concurrency` polls in flight. Its idle RSS is row 9e, in the startup scenario.
  */
 async function workerRss(context: ScenarioContext, fleet: JobwatchFleet, databaseUrl: string): Promise<Row[]> {
   const { config } = context;
   const { rssMonitors, rssWarmupMs, rssSamples } = config.memory;
   const worker = await startBenchChild({
-    script: 'workers/worker.ts',
-    args: ['--concurrency', String(config.concurrency)],
+    script: 'dist/cli/bin.js',
+    runWith: 'node',
+    args: ['worker', '--concurrency', String(config.concurrency)],
     env: {
       REDIS_URL: config.redisUrl, DATABASE_URL: databaseUrl, JOBWATCH_PREFIX: fleet.prefix, LOG_LEVEL: 'info',
-      JOBWATCH_STATUS_HOOK: 'bench/harness/memory-hook.ts',
+      JOBWATCH_STATUS_HOOK: 'bench/harness/memory-hook.mjs',
     },
     ready: (line) => (line.includes('worker started') ? true : undefined),
   });
@@ -94,13 +92,11 @@ async function workerRss(context: ScenarioContext, fleet: JobwatchFleet, databas
     return samples;
   };
   try {
-    const idle = await sample();
     await fleet.seedSpread(monitorInputs('rss', rssMonitors, { intervalMs: 100 }), 100);
     await sleep(rssWarmupMs);
     const busy = await sample();
     const how = `median of ${rssSamples} samples 1 s apart`;
     return [
-      row({ id: '6b', measurement: 'worker process RSS, idle (the code loaded)', value: median(idle), unit: 'MiB', samples: idle, note: `a \`jobwatch worker\` process, run with tsx; ${how}` }),
       row({
         id: '6c', measurement: `worker process RSS at steady state, concurrency ${config.concurrency}`, value: median(busy), unit: 'MiB', samples: busy,
         note: `polling ${rssMonitors} monitors at a 100 ms interval through a status hook, after ${rssWarmupMs / 1000} s; ${how}`,
@@ -111,7 +107,3 @@ async function workerRss(context: ScenarioContext, fleet: JobwatchFleet, databas
   }
 }
 
-async function rssMiB(pid: number): Promise<number> {
-  const { stdout } = await run('ps', ['-o', 'rss=', '-p', String(pid)]);
-  return Number(stdout.trim()) / 1024;
-}
