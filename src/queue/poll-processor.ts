@@ -1,14 +1,14 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import { decideAfterCheck, decideBeforeCheck, type PollPolicy } from '../monitor/decide.ts';
+import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { StatusProvider } from '../status/provider.ts';
 import type { Cancellations } from './cancellations.ts';
 import type { FaultHook } from './fault-points.ts';
+import type { MonitorStore } from './monitor-store.ts';
 import type { PollObserver } from './poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
-import { rescheduleWithContext } from './reschedule.ts';
 
 /**
  * What a poll throws after re-scheduling its job. One instance for all: BullMQ only checks its
@@ -20,6 +20,8 @@ export interface PollProcessorDeps {
   statusProvider: StatusProvider;
   completions: Queue<MonitorResult, boolean>;
   cancellations: Cancellations;
+  /** Writes the new context and re-schedules, unless a cancel was requested meanwhile. */
+  store: MonitorStore;
   policy: PollPolicy;
   logger: Logger;
   /** @defaultValue Date.now */
@@ -81,11 +83,15 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
     if (after.kind === 'finish') return finishMonitor(job, after.result, log());
 
-    // A cancel that arrived while the status call was in flight wins over polling again.
-    if (await deps.cancellations.isRequested(context.monitorId)) {
-      const canceled = decideBeforeCheck(after.context, clock(), true);
-      if (canceled.kind === 'finish') return finishMonitor(job, canceled.result, log());
+    // The cancel check, the new context and the delay are one step (see MonitorStore.reschedule): a
+    // crash leaves either the old context with the job still active (stall recovery re-runs this
+    // poll, its count unchanged) or the new context with the job delayed; and a cancel that arrived
+    // while the status call was in flight wins over polling again.
+    if ((await deps.store.reschedule(job, after.context, after.at, token!)) === 'cancel-requested') {
+      return finishMonitor(job, decideCancel(after.context, clock()), log());
     }
+    await fault('after-reschedule', context.monitorId);
+    observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
     if (after.reason === 'retry' && !reading.ok) {
       log().warn(
         { reason: reading.failure.reason, error: reading.failure.message, consecutiveFailures: after.context.consecutiveFailures, retryAt: new Date(after.at).toISOString() },
@@ -94,13 +100,6 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     } else if (deps.logger.isLevelEnabled('debug')) {
       log().debug({ nextPollAt: new Date(after.at).toISOString(), polls: after.context.polls }, 're-scheduled');
     }
-
-    // The new context and the delay are written in one step: a crash leaves either the old
-    // context with the job still active (stall recovery re-runs this poll, its count unchanged)
-    // or the new context with the job delayed.
-    await rescheduleWithContext(job, after.context, after.at, token!);
-    await fault('after-reschedule', context.monitorId);
-    observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
     // Tells BullMQ the job was moved on purpose: it neither completes nor fails.
     throw RESCHEDULED;
   };
