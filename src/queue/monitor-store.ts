@@ -71,13 +71,12 @@ export class MonitorStore {
   async reschedule(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
     if (!this.script) return this.reschedulePublicly(job, context, at, token);
     const delay = Math.max(0, at - job.timestamp);
-    const bullArgs = scriptsOf(job).moveToDelayedArgs(job.id!, job.timestamp, token, delay, {
+    const args = scriptsOf(job).moveToDelayedArgs(job.id!, job.timestamp, token, delay, {
       skipAttempt: true,
       fieldsToUpdate: { data: JSON.stringify(context), opts: JSON.stringify(Job.optsAsJSON({ ...job.opts, delay })) },
     });
-    const keys = bullArgs.slice(0, MOVE_TO_DELAYED_KEYS);
-    const argv = bullArgs.slice(MOVE_TO_DELAYED_KEYS);
-    const code = await this.script.run(this.options.connection, [...keys, this.options.cancellations.keyOf(context.monitorId)], argv);
+    args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.cancellations.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
+    const code = await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args);
     if (code === CANCEL_REQUESTED) return 'cancel-requested';
     if (code !== 0) throw new RescheduleError(job.id!, code);
     job.data = context;
@@ -192,12 +191,13 @@ class RescheduleScript {
     this.sha = createHash('sha1').update(lua).digest('hex');
   }
 
-  async run(redis: RedisConnection, keys: (string | number | Buffer)[], argv: (string | number | Buffer)[]): Promise<number> {
+  /** Runs the script by its hash; loads it (EVAL) only the first time a Redis node has not seen it. */
+  async run(redis: RedisConnection, numberOfKeys: number, keysAndArgs: (string | number | Buffer)[]): Promise<number> {
     try {
-      return Number(await redis.evalsha(this.sha, keys.length, ...keys, ...argv));
+      return Number(await redis.evalsha(this.sha, numberOfKeys, ...keysAndArgs));
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return Number(await redis.eval(this.lua, keys.length, ...keys, ...argv));
+      return Number(await redis.eval(this.lua, numberOfKeys, ...keysAndArgs));
     }
   }
 }
