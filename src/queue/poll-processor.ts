@@ -45,7 +45,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
   const fault = deps.faultHook;
   const observer = deps.observer ?? {};
 
-  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult, log: Logger): Promise<MonitorResult> {
+  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult): Promise<MonitorResult> {
     // Recorded in the context first, so that a poll that runs again after a crash from here on
     // ends with this same record and does not call the status service again.
     if (!job.data.result) await job.updateData({ ...job.data, result });
@@ -55,7 +55,8 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     await deps.completions.add(COMPLETION_JOB, result, { ...COMPLETION_JOB_OPTIONS, jobId: toQueueJobId(result.monitorId) });
     if (fault) await fault('after-completion-enqueue', result.monitorId);
     observer.ended?.(result);
-    log.info({ outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
+    // The bindings a child logger would add, given directly: one line per monitor needs no child.
+    deps.logger.info({ monitorId: result.monitorId, jobId: result.jobId, outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
     return result;
   }
 
@@ -71,7 +72,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // (Both counters only grow: a monitor that went through a crash keeps paying this EXISTS.)
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
     const before = decideBeforeCheck(context, startedAt, rerun && (await deps.cancellations.isRequested(context.monitorId)));
-    if (before.kind === 'finish') return finishMonitor(job, before.result, log());
+    if (before.kind === 'finish') return finishMonitor(job, before.result);
 
     const reading = await deps.statusProvider.read(context);
     const checkedAt = clock();
@@ -82,14 +83,14 @@ export function createPollProcessor(deps: PollProcessorDeps) {
       log().debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
     }
     const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
-    if (after.kind === 'finish') return finishMonitor(job, after.result, log());
+    if (after.kind === 'finish') return finishMonitor(job, after.result);
 
     // The cancel check, the new context and the delay are one step (see MonitorStore.reschedule): a
     // crash leaves either the old context with the job still active (stall recovery re-runs this
     // poll, its count unchanged) or the new context with the job delayed; and a cancel that arrived
     // while the status call was in flight wins over polling again.
     if ((await deps.store.reschedule(job, after.context, after.at, token!)) === 'cancel-requested') {
-      return finishMonitor(job, decideCancel(after.context, clock()), log());
+      return finishMonitor(job, decideCancel(after.context, clock()));
     }
     if (fault) await fault('after-reschedule', context.monitorId);
     observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
