@@ -85,13 +85,14 @@ export class MonitorStore {
   }
 
   /**
-   * BullMQ's public step-job pattern. The context goes first: a crash between the two steps leaves
-   * the new context on an active job, which stall recovery runs again; a crash before the second
-   * one cannot lose the poll. The cancel check is a command of its own, just before.
+   * BullMQ's public step-job pattern. The context goes first: a crash between the steps leaves the
+   * new context on an active job, which stall recovery runs again; no crash can lose the poll. The
+   * cancel check is a command of its own, as late as it can be: a cancel that lands in the one
+   * round trip between it and `moveToDelayed` is seen by the next poll, after its status call.
    */
   private async reschedulePublicly(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
-    if (await this.options.cancellations.isRequested(context.monitorId)) return 'cancel-requested';
     await job.updateData(context);
+    if (await this.options.cancellations.isRequested(context.monitorId)) return 'cancel-requested';
     await job.moveToDelayed(at, token);
     return 'rescheduled';
   }
