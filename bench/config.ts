@@ -65,7 +65,7 @@ const LATENESS_SHAPE = { loadShare: 0.5, intervalMs: 1_000 };
 
 const FULL = {
   rounds: 3,
-  throughput: { monitors: 5_000, pollsPerMonitor: 20 },
+  throughput: { monitors: 3_000, pollsPerMonitor: 10 },
   warmup: { monitors: 500, pollsPerMonitor: 5 },
   http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },

@@ -11,6 +11,13 @@ export interface BareLoopOptions {
   pollsPerMonitor: number;
   intervalMs: number;
   concurrency: number;
+  /**
+   * BullMQ's step-job pattern as its docs write it: `updateData` with the step's state, then
+   * `moveToDelayed`, two round trips per poll. @defaultValue false (moveToDelayed alone: the ceiling)
+   */
+  writeContext?: boolean;
+  /** Queue name, so that two loops in one run never share keys. @defaultValue `bare-polls` */
+  queueName?: string;
 }
 
 /**
@@ -24,17 +31,19 @@ export async function runBareLoop(options: BareLoopOptions): Promise<number> {
   const { prefix, concurrency, pollsPerMonitor, intervalMs } = options;
   // BullMQ's defaults, as its docs set a worker's connection up: no jobwatch tuning here.
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue<MonitorContext>('bare-polls', { connection, prefix });
+  const queueName = options.queueName ?? 'bare-polls';
+  const queue = new Queue<MonitorContext>(queueName, { connection, prefix });
   await queue.addBulk(options.contexts.map((context, i) => ({
     name: 'poll', data: context, opts: { jobId: `m-${i}`, removeOnComplete: true },
   })));
   const polls = new Map<string, number>();
   const counter = new EventCounter(options.contexts.length * pollsPerMonitor);
-  const worker = new Worker<MonitorContext>('bare-polls', async (job, token) => {
+  const worker = new Worker<MonitorContext>(queueName, async (job, token) => {
     const done = (polls.get(job.id!) ?? 0) + 1;
     polls.set(job.id!, done);
     counter.tick();
     if (done >= pollsPerMonitor) return done;
+    if (options.writeContext) await job.updateData({ ...job.data, polls: done });
     await job.moveToDelayed(Date.now() + intervalMs, token);
     throw new DelayedError();
   }, { connection, prefix, concurrency });

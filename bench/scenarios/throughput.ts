@@ -7,8 +7,10 @@ import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/sce
 import type { StatusProvider } from '../../src/status/provider.ts';
 
 /**
- * (1) the ceiling, a bare BullMQ loop, and (2) jobwatch with an in-memory status, in alternating
- * rounds of the same shape: N monitors, K polls each, 100 ms apart, the same concurrency.
+ * (1) the ceiling, a bare BullMQ loop, (1b) BullMQ's step-job pattern (the loop plus `updateData`),
+ * and (2) jobwatch with an in-memory status, in alternating rounds of the same shape: N monitors,
+ * K polls each, 100 ms apart, the same concurrency. The target is on (2)/(1), the strict one;
+ * (2)/(1b) compares jobwatch with a loop that carries its state as jobwatch does.
  */
 export async function throughputScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
@@ -16,26 +18,38 @@ export async function throughputScenario(context: ScenarioContext): Promise<Row[
   const { intervalMs, warmup } = config;
   const { fleet, run: jobwatch } = await inMemoryRounds(context, 'jobwatch');
   const ceilingPrefix = services.prefix('ceiling');
-  const bare = (n: number, k: number) => {
+  const bare = (n: number, k: number, writeContext = false) => {
     const contexts = toContexts(monitorInputs('m', n, { intervalMs }));
-    return runBareLoop({ redisUrl: config.redisUrl, prefix: ceilingPrefix, contexts, pollsPerMonitor: k, intervalMs, concurrency: config.concurrency });
+    return runBareLoop({
+      redisUrl: config.redisUrl, prefix: ceilingPrefix, contexts, pollsPerMonitor: k, intervalMs, concurrency: config.concurrency,
+      writeContext, queueName: writeContext ? 'step-polls' : 'bare-polls',
+    });
   };
   try {
     context.progress('throughput: warm-up');
     await bare(warmup.monitors, warmup.pollsPerMonitor);
+    await bare(warmup.monitors, warmup.pollsPerMonitor, true);
     await services.clearPrefix(ceilingPrefix);
     await jobwatch(warmup.monitors, warmup.pollsPerMonitor);
     const ceiling: number[] = [];
+    const stepJob: number[] = [];
     const subject: number[] = [];
     for (let round = 1; round <= config.rounds; round++) {
       await settle();
       ceiling.push(await bare(monitors, pollsPerMonitor));
       await services.clearPrefix(ceilingPrefix);
       await settle();
+      stepJob.push(await bare(monitors, pollsPerMonitor, true));
+      await services.clearPrefix(ceilingPrefix);
+      await settle();
       subject.push(await jobwatch(monitors, pollsPerMonitor));
-      context.progress(`throughput round ${round}: ceiling ${ceiling.at(-1)!.toFixed(0)}/s, jobwatch ${subject.at(-1)!.toFixed(0)}/s`);
+      context.progress(
+        `throughput round ${round}: ceiling ${ceiling.at(-1)!.toFixed(0)}/s, step-job ${stepJob.at(-1)!.toFixed(0)}/s, jobwatch ${subject.at(-1)!.toFixed(0)}/s` +
+          ` (${(subject.at(-1)! / ceiling.at(-1)!).toFixed(2)}x, ${(subject.at(-1)! / stepJob.at(-1)!).toFixed(2)}x)`,
+      );
     }
     const ceilingRate = rounds(ceiling);
+    const stepJobRate = rounds(stepJob);
     const jobwatchRate = rounds(subject);
     context.figures.set('ceiling', ceilingRate.median);
     context.figures.set('jobwatch', jobwatchRate.median);
@@ -43,9 +57,13 @@ export async function throughputScenario(context: ScenarioContext): Promise<Row[
     return [
       row({ id: '1', measurement: 'ceiling: bare BullMQ loop (moveToDelayed, no-op status)', value: ceilingRate.median, unit: 'polls/s', samples: ceiling, note: shape }),
       row({
+        id: '1b', measurement: 'bare BullMQ step-job loop (updateData + moveToDelayed)', value: stepJobRate.median, unit: 'polls/s', samples: stepJob,
+        ratio: { value: pairedRatio(stepJob, ceiling), of: '(1)' }, note: shape,
+      }),
+      row({
         id: '2', measurement: 'jobwatch, in-memory status', value: jobwatchRate.median, unit: 'polls/s', samples: subject,
         ratio: { value: pairedRatio(subject, ceiling), of: '(1)' }, target: { on: 'ratio', op: '>=', value: 0.8 },
-        note: `${shape}; every monitor: one row, polls = ${pollsPerMonitor}`,
+        note: `${shape}; every monitor: one row, polls = ${pollsPerMonitor}; ${pairedRatio(subject, stepJob).toFixed(2)}x (1b), median of per-round pairs`,
       }),
     ];
   } finally {

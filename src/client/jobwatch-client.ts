@@ -7,6 +7,7 @@ import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { Cancellations } from '../queue/cancellations.ts';
 import { assertLayout } from '../queue/layout-record.ts';
+import { MonitorStore } from '../queue/monitor-store.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
 import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
@@ -37,6 +38,7 @@ export interface ClientOptions {
 export class JobwatchClient {
   private readonly queues: MonitorQueues;
   private readonly cancellations: Cancellations;
+  private readonly store: MonitorStore;
   private readonly connection: RedisConnection;
   private readonly ownsConnection: boolean;
   private readonly clock: () => number;
@@ -46,6 +48,7 @@ export class JobwatchClient {
     this.connection = options.connection ?? connectRedis(options.config);
     this.queues = openMonitorQueues(this.connection, options.config);
     this.cancellations = new Cancellations(this.connection, this.queues);
+    this.store = new MonitorStore({ connection: this.connection, cancellations: this.cancellations, path: options.config.bullmqPath });
     this.clock = options.clock ?? Date.now;
   }
 
@@ -79,7 +82,7 @@ export class JobwatchClient {
    * and not started again. See `startMonitors`.
    */
   async startMonitors(inputs: readonly (MonitorInput | ValidatedMonitor)[]): Promise<StartMonitorsResult> {
-    const deps = { queues: this.queues, redis: this.connection, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
+    const deps = { queues: this.queues, store: this.store, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
     await this.assertLayout();
     return startMonitors(deps, inputs);
   }
@@ -137,7 +140,7 @@ export class JobwatchClient {
    * outcome) and pass the page's `nextCursor` back for the next one.
    */
   async listMonitors(query: ListQueryInput = {}): Promise<MonitorPage> {
-    return listMonitors({ queues: this.queues, db: this.options.database.db }, parseListQuery(query));
+    return listMonitors({ queues: this.queues, store: this.store, db: this.options.database.db }, parseListQuery(query));
   }
 
   async close(): Promise<void> {

@@ -3,8 +3,8 @@ import type { JobType } from 'bullmq';
 import type { Database } from '../db/drizzle-database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
+import type { MonitorStore } from '../queue/monitor-store.ts';
 import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
-import type { RedisConnection } from '../queue/redis.ts';
 import { comparePositions, encodeCursor, type ListPosition, type ListQuery } from './list-query.ts';
 import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 
@@ -18,6 +18,8 @@ export interface MonitorPage {
 /** @internal */
 export interface ListSources {
   queues: MonitorQueues;
+  /** Reads the running monitors' start times. */
+  store: MonitorStore;
   db: Database;
 }
 
@@ -25,8 +27,6 @@ export interface ListSources {
 const RUNNING_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
 /** Completion job states of a record that has not reached Postgres yet. */
 const PENDING_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'];
-/** Ids looked up per Redis round trip when reading start times. */
-const PIPELINE_BATCH = 1_000;
 
 /** A candidate for the page: its sort position, and how to read its state. */
 interface Entry {
@@ -43,7 +43,7 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
   const wanted = query.limit + 1; // one more than a page tells whether another page exists
   const entries: Entry[] = [];
   if ((query.state === undefined || query.state === 'running') && query.after?.part !== 'ended') {
-    entries.push(...(await runningEntries(sources.queues, query.after, wanted)));
+    entries.push(...(await runningEntries(sources, query.after, wanted)));
   }
   if (query.state !== 'running' && entries.length < wanted) {
     const after = query.after?.part === 'ended' ? query.after : undefined;
@@ -62,8 +62,8 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
  * Running monitors sorted by their poll job's creation time (the monitor's start), over all shards.
  * Only the start times are read for all of them, one small field per job; whole jobs only for the page.
  */
-async function runningEntries(queues: MonitorQueues, after: ListPosition | undefined, count: number): Promise<Entry[]> {
-  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(queue)));
+async function runningEntries({ queues, store }: ListSources, after: ListPosition | undefined, count: number): Promise<Entry[]> {
+  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(store, queue)));
   const activeIds = new Set(shards.flatMap((shard) => shard.active));
   const positions = shards.flatMap((shard) => shard.positions);
   return selectAfter(positions, after, count).map((position) => ({
@@ -76,29 +76,16 @@ async function runningEntries(queues: MonitorQueues, after: ListPosition | undef
   }));
 }
 
-async function runningInShard(queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
+async function runningInShard(store: MonitorStore, queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
   const [active, others] = await Promise.all([queue.getRanges(['active'], 0, -1), queue.getRanges(RUNNING_STATES, 0, -1)]);
   const ids = [...new Set([...active, ...others])];
-  const startTimes = await readStartTimes(queue, ids);
+  const startTimes = await store.addedAt(queue, ids);
   const positions: ListPosition[] = [];
   ids.forEach((queueJobId, i) => {
     const at = startTimes[i];
     if (at !== undefined) positions.push({ part: 'running', at, monitorId: fromQueueJobId(queueJobId) });
   });
   return { active, positions };
-}
-
-async function readStartTimes(queue: PollQueue, ids: string[]): Promise<(number | undefined)[]> {
-  // BullMQ's client type omits the pipeline's commands; it is an ioredis connection.
-  const client = (await queue.client) as unknown as RedisConnection;
-  const times: (number | undefined)[] = [];
-  for (let i = 0; i < ids.length; i += PIPELINE_BATCH) {
-    const pipeline = client.pipeline();
-    for (const id of ids.slice(i, i + PIPELINE_BATCH)) pipeline.hget(queue.toKey(id), 'timestamp');
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error, value] of replies) times.push(!error && value ? Number(value) : undefined);
-  }
-  return times;
 }
 
 /** Ended monitors by finish time: rows from Postgres merged with records still in Redis. */

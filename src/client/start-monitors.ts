@@ -1,13 +1,12 @@
 import { sql } from 'drizzle-orm';
-import type { ChainableCommander } from 'ioredis';
 import type { Database } from '../db/drizzle-database.ts';
 import { monitorResults } from '../db/schema.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorDefaults, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import type { MonitorStore } from '../queue/monitor-store.ts';
 import { POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
-import type { RedisConnection } from '../queue/redis.ts';
 
 /**
  * Monitors checked and enqueued per round trip. Large enough that Redis and Postgres see few
@@ -41,8 +40,8 @@ export interface StartMonitorsResult {
 /** @internal */
 export interface StartMonitorsDeps {
   queues: MonitorQueues;
-  /** The connection the queues use; the existence checks run on it. */
-  redis: RedisConnection;
+  /** Reads which monitors already have a job, and for which job. */
+  store: MonitorStore;
   db: Database;
   defaults: MonitorDefaults;
   now: number;
@@ -140,24 +139,19 @@ export function pollJob(context: MonitorContext, delayMs = 0) {
  * `getMonitor` does, so a monitor that ends meanwhile is still found.
  */
 async function findExistingJobIds(deps: StartMonitorsDeps, monitorIds: string[]): Promise<Map<string, string>> {
-  const { queues } = deps;
+  const { queues, store } = deps;
   const existing = new Map<string, string>();
   const record = (found: Map<string, string>) => {
     for (const [monitorId, jobId] of found) if (!existing.has(monitorId)) existing.set(monitorId, jobId);
   };
   // One queue's keys share a hash slot, so each group is one command even on a Redis Cluster.
   const pollGroups = [...groupBy(monitorIds, (id) => queues.pollsOf(id))];
-  const inPolls = await Promise.all(pollGroups.map(([queue, ids]) => jobIdsIn(deps.redis, ids.map((id) => queue.toKey(toQueueJobId(id))))));
+  const inPolls = await Promise.all(pollGroups.map(([queue, ids]) => store.watchedJobIds(queue, ids)));
   inPolls.forEach(record);
-  record(await jobIdsIn(deps.redis, monitorIds.map((id) => queues.completions.toKey(toQueueJobId(id)))));
+  record(await store.watchedJobIds(queues.completions, monitorIds));
   const notInRedis = monitorIds.filter((id) => !existing.has(id));
   for (const row of await findPersisted(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
   return existing;
-}
-
-/** The job ids of the monitors whose job keys, all in one hash slot, exist. */
-async function jobIdsIn(redis: RedisConnection, keys: string[]): Promise<Map<string, string>> {
-  return jobIdsFromRedis(redis, await existingKeys(redis, keys));
 }
 
 /** Items grouped by a key, in first-seen order. */
@@ -172,40 +166,6 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
   return groups;
 }
 
-/** Returns the 1-based positions of the keys that exist. */
-const EXISTING_KEYS_SCRIPT = `
-local found = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then found[#found + 1] = i end
-end
-return found`;
-
-/**
- * Which of one queue's keys exist, in one command: a pipeline of an EXISTS per key costs Redis
- * and the client a command each, which the bench showed to be most of the check. One queue's keys
- * share its hash slot, so the script also runs on a Redis Cluster.
- */
-async function existingKeys(redis: RedisConnection, keys: string[]): Promise<string[]> {
-  if (keys.length === 0) return [];
-  const positions = (await redis.eval(EXISTING_KEYS_SCRIPT, keys.length, ...keys)) as number[];
-  return positions.map((position) => keys[position - 1]!);
-}
-
-/** The rare path: read the job id out of the data of jobs that exist (poll context or result). */
-async function jobIdsFromRedis(redis: RedisConnection, jobKeys: string[]): Promise<Map<string, string>> {
-  const existing = new Map<string, string>();
-  if (jobKeys.length === 0) return existing;
-  const pipeline = redis.pipeline();
-  for (const key of jobKeys) pipeline.hget(key, 'data');
-  const answers = await execPipeline(pipeline);
-  answers.forEach((answer) => {
-    if (typeof answer !== 'string') return; // removed between the two reads: it is in Postgres by now
-    const data = JSON.parse(answer) as { monitorId: string; jobId: string };
-    if (!existing.has(data.monitorId)) existing.set(data.monitorId, data.jobId);
-  });
-  return existing;
-}
-
 /** One query for the whole chunk: `= any($1)` keeps it one prepared statement whatever its size. */
 async function findPersisted(db: Database, monitorIds: string[]): Promise<{ monitorId: string; jobId: string }[]> {
   if (monitorIds.length === 0) return [];
@@ -213,13 +173,4 @@ async function findPersisted(db: Database, monitorIds: string[]): Promise<{ moni
     .select({ monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
     .from(monitorResults)
     .where(sql`${monitorResults.monitorId} = any(${sql.param(monitorIds)}::text[])`);
-}
-
-/** Runs a pipeline and fails on the first command that failed (a pipeline reports errors per command). */
-async function execPipeline(pipeline: ChainableCommander): Promise<unknown[]> {
-  const answers = (await pipeline.exec()) ?? [];
-  return answers.map(([error, value]) => {
-    if (error) throw error;
-    return value;
-  });
 }

@@ -4,6 +4,7 @@ import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
 import { formatDuration, parseDuration } from './durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
+import type { BullmqPath } from '../queue/monitor-store.ts';
 import { MAX_SHARDS } from '../queue/shards.ts';
 
 /**
@@ -71,6 +72,14 @@ export interface Config {
   readonly boardWrite: boolean;
   /** `JOBWATCH_MAX_BODY_BYTES`: largest HTTP request body; larger ones get 413. @defaultValue 65536 */
   readonly maxBodyBytes: number;
+  /**
+   * `JOBWATCH_BULLMQ_PATH`: how a poll re-schedules its job and how monitors are looked up. `fast`:
+   * one Redis script per re-schedule (BullMQ's own moveToDelayed, with the context and a cancel
+   * check), used only with the BullMQ release it was written for; with another one jobwatch logs one
+   * line and uses `public`. `public`: BullMQ's documented API only (an EXISTS, updateData, then
+   * moveToDelayed). @defaultValue `fast`
+   */
+  readonly bullmqPath: BullmqPath;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -93,6 +102,7 @@ export const DEFAULTS = {
   lockDurationMs: 30_000,
   boardWrite: false,
   maxBodyBytes: 64 * 1024,
+  bullmqPath: 'fast',
 } as const;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
@@ -176,6 +186,7 @@ const envSchema = z.object({
   JOBWATCH_ALLOWED_STATUS_URLS: urlPrefixes.optional(),
   JOBWATCH_BOARD_WRITE: boolean.optional(),
   JOBWATCH_MAX_BODY_BYTES: integer(1_024, 16 * 1024 * 1024).optional(),
+  JOBWATCH_BULLMQ_PATH: z.enum(['fast', 'public'], { error: 'must be fast or public' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -219,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedStatusUrls: e.JOBWATCH_ALLOWED_STATUS_URLS ? Object.freeze(e.JOBWATCH_ALLOWED_STATUS_URLS) : undefined,
     boardWrite: e.JOBWATCH_BOARD_WRITE ?? DEFAULTS.boardWrite,
     maxBodyBytes: e.JOBWATCH_MAX_BODY_BYTES ?? DEFAULTS.maxBodyBytes,
+    bullmqPath: e.JOBWATCH_BULLMQ_PATH ?? DEFAULTS.bullmqPath,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

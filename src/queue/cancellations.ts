@@ -18,20 +18,21 @@ export class Cancellations {
     private readonly queues: MonitorQueues,
   ) {}
 
-  private key(monitorId: string): string {
+  /** The monitor's request key; the fast re-schedule script checks it (see monitor-store). */
+  keyOf(monitorId: string): string {
     return `${this.queues.pollsOf(monitorId).toKey('cancel')}:${encodeURIComponent(monitorId)}`;
   }
 
   async request(monitorId: string, at: number, expireAt: number): Promise<void> {
     const ttl = Math.max(0, expireAt - at) + REQUEST_TTL_MARGIN_MS;
-    await this.redis.set(this.key(monitorId), String(at), 'PX', ttl);
+    await this.redis.set(this.keyOf(monitorId), String(at), 'PX', ttl);
   }
 
   async isRequested(monitorId: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(monitorId))) === 1;
+    return (await this.redis.exists(this.keyOf(monitorId))) === 1;
   }
 
   async clear(monitorId: string): Promise<void> {
-    await this.redis.del(this.key(monitorId));
+    await this.redis.del(this.keyOf(monitorId));
   }
 }

@@ -26,7 +26,8 @@ export function createCompletionProcessor(deps: CompletionProcessorDeps) {
   const persist = deps.persist ?? ((result: MonitorResult) => persistResult(deps.db, result));
   return async function persistCompletion(job: Job<MonitorResult, boolean>): Promise<boolean> {
     const result = job.data;
-    const log = deps.logger.child({ monitorId: result.monitorId, jobId: result.jobId });
+    // Its lines carry these directly: a child logger per record was measurable at thousands a second.
+    const ids = { monitorId: result.monitorId, jobId: result.jobId };
     let inserted: boolean;
     try {
       inserted = await persist(result);
@@ -34,15 +35,15 @@ export function createCompletionProcessor(deps: CompletionProcessorDeps) {
       const error = coerceError(caught);
       const code = postgresErrorCode(caught);
       if (code && DATA_ERROR_CLASSES.includes(code.slice(0, 2)) && !isTransientDatabaseError(caught)) {
-        log.error({ err: error, code }, 'result cannot be written; left in the failed set');
+        deps.logger.error({ ...ids, err: error, code }, 'result cannot be written; left in the failed set');
         throw new UnrecoverableError(`cannot write result of ${result.monitorId}: ${error.message}`);
       }
       deps.observer?.persistFailed?.({ result, error });
-      log.warn({ err: error, code, attempt: job.attemptsMade + 1 }, 'result waits for Postgres; will retry');
+      deps.logger.warn({ ...ids, err: error, code, attempt: job.attemptsMade + 1 }, 'result waits for Postgres; will retry');
       throw error;
     }
     deps.observer?.persisted?.({ result, inserted });
-    log.info({ outcome: result.outcome, inserted }, inserted ? 'result persisted' : 'result was already persisted');
+    deps.logger.info({ ...ids, outcome: result.outcome, inserted }, inserted ? 'result persisted' : 'result was already persisted');
     return inserted;
   };
 }

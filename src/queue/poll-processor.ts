@@ -1,14 +1,14 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import { decideAfterCheck, decideBeforeCheck, type PollPolicy } from '../monitor/decide.ts';
+import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { StatusProvider } from '../status/provider.ts';
 import type { Cancellations } from './cancellations.ts';
 import type { FaultHook } from './fault-points.ts';
+import type { MonitorStore } from './monitor-store.ts';
 import type { PollObserver } from './poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
-import { rescheduleWithContext } from './reschedule.ts';
 
 /**
  * What a poll throws after re-scheduling its job. One instance for all: BullMQ only checks its
@@ -20,6 +20,8 @@ export interface PollProcessorDeps {
   statusProvider: StatusProvider;
   completions: Queue<MonitorResult, boolean>;
   cancellations: Cancellations;
+  /** Writes the new context and re-schedules, unless a cancel was requested meanwhile. */
+  store: MonitorStore;
   policy: PollPolicy;
   logger: Logger;
   /** @defaultValue Date.now */
@@ -39,20 +41,22 @@ export interface PollProcessorDeps {
 export function createPollProcessor(deps: PollProcessorDeps) {
   const clock = deps.clock ?? Date.now;
   const random = deps.random ?? Math.random;
-  const fault = deps.faultHook ?? (() => {});
+  // Without a hook (production) a fault point costs nothing, not even an await.
+  const fault = deps.faultHook;
   const observer = deps.observer ?? {};
 
-  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult, log: Logger): Promise<MonitorResult> {
+  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult): Promise<MonitorResult> {
     // Recorded in the context first, so that a poll that runs again after a crash from here on
     // ends with this same record and does not call the status service again.
     if (!job.data.result) await job.updateData({ ...job.data, result });
-    await fault('after-context-write', result.monitorId);
+    if (fault) await fault('after-context-write', result.monitorId);
     // The completion job's id is the monitor's, so a poll that runs again after a crash here adds
     // nothing new; and it is added before this poll job completes, so no crash can lose it.
     await deps.completions.add(COMPLETION_JOB, result, { ...COMPLETION_JOB_OPTIONS, jobId: toQueueJobId(result.monitorId) });
-    await fault('after-completion-enqueue', result.monitorId);
+    if (fault) await fault('after-completion-enqueue', result.monitorId);
     observer.ended?.(result);
-    log.info({ outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
+    // The bindings a child logger would add, given directly: one line per monitor needs no child.
+    deps.logger.info({ monitorId: result.monitorId, jobId: result.jobId, outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
     return result;
   }
 
@@ -68,24 +72,28 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // (Both counters only grow: a monitor that went through a crash keeps paying this EXISTS.)
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
     const before = decideBeforeCheck(context, startedAt, rerun && (await deps.cancellations.isRequested(context.monitorId)));
-    if (before.kind === 'finish') return finishMonitor(job, before.result, log());
+    if (before.kind === 'finish') return finishMonitor(job, before.result);
 
     const reading = await deps.statusProvider.read(context);
     const checkedAt = clock();
-    await fault('after-status-check', context.monitorId);
+    if (fault) await fault('after-status-check', context.monitorId);
     const lateMs = startedAt - context.nextCheckAt;
     observer.statusChecked?.({ reading, lateMs, durationMs: checkedAt - startedAt });
     if (deps.logger.isLevelEnabled('debug')) {
       log().debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
     }
     const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
-    if (after.kind === 'finish') return finishMonitor(job, after.result, log());
+    if (after.kind === 'finish') return finishMonitor(job, after.result);
 
-    // A cancel that arrived while the status call was in flight wins over polling again.
-    if (await deps.cancellations.isRequested(context.monitorId)) {
-      const canceled = decideBeforeCheck(after.context, clock(), true);
-      if (canceled.kind === 'finish') return finishMonitor(job, canceled.result, log());
+    // The cancel check, the new context and the delay are one step (see MonitorStore.reschedule): a
+    // crash leaves either the old context with the job still active (stall recovery re-runs this
+    // poll, its count unchanged) or the new context with the job delayed; and a cancel that arrived
+    // while the status call was in flight wins over polling again.
+    if ((await deps.store.reschedule(job, after.context, after.at, token!)) === 'cancel-requested') {
+      return finishMonitor(job, decideCancel(after.context, clock()));
     }
+    if (fault) await fault('after-reschedule', context.monitorId);
+    observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
     if (after.reason === 'retry' && !reading.ok) {
       log().warn(
         { reason: reading.failure.reason, error: reading.failure.message, consecutiveFailures: after.context.consecutiveFailures, retryAt: new Date(after.at).toISOString() },
@@ -94,13 +102,6 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     } else if (deps.logger.isLevelEnabled('debug')) {
       log().debug({ nextPollAt: new Date(after.at).toISOString(), polls: after.context.polls }, 're-scheduled');
     }
-
-    // The new context and the delay are written in one step: a crash leaves either the old
-    // context with the job still active (stall recovery re-runs this poll, its count unchanged)
-    // or the new context with the job delayed.
-    await rescheduleWithContext(job, after.context, after.at, token!);
-    await fault('after-reschedule', context.monitorId);
-    observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });
     // Tells BullMQ the job was moved on purpose: it neither completes nor fails.
     throw RESCHEDULED;
   };

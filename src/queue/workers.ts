@@ -12,6 +12,7 @@ import { Cancellations } from './cancellations.ts';
 import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { PollObserver } from './poll-observer.ts';
+import { MonitorStore } from './monitor-store.ts';
 import { createPollProcessor } from './poll-processor.ts';
 import { assertLayout } from './layout-record.ts';
 import { cappedExponentialBackoff, openMonitorQueues } from './queues.ts';
@@ -97,10 +98,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
 
   if (roles.polls) {
+    const store = new MonitorStore({ connection, cancellations, path: config.bullmqPath, warn: (message) => logger.warn(message) });
     const processor = createPollProcessor({
       statusProvider: options.statusProvider,
       completions: queues.completions,
       cancellations,
+      store,
       policy: policyFromConfig(config),
       logger,
       faultHook: options.faultHook,

@@ -55,6 +55,20 @@ afterAll(async () => {
   await iso?.cleanup();
 });
 
+/**
+ * A time as the board prints it (its date formatter: the time alone for today, with the day for
+ * another day of this year), in the browser's locale and time zone the test sets.
+ */
+function asBoardShowsIt(iso: string, locale: string, timeZone: string): string {
+  const day = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  const at = new Date(iso);
+  const today = day(at) === day(new Date());
+  const parts: Intl.DateTimeFormatOptions = today
+    ? { hour: 'numeric', minute: 'numeric', second: 'numeric' }
+    : { month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit', second: '2-digit' };
+  return new Intl.DateTimeFormat(locale, { ...parts, timeZone }).format(at);
+}
+
 describe('Bull Board in a real browser', () => {
   it('without credentials: 401, and nothing of the board', async () => {
     const context = await browser.newContext();
@@ -84,6 +98,25 @@ describe('Bull Board in a real browser', () => {
     try {
       const response = await (await context.newPage()).goto(`${server.url}/board`, { waitUntil: 'domcontentloaded' });
       expect(response?.status()).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows when a re-scheduled poll runs next: its nextPollAt, to the second', async () => {
+    const locale = 'en-GB';
+    const timezoneId = 'UTC';
+    const context = await browser.newContext({ httpCredentials: { username: 'ops', password: TOKEN }, locale, timezoneId, viewport: { width: 1400, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/board/queue/polls?status=delayed`, { waitUntil: 'domcontentloaded' });
+      await page.getByText('poll transcode-77').first().waitFor();
+      const willRun = page.locator('li', { hasText: 'Will run at' }).first();
+      await willRun.waitFor();
+      expect(await willRun.locator('time').innerText()).toBe(asBoardShowsIt(monitor.nextPollAt, locale, timezoneId));
+      // Without the board's note that the run time is unknown since the delay changed.
+      expect(await page.locator('body').innerText()).not.toMatch(/Delay changed/i);
+      await page.screenshot({ path: `${SCREENSHOTS}/board-next-run.png` });
     } finally {
       await context.close();
     }

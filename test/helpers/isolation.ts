@@ -41,6 +41,9 @@ export async function createIsolation(options: { migrate?: boolean } = {}): Prom
     DATABASE_URL: databaseUrl,
     JOBWATCH_PREFIX: prefix,
     LOG_LEVEL: 'warn',
+    // A suite that runs on both BullMQ paths and starts its workers through a shared harness (the
+    // crash-point runs) sets the path here for the runs it starts, child processes included.
+    ...(process.env.JOBWATCH_BULLMQ_PATH ? { JOBWATCH_BULLMQ_PATH: process.env.JOBWATCH_BULLMQ_PATH } : {}),
     ...extra,
   });
   return {

@@ -3,7 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/runtime/worker-process.ts';
+import type { BullmqPath } from '../../src/queue/monitor-store.ts';
 import type { Isolated } from './isolation.ts';
+
+/** The two ways jobwatch re-schedules a poll (see MonitorStore); the lifecycle, cancel and crash tests run on both. */
+export const BULLMQ_PATHS: readonly BullmqPath[] = ['fast', 'public'];
 
 /** The compiled `jobwatch` command, as the package ships it; the global setup builds it from src/ first. */
 export const CLI = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));

@@ -21,11 +21,11 @@ describe('npm run bench, quick mode', () => {
     await writeReport(report, config.outputPath);
 
     expect(report.errors).toEqual([]);
-    expect(report.rows.map((row) => row.id)).toEqual(['1', '2', '7a', '7b', '7c', '8a', '8b', '8c', '8d']);
+    expect(report.rows.map((row) => row.id)).toEqual(['1', '1b', '2', '7a', '7b', '7c', '8a', '8b', '8c', '8d']);
     for (const row of report.rows) {
       expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
     }
-    for (const id of ['2', '7a', '8b', '8d']) expect(report.rows.find((row) => row.id === id)?.ratio?.value).toBeGreaterThan(0);
+    for (const id of ['1b', '2', '7a', '8b', '8d']) expect(report.rows.find((row) => row.id === id)?.ratio?.value).toBeGreaterThan(0);
     expect(report.rows.filter((row) => row.target).every((row) => typeof row.met === 'boolean')).toBe(true);
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.redis).toMatch(/^\d+\.\d+/);

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChaos } from '../chaos/chaos.ts';
 import type { FaultPoint } from '../../src/queue/fault-points.ts';
+import { BULLMQ_PATHS } from '../helpers/workers.ts';
 
 // Each point is crashed once for sure, at a chosen monitor (chaos-4 re-schedules 4 times), and
 // then at random per pass. Each crash costs a worker start and a stall recovery (seconds on a
@@ -13,30 +14,41 @@ const CRASH_AT: Record<FaultPoint, number> = {
 };
 const POINTS = Object.keys(CRASH_ONCE) as FaultPoint[];
 
-describe('a worker crashing at each step of a poll', () => {
-  it('loses and doubles nothing: crashes after the status call, the context write, the re-schedule and the completion enqueue', async () => {
-    const report = await runChaos({
-      monitors: 120, workers: 2, crashAt: CRASH_AT, crashOnce: CRASH_ONCE,
-      maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, timeoutMs: 140_000,
-    });
-    for (const point of POINTS) expect(report.crashesAt[point], `crashes at ${point}`).toBeGreaterThanOrEqual(1);
-    expect(report).toMatchObject({ rows: 120, lost: 0, doubled: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
-  }, 180_000);
-});
-
 // Kills at set points of the monitor's 2,000 polls, not on a clock, so that all of them happen
 // before it ends however fast its polls run.
 const LONG_LIVED_KILL_AT = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
 
-describe('a long-lived monitor', () => {
-  it('goes through 2,000 polls and 6 worker SIGKILLs on the way, and ends completed', async () => {
-    const report = await runChaos({
-      monitors: 1, workers: 2, killAt: LONG_LIVED_KILL_AT, runningPolls: () => 1_999, maxRunningPolls: 1,
-      intervalMs: 5, lockDurationMs: 1_000, timeoutMs: 120_000, privateRedisArgs: ['--hz', '100'],
-    });
-    expect(report.kills).toBe(LONG_LIVED_KILL_AT.length);
-    for (const calls of report.killedAtCalls) expect(calls).toBeLessThan(2_000);
-    expect(report.statusCalls).toBeGreaterThanOrEqual(2_000);
-    expect(report).toMatchObject({ rows: 1, lost: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
-  }, 150_000);
+// Both ways of re-scheduling (see MonitorStore), one after the other: the chaos harness starts its
+// worker processes with the isolation's environment, which carries JOBWATCH_BULLMQ_PATH.
+describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
+  beforeAll(() => {
+    process.env.JOBWATCH_BULLMQ_PATH = path;
+  });
+  afterAll(() => {
+    delete process.env.JOBWATCH_BULLMQ_PATH;
+  });
+
+  describe('a worker crashing at each step of a poll', () => {
+    it('loses and doubles nothing: crashes after the status call, the context write, the re-schedule and the completion enqueue', async () => {
+      const report = await runChaos({
+        monitors: 120, workers: 2, crashAt: CRASH_AT, crashOnce: CRASH_ONCE,
+        maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, timeoutMs: 140_000,
+      });
+      for (const point of POINTS) expect(report.crashesAt[point], `crashes at ${point}`).toBeGreaterThanOrEqual(1);
+      expect(report).toMatchObject({ rows: 120, lost: 0, doubled: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
+    }, 180_000);
+  });
+
+  describe('a long-lived monitor', () => {
+    it('goes through 2,000 polls and 6 worker SIGKILLs on the way, and ends completed', async () => {
+      const report = await runChaos({
+        monitors: 1, workers: 2, killAt: LONG_LIVED_KILL_AT, runningPolls: () => 1_999, maxRunningPolls: 1,
+        intervalMs: 5, lockDurationMs: 1_000, timeoutMs: 120_000, privateRedisArgs: ['--hz', '100'],
+      });
+      expect(report.kills).toBe(LONG_LIVED_KILL_AT.length);
+      for (const calls of report.killedAtCalls) expect(calls).toBeLessThan(2_000);
+      expect(report.statusCalls).toBeGreaterThanOrEqual(2_000);
+      expect(report).toMatchObject({ rows: 1, lost: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
+    }, 150_000);
+  });
 });

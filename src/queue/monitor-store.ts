@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Job } from 'bullmq';
+import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import type { Cancellations } from './cancellations.ts';
+import type { CompletionQueue, PollQueue } from './queues.ts';
+import type { RedisConnection } from './redis.ts';
+
+/**
+ * The one place jobwatch uses BullMQ beyond its documented API: the poll's combined
+ * "write the context and re-schedule" step, and reads of single fields of job hashes. Everything
+ * here has a public-API twin, selected by `BullmqPath`; the fast one is used only with the BullMQ
+ * release it was written against, and the tests run both.
+ */
+
+/**
+ * `fast`: BullMQ's own moveToDelayed script, with the context, the board's delay fields and a cancel
+ * check in one Redis round trip; raw reads of the job fields needed. `public`: `updateData`, then
+ * `moveToDelayed`, with an `EXISTS` for the cancel check before them; whole jobs read with `getJob`.
+ */
+export type BullmqPath = 'fast' | 'public';
+
+/** The BullMQ release the fast path was written against (its moveToDelayed script, its job hash). */
+export const FAST_PATH_BULLMQ_VERSION = '5.81.5';
+
+/** What a re-schedule did. `cancel-requested`: nothing was written; the monitor is to end as canceled. */
+export type RescheduleOutcome = 'rescheduled' | 'cancel-requested';
+
+/** Reads fields of this many jobs per Redis round trip. */
+const READ_BATCH = 1_000;
+
+/** The monitor's running job (poll queue) or its final record (completion queue). */
+type MonitorQueue = PollQueue | CompletionQueue;
+type PollJob = Job<MonitorContext, MonitorResult>;
+
+export interface MonitorStoreOptions {
+  /** The connection the queues use; the raw reads and the re-schedule script run on it. */
+  connection: RedisConnection;
+  cancellations: Cancellations;
+  /** JOBWATCH_BULLMQ_PATH. @defaultValue `fast` (when the installed BullMQ is the one it was written for) */
+  path?: BullmqPath;
+  /** Told, in one line, when `fast` was asked for but the installed BullMQ is another release. */
+  warn?: (message: string) => void;
+  /** Test-only: the BullMQ version to check. @defaultValue the installed one (its package.json) */
+  bullmqVersion?: string;
+}
+
+export class MonitorStore {
+  /** The path in use: `public` when asked for, or when the fast one cannot be used with this BullMQ. */
+  readonly path: BullmqPath;
+  private readonly script: RescheduleScript | undefined;
+
+  constructor(private readonly options: MonitorStoreOptions) {
+    const requested = options.path ?? 'fast';
+    const fast = requested === 'fast' ? loadFastPath(options.bullmqVersion ?? installedBullmqVersion()) : undefined;
+    if (fast && !('script' in fast)) options.warn?.(fast.reason);
+    this.script = fast && 'script' in fast ? fast.script : undefined;
+    this.path = this.script ? 'fast' : 'public';
+  }
+
+  /**
+   * Writes the poll job's new context and moves it to delayed until `at`, unless a cancel was
+   * requested for the monitor; then nothing is written and the poll ends the monitor instead.
+   * On the fast path the cancel check, the context and the delay are one Redis script, so a crash
+   * leaves either the old context with the job active (stall recovery runs the poll again) or the
+   * new one with the job delayed, and a cancel that lands during the poll is never overtaken. The
+   * job's `delay` (and `opts.delay`) are counted from its `timestamp`, so that `timestamp + delay`,
+   * which Bull Board shows as the next run, is `at`.
+   */
+  async reschedule(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
+    if (!this.script) return this.reschedulePublicly(job, context, at, token);
+    const delay = Math.max(0, at - job.timestamp);
+    const args = scriptsOf(job).moveToDelayedArgs(job.id!, job.timestamp, token, delay, {
+      skipAttempt: true,
+      fieldsToUpdate: { data: JSON.stringify(context), opts: JSON.stringify(Job.optsAsJSON({ ...job.opts, delay })) },
+    });
+    args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.cancellations.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
+    const code = await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args);
+    if (code === CANCEL_REQUESTED) return 'cancel-requested';
+    if (code !== 0) throw new RescheduleError(job.id!, code);
+    job.data = context;
+    job.delay = delay;
+    return 'rescheduled';
+  }
+
+  /**
+   * BullMQ's public step-job pattern. The context goes first: a crash between the steps leaves the
+   * new context on an active job, which stall recovery runs again; no crash can lose the poll. The
+   * cancel check is a command of its own, as late as it can be: a cancel that lands in the one
+   * round trip between it and `moveToDelayed` is seen by the next poll, after its status call.
+   */
+  private async reschedulePublicly(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
+    await job.updateData(context);
+    if (await this.options.cancellations.isRequested(context.monitorId)) return 'cancel-requested';
+    await job.moveToDelayed(at, token);
+    return 'rescheduled';
+  }
+
+  /**
+   * The job id each of these monitors watches, for those that have a job in `queue` (their running
+   * poll job, or their final record waiting for Postgres).
+   */
+  async watchedJobIds(queue: MonitorQueue, monitorIds: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const record = (data: { monitorId: string; jobId: string } | undefined) => {
+      if (data && !found.has(data.monitorId)) found.set(data.monitorId, data.jobId);
+    };
+    if (!this.script) {
+      for (const job of await this.jobsOf(queue, monitorIds.map(toQueueJobId))) record(job?.data);
+      return found;
+    }
+    const keys = await existingKeys(this.options.connection, monitorIds.map((id) => queue.toKey(toQueueJobId(id))));
+    const data = await this.readField(keys, 'data');
+    // A job removed between the two reads has moved on (its record is in Postgres by now).
+    for (const answer of data) if (answer !== undefined) record(JSON.parse(answer) as { monitorId: string; jobId: string });
+    return found;
+  }
+
+  /** When each job was added (a running monitor's start), in the order given; undefined for a job that is gone. */
+  async addedAt(queue: MonitorQueue, queueJobIds: readonly string[]): Promise<(number | undefined)[]> {
+    if (!this.script) return (await this.jobsOf(queue, queueJobIds)).map((job) => job?.timestamp);
+    const times = await this.readField(queueJobIds.map((id) => queue.toKey(id)), 'timestamp');
+    return times.map((value) => (value ? Number(value) : undefined));
+  }
+
+  /** One field of each job hash, a pipeline per batch; undefined where the job is gone. */
+  private async readField(jobKeys: readonly string[], field: 'data' | 'timestamp'): Promise<(string | undefined)[]> {
+    const values: (string | undefined)[] = [];
+    for (let start = 0; start < jobKeys.length; start += READ_BATCH) {
+      const pipeline = this.options.connection.pipeline();
+      for (const key of jobKeys.slice(start, start + READ_BATCH)) pipeline.hget(key, field);
+      for (const [error, value] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        values.push(typeof value === 'string' ? value : undefined);
+      }
+    }
+    return values;
+  }
+
+  private async jobsOf(queue: MonitorQueue, queueJobIds: readonly string[]): Promise<(Job | undefined)[]> {
+    const jobs: (Job | undefined)[] = [];
+    for (let start = 0; start < queueJobIds.length; start += READ_BATCH) {
+      jobs.push(...(await Promise.all(queueJobIds.slice(start, start + READ_BATCH).map((id) => (queue as PollQueue).getJob(id)))));
+    }
+    return jobs;
+  }
+}
+
+/** A re-schedule that BullMQ's script refused; the poll fails and BullMQ retries it with backoff. */
+export class RescheduleError extends Error {
+  constructor(queueJobId: string, readonly code: number) {
+    super(`could not re-schedule poll job ${queueJobId}: ${RESCHEDULE_REFUSALS[code] ?? `BullMQ's moveToDelayed answered ${code}`}; the poll is retried`);
+    this.name = 'RescheduleError';
+  }
+}
+
+/** moveToDelayed's answers (its Lua header and removeLock) that are not a re-schedule. */
+const RESCHEDULE_REFUSALS: Record<number, string> = {
+  [-1]: 'the job is gone (removed by a cancel, or by hand)',
+  [-2]: "the job's lock is gone (it stalled and was taken back)",
+  [-3]: 'the job is no longer active',
+  [-6]: "another worker holds the job's lock (this poll stalled and was taken over)",
+};
+
+// ---- The fast path's script: BullMQ's moveToDelayed with a cancel check in front. ----
+
+const MOVE_TO_DELAYED_KEYS = 12;
+/** The cancel check's answer; BullMQ's script answers 0 or a negative code. */
+const CANCEL_REQUESTED = 1;
+/**
+ * Runs before BullMQ's script, whose keys stay KEYS[1..12] and arguments ARGV[1..]. KEYS[13] is the
+ * monitor's cancel request, in the poll queue's hash slot. Returning here writes nothing.
+ */
+const CANCEL_CHECK = `if redis.call("EXISTS", KEYS[${MOVE_TO_DELAYED_KEYS + 1}]) == 1 then return ${CANCEL_REQUESTED} end\n`;
+
+/** The part of BullMQ's (protected) script runner used: it builds moveToDelayed's keys and arguments. */
+interface MoveToDelayedArgs {
+  moveToDelayedArgs(
+    jobId: string, timestamp: number, token: string, delay: number,
+    opts: { skipAttempt: boolean; fieldsToUpdate: Record<string, string> },
+  ): (string | number | Buffer)[];
+}
+
+function scriptsOf(job: PollJob): MoveToDelayedArgs {
+  return (job as unknown as { scripts: MoveToDelayedArgs }).scripts;
+}
+
+class RescheduleScript {
+  private readonly sha: string;
+  constructor(private readonly lua: string) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  /** Runs the script by its hash; loads it (EVAL) only the first time a Redis node has not seen it. */
+  async run(redis: RedisConnection, numberOfKeys: number, keysAndArgs: (string | number | Buffer)[]): Promise<number> {
+    try {
+      return Number(await redis.evalsha(this.sha, numberOfKeys, ...keysAndArgs));
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return Number(await redis.eval(this.lua, numberOfKeys, ...keysAndArgs));
+    }
+  }
+}
+
+/** The installed BullMQ's version, from its package.json (BullMQ exports none). */
+export function installedBullmqVersion(): string {
+  return (createRequire(import.meta.url)('bullmq/package.json') as { version: string }).version;
+}
+
+/** The fast path's script, or why it cannot be used with the installed BullMQ. */
+function loadFastPath(version: string): { script: RescheduleScript } | { reason: string } {
+  const fallback = (why: string) => ({
+    reason: `BullMQ ${version} ${why}: using its public API (updateData, then moveToDelayed), one more Redis round trip per poll; ` +
+      `set JOBWATCH_BULLMQ_PATH=public to silence this, or install bullmq@${FAST_PATH_BULLMQ_VERSION}`,
+  });
+  if (version !== FAST_PATH_BULLMQ_VERSION) return fallback(`is not ${FAST_PATH_BULLMQ_VERSION}, the release jobwatch's fast re-schedule was written for`);
+  try {
+    const module = createRequire(import.meta.url)('bullmq/dist/cjs/scripts/moveToDelayed-12.js') as { moveToDelayed?: { content?: unknown; keys?: unknown } };
+    const { content, keys } = module.moveToDelayed ?? {};
+    if (typeof content !== 'string' || keys !== MOVE_TO_DELAYED_KEYS) return fallback('ships another moveToDelayed script');
+    return { script: new RescheduleScript(CANCEL_CHECK + content) };
+  } catch (error) {
+    return fallback(`has no moveToDelayed script where expected (${(error as Error).message.split('\n')[0]})`);
+  }
+}
+
+// ---- Raw existence check of job keys (start-up of many monitors). ----
+
+/** Returns the 1-based positions of the keys that exist. */
+const EXISTING_KEYS_SCRIPT = `
+local found = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then found[#found + 1] = i end
+end
+return found`;
+
+/**
+ * Which of one queue's job keys exist, in one command: a pipeline of an EXISTS per key costs Redis
+ * and the client a command each, which the bench showed to be most of the check. One queue's keys
+ * share its hash slot, so the script also runs on a Redis Cluster.
+ */
+async function existingKeys(redis: RedisConnection, keys: string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const positions = (await redis.eval(EXISTING_KEYS_SCRIPT, keys.length, ...keys)) as number[];
+  return positions.map((position) => keys[position - 1]!);
+}
