@@ -4,7 +4,7 @@
 export { JobwatchClient, type ClientOptions, type StartedMonitor } from './client/jobwatch-client.ts';
 export type { MonitorState, RunningMonitorState, EndedMonitorState } from './client/monitor-state.ts';
 export { loadConfig, withOverrides, DEFAULTS, type Config } from './config/config.ts';
-export { parseDuration, formatDuration } from './config/durations.ts';
+export { parseDuration, formatDuration } from './time/durations.ts';
 export { openPostgres, openPglite, type DatabaseHandle } from './db/database.ts';
 export { migratePostgres, migrateHandle, assertSchemaReady } from './db/migrate.ts';
 export {
@@ -16,7 +16,7 @@ export type { MonitorContext, MonitorResult, StatusSource } from './monitor/cont
 export { parseMonitorInput, isValidatedMonitor, type MonitorInput, type ValidatedMonitor } from './monitor/input.ts';
 export { decideBeforeCheck, decideAfterCheck, decideCancel, type PollPolicy } from './monitor/decide.ts';
 export { OUTCOMES, type Outcome, createVocabulary } from './monitor/statuses.ts';
-export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './runtime/worker-process.ts';
+export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './wiring/worker-process.ts';
 export type { GetJobStatus } from './status/hook-provider.ts';
-export type { StatusReading, StatusCheckFailure } from './status/reading.ts';
+export type { StatusReading, StatusCheckFailure } from './monitor/reading.ts';
 export { startDemoApi, type DemoApiOptions } from './demo/demo-api.ts';

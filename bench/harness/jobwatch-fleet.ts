@@ -8,11 +8,12 @@ import type { DatabaseHandle } from '../../src/db/database.ts';
 import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { parseMonitorInput, type MonitorInput } from '../../src/monitor/input.ts';
-import type { PollObserver } from '../../src/queue/poll-observer.ts';
+import type { PollObserver } from '../../src/monitor/poll-observer.ts';
 import { openQueues, type MonitorQueues } from '../../src/queue/queues.ts';
 import { createRedis } from '../../src/queue/redis.ts';
+import { ResultBatcher } from '../../src/db/result-batcher.ts';
 import { startWorkers, type WorkerRoles } from '../../src/queue/workers.ts';
-import type { StatusProvider } from '../../src/status/provider.ts';
+import type { StatusProvider } from '../../src/monitor/status-provider.ts';
 import type { BenchServices } from './services.ts';
 
 /**
@@ -44,7 +45,7 @@ export class JobwatchFleet {
   /** jobwatch's workers, with their own connection, as a worker process starts them. */
   async startWorkers(options: { statusProvider: StatusProvider; observer?: PollObserver; concurrency: number; roles?: WorkerRoles }): Promise<FleetWorkers> {
     const connection = createRedis(this.config.redisUrl);
-    const workers = await startWorkers({ config: this.config, connection, logger: this.logger, db: this.database.db, ...options });
+    const workers = await startWorkers({ config: this.config, connection, logger: this.logger, results: new ResultBatcher(this.database.db), ...options });
     return {
       async close() {
         await workers.close(30_000);

@@ -1,6 +1,6 @@
 import type { MonitorContext } from '../../src/monitor/context.ts';
-import type { StatusProvider } from '../../src/status/provider.ts';
-import type { StatusReading } from '../../src/status/reading.ts';
+import type { StatusProvider } from '../../src/monitor/status-provider.ts';
+import type { StatusReading } from '../../src/monitor/reading.ts';
 
 const PROCESSING: StatusReading = { ok: true, status: 'Processing', body: { status: 'Processing' } };
 const COMPLETED: StatusReading = { ok: true, status: 'Completed', body: { status: 'Completed' } };

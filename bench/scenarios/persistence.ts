@@ -1,6 +1,6 @@
 import { Worker, type Job } from 'bullmq';
 import { ResultBatcher } from '../../src/db/result-batcher.ts';
-import { persistResult } from '../../src/db/results.ts';
+import { singleInsertStore } from '../../src/db/results.ts';
 import type { MonitorResult } from '../../src/monitor/context.ts';
 import { toQueueJobId } from '../../src/monitor/queue-job-id.ts';
 import { createCompletionProcessor } from '../../src/queue/completion-processor.ts';
@@ -10,7 +10,7 @@ import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 
-type Persist = (result: MonitorResult) => Promise<boolean>;
+import type { ResultStore } from '../../src/monitor/result-store.ts';
 
 /**
  * (8) Persistence: final records written per second by jobwatch's completion handler, batched
@@ -23,14 +23,14 @@ export async function persistenceScenario(context: ScenarioContext): Promise<Row
   const { config, services } = context;
   const { handle } = await services.database('persistence');
   const fleet = new JobwatchFleet(services, services.prefix('persistence'), handle);
-  const single: () => Persist = () => (result) => persistResult(handle.db, result);
-  const batched: () => Persist = () => new ResultBatcher(handle.db).persist;
+  const single: () => ResultStore = () => singleInsertStore(handle.db);
+  const batched: () => ResultStore = () => new ResultBatcher(handle.db);
   const ways = [handlerRound, workerRound];
   const samples = ways.map(() => ({ single: [] as number[], batched: [] as number[] }));
   try {
     context.progress('persistence: warm-up');
     const warmup = Math.max(1, Math.floor(config.completions / 10));
-    for (const way of ways) for (const persist of [single, batched]) await way(context, fleet, warmup, persist());
+    for (const way of ways) for (const store of [single, batched]) await way(context, fleet, warmup, store());
     for (let round = 1; round <= config.rounds; round++) {
       for (const [index, way] of ways.entries()) {
         samples[index]!.single.push(await way(context, fleet, config.completions, single()));
@@ -58,14 +58,14 @@ function persistenceRows(ids: [string, string], through: string, samples: { sing
   ];
 }
 
-type Round = (context: ScenarioContext, fleet: JobwatchFleet, completions: number, persist: Persist) => Promise<number>;
+type Round = (context: ScenarioContext, fleet: JobwatchFleet, completions: number, results: ResultStore) => Promise<number>;
 
 /** The completion handler called directly by `concurrency` loops: the write path alone. */
-const handlerRound: Round = async (context, fleet, completions, persist) => {
+const handlerRound: Round = async (context, fleet, completions, results) => {
   await fleet.reset();
   await settle();
   const tally = persistTally(completions);
-  const handler = createCompletionProcessor({ db: fleet.database.db, logger: fleet.logger, persist, observer: tally.observer });
+  const handler = createCompletionProcessor({ results, logger: fleet.logger, observer: tally.observer });
   const now = Date.now();
   let next = 0;
   const loop = async () => {
@@ -76,7 +76,7 @@ const handlerRound: Round = async (context, fleet, completions, persist) => {
 };
 
 /** A BullMQ completion worker running the handler over N completion jobs queued beforehand. */
-const workerRound: Round = async (context, fleet, completions, persist) => {
+const workerRound: Round = async (context, fleet, completions, results) => {
   await fleet.reset();
   const now = Date.now();
   await fleet.queues.completions.addBulk(Array.from({ length: completions }, (_, i) => {
@@ -85,7 +85,7 @@ const workerRound: Round = async (context, fleet, completions, persist) => {
   }));
   await settle();
   const tally = persistTally(completions);
-  const processor = createCompletionProcessor({ db: fleet.database.db, logger: fleet.logger, persist, observer: tally.observer });
+  const processor = createCompletionProcessor({ results, logger: fleet.logger, observer: tally.observer });
   const connection = createRedis(context.config.redisUrl);
   const worker = new Worker<MonitorResult, boolean>(COMPLETION_QUEUE, processor, { connection, prefix: fleet.prefix, concurrency: context.config.concurrency });
   try {

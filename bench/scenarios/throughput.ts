@@ -4,7 +4,7 @@ import { JobwatchFleet, monitorInputs, toContexts } from '../harness/jobwatch-fl
 import { EventCounter, rounds, settle, waitUntil } from '../harness/measure.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import type { StatusProvider } from '../../src/status/provider.ts';
+import type { StatusProvider } from '../../src/monitor/status-provider.ts';
 
 /**
  * (1) the ceiling, a bare BullMQ loop, (1b) BullMQ's step-job pattern (the loop plus `updateData`),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MonitorResultRow } from '../db/schema.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
-import { describeUrl } from '../status/http-provider.ts';
+import { describeUrl } from '../monitor/describe-url.ts';
 
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
 const isoTime = z.iso.datetime();

@@ -2,10 +2,8 @@ import { z } from 'zod';
 import { ConfigError } from '../errors/errors.ts';
 import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
-import { formatDuration, parseDuration } from './durations.ts';
+import { formatDuration, parseDuration } from '../time/durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
-import type { BullmqPath } from '../queue/monitor-store.ts';
-import { MAX_SHARDS } from '../queue/shards.ts';
 
 /**
  * jobwatch's whole configuration, read from the environment once at start-up and passed down.
@@ -107,6 +105,12 @@ export const DEFAULTS = {
 
 /** Shortest API token accepted: shorter ones can be guessed. */
 export const MIN_API_TOKEN_LENGTH = 16;
+
+/** How workers re-schedule a poll and read jobs: see `bullmqPath` above and queue/monitor-store.ts. */
+export type BullmqPath = 'fast' | 'public';
+
+/** Most poll queues one deployment may use (`JOBWATCH_SHARDS`). Each is a BullMQ worker (and a blocking connection) per process. */
+export const MAX_SHARDS = 64;
 
 /** Most polls one worker process may have in flight (`JOBWATCH_CONCURRENCY`, `--concurrency`). */
 export const MAX_CONCURRENCY = 10_000;

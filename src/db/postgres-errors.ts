@@ -1,3 +1,5 @@
+import { UnstorableResultError } from '../errors/errors.ts';
+
 /**
  * The Postgres error code (`23505`) or socket error code (`ECONNREFUSED`) behind a database error.
  * Drizzle wraps driver errors, so the code may sit on the error or on its cause.
@@ -30,6 +32,11 @@ export const TRANSIENT_POSTGRES_CODES: ReadonlySet<string> = new Set([
 export function isTransientDatabaseError(error: unknown): boolean {
   const code = postgresErrorCode(error);
   return code !== undefined && TRANSIENT_POSTGRES_CODES.has(code);
+}
+
+/** A data error as the ResultStore port names it (UnstorableResultError); any other error as it is. */
+export function asStoreError(error: unknown, monitorId: string): unknown {
+  return isDataError(error) ? new UnstorableResultError(monitorId, error, postgresErrorCode(error)) : error;
 }
 
 /**

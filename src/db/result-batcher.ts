@@ -1,6 +1,7 @@
 import type { MonitorResult } from '../monitor/context.ts';
+import type { ResultStore } from '../monitor/result-store.ts';
 import type { Database } from './drizzle-database.ts';
-import { isDataError } from './postgres-errors.ts';
+import { asStoreError, isDataError } from './postgres-errors.ts';
 import { insertNewResults } from './results.ts';
 
 export interface ResultBatcherOptions {
@@ -25,7 +26,7 @@ interface Waiting {
  * each. Every caller still learns whether its own row was new, and a write that fails rejects every
  * caller in it, so that each completion job is retried by BullMQ on its own, as without batching.
  */
-export class ResultBatcher {
+export class ResultBatcher implements ResultStore {
   private readonly maxBatchSize: number;
   private readonly maxWaitMs: number;
   private waiting: Waiting[] = [];
@@ -76,7 +77,7 @@ export class ResultBatcher {
         await Promise.all(batch.map((waiting) => this.write([waiting])));
         return;
       }
-      for (const waiting of batch) waiting.reject(error);
+      for (const waiting of batch) waiting.reject(asStoreError(error, waiting.result.monitorId));
       return;
     }
     // The same monitor twice in one batch: only its first caller wrote the row.

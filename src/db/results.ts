@@ -1,5 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
+import type { ResultStore } from '../monitor/result-store.ts';
+import { asStoreError } from './postgres-errors.ts';
 import type { Database } from './drizzle-database.ts';
 import { monitorResults, type MonitorResultRow } from './schema.ts';
 
@@ -10,6 +12,15 @@ import { monitorResults, type MonitorResultRow } from './schema.ts';
  */
 export async function persistResult(db: Database, result: MonitorResult): Promise<boolean> {
   return (await persistResults(db, [result])) > 0;
+}
+
+/** A ResultStore that writes each record with its own INSERT (the workers batch theirs: ResultBatcher). */
+export function singleInsertStore(db: Database): ResultStore {
+  return {
+    persist: (result) => persistResult(db, result).catch((error: unknown) => {
+      throw asStoreError(error, result.monitorId);
+    }),
+  };
 }
 
 /** Writes many final records in one statement; returns how many were new. */

@@ -87,6 +87,23 @@ export class MonitorNotFoundError extends JobwatchError {
   readonly exitCode = 1;
 }
 
+/**
+ * A final record the database refuses for what it holds (a data exception or a constraint), so that
+ * writing it again would fail again: it is left in the completion queue's failed set, not retried.
+ */
+export class UnstorableResultError extends JobwatchError {
+  readonly exitCode = 1;
+
+  constructor(
+    readonly monitorId: string,
+    cause: unknown,
+    /** The database's error code, e.g. `22P05`. */
+    readonly code: string | undefined,
+  ) {
+    super(`result of ${monitorId} cannot be stored: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
 /** The status hook module cannot be loaded or has no `getJobStatus` export. */
 export class StatusHookError extends JobwatchError {
   readonly exitCode = 2;

@@ -1,6 +1,6 @@
-import { formatDuration } from '../config/durations.ts';
+import { formatDuration } from '../time/durations.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import { describeUrl } from '../status/http-provider.ts';
+import { describeUrl } from '../monitor/describe-url.ts';
 
 /**
  * What the board shows of a poll job's data: the monitor at a glance, times as ISO dates, and the

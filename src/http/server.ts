@@ -8,7 +8,7 @@ import { ServiceUnavailableError } from '../errors/errors.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { MonitorQueues } from '../queue/queues.ts';
-import { TimedOutError, withTimeout } from '../runtime/with-timeout.ts';
+import { TimedOutError, withTimeout } from '../time/with-timeout.ts';
 import { createStatusUrlPolicy } from './allowed-urls.ts';
 import { requireBasicAuth, requireBearerToken } from './auth.ts';
 import { createBoard } from './board.ts';

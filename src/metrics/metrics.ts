@@ -1,9 +1,8 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from 'pino';
-import type { PollObserver } from '../queue/poll-observer.ts';
-import type { MonitorQueues } from '../queue/queues.ts';
+import type { PollObserver } from '../monitor/poll-observer.ts';
 import { createPollMetrics } from './poll-metrics.ts';
-import { registerQueueMetrics } from './queue-metrics.ts';
+import { registerQueueMetrics, type CountedQueues } from './queue-metrics.ts';
 
 /** One process's metrics: what /metrics serves, and the observer its workers report to. */
 export interface Metrics {
@@ -16,7 +15,7 @@ export interface Metrics {
 
 export interface MetricsOptions {
   /** Report these queues' job counts, read at each scrape. */
-  queues?: MonitorQueues;
+  queues?: CountedQueues;
   logger: Logger;
 }
 

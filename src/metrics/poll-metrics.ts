@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { PollObserver } from '../queue/poll-observer.ts';
+import type { PollObserver } from '../monitor/poll-observer.ts';
 
 /** Seconds a poll started after it was due: small normally, large when workers fall behind. */
 const LATENESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

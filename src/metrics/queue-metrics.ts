@@ -1,8 +1,19 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { coerceError } from '../errors/errors.ts';
-import type { MonitorQueues } from '../queue/queues.ts';
-import { withTimeout } from '../runtime/with-timeout.ts';
+import { withTimeout } from '../time/with-timeout.ts';
+
+/** What the gauge reads of a queue. BullMQ's Queue fits it, so metrics/ needs nothing else of the queue code. */
+export interface CountedQueue {
+  readonly name: string;
+  getJobCounts(): Promise<Record<string, number>>;
+}
+
+/** The queues whose jobs are counted: the poll shards and the completion queue (MonitorQueues fits it). */
+export interface CountedQueues {
+  readonly pollShards: readonly CountedQueue[];
+  readonly completions: CountedQueue;
+}
 
 /** Longest a scrape waits for Redis before it answers without the queue counts. */
 const COUNT_TIMEOUT_MS = 2_000;
@@ -12,7 +23,7 @@ const COUNT_TIMEOUT_MS = 2_000;
  * reports the same, shared numbers). When Redis does not answer, the scrape still succeeds without
  * them and jobwatch_queue_count_errors_total goes up in that same scrape.
  */
-export function registerQueueMetrics(registry: Registry, queues: MonitorQueues, logger: Logger): void {
+export function registerQueueMetrics(registry: Registry, queues: CountedQueues, logger: Logger): void {
   // The registry collects its metrics concurrently, in the order they were registered: the gauge
   // starts the count, and the error counter waits for it before it reports.
   let counting: Promise<void> = Promise.resolve();

@@ -1,4 +1,4 @@
-import type { StatusReading } from '../status/reading.ts';
+import type { StatusReading } from './reading.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
 import { MAX_DETAIL_BYTES } from './limits.ts';
 import { classifyStatus, type Outcome, type StatusVocabulary } from './statuses.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration, formatDuration } from '../config/durations.ts';
+import { parseDuration, formatDuration } from '../time/durations.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from './context.ts';
 import {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Job } from 'bullmq';
+import type { BullmqPath } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { Cancellations } from './cancellations.ts';
@@ -14,12 +15,7 @@ import type { RedisConnection } from './redis.ts';
  * release it was written against, and the tests run both.
  */
 
-/**
- * `fast`: BullMQ's own moveToDelayed script, with the context, the board's delay fields and a cancel
- * check in one Redis round trip; raw reads of the job fields needed. `public`: `updateData`, then
- * `moveToDelayed`, with an `EXISTS` for the cancel check before them; whole jobs read with `getJob`.
- */
-export type BullmqPath = 'fast' | 'public';
+export type { BullmqPath };
 
 /** The BullMQ release the fast path was written against (its moveToDelayed script, its job hash). */
 export const FAST_PATH_BULLMQ_VERSION = '5.81.5';

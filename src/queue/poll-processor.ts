@@ -3,11 +3,11 @@ import type { Logger } from 'pino';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
-import type { StatusProvider } from '../status/provider.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { Cancellations } from './cancellations.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { MonitorStore } from './monitor-store.ts';
-import type { PollObserver } from './poll-observer.ts';
+import type { PollObserver } from '../monitor/poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ServiceUnavailableError } from '../errors/errors.ts';
 import { redactUrl } from '../logging/logger.ts';
-import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
+import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../time/with-timeout.ts';
 
 /** One Redis server, or a Redis Cluster: BullMQ and jobwatch work on either. */
 export type RedisConnection = Redis | Cluster;

@@ -4,10 +4,6 @@
  * the monitor id, and each queue's name carries its own hash tag (`{polls-3}`), so a Redis
  * Cluster places the shards on different nodes.
  */
-
-/** Most poll queues one deployment may use. Each is a BullMQ worker (and a blocking connection) per process. */
-export const MAX_SHARDS = 64;
-
 export interface QueueLayout {
   shards: number;
   /** Whether queue names carry hash tags (sharded or on a Redis Cluster). */

@@ -1,21 +1,20 @@
-import { Worker } from 'bullmq';
+import { Worker, type WorkerOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import type { Database } from '../db/drizzle-database.ts';
-import { ResultBatcher } from '../db/result-batcher.ts';
 import { createVocabulary } from '../monitor/statuses.ts';
 import type { PollPolicy } from '../monitor/decide.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import type { StatusProvider } from '../status/provider.ts';
-import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../runtime/with-timeout.ts';
+import type { ResultStore } from '../monitor/result-store.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
+import { REDIS_CLOSE_TIMEOUT_MS, settleWithin, TimedOutError, withTimeout } from '../time/with-timeout.ts';
 import { Cancellations } from './cancellations.ts';
 import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
-import type { PollObserver } from './poll-observer.ts';
+import type { PollObserver } from '../monitor/poll-observer.ts';
 import { MonitorStore } from './monitor-store.ts';
 import { createPollProcessor } from './poll-processor.ts';
 import { assertLayout } from './layout-record.ts';
-import { cappedExponentialBackoff, openMonitorQueues } from './queues.ts';
+import { cappedExponentialBackoff, openMonitorQueues, type MonitorQueues } from './queues.ts';
 import type { RedisConnection } from './redis.ts';
 import { concurrencyPerShard } from './shards.ts';
 
@@ -45,8 +44,8 @@ export interface StartWorkersOptions {
   connection: RedisConnection;
   statusProvider: StatusProvider;
   logger: Logger;
-  /** Needed when the completion worker runs. */
-  db?: Database;
+  /** Where the completion worker writes final records; needed when it runs. */
+  results?: ResultStore;
   roles?: WorkerRoles;
   /** Polls in flight at once in this process, over all shards. @defaultValue config.concurrency */
   concurrency?: number;
@@ -84,9 +83,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     await queues.close();
     throw error;
   }
-  const cancellations = new Cancellations(connection, queues);
-  const workers: Worker[] = [];
-  const shared = {
+  const shared: WorkerOptions = {
     connection,
     prefix: config.prefix,
     maxStalledCount: MAX_STALLED_COUNT,
@@ -96,63 +93,72 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     stalledInterval: config.lockDurationMs,
     settings: { backoffStrategy: cappedExponentialBackoff },
   };
+  const workers = [
+    ...(roles.polls ? startPollWorkers(options, queues, shared) : []),
+    ...(roles.completions ? [startCompletionWorker(options, queues, shared)] : []),
+  ];
+  for (const worker of workers) logWorkerEvents(worker, logger);
+  return { close: (timeoutMs = config.shutdownTimeoutMs) => closeWorkers(workers, queues, timeoutMs, logger) };
+}
 
-  if (roles.polls) {
-    const store = new MonitorStore({ connection, cancellations, path: config.bullmqPath, warn: (message) => logger.warn(message) });
-    const processor = createPollProcessor({
-      statusProvider: options.statusProvider,
-      completions: queues.completions,
-      cancellations,
-      store,
-      policy: policyFromConfig(config),
-      logger,
-      faultHook: options.faultHook,
-      observer: options.observer,
+/** One poll worker per shard: every process consumes every shard, so any can take over a crashed one's polls. */
+function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, shared: WorkerOptions): Worker[] {
+  const { config, connection, logger } = options;
+  const cancellations = new Cancellations(connection, queues);
+  const store = new MonitorStore({ connection, cancellations, path: config.bullmqPath, warn: (message) => logger.warn(message) });
+  const processor = createPollProcessor({
+    statusProvider: options.statusProvider,
+    completions: queues.completions,
+    cancellations,
+    store,
+    policy: policyFromConfig(config),
+    logger,
+    faultHook: options.faultHook,
+    observer: options.observer,
+  });
+  const concurrency = concurrencyPerShard(options.concurrency ?? config.concurrency, queues.pollShards.length);
+  return queues.pollShards.map((shard) => {
+    const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
+    // Only now is the poll job gone for good, so only now may a cancel request be forgotten.
+    pollWorker.on('completed', (job) => {
+      cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
     });
-    // Every process consumes every shard, so any process can take over any crashed one's polls.
-    const concurrency = concurrencyPerShard(options.concurrency ?? config.concurrency, queues.pollShards.length);
-    for (const shard of queues.pollShards) {
-      const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
-      // Only now is the poll job gone for good, so only now may a cancel request be forgotten.
-      pollWorker.on('completed', (job) => {
-        cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
-      });
-      workers.push(pollWorker);
+    return pollWorker;
+  });
+}
+
+function startCompletionWorker(options: StartWorkersOptions, queues: MonitorQueues, shared: WorkerOptions): Worker {
+  if (!options.results) throw new Error('the completion worker needs a ResultStore (options.results)');
+  const processor = createCompletionProcessor({ results: options.results, logger: options.logger, observer: options.observer });
+  return new Worker<MonitorResult, boolean>(queues.completions.name, processor, { ...shared, concurrency: COMPLETION_CONCURRENCY });
+}
+
+function logWorkerEvents(worker: Worker, logger: Logger): void {
+  worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+  worker.on('failed', (job, error) => {
+    // A re-scheduled poll "fails" with DelayedError by design: not worth a line.
+    if (job && error.name !== 'DelayedError') {
+      logger.warn({ err: error, queue: worker.name, queueJobId: job.id, attemptsMade: job.attemptsMade }, 'job attempt failed');
     }
-  }
-  if (roles.completions) {
-    if (!options.db) throw new Error('the completion worker needs a database');
-    const batcher = new ResultBatcher(options.db);
-    const processor = createCompletionProcessor({ db: options.db, logger, observer: options.observer, persist: batcher.persist });
-    workers.push(new Worker<MonitorResult, boolean>(queues.completions.name, processor, { ...shared, concurrency: COMPLETION_CONCURRENCY }));
-  }
-  for (const worker of workers) {
-    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
-    worker.on('failed', (job, error) => {
-      if (job && error.name !== 'DelayedError') {
-        logger.warn({ err: error, queue: worker.name, queueJobId: job.id, attemptsMade: job.attemptsMade }, 'job attempt failed');
-      }
-    });
-  }
+  });
+}
 
-  return {
-    async close(timeoutMs = config.shutdownTimeoutMs) {
-      const graceful = Promise.all(workers.map((worker) => worker.close())).then(() => true);
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<false>((done) => {
-        timer = setTimeout(() => done(false), timeoutMs);
-      });
-      const finished = await Promise.race([graceful, timedOut]);
-      clearTimeout(timer);
-      if (!finished) {
-        logger.warn({ timeoutMs }, 'in-flight polls did not finish in time; leaving them to stall recovery');
-        // BullMQ's close(true) returns the close already under way, which waits for the polls: it
-        // is given a moment, no more. The caller then exits, or cuts the connection.
-        await settleWithin(Promise.all(workers.map((worker) => worker.close(true))), REDIS_CLOSE_TIMEOUT_MS);
-        return false;
-      }
-      await settleWithin(queues.close(), REDIS_CLOSE_TIMEOUT_MS);
-      return finished;
-    },
-  };
+/**
+ * Stops taking jobs and waits up to `timeoutMs` for in-flight ones; past that they are left to
+ * stall recovery. BullMQ's close(true) returns the close already under way, which waits for the
+ * polls: it is given a moment, no more, and the caller then exits or cuts the connection.
+ */
+async function closeWorkers(workers: readonly Worker[], queues: MonitorQueues, timeoutMs: number, logger: Logger): Promise<boolean> {
+  const finished = await withTimeout(Promise.all(workers.map((worker) => worker.close())), timeoutMs, 'in-flight polls')
+    .then(() => true, (error: unknown) => {
+      if (error instanceof TimedOutError) return false;
+      throw error;
+    });
+  if (!finished) {
+    logger.warn({ timeoutMs }, 'in-flight polls did not finish in time; leaving them to stall recovery');
+    await settleWithin(Promise.all(workers.map((worker) => worker.close(true))), REDIS_CLOSE_TIMEOUT_MS);
+    return false;
+  }
+  await settleWithin(queues.close(), REDIS_CLOSE_TIMEOUT_MS);
+  return true;
 }

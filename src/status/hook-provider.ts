@@ -2,10 +2,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { coerceError, StatusHookError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import { TimedOutError, withTimeout } from '../runtime/with-timeout.ts';
-import type { StatusProvider } from './provider.ts';
+import { TimedOutError, withTimeout } from '../time/with-timeout.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
 import { readStatus } from './read-field.ts';
-import type { StatusReading } from './reading.ts';
+import type { StatusReading } from '../monitor/reading.ts';
 
 /**
  * A status hook reads a job's status from code rather than a URL (an SDK, a database, a queue).

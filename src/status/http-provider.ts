@@ -1,8 +1,9 @@
 import { Agent, errors, request } from 'undici';
 import type { MonitorContext } from '../monitor/context.ts';
-import type { StatusProvider } from './provider.ts';
+import { describeUrl } from '../monitor/describe-url.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
 import { readStatus } from './read-field.ts';
-import type { StatusCheckFailure, StatusReading } from './reading.ts';
+import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
 
 export interface HttpStatusProviderOptions {
   /** Longest a status call may take, connect to last byte. */
@@ -103,22 +104,4 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
   if (!Number.isFinite(ms) || ms < 0) return undefined;
   return Math.min(Math.round(ms), MAX_RETRY_AFTER_MS);
-}
-
-/** The URL without credentials or query string, which may carry tokens, for messages and logs. */
-export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${safeDecode(parsed.pathname)}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURI(path);
-  } catch {
-    return path;
-  }
 }

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { FaultHook, FaultPoint } from '../../src/queue/fault-points.ts';
-import { onShutdownSignal } from '../../src/runtime/signals.ts';
-import { startWorkerProcess } from '../../src/runtime/worker-process.ts';
+import { onShutdownSignal } from '../../src/wiring/signals.ts';
+import { startWorkerProcess } from '../../src/wiring/worker-process.ts';
 
 const probabilities = new Map((process.env.CHAOS_CRASH_AT ?? '').split(',').filter(Boolean).map((entry) => {
   const [point, probability] = entry.split(':');

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../../src/http/start-server.ts';
-import type { WorkerProcess } from '../../src/runtime/worker-process.ts';
+import type { RunningServer } from '../../src/wiring/start-server.ts';
+import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { request, startTestServer } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startServer, type RunningServer } from '../../src/http/start-server.ts';
+import { startServer, type RunningServer } from '../../src/wiring/start-server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { Isolated } from './isolation.ts';
 import { waitFor } from './wait.ts';

@@ -5,7 +5,7 @@ import { assertSchemaReady, migrateHandle } from '../../src/db/migrate.ts';
 import { findResult, persistResult, persistResults } from '../../src/db/results.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { MonitorResult } from '../../src/monitor/context.ts';
-import { startWorkerProcess } from '../../src/runtime/worker-process.ts';
+import { startWorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from './isolation.ts';
 import { startStatusServer } from './status-server.ts';
 import { waitFor } from './wait.ts';

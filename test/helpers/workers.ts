@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/runtime/worker-process.ts';
-import type { BullmqPath } from '../../src/queue/monitor-store.ts';
+import { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from '../../src/wiring/worker-process.ts';
+import type { BullmqPath } from '../../src/config/config.ts';
 import type { Isolated } from './isolation.ts';
 
 /** The two ways jobwatch re-schedules a poll (see MonitorStore); the lifecycle, cancel and crash tests run on both. */

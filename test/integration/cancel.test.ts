@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
 import { MonitorNotFoundError } from '../../src/errors/errors.ts';
-import type { WorkerProcess } from '../../src/runtime/worker-process.ts';
+import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { ConfigError } from '../../src/errors/errors.ts';
-import type { RunningServer } from '../../src/http/start-server.ts';
+import type { RunningServer } from '../../src/wiring/start-server.ts';
 import { basicAuth, request, spawnServing, startTestServer } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findResult } from '../../src/db/results.ts';
-import type { RunningServer } from '../../src/http/start-server.ts';
+import type { RunningServer } from '../../src/wiring/start-server.ts';
 import { request, spawnServing, startTestServer, type ServingProcess } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { parsePrometheusText, type Exposition } from '../helpers/prometheus-text.ts';

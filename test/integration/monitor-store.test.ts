@@ -3,7 +3,7 @@ import { Cancellations } from '../../src/queue/cancellations.ts';
 import { FAST_PATH_BULLMQ_VERSION, installedBullmqVersion, MonitorStore } from '../../src/queue/monitor-store.ts';
 import { openQueues, POLL_JOB_OPTIONS, type MonitorQueues } from '../../src/queue/queues.ts';
 import { createRedis } from '../../src/queue/redis.ts';
-import type { WorkerProcess } from '../../src/runtime/worker-process.ts';
+import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';

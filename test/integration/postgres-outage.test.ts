@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorResults } from '../../src/db/schema.ts';
 import { COMPLETION_QUEUE, POLL_QUEUE } from '../../src/queue/queues.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../src/runtime/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from '../helpers/services.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';

@@ -3,7 +3,7 @@ import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { monitorResults } from '../../src/db/schema.ts';
 import { ServiceUnavailableError } from '../../src/errors/errors.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { startWorkerProcess, type WorkerProcess } from '../../src/runtime/worker-process.ts';
+import { startWorkerProcess, type WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';

@@ -4,7 +4,7 @@ import { ConfigError } from '../../src/errors/errors.ts';
 import { openMonitorQueues } from '../../src/queue/queues.ts';
 import { shardOf } from '../../src/queue/shards.ts';
 import { toQueueJobId } from '../../src/monitor/queue-job-id.ts';
-import type { WorkerProcess } from '../../src/runtime/worker-process.ts';
+import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';

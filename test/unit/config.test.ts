@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { formatDuration, parseDuration } from '../../src/config/durations.ts';
+import { formatDuration, parseDuration } from '../../src/time/durations.ts';
 import { ConfigError } from '../../src/errors/errors.ts';
 
 describe('loadConfig', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, retryDelay, truncateDetail, type PollPolicy } from '../../src/monitor/decide.ts';
 import { createVocabulary } from '../../src/monitor/statuses.ts';
-import type { StatusReading } from '../../src/status/reading.ts';
+import type { StatusReading } from '../../src/monitor/reading.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const policy: PollPolicy = {

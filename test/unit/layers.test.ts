@@ -16,8 +16,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['status', 'queue', 'db', 'metrics'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client
   ['client'], // the producer API, over the queue and the database
   ['http'], // the HTTP API, Bull Board and /metrics over the client
+  ['demo'], // the demo job service, on the HTTP helpers
   ['wiring'], // composes adapters into the worker process, the server and the quickstart
-  ['cli', 'demo'], // entry points: the jobwatch command, the demo job service
+  ['cli'], // the entry point: the jobwatch command
 ];
 /** Files at the top of src/ are the package's entry points (index.ts, drizzle.ts): they may import anything. */
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));

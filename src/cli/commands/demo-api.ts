@@ -1,6 +1,6 @@
 import type { Config } from '../../config/config.ts';
 import { startDemoApi } from '../../demo/demo-api.ts';
-import { onShutdownSignal } from '../../runtime/signals.ts';
+import { onShutdownSignal } from '../../wiring/signals.ts';
 import { integerFlag, parseFlags, printHelp } from '../flags.ts';
 
 export const demoApiHelp = `Usage: jobwatch demo-api [--port 4000] [--host 127.0.0.1]

@@ -13,7 +13,7 @@ export async function quickstartCommand(args: string[], readConfig: () => Config
   const { values } = parseFlags(args, { jobs: { type: 'string' } }, 'quickstart');
   if (values.help) return printHelp(quickstartHelp);
   const jobs = integerFlag('--jobs', values.jobs, 1, 100) ?? 5;
-  const { runQuickstart } = await import('../../demo/quickstart.ts'); // the whole stack loads here, after the flags
+  const { runQuickstart } = await import('../../wiring/quickstart.ts'); // the whole stack loads here, after the flags
   await runQuickstart(readConfig(), { jobs });
   return 0;
 }

@@ -2,7 +2,7 @@ import { MAX_CONCURRENCY, type Config } from '../../config/config.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
 import { DEFAULT_HOST } from '../../http/loopback.ts';
 import { createLogger } from '../../logging/logger.ts';
-import { onShutdownSignal } from '../../runtime/signals.ts';
+import { onShutdownSignal } from '../../wiring/signals.ts';
 import type { WorkerRoles } from '../../queue/workers.ts';
 import { integerFlag, parseFlags, printHelp } from '../flags.ts';
 
@@ -30,8 +30,8 @@ export async function workerCommand(args: string[], readConfig: () => Config): P
   const logger = createLogger(config, { name: 'jobwatch-worker' });
   const metricsServer = metricsPort === undefined ? undefined
     // Loaded only when asked for: a worker without --metrics-port never loads the HTTP stack.
-    : await (await import('../../http/metrics-server.ts')).startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
-  const { startWorkerProcess } = await import('../../runtime/worker-process.ts'); // BullMQ loads here, after the flags
+    : await (await import('../../wiring/metrics-server.ts')).startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
+  const { startWorkerProcess } = await import('../../wiring/worker-process.ts'); // BullMQ loads here, after the flags
   const worker = await startWorkerProcess(config, logger, {
     roles, ...(concurrency ? { concurrency } : {}), ...(metricsServer ? { observer: metricsServer.metrics.observer } : {}),
   });

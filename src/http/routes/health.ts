@@ -4,7 +4,7 @@ import type { RedisConnection } from '../../queue/redis.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import { postgresErrorCode } from '../../db/postgres-errors.ts';
 import { coerceError } from '../../errors/errors.ts';
-import { withTimeout } from '../../runtime/with-timeout.ts';
+import { withTimeout } from '../../time/with-timeout.ts';
 import type { HealthReport } from '../api-schemas.ts';
 
 /** Longest /healthz waits for each service; an answer later than this counts as down. */

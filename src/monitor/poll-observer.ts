@@ -1,5 +1,5 @@
-import type { MonitorResult } from '../monitor/context.ts';
-import type { StatusReading } from '../status/reading.ts';
+import type { MonitorResult } from './context.ts';
+import type { StatusReading } from './reading.ts';
 
 /**
  * What a poll reports as it goes, for metrics. Processors call these synchronously and never

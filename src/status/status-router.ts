@@ -1,11 +1,6 @@
 import type { MonitorContext } from '../monitor/context.ts';
-import type { StatusReading } from './reading.ts';
-
-/** Reads one job's status. Implementations never throw: failures come back as readings. */
-export interface StatusProvider {
-  read(context: MonitorContext): Promise<StatusReading>;
-  close(): Promise<void>;
-}
+import type { StatusProvider } from '../monitor/status-provider.ts';
+import type { StatusReading } from '../monitor/reading.ts';
 
 /** Sends each monitor to the provider its status source names. */
 export class StatusRouter implements StatusProvider {

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
+import { ResultBatcher } from '../db/result-batcher.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
-import type { PollObserver } from '../queue/poll-observer.ts';
+import type { PollObserver } from '../monitor/poll-observer.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
@@ -37,7 +38,9 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     const workers = await startWorkers({
-      config, connection, statusProvider, logger, db: database?.db, roles,
+      config, connection, statusProvider, logger, roles,
+      // Completions wait a few milliseconds for others and are written with one INSERT.
+      ...(database ? { results: new ResultBatcher(database.db) } : {}),
       concurrency: options.concurrency, faultHook: options.faultHook, observer: options.observer,
     }).catch(async (error: unknown) => {
       await statusProvider.close();

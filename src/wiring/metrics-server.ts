@@ -4,10 +4,10 @@ import type { Config } from '../config/config.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { closeRedis, connectRedis } from '../queue/redis.ts';
-import { requireBearerToken } from './auth.ts';
-import { listen } from './listen.ts';
-import { assertBindAllowed } from './loopback.ts';
-import { metricsRoutes } from './routes/metrics.ts';
+import { requireBearerToken } from '../http/auth.ts';
+import { listen } from '../http/listen.ts';
+import { assertBindAllowed } from '../http/loopback.ts';
+import { metricsRoutes } from '../http/routes/metrics.ts';
 
 export interface WorkerMetricsServer {
   url: string;

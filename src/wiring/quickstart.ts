@@ -4,11 +4,11 @@ import { DEFAULTS, withOverrides, type Config } from '../config/config.ts';
 import { openPglite, openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { migrateHandle } from '../db/migrate.ts';
 import { monitorResults } from '../db/schema.ts';
-import { startServer } from '../http/start-server.ts';
+import { startServer } from './start-server.ts';
 import { createLogger } from '../logging/logger.ts';
 import { assertRedisReady } from '../queue/redis.ts';
-import { startWorkerProcess } from '../runtime/worker-process.ts';
-import { startDemoApi } from './demo-api.ts';
+import { startWorkerProcess } from './worker-process.ts';
+import { startDemoApi } from '../demo/demo-api.ts';
 
 export interface QuickstartOptions {
   /** Demo jobs to start; they take turns at completing, failing, expiring and being canceled. @defaultValue 5 */

@@ -6,9 +6,9 @@ import { assertSchemaReady } from '../db/migrate.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
-import { listen } from './listen.ts';
-import { assertBindAllowed, DEFAULT_HOST } from './loopback.ts';
-import { BOARD_PATH, createHttpApp } from './server.ts';
+import { listen } from '../http/listen.ts';
+import { assertBindAllowed, DEFAULT_HOST } from '../http/loopback.ts';
+import { BOARD_PATH, createHttpApp } from '../http/server.ts';
 
 /** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
 
