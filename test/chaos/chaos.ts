@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,11 @@ export interface ChaosReport {
   selfCrashes: number;
   /** Self-crashes by fault point. */
   crashesAt: Record<string, number>;
+  /**
+   * The points crashed by `crashOnce`, read from their marker folders, each made just before its
+   * SIGKILL: proof that does not depend on the dying worker's last stderr line reaching us.
+   */
+  crashedOnceAt: string[];
   rows: number;
   lost: number;
   doubled: number;
@@ -166,6 +171,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       neededCalls,
       selfCrashes,
       crashesAt,
+      crashedOnceAt: readdirSync(markerDir).sort(),
       rows: rows.length,
       lost: [...expected.keys()].filter((jobId) => !distinct.has(jobId)).length,
       doubled: rows.length - distinct.size,
