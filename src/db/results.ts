@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
+import { isStorableText } from '../json/unicode.ts';
 import { storableResult } from './storable.ts';
 import { asStoreError } from './postgres-errors.ts';
 import type { Database } from './drizzle-database.ts';
@@ -68,6 +69,8 @@ function rowsOf<Row>(answer: unknown): Row[] {
 }
 
 export async function findResult(db: Database, monitorId: string): Promise<MonitorResultRow | undefined> {
+  // No row holds an id Postgres cannot store, and asking for one would be an error, not a miss.
+  if (!isStorableText(monitorId)) return undefined;
   const rows = await db.select().from(monitorResults).where(eq(monitorResults.monitorId, monitorId)).limit(1);
   return rows[0];
 }
