@@ -60,7 +60,8 @@ export class HttpStatusProvider implements StatusProvider {
   }
 }
 
-function interpretResponse(
+/** What one answer means: a status, or a failed check with its reason. Exported for its property tests. @internal */
+export function interpretResponse(
   statusCode: number,
   retryAfter: string | string[] | undefined,
   bytes: Uint8Array,
