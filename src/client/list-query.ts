@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
+import { isStorableText } from '../json/unicode.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 
 /** What `listMonitors` can filter on: running monitors, or ended ones by outcome. */
@@ -65,7 +66,7 @@ export function encodeCursor(position: ListPosition): string {
 function decodeCursor(cursor: string): ListPosition {
   try {
     const [part, at, monitorId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if ((part === 'running' || part === 'ended') && Number.isInteger(at) && typeof monitorId === 'string') {
+    if ((part === 'running' || part === 'ended') && Number.isSafeInteger(at) && typeof monitorId === 'string' && isStorableText(monitorId)) {
       return { part, at: at as number, monitorId };
     }
   } catch {

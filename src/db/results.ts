@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
+import { isStorableText } from '../json/unicode.ts';
+import { storableResult } from './storable.ts';
 import { asStoreError } from './postgres-errors.ts';
 import type { Database } from './drizzle-database.ts';
 import { monitorResults, type MonitorResultRow } from './schema.ts';
@@ -35,8 +37,11 @@ export async function persistResults(db: Database, results: readonly MonitorResu
  * Drizzle's multi-row VALUES builder, building the statement cost more CPU than Postgres spent
  * running it (bench/, measurement 8).
  */
-export async function insertNewResults(db: Database, results: readonly MonitorResult[]): Promise<Set<string>> {
-  if (results.length === 0) return new Set();
+export async function insertNewResults(db: Database, given: readonly MonitorResult[]): Promise<Set<string>> {
+  if (given.length === 0) return new Set();
+  // Every write goes through here: values Postgres refuses (NUL, lone surrogates) would leave a
+  // monitor with no row at all.
+  const results = given.map(storableResult);
   // Times and JSON go as text[] and are cast in SQL: drivers serialize text arrays alike, which
   // they do not for every array type.
   const column = (pick: (result: MonitorResult) => unknown) => sql.param(results.map(pick));
@@ -64,6 +69,8 @@ function rowsOf<Row>(answer: unknown): Row[] {
 }
 
 export async function findResult(db: Database, monitorId: string): Promise<MonitorResultRow | undefined> {
+  // No row holds an id Postgres cannot store, and asking for one would be an error, not a miss.
+  if (!isStorableText(monitorId)) return undefined;
   const rows = await db.select().from(monitorResults).where(eq(monitorResults.monitorId, monitorId)).limit(1);
   return rows[0];
 }

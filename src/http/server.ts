@@ -53,6 +53,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   // Not strict about a trailing slash: the board's pages use /board/ as their base.
   const app = new Hono({ strict: false });
   app.use('*', logRequests(logger));
+  app.use('*', closeAfterUnreadBody());
   app.use('/api/*', requireBearerToken(config.apiToken, logger));
   app.use('/api/*', answerWithin(deps.apiTimeoutMs ?? API_TIMEOUT_MS));
   app.use('/api/*', bodyLimit({
@@ -85,6 +86,19 @@ function answerWithin(ms: number): MiddlewareHandler {
       if (!(error instanceof TimedOutError)) throw error;
       throw new ServiceUnavailableError(`Redis or Postgres did not answer within ${ms}ms; see /healthz`);
     }
+  };
+}
+
+/**
+ * An answer given without reading the request's body (a 413, a 401, a 404 for a POST) ends the
+ * connection, and says so: the node adapter drains or drops an unread body after the answer, and
+ * a keep-alive client that was not told would send its next request into a closing socket
+ * ("other side closed", found by the API fuzzer).
+ */
+function closeAfterUnreadBody(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.req.raw.body !== null && !c.req.raw.bodyUsed) c.header('Connection', 'close');
   };
 }
 

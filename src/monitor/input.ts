@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { parseDuration, formatDuration } from '../time/durations.ts';
 import { InvalidInputError } from '../errors/errors.ts';
+import { toBoundedJson } from '../json/bounded-json.ts';
+import { LONE_SURROGATE } from '../json/unicode.ts';
 import type { MonitorContext } from './context.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
@@ -47,7 +49,8 @@ const id = z
   .min(1, { error: 'must not be empty' })
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
   .refine((value) => value.trim().length > 0, { error: 'must not be blank' })
-  .refine((value) => !CONTROL_CHARS.test(value), { error: 'must not contain control characters' });
+  .refine((value) => !CONTROL_CHARS.test(value), { error: 'must not contain control characters' })
+  .refine((value) => !LONE_SURROGATE.test(value), { error: 'must be valid Unicode (it holds half a surrogate pair)' });
 
 const duration = z.union([z.number(), z.string()], { error: 'must be milliseconds or a duration such as 30s' });
 
@@ -84,8 +87,12 @@ export const monitorInputSchema = z.strictObject(
       .meta({ description: 'Dotted path to the status in the JSON body; default `status`' }),
     metadata: z
       .record(z.string(), z.unknown(), { error: 'must be a JSON object' })
-      .refine((value) => jsonBytes(value) <= MAX_METADATA_BYTES, {
-        error: `must be at most ${MAX_METADATA_BYTES} bytes of JSON`,
+      .check((ctx) => {
+        // Bounded: a library caller's metadata may be cyclic or nested deep enough to overflow a stringify.
+        const json = toBoundedJson(ctx.value, { maxBytes: MAX_METADATA_BYTES });
+        if (json.ok) return;
+        const message = json.problem === 'too-large' ? `must be at most ${MAX_METADATA_BYTES} bytes of JSON` : json.reason;
+        ctx.issues.push({ code: 'custom', message, input: ctx.value });
       })
       .optional()
       .meta({ description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result` }),
@@ -195,6 +202,3 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-function jsonBytes(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
-}

@@ -16,3 +16,7 @@ export const MAX_STATUS_URL_LENGTH = 2_048;
 export const MAX_STATUS_FIELD_LENGTH = 200;
 /** Largest status body kept in a result's `detail`, as JSON bytes; larger bodies are cut. */
 export const MAX_DETAIL_BYTES = 16 * 1024;
+/** Longest status string kept in a result's `job_status`; a longer one is cut, its full length noted in `detail`. */
+export const MAX_JOB_STATUS_LENGTH = 1_024;
+/** Largest status body (or status hook answer, as JSON) read; a larger one is a failed check (`bad-body`). */
+export const MAX_STATUS_BODY_BYTES = 1024 * 1024;

@@ -6,6 +6,8 @@ import { TimedOutError, withTimeout } from '../time/with-timeout.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { readStatus } from './read-field.ts';
 import type { StatusReading } from '../monitor/reading.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
+import { toBoundedJson } from '../json/bounded-json.ts';
 
 /**
  * A status hook reads a job's status from code rather than a URL (an SDK, a database, a queue).
@@ -43,16 +45,15 @@ export class HookStatusProvider implements StatusProvider {
       if (error instanceof TimedOutError) return { ok: false, failure: { reason: 'timeout', message: error.message } };
       return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus threw: ${coerceError(error).message}` } };
     }
-    try {
-      const status = typeof answer === 'string' ? readStatus({ status: answer }, 'status') : readStatus(answer, context.statusField);
-      if (status === undefined) {
-        return { ok: false, failure: { reason: 'missing-field', message: `getJobStatus returned no status string at "${context.statusField}"` } };
-      }
-      return { ok: true, status, body: typeof answer === 'string' ? { status: answer } : answer };
-    } catch (error) {
-      // Reading the answer runs the hook's getters, which may throw too.
-      return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus returned an unreadable answer: ${coerceError(error).message}` } };
+    // Read as a status body is: a plain JSON copy, bounded in size and depth. Its getters run
+    // once, here, and a cycle or a BigInt is a bad body rather than a throw later on.
+    const json = toBoundedJson(typeof answer === 'string' ? { status: answer } : answer, { maxBytes: MAX_STATUS_BODY_BYTES });
+    if (!json.ok) return { ok: false, failure: { reason: 'bad-body', message: `getJobStatus returned an answer that ${json.reason}` } };
+    const status = typeof answer === 'string' ? readStatus(json.value, 'status') : readStatus(json.value, context.statusField);
+    if (status === undefined) {
+      return { ok: false, failure: { reason: 'missing-field', message: `getJobStatus returned no status string at "${context.statusField}"` } };
     }
+    return { ok: true, status, body: json.value };
   }
 
   async close(): Promise<void> {}

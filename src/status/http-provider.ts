@@ -4,11 +4,13 @@ import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { readStatus } from './read-field.ts';
 import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
+import { readJson } from '../json/bounded-json.ts';
 
 export interface HttpStatusProviderOptions {
   /** Longest a status call may take, connect to last byte. */
   timeoutMs: number;
-  /** Largest status body read; a larger one is a failed check. @defaultValue 1 MiB */
+  /** Largest status body read; a larger one is a failed check. @defaultValue MAX_STATUS_BODY_BYTES (1 MiB) */
   maxBodyBytes?: number;
   /** Connections kept open per status host. @defaultValue 64 */
   connectionsPerHost?: number;
@@ -20,12 +22,16 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
 /** Reads statuses with GET requests over keep-alive connections. */
 export class HttpStatusProvider implements StatusProvider {
   private readonly agent: Agent;
+  private readonly maxBodyBytes: number;
 
   constructor(private readonly options: HttpStatusProviderOptions) {
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_STATUS_BODY_BYTES;
+    // undici's request() follows no redirects and decodes no Content-Encoding: a 3xx is a failed
+    // check and a compressed body is bytes that are not JSON, so a gzip bomb never expands here.
     this.agent = new Agent({
       connections: options.connectionsPerHost ?? 64,
       keepAliveTimeout: 30_000,
-      maxResponseSize: options.maxBodyBytes ?? 1024 * 1024,
+      maxResponseSize: this.maxBodyBytes,
     });
   }
 
@@ -38,10 +44,12 @@ export class HttpStatusProvider implements StatusProvider {
         method: 'GET',
         dispatcher: this.agent,
         headers: { accept: 'application/json' },
+        // Covers the body too: a body that drips a byte a second is cut off with the rest.
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      const text = await response.body.text();
-      return interpretResponse(response.statusCode, response.headers['retry-after'], text, context.statusField, where);
+      // Bytes, not text(): text() would turn invalid UTF-8 into U+FFFD and a mangled status.
+      const bytes = new Uint8Array(await response.body.arrayBuffer());
+      return interpretResponse(response.statusCode, response.headers['retry-after'], bytes, this.maxBodyBytes, context.statusField, where);
     } catch (error) {
       return { ok: false, failure: classifyRequestError(error, where, this.options.timeoutMs) };
     }
@@ -52,10 +60,12 @@ export class HttpStatusProvider implements StatusProvider {
   }
 }
 
-function interpretResponse(
+/** What one answer means: a status, or a failed check with its reason. Exported for its property tests. @internal */
+export function interpretResponse(
   statusCode: number,
   retryAfter: string | string[] | undefined,
-  text: string,
+  bytes: Uint8Array,
+  maxBodyBytes: number,
   statusField: string,
   where: string,
 ): StatusReading {
@@ -68,12 +78,9 @@ function interpretResponse(
     if (wait !== undefined) failure.retryAfterMs = wait;
     return { ok: false, failure };
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return { ok: false, failure: { reason: 'bad-body', message: `GET ${where} returned a body that is not JSON` } };
-  }
+  const json = readJson(bytes, { maxBytes: maxBodyBytes });
+  if (!json.ok) return { ok: false, failure: { reason: 'bad-body', message: `GET ${where} returned a body that ${json.reason}` } };
+  const body = json.value;
   const status = readStatus(body, statusField);
   if (status === undefined) {
     return { ok: false, failure: { reason: 'missing-field', message: `GET ${where} returned JSON with no status string at "${statusField}"` } };

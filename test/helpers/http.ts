@@ -23,9 +23,11 @@ export interface HttpReply {
 export async function request(url: string, options: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<HttpReply> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    // Text and bytes go as they are (bytes: for bodies that are not even UTF-8).
+    body = typeof options.body === 'string' ? options.body
+      : options.body instanceof Uint8Array ? new Uint8Array(options.body) : JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
   const response = await fetch(url, { method: options.method ?? 'GET', headers, body });

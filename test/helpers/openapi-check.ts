@@ -10,7 +10,7 @@ type Operation = {
   requestBody?: unknown;
   responses: Record<string, unknown>;
 };
-type OpenApiDocument = { paths: Record<string, Record<string, Operation>> };
+export type OpenApiDocument = { paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
 
 /** What one checked exchange was: which documented operation, which answer, whether the request fit the document. */
 export interface CheckedReply extends HttpReply {
@@ -47,7 +47,7 @@ export class OpenApiChecker {
     return Object.entries(this.document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
   }
 
-  async call(baseUrl: string, method: string, pathAndQuery: string, options: { body?: unknown; token?: string } = {}): Promise<CheckedReply> {
+  async call(baseUrl: string, method: string, pathAndQuery: string, options: { body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<CheckedReply> {
     const url = new URL(pathAndQuery, baseUrl);
     const template = this.templateOf(url.pathname);
     const operation = this.document.paths[template]?.[method.toLowerCase()];
@@ -59,6 +59,22 @@ export class OpenApiChecker {
       : [...url.searchParams].length > 0 ? this.queryFits(operation, url.searchParams) : undefined;
 
     const reply = await request(url.href, { method, ...options });
+    this.checkReply(method, url.pathname, reply);
+    return { ...reply, operation: name, requestValid };
+  }
+
+  /** Whether the document describes `method` on `pathname`. */
+  documents(method: string, pathname: string): boolean {
+    const template = this.findTemplate(pathname);
+    return template !== undefined && this.document.paths[template]?.[method.toLowerCase()] !== undefined;
+  }
+
+  /** Throws unless the answer's status is documented for the operation and its JSON body fits that answer's schema. */
+  checkReply(method: string, pathname: string, reply: HttpReply): void {
+    const template = this.templateOf(pathname);
+    const operation = this.document.paths[template]?.[method.toLowerCase()];
+    if (!operation) throw new Error(`${method} ${template} is not in the document`);
+    const name = `${method} ${template}`;
     const status = String(reply.status);
     if (!(status in operation.responses)) throw new Error(`${name} answered ${status}, which the document does not list: ${reply.text}`);
     this.seen.add(`${name} ${status}`);
@@ -67,15 +83,22 @@ export class OpenApiChecker {
     if (validate && !validate(reply.json)) {
       throw new Error(`${name} ${status} does not fit the document: ${describe(validate.errors)}\n${reply.text}`);
     }
-    return { ...reply, operation: name, requestValid };
+  }
+
+  /** The document itself, for a fuzzer that generates requests from it. */
+  get served(): OpenApiDocument {
+    return this.document;
   }
 
   private templateOf(pathname: string): string {
-    for (const template of Object.keys(this.document.paths)) {
-      const pattern = new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`);
-      if (pattern.test(pathname)) return template;
-    }
-    throw new Error(`no documented path matches ${pathname}`);
+    const template = this.findTemplate(pathname);
+    if (template === undefined) throw new Error(`no documented path matches ${pathname}`);
+    return template;
+  }
+
+  private findTemplate(pathname: string): string | undefined {
+    return Object.keys(this.document.paths).find((template) =>
+      new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathname));
   }
 
   private checkQueryDocumented(name: string, operation: Operation, query: URLSearchParams): void {
@@ -97,7 +120,7 @@ export class OpenApiChecker {
   }
 
   private checkRequestBody(template: string, method: string, operation: Operation, body: unknown): boolean | undefined {
-    if (body === undefined || typeof body === 'string') return undefined;
+    if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) return undefined;
     if (!operation.requestBody) throw new Error(`${method} ${template} takes no body`);
     const validate = this.schemaAt(['paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema']);
     return validate!(body) === true;

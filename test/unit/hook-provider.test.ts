@@ -16,6 +16,9 @@ describe('HookStatusProvider', () => {
     ['a hook that throws', () => { throw new Error('sdk down'); }, 'hook-error', /^getJobStatus threw: sdk down$/],
     ['a hook that rejects', async () => { throw new Error('sdk down'); }, 'hook-error', /^getJobStatus threw: sdk down$/],
     ['an answer without the field', () => ({ state: {} }), 'missing-field', /no status string at "state.name"/],
+    ['an answer with a cycle', () => { const state: Record<string, unknown> = { name: 'Done' }; state.self = state; return { state }; }, 'bad-body', /^getJobStatus returned an answer that is not plain JSON/],
+    ['an answer nested 100,000 deep', () => JSON.parse(`{"state":{"name":"Done","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`), 'bad-body', /nested deeper than 64 levels/],
+    ['an answer whose getter throws', () => ({ get state() { throw new Error('lazy load failed'); } }), 'bad-body', /lazy load failed/],
   ])('%s is a failed check, never a throw', async (_name, hook, reason, message) => {
     const reading = await read(hook, 30);
     expect(reading).toMatchObject({ ok: false, failure: { reason, message: expect.stringMatching(message) } });

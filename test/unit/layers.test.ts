@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  * that, say, the BullMQ code knows nothing of Postgres; the wiring layer composes them.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['errors', 'time'], // leaf helpers: typed errors, durations and timeouts
+  ['errors', 'time', 'json'], // leaf helpers: typed errors, durations and timeouts, bounded JSON reading of outside input
   ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer
   ['config'], // one validated config object
   ['logging'],

@@ -6,7 +6,9 @@ import type { MonitorState } from '../../client/monitor-state.ts';
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
 import { parseMonitorInput } from '../../monitor/input.ts';
+import { readJson } from '../../json/bounded-json.ts';
 import type { StatusUrlPolicy } from '../allowed-urls.ts';
+import { BodyTooLargeError } from '../errors-to-http.ts';
 
 export interface MonitorRoutesDeps {
   client: JobwatchClient;
@@ -21,7 +23,7 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   const app = new Hono();
 
   app.post('/', async (c) => {
-    const input = await readJsonBody(c);
+    const input = await readJsonBody(c, deps.config.maxBodyBytes);
     // The one validation of monitor input, then the HTTP-only rule: the allow-list of status URLs.
     // The client takes the validated monitor as it is.
     const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
@@ -53,14 +55,24 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   return app;
 }
 
-async function readJsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === '') {
+async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  if (bytes.every(isJsonSpace)) {
     throw new InvalidInputError('body', 'is empty; send a JSON object such as {"jobId": "j-1", "statusUrl": "http://127.0.0.1:4000/jobs/{jobId}"}');
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InvalidInputError('body', 'is not valid JSON');
-  }
+  const json = readJson(bytes, { maxBytes });
+  if (json.ok) return json.value;
+  if (json.problem === 'too-large') throw new BodyTooLargeError(`body: ${json.reason} (JOBWATCH_MAX_BODY_BYTES)`);
+  // Too deep: named by the field it sits in (`metadata`), not by a path 64 keys long.
+  throw new InvalidInputError(json.problem === 'too-deep' ? topField(json.path) : 'body', json.reason);
+}
+
+function isJsonSpace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/** The leading array indexes of a path and the first field name after them: `[0, 'metadata']`. */
+function topField(path: readonly (string | number)[]): (string | number)[] {
+  const field = path.findIndex((segment) => typeof segment === 'string');
+  return field < 0 ? ['body'] : path.slice(0, field + 1);
 }
