@@ -53,11 +53,10 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   return app;
 }
 
-async function readJsonBody(c: Context): Promise<unknown> {
+/** The request's body as JSON; an empty or malformed one is bad input naming `body`. `example` is what the error suggests. */
+export async function readJsonBody(c: Context, example = '{"jobId": "j-1", "statusUrl": "http://127.0.0.1:4000/jobs/{jobId}"}'): Promise<unknown> {
   const text = await c.req.text();
-  if (text.trim() === '') {
-    throw new InvalidInputError('body', 'is empty; send a JSON object such as {"jobId": "j-1", "statusUrl": "http://127.0.0.1:4000/jobs/{jobId}"}');
-  }
+  if (text.trim() === '') throw new InvalidInputError('body', `is empty; send a JSON object such as ${example}`);
   try {
     return JSON.parse(text);
   } catch {
