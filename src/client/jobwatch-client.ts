@@ -83,7 +83,7 @@ export class JobwatchClient {
     }
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
     const job = await this.queues.pollsOf(context.monitorId).add(POLL_JOB, context, { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId) });
-    return { monitor: runningState(job, 'waiting'), created: true };
+    return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 
   /**
@@ -106,7 +106,7 @@ export class JobwatchClient {
     const pollJob = await this.queues.pollsOf(monitorId).getJob(queueJobId);
     if (pollJob) {
       const bullState = await pollJob.getState();
-      if (bullState !== 'completed' && bullState !== 'unknown') return runningState(pollJob, bullState);
+      if (bullState !== 'completed' && bullState !== 'unknown') return this.withCallbackUrl(runningState(pollJob, bullState));
     }
     return this.endedState(monitorId);
   }
@@ -114,9 +114,9 @@ export class JobwatchClient {
   /** The final record: waiting in the completion queue, or persisted; null when there is none (yet). */
   private async endedState(monitorId: string): Promise<EndedMonitorState | null> {
     const completionJob = await this.queues.completions.getJob(toQueueJobId(monitorId));
-    if (completionJob && !(await completionJob.isCompleted())) return pendingResultState(completionJob.data);
+    if (completionJob && !(await completionJob.isCompleted())) return this.withCallbackUrl(pendingResultState(completionJob.data));
     const row = await findResult(this.options.database.db, monitorId);
-    return row ? persistedResultState(row) : null;
+    return row ? this.withCallbackUrl(persistedResultState(row)) : null;
   }
 
   /**
@@ -176,6 +176,11 @@ export class JobwatchClient {
   callbackUrl(monitorId: string): string | undefined {
     const { callbackSecret, publicUrl } = this.options.config;
     return callbackSecret ? callbackUrl(publicUrl, callbackSecret, monitorId) : undefined;
+  }
+
+  private withCallbackUrl<T extends MonitorState>(state: T): T {
+    const url = this.callbackUrl(state.monitorId);
+    return url ? { ...state, callbackUrl: url } : state;
   }
 
   /**
