@@ -15,12 +15,12 @@ import { callbackUrl } from './callback-url.ts';
 import type { PushAnswer } from './push-answer.ts';
 import { assertLayout } from '../queue/layout-record.ts';
 import { MonitorStore } from '../queue/monitor-store.ts';
-import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
+import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type MonitorQueues } from '../queue/queues.ts';
 import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
 import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
-import { startMonitors, type StartMonitorsResult } from './start-monitors.ts';
+import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
   monitor: MonitorState;
@@ -82,7 +82,8 @@ export class JobwatchClient {
       return { monitor: existing, created: false };
     }
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
-    const job = await this.queues.pollsOf(context.monitorId).add(POLL_JOB, context, { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId) });
+    const { name, data, opts } = pollJob(context);
+    const job = await this.queues.pollsOf(context.monitorId).add(name, data, opts);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 

@@ -70,6 +70,7 @@ export function policyFromConfig(config: Config): PollPolicy {
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
     notFoundEndsMonitor: config.notFoundEndsMonitor,
+    minIntervalMs: config.minIntervalMs,
   };
 }
 
