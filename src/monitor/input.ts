@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, formatDuration } from '../time/durations.ts';
-import { InvalidInputError } from '../errors/errors.ts';
+import { InvalidInputError, type InputPath } from '../errors/errors.ts';
 import type { MonitorContext } from './context.ts';
 import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, type Schedule } from './schedule.ts';
 import {
@@ -177,7 +177,7 @@ function isPathSegment(segment: PropertyKey): segment is string | number {
   return typeof segment !== 'symbol';
 }
 
-function resolveDuration(field: string, value: number | string | undefined, fallback: number, min: number, max: number): number {
+function resolveDuration(field: string | InputPath, value: number | string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined || !Number.isInteger(ms)) {
@@ -192,7 +192,7 @@ function resolveDuration(field: string, value: number | string | undefined, fall
 function resolveSchedule(input: z.infer<typeof monitorInputSchema>, intervalMs: number): Schedule {
   const jitter = input.jitter ?? DEFAULT_JITTER;
   if (!input.backoff) return Object.freeze({ jitter });
-  const maxMs = resolveDuration('backoff.max', input.backoff.max, intervalMs, intervalMs, MAX_INTERVAL_MS);
+  const maxMs = resolveDuration(['backoff', 'max'], input.backoff.max, intervalMs, intervalMs, MAX_INTERVAL_MS);
   return Object.freeze({ jitter, backoff: Object.freeze({ factor: input.backoff.factor, maxMs }) });
 }
 
