@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */
@@ -57,6 +57,11 @@ export interface BenchConfig {
   readonly completions: number;
   /** (9) runs of each command whose start-up CPU time is measured; the median is reported. */
   readonly startupRuns: number;
+  /**
+   * (10) Push: pushes at `pushesPerSecond` to as many of `monitors` running monitors; `pollMonitors`
+   * polled at 1 s beside them; `scheduleMonitors` simulated 30-minute jobs per schedule.
+   */
+  readonly push: { monitors: number; pushes: number; pushesPerSecond: number; pollMonitors: number; scheduleMonitors: number };
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -74,6 +79,7 @@ const FULL = {
   enqueueMonitors: 100_000,
   completions: 20_000,
   startupRuns: 10,
+  push: { monitors: 10_000, pushes: 2_000, pushesPerSecond: 200, pollMonitors: 2_000, scheduleMonitors: 20 },
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -88,6 +94,7 @@ const QUICK: typeof FULL = {
   enqueueMonitors: 2_000,
   completions: 500,
   startupRuns: 2,
+  push: { monitors: 1_000, pushes: 400, pushesPerSecond: 200, pollMonitors: 400, scheduleMonitors: 5 },
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */

@@ -10,6 +10,7 @@ import { latenessScenario } from './scenarios/lateness.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { persistenceScenario } from './scenarios/persistence.ts';
 import { pgBossScenario } from './scenarios/pg-boss.ts';
+import { pushScenario } from './scenarios/push.ts';
 import { startupScenario } from './scenarios/startup.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
 
@@ -22,6 +23,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   enqueue: enqueueScenario,
   persistence: persistenceScenario,
   startup: startupScenario,
+  push: pushScenario,
 };
 
 /**

@@ -3,6 +3,10 @@
 // declarations do not pass that check, which is why the table lives apart, in `jobwatch/drizzle`.
 export { JobwatchClient, type ClientOptions, type StartedMonitor } from './client/jobwatch-client.ts';
 export type { MonitorState, RunningMonitorState, EndedMonitorState } from './client/monitor-state.ts';
+export type { PushAnswer } from './client/push-answer.ts';
+export { callbackUrl } from './client/callback-url.ts';
+export { decidePush, parsePushedStatus, type PushedStatus } from './monitor/push.ts';
+export { nextPollAfterRunning, DEFAULT_JITTER, type Schedule } from './monitor/schedule.ts';
 export { loadConfig, withOverrides, DEFAULTS, type Config } from './config/config.ts';
 export { parseDuration, formatDuration } from './time/durations.ts';
 export { openPostgres, openPglite, type DatabaseHandle } from './db/database.ts';

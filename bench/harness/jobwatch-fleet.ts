@@ -43,9 +43,9 @@ export class JobwatchFleet {
   }
 
   /** jobwatch's workers, with their own connection, as a worker process starts them. */
-  async startWorkers(options: { statusProvider: StatusProvider; observer?: PollObserver; concurrency: number; roles?: WorkerRoles }): Promise<FleetWorkers> {
+  async startWorkers(options: { statusProvider: StatusProvider; observer?: PollObserver; concurrency: number; roles?: WorkerRoles; config?: Config }): Promise<FleetWorkers> {
     const connection = createRedis(this.config.redisUrl);
-    const workers = await startWorkers({ config: this.config, connection, logger: this.logger, results: new ResultBatcher(this.database.db), ...options });
+    const workers = await startWorkers({ connection, logger: this.logger, results: new ResultBatcher(this.database.db), ...options, config: options.config ?? this.config });
     return {
       async close() {
         await workers.close(30_000);

@@ -17,6 +17,8 @@ const COMMANDS: Record<string, CommandEntry> = {
   enqueue: { summary: 'start a monitor for a job', load: async () => (await import('./commands/enqueue.ts')).enqueueCommand },
   status: { summary: "print a monitor's state", load: async () => (await import('./commands/status.ts')).statusCommand },
   cancel: { summary: 'stop a monitor and record it as canceled', load: async () => (await import('./commands/cancel.ts')).cancelCommand },
+  report: { summary: "report a job's status for its monitor (push)", load: async () => (await import('./commands/report.ts')).reportCommand },
+  'callback-url': { summary: "print a monitor's callback URL", load: async () => (await import('./commands/callback-url.ts')).callbackUrlCommand },
   list: { summary: 'list monitors, running first, newest first', load: async () => (await import('./commands/list.ts')).listCommand },
   worker: { summary: 'run poll and completion workers', load: async () => (await import('./commands/worker.ts')).workerCommand },
   server: { summary: 'serve the HTTP API, Bull Board and /metrics', load: async () => (await import('./commands/server.ts')).serverCommand },
@@ -28,7 +30,7 @@ const COMMANDS: Record<string, CommandEntry> = {
 const USAGE = `Usage: jobwatch <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(11)} ${summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`).join('\n')}
 
 Run \`jobwatch <command> --help\` for a command's options. Configuration comes from the environment
 (REDIS_URL, DATABASE_URL, JOBWATCH_PREFIX, ...): see the README.`;

@@ -6,14 +6,21 @@ import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type Validate
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { Cancellations } from '../queue/cancellations.ts';
+import { EarlyStatuses } from '../queue/early-statuses.ts';
+import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import { decidePush, isPushedResult, parsePushedStatus, type PushedStatus } from '../monitor/push.ts';
+import { createVocabulary, type StatusVocabulary } from '../monitor/statuses.ts';
+import type { Job } from 'bullmq';
+import { callbackUrl } from './callback-url.ts';
+import type { PushAnswer } from './push-answer.ts';
 import { assertLayout } from '../queue/layout-record.ts';
 import { MonitorStore } from '../queue/monitor-store.ts';
-import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
+import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type MonitorQueues } from '../queue/queues.ts';
 import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
 import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
-import { startMonitors, type StartMonitorsResult } from './start-monitors.ts';
+import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
   monitor: MonitorState;
@@ -32,13 +39,15 @@ export interface ClientOptions {
 }
 
 /**
- * The producer's API: start, inspect and cancel monitors. The CLI, the quickstart and the HTTP
+ * The producer's API: start, inspect, cancel monitors and push statuses to them. The CLI, the quickstart and the HTTP
  * API are thin layers over it.
  */
 export class JobwatchClient {
   private readonly queues: MonitorQueues;
   private readonly cancellations: Cancellations;
   private readonly store: MonitorStore;
+  private readonly earlyStatuses: EarlyStatuses;
+  private readonly vocabulary: StatusVocabulary;
   private readonly connection: RedisConnection;
   private readonly ownsConnection: boolean;
   private readonly clock: () => number;
@@ -49,6 +58,8 @@ export class JobwatchClient {
     this.queues = openMonitorQueues(this.connection, options.config);
     this.cancellations = new Cancellations(this.connection, this.queues);
     this.store = new MonitorStore({ connection: this.connection, cancellations: this.cancellations, path: options.config.bullmqPath });
+    this.earlyStatuses = new EarlyStatuses(this.connection, this.queues);
+    this.vocabulary = createVocabulary({ running: options.config.runningStatuses });
     this.clock = options.clock ?? Date.now;
   }
 
@@ -71,8 +82,9 @@ export class JobwatchClient {
       return { monitor: existing, created: false };
     }
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
-    const job = await this.queues.pollsOf(context.monitorId).add(POLL_JOB, context, { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId) });
-    return { monitor: runningState(job, 'waiting'), created: true };
+    const { name, data, opts } = pollJob(context);
+    const job = await this.queues.pollsOf(context.monitorId).add(name, data, opts);
+    return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 
   /**
@@ -95,7 +107,7 @@ export class JobwatchClient {
     const pollJob = await this.queues.pollsOf(monitorId).getJob(queueJobId);
     if (pollJob) {
       const bullState = await pollJob.getState();
-      if (bullState !== 'completed' && bullState !== 'unknown') return runningState(pollJob, bullState);
+      if (bullState !== 'completed' && bullState !== 'unknown') return this.withCallbackUrl(runningState(pollJob, bullState));
     }
     return this.endedState(monitorId);
   }
@@ -103,9 +115,9 @@ export class JobwatchClient {
   /** The final record: waiting in the completion queue, or persisted; null when there is none (yet). */
   private async endedState(monitorId: string): Promise<EndedMonitorState | null> {
     const completionJob = await this.queues.completions.getJob(toQueueJobId(monitorId));
-    if (completionJob && !(await completionJob.isCompleted())) return pendingResultState(completionJob.data);
+    if (completionJob && !(await completionJob.isCompleted())) return this.withCallbackUrl(pendingResultState(completionJob.data));
     const row = await findResult(this.options.database.db, monitorId);
-    return row ? persistedResultState(row) : null;
+    return row ? this.withCallbackUrl(persistedResultState(row)) : null;
   }
 
   /**
@@ -113,26 +125,80 @@ export class JobwatchClient {
    * Throws MonitorNotFoundError when no monitor has that id.
    */
   async cancelMonitor(monitorId: string): Promise<MonitorState> {
-    const queueJobId = toQueueJobId(monitorId);
-    const polls = this.queues.pollsOf(monitorId);
-    const pollJob = await polls.getJob(queueJobId);
+    const pollJob = await this.queues.pollsOf(monitorId).getJob(toQueueJobId(monitorId));
     if (pollJob) {
-      const now = this.clock();
-      const canceled = decideCancel(pollJob.data, now);
-      // Order matters. The request first, so that a poll in flight stops before re-scheduling;
-      // then the canceled record, so that it wins over a record that poll may add; then the
-      // job's removal, which fails harmlessly (returns 0) when a poll holds its lock; then the
-      // poll sees the request, and the worker clears it once the job has completed.
-      await this.cancellations.request(monitorId, now, pollJob.data.expireAt);
-      await this.queues.completions.add(COMPLETION_JOB, canceled, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
-      if ((await polls.remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
-      // The record that won: the canceled one, or the one of a poll that ended the monitor first.
-      const ended = await this.endedState(monitorId);
+      const ended = await this.endMonitor(pollJob, decideCancel(pollJob.data, this.clock()));
       if (ended) return ended;
     }
     const state = await this.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
     return state;
+  }
+
+  /**
+   * Reports a job's status for its monitor (what `POST /api/monitors/:id/status` and `jobwatch
+   * report` do). A terminal status ends a running monitor now; a running one is recorded as its
+   * last status. `accepted` is false when the monitor had already ended (it is unchanged). For a
+   * monitor id that has not started, the status is kept (JOBWATCH_EARLY_STATUS_TTL) and its first
+   * poll takes it: the answer's state is `not-started`. Raw input is validated (InvalidInputError).
+   */
+  async reportStatus(monitorId: string, input: PushedStatus | unknown): Promise<PushAnswer> {
+    const pushed = parsePushedStatus(input);
+    const polls = this.queues.pollsOf(monitorId);
+    let pollJob = await polls.getJob(toQueueJobId(monitorId));
+    if (!pollJob) {
+      const ended = await this.endedState(monitorId);
+      if (ended) return { ...ended, accepted: false };
+      const now = this.clock();
+      await this.earlyStatuses.keep(monitorId, pushed, this.options.config.earlyStatusTtlMs);
+      // Kept first, then looked for again: a monitor that started in between had its first poll
+      // before or after the status was kept; pushing to it as well is harmless (the end is decided once).
+      pollJob = await polls.getJob(toQueueJobId(monitorId));
+      if (!pollJob) {
+        const keptUntil = new Date(now + this.options.config.earlyStatusTtlMs).toISOString();
+        return { monitorId, state: 'not-started', accepted: true, status: pushed.status, keptUntil };
+      }
+    }
+    const decision = decidePush(pollJob.data, pushed, this.clock(), this.vocabulary);
+    if (decision.kind === 'record') {
+      // A poll in flight may write its own reading over this one: both are the job's latest word.
+      await pollJob.updateData(decision.context);
+      const state = await this.getMonitor(monitorId);
+      if (state) return { ...state, accepted: state.state !== 'ended' };
+    } else {
+      const ended = await this.endMonitor(pollJob, decision.result);
+      // The record that won is this push's, or one decided before it (a poll's, a cancel's).
+      if (ended) return { ...ended, accepted: isRecordOf(ended, decision.result) };
+    }
+    throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+  }
+
+  /** The callback URL of a monitor id (known before it starts), or undefined without JOBWATCH_CALLBACK_SECRET. */
+  callbackUrl(monitorId: string): string | undefined {
+    const { callbackSecret, publicUrl } = this.options.config;
+    return callbackSecret ? callbackUrl(publicUrl, callbackSecret, monitorId) : undefined;
+  }
+
+  private withCallbackUrl<T extends MonitorState>(state: T): T {
+    const url = this.callbackUrl(state.monitorId);
+    return url ? { ...state, callbackUrl: url } : state;
+  }
+
+  /**
+   * Ends a running monitor with `record` (a cancel's or a push's), unless its end was decided
+   * before; returns the final record that won. Order matters. The end request first (SET NX: the
+   * first request decides), so that a poll in flight stops before re-scheduling; then the record
+   * that won the request, so that it wins over a record that poll may add; then the job's removal,
+   * which fails harmlessly (returns 0) when a poll holds its lock; then the poll sees the request,
+   * and the worker clears it once the job has completed.
+   */
+  private async endMonitor(pollJob: Job<MonitorContext, MonitorResult>, record: MonitorResult): Promise<EndedMonitorState | null> {
+    const { monitorId, expireAt } = pollJob.data;
+    const queueJobId = toQueueJobId(monitorId);
+    const decided = await this.cancellations.request(record, expireAt);
+    await this.queues.completions.add(COMPLETION_JOB, decided, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
+    if ((await this.queues.pollsOf(monitorId).remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
+    return this.endedState(monitorId);
   }
 
   /**
@@ -159,4 +225,12 @@ export class JobwatchClient {
   private defaults() {
     return monitorDefaults(this.options.config);
   }
+}
+
+/**
+ * Whether the record that won is this push's. Two pushes of the same status in the same
+ * millisecond are the same end, and both say so.
+ */
+function isRecordOf(ended: EndedMonitorState, pushed: MonitorResult): boolean {
+  return isPushedResult(ended.detail) && ended.jobStatus === pushed.jobStatus && ended.finishedAt === new Date(pushed.finishedAt).toISOString();
 }

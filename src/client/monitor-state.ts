@@ -8,6 +8,7 @@ import { describeUrl } from '../monitor/describe-url.ts';
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
 const isoTime = z.iso.datetime();
 const metadata = z.record(z.string(), z.unknown()).nullable().meta({ description: "The producer's metadata" });
+const callbackUrl = z.string().optional().meta({ description: 'Where the job may POST its status without an API token (only with JOBWATCH_CALLBACK_SECRET set)' });
 
 /**
  * A running monitor, read from its poll job in Redis. The schemas here are the one description of
@@ -28,6 +29,7 @@ export const runningMonitorStateSchema = z.object({
   statusSource: z.string().meta({ description: 'Where the status is read: the URL without credentials or query, or `hook`' }),
   statusField: z.string(),
   metadata,
+  callbackUrl,
 });
 
 /** An ended monitor: its final record, in Postgres or still in the completion queue. */
@@ -43,6 +45,7 @@ export const endedMonitorStateSchema = z.object({
   detail: z.unknown().meta({ description: 'The last status body, or the error or expiry that ended the monitor' }),
   metadata,
   persisted: z.boolean().meta({ description: 'False while the record waits in Redis for Postgres' }),
+  callbackUrl,
 });
 
 /**

@@ -124,8 +124,8 @@ async function startChunk(deps: StartMonitorsDeps, chunk: MonitorContext[]): Pro
   });
 }
 
-/** A monitor's poll job, as `addBulk` takes it; `delayMs` holds its first poll back. @internal */
-export function pollJob(context: MonitorContext, delayMs = 0) {
+/** A monitor's poll job, as `addBulk` takes it; `delayMs` holds its first poll back (by default, until its `nextCheckAt`). @internal */
+export function pollJob(context: MonitorContext, delayMs = context.nextCheckAt - context.startedAt) {
   return {
     name: POLL_JOB,
     data: context,

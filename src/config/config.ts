@@ -78,6 +78,19 @@ export interface Config {
    * moveToDelayed). @defaultValue `fast`
    */
   readonly bullmqPath: BullmqPath;
+  /**
+   * `JOBWATCH_EARLY_STATUS_TTL`: how long a status pushed for a monitor that has not started yet is
+   * kept for it; a terminal one ends the monitor at its first poll, without a status call. @defaultValue 1h
+   */
+  readonly earlyStatusTtlMs: number;
+  /**
+   * `JOBWATCH_CALLBACK_SECRET`: the HMAC key of callback URLs (`/callbacks/{monitorId}/{token}`),
+   * which take a pushed status without the API token. At least 16 visible characters; never logged.
+   * @defaultValue unset: no callback URLs
+   */
+  readonly callbackSecret: string | undefined;
+  /** `JOBWATCH_PUBLIC_URL`: the server's address as jobs reach it, the base of callback URLs. @defaultValue `http://127.0.0.1:3000` */
+  readonly publicUrl: string;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -101,6 +114,8 @@ export const DEFAULTS = {
   boardWrite: false,
   maxBodyBytes: 64 * 1024,
   bullmqPath: 'fast',
+  earlyStatusTtlMs: 3_600_000,
+  publicUrl: 'http://127.0.0.1:3000',
 } as const;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
@@ -191,6 +206,11 @@ const envSchema = z.object({
   JOBWATCH_BOARD_WRITE: boolean.optional(),
   JOBWATCH_MAX_BODY_BYTES: integer(1_024, 16 * 1024 * 1024).optional(),
   JOBWATCH_BULLMQ_PATH: z.enum(['fast', 'public'], { error: 'must be fast or public' }).optional(),
+  JOBWATCH_EARLY_STATUS_TTL: duration(1_000, 7 * 24 * 3_600_000).optional(),
+  JOBWATCH_CALLBACK_SECRET: apiToken.optional(),
+  JOBWATCH_PUBLIC_URL: z.string().refine((value) => /^https?:\/\//.test(value) && canParseUrl(value) && !value.includes('?'), {
+    error: 'must be an http:// or https:// URL without a query, e.g. https://jobwatch.example.com',
+  }).transform((value) => value.replace(/\/+$/, '')).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -235,6 +255,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     boardWrite: e.JOBWATCH_BOARD_WRITE ?? DEFAULTS.boardWrite,
     maxBodyBytes: e.JOBWATCH_MAX_BODY_BYTES ?? DEFAULTS.maxBodyBytes,
     bullmqPath: e.JOBWATCH_BULLMQ_PATH ?? DEFAULTS.bullmqPath,
+    earlyStatusTtlMs: e.JOBWATCH_EARLY_STATUS_TTL ?? DEFAULTS.earlyStatusTtlMs,
+    callbackSecret: e.JOBWATCH_CALLBACK_SECRET,
+    publicUrl: e.JOBWATCH_PUBLIC_URL ?? DEFAULTS.publicUrl,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

@@ -4,6 +4,8 @@ import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema 
 import { MAX_ID_LENGTH } from '../monitor/limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
 import { errorBodySchema, healthReportSchema, monitorPageSchema } from './api-schemas.ts';
+import { pushAnswerSchema } from '../client/push-answer.ts';
+import { pushedStatusSchema } from '../monitor/push.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -17,6 +19,8 @@ const COMPONENTS: [string, z.ZodType][] = [
   ['RunningMonitor', runningMonitorStateSchema],
   ['EndedMonitor', endedMonitorStateSchema],
   ['MonitorPage', monitorPageSchema],
+  ['PushedStatus', pushedStatusSchema],
+  ['PushAnswer', pushAnswerSchema],
   ['Error', errorBodySchema],
   ['HealthReport', healthReportSchema],
 ];
@@ -59,6 +63,14 @@ const API_ERRORS = {
   503: reply('Redis or Postgres is unreachable or did not answer in time; see /healthz'),
 };
 
+/** What both push routes answer. */
+const PUSH_ANSWERS = {
+  200: reply('The monitor after the push; `accepted` is false when it had already ended (it is unchanged)', 'PushAnswer'),
+  202: reply('No monitor has this id yet: the status is kept for it (JOBWATCH_EARLY_STATUS_TTL)', 'PushAnswer'),
+  400: reply('Invalid body; `field` names what was wrong'),
+  413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
+};
+
 function listParameters(): JsonSchema[] {
   const { state, limit, cursor } = listQuerySchema.shape;
   return [
@@ -85,8 +97,8 @@ function buildDocument(): Record<string, unknown> {
     info: {
       title: 'jobwatch HTTP API',
       version: '0.1.0',
-      description: 'Start, list, inspect and cancel monitors of long-running jobs. With JOBWATCH_API_TOKEN set, ' +
-        'every /api route needs `Authorization: Bearer <token>`.',
+      description: 'Start, list, inspect and cancel monitors of long-running jobs, and push their statuses. With JOBWATCH_API_TOKEN set, ' +
+        'every /api route needs `Authorization: Bearer <token>`; /callbacks routes carry their own token.',
     },
     security: [{ bearer: [] }],
     paths: {
@@ -121,6 +133,23 @@ function buildDocument(): Record<string, unknown> {
           summary: 'Cancel a monitor; one that has already ended is returned as it is',
           parameters: [monitorIdParameter],
           responses: { 200: reply('The canceled (or already ended) monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
+        },
+      },
+      '/api/monitors/{id}/status': {
+        post: {
+          summary: "Push the job's status: a terminal one ends the monitor now, a running one is recorded as its last status",
+          parameters: [monitorIdParameter],
+          requestBody: { required: true, content: json('PushedStatus') },
+          responses: { ...PUSH_ANSWERS, ...API_ERRORS },
+        },
+      },
+      '/callbacks/{id}/{token}': {
+        post: {
+          summary: 'The same push, without the API token: the token in the path is an HMAC of the monitor id (JOBWATCH_CALLBACK_SECRET)',
+          security: [],
+          parameters: [monitorIdParameter, { name: 'token', in: 'path', required: true, description: 'The callback token, as in `callbackUrl`', schema: { type: 'string' } }],
+          requestBody: { required: true, content: json('PushedStatus') },
+          responses: { ...PUSH_ANSWERS, 404: reply('A wrong token, or callbacks are off; the same answer as an unknown route'), 503: API_ERRORS[503] },
         },
       },
       '/api/openapi.json': {

@@ -18,6 +18,7 @@ import { openApiDocument } from './openapi.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitors.ts';
+import { callbackRoutes, pushRoutes } from './routes/push.ts';
 
 /** Where Bull Board is served. */
 export const BOARD_PATH = '/board';
@@ -55,11 +56,14 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.use('*', logRequests(logger));
   app.use('*', closeAfterUnreadBody());
   app.use('/api/*', requireBearerToken(config.apiToken, logger));
-  app.use('/api/*', answerWithin(deps.apiTimeoutMs ?? API_TIMEOUT_MS));
-  app.use('/api/*', bodyLimit({
+  const within = answerWithin(deps.apiTimeoutMs ?? API_TIMEOUT_MS);
+  const limitBody = bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) => errorResponse(c, new BodyTooLargeError(`body: is larger than ${config.maxBodyBytes} bytes (JOBWATCH_MAX_BODY_BYTES)`), logger),
-  }));
+  });
+  app.use('/api/*', within, limitBody);
+  // Callback URLs carry their own credential (an HMAC token in the path), but the same limits.
+  app.use('/callbacks/*', within, limitBody);
   app.use('/metrics', requireBearerToken(config.apiToken, logger));
   app.use(BOARD_PATH, requireBasicAuth(config.apiToken, logger));
   app.use(`${BOARD_PATH}/*`, requireBasicAuth(config.apiToken, logger));
@@ -70,6 +74,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.route('/api/monitors', monitorRoutes({
     client: deps.client, config, logger, statusUrls: createStatusUrlPolicy(config.allowedStatusUrls),
   }));
+  const push = { client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes };
+  app.route('/api/monitors', pushRoutes(push));
+  app.route('/callbacks', callbackRoutes(push));
   app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/openapi.json` } satisfies ErrorBody, 404));

@@ -1,3 +1,4 @@
+import type { Schedule } from './schedule.ts';
 import type { Outcome } from './statuses.ts';
 
 /** Where a monitor reads its job's status from. */
@@ -29,6 +30,10 @@ export interface MonitorContext {
   /** When the next check is due: the poll job's delay, kept here so lateness can be measured. */
   nextCheckAt: number;
   metadata: Record<string, unknown> | null;
+  /** Backoff and jitter; absent in monitors started before schedules existed (a fixed interval, default jitter). */
+  schedule?: Schedule;
+  /** The interval grown by the backoff so far; absent until it first grows. */
+  currentIntervalMs?: number;
   /**
    * The final record, written into the context before it is handed to the completion queue. A poll
    * that runs again after its worker died in between hands this on instead of calling the status

@@ -1,6 +1,7 @@
 import type { StatusReading } from './reading.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
-import { MAX_DETAIL_BYTES } from './limits.ts';
+import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './limits.ts';
+import { nextPollAfterRunning } from './schedule.ts';
 import { classifyStatus, type Outcome, type StatusVocabulary } from './statuses.ts';
 
 /**
@@ -19,6 +20,8 @@ export interface PollPolicy {
   retryMaxMs: number;
   /** Whether a 404 from the status URL ends the monitor at once as `errored`. */
   notFoundEndsMonitor: boolean;
+  /** The soonest a poll may follow a running status, whatever the jitter or a Retry-After say. @defaultValue MIN_INTERVAL_MS */
+  minIntervalMs?: number;
 }
 
 export type BeforeCheck = { kind: 'check' } | Finish;
@@ -61,8 +64,8 @@ export function decideCancel(context: MonitorContext, now: number): MonitorResul
 }
 
 /**
- * After a status check: poll again after the interval, retry a failed check after a backoff, or end.
- * `jitter` is a number in [0, 1) that spreads retries of many monitors apart.
+ * After a status check: poll again on the monitor's schedule, retry a failed check after a backoff,
+ * or end. `jitter` is a number in [0, 1) that spreads polls and retries of many monitors apart.
  */
 export function decideAfterCheck(
   context: MonitorContext,
@@ -75,8 +78,11 @@ export function decideAfterCheck(
   if (!reading.ok) return decideAfterFailure({ ...context, polls }, reading.failure, now, policy, jitter);
 
   const next: MonitorContext = { ...context, polls, consecutiveFailures: 0, lastStatus: reading.status, lastError: null };
-  const statusClass = classifyStatus(reading.status, policy.vocabulary);
-  if (statusClass === 'running') return reschedule(next, 'running', now + context.intervalMs);
+  const statusClass = reading.running ? 'running' : classifyStatus(reading.status, policy.vocabulary);
+  if (statusClass === 'running') {
+    const { at, nextIntervalMs } = nextPollAfterRunning(context, now, policy.minIntervalMs ?? MIN_INTERVAL_MS, jitter, reading.retryAfterMs);
+    return reschedule(nextIntervalMs === context.intervalMs ? next : { ...next, currentIntervalMs: nextIntervalMs }, 'running', at);
+  }
   return finish(next, statusClass, now, truncateDetail(reading.body));
 }
 

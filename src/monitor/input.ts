@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { parseDuration, formatDuration } from '../time/durations.ts';
-import { InvalidInputError } from '../errors/errors.ts';
+import { InvalidInputError, type InputPath } from '../errors/errors.ts';
 import { toBoundedJson } from '../json/bounded-json.ts';
 import { LONE_SURROGATE } from '../json/unicode.ts';
 import type { MonitorContext } from './context.ts';
+import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, type Schedule } from './schedule.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
   MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
@@ -33,6 +34,12 @@ export interface MonitorInput {
   statusField?: string;
   /** Free-form JSON object kept with the monitor and written with its result. */
   metadata?: Record<string, unknown>;
+  /** After each running status, the interval grows by `factor` (1 to 10), up to `max` (a duration). @defaultValue none: a fixed interval */
+  backoff?: { factor: number; max: number | string };
+  /** The fraction of each delay that is random, 0 to 1. @defaultValue 0.1 (DEFAULT_JITTER) */
+  jitter?: number;
+  /** When the first poll is due after the start: milliseconds or a duration. @defaultValue 0 (at once) */
+  firstPollIn?: number | string;
 }
 
 export interface MonitorDefaults {
@@ -96,6 +103,15 @@ export const monitorInputSchema = z.strictObject(
       })
       .optional()
       .meta({ description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result` }),
+    backoff: z.strictObject({
+      factor: z.number({ error: 'must be a number' }).min(1, { error: 'must be at least 1' }).max(MAX_BACKOFF_FACTOR, { error: `must be at most ${MAX_BACKOFF_FACTOR}` }),
+      max: duration,
+    }, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object such as {"factor": 1.5, "max": "5m"}') })
+      .optional()
+      .meta({ description: 'After each running status the interval grows by `factor`, up to `max` (at least the interval). The first interval is `interval`' }),
+    jitter: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).optional()
+      .meta({ description: `The fraction of each delay that is random (a delay d becomes one in [d*(1-jitter), d]), first poll included; default ${DEFAULT_JITTER}` }),
+    firstPollIn: duration.optional().meta({ description: 'When the first poll is due: milliseconds or a duration; default at once', examples: ['2m'] }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
@@ -128,7 +144,7 @@ const SUBJECT = 'monitor';
  * Validates a producer's input and builds the context of a new monitor, or throws
  * InvalidInputError with the `path` of the first bad value and the `reason`.
  */
-export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number): ValidatedMonitor {
+export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number, random: () => number = Math.random): ValidatedMonitor {
   const parsed = monitorInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -140,6 +156,8 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   }
   const intervalMs = resolveDuration('interval', input.interval, defaults.intervalMs, defaults.minIntervalMs ?? MIN_INTERVAL_MS, MAX_INTERVAL_MS);
   const expireAt = resolveExpireAt(input, defaults, now);
+  const schedule = resolveSchedule(input, intervalMs);
+  const firstPollInMs = resolveDuration('firstPollIn', input.firstPollIn, 0, 0, MAX_INTERVAL_MS);
   const context: MonitorContext = {
     monitorId: input.monitorId ?? input.jobId,
     jobId: input.jobId,
@@ -152,8 +170,9 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     consecutiveFailures: 0,
     lastStatus: null,
     lastError: null,
-    nextCheckAt: now,
+    nextCheckAt: Math.min(expireAt, now + firstPollDelay(firstPollInMs, schedule.jitter, random())),
     metadata: input.metadata ?? null,
+    schedule,
   };
   // Frozen: what was checked is what is enqueued, however long the caller holds it.
   Object.freeze(context);
@@ -165,7 +184,7 @@ function isPathSegment(segment: PropertyKey): segment is string | number {
   return typeof segment !== 'symbol';
 }
 
-function resolveDuration(field: string, value: number | string | undefined, fallback: number, min: number, max: number): number {
+function resolveDuration(field: string | InputPath, value: number | string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined || !Number.isInteger(ms)) {
@@ -175,6 +194,13 @@ function resolveDuration(field: string, value: number | string | undefined, fall
     throw new InvalidInputError(field, `${formatDuration(ms)} is out of range; use ${formatDuration(min)} to ${formatDuration(max)}`);
   }
   return ms;
+}
+
+function resolveSchedule(input: z.infer<typeof monitorInputSchema>, intervalMs: number): Schedule {
+  const jitter = input.jitter ?? DEFAULT_JITTER;
+  if (!input.backoff) return Object.freeze({ jitter });
+  const maxMs = resolveDuration(['backoff', 'max'], input.backoff.max, intervalMs, intervalMs, MAX_INTERVAL_MS);
+  return Object.freeze({ jitter, backoff: Object.freeze({ factor: input.backoff.factor, maxMs }) });
 }
 
 function resolveExpireAt(input: z.infer<typeof monitorInputSchema>, defaults: MonitorDefaults, now: number): number {

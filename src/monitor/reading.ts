@@ -19,5 +19,11 @@ export interface StatusCheckFailure {
 
 /** What one status check found. Providers never throw: every failure is a reading too. */
 export type StatusReading =
-  | { ok: true; status: string; body: unknown }
+  | {
+    ok: true; status: string; body: unknown;
+    /** The service said "still running" without a status (202 Accepted with none at the field). */
+    running?: true;
+    /** From a Retry-After header on a running answer: when to ask again. */
+    retryAfterMs?: number;
+  }
   | { ok: false; failure: StatusCheckFailure };

@@ -5,6 +5,8 @@ import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } fr
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { Cancellations } from './cancellations.ts';
+import type { EarlyStatuses } from './early-statuses.ts';
+import { decidePush } from '../monitor/push.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { MonitorStore } from './monitor-store.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
@@ -20,6 +22,8 @@ export interface PollProcessorDeps {
   statusProvider: StatusProvider;
   completions: Queue<MonitorResult, boolean>;
   cancellations: Cancellations;
+  /** Statuses pushed before the monitor started; its first poll takes them. */
+  earlyStatuses?: EarlyStatuses;
   /** Writes the new context and re-schedules, unless a cancel was requested meanwhile. */
   store: MonitorStore;
   policy: PollPolicy;
@@ -61,7 +65,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
   }
 
   return async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
-    const context = job.data;
+    let context = job.data;
     // A child logger per poll is measurable at thousands of polls a second; most polls log nothing.
     let childLogger: Logger | undefined;
     const log = () => (childLogger ??= deps.logger.child({ monitorId: context.monitorId, jobId: context.jobId }));
@@ -70,9 +74,19 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // A first run reaches the cancel check after its status call (below). A poll that runs again,
     // after its worker died or Redis failed it, checks first: a cancel may have come meanwhile.
     // (Both counters only grow: a monitor that went through a crash keeps paying this EXISTS.)
+    // The request holds the record that decided the end (a cancel's, or a pushed status's).
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
-    const before = decideBeforeCheck(context, startedAt, rerun && (await deps.cancellations.isRequested(context.monitorId)));
-    if (before.kind === 'finish') return finishMonitor(job, before.result);
+    const requested = rerun ? await deps.cancellations.requestedEnd(context.monitorId) : undefined;
+    const before = decideBeforeCheck(context, startedAt, requested !== undefined);
+    if (before.kind === 'finish') return finishMonitor(job, context.result ?? requested ?? before.result);
+
+    // A status pushed before the monitor started: one GET in a monitor's life, at its first poll.
+    const early = context.polls === 0 && deps.earlyStatuses ? await deps.earlyStatuses.take(context.monitorId) : undefined;
+    if (early) {
+      const pushed = decidePush(context, early, startedAt, deps.policy.vocabulary);
+      if (pushed.kind === 'finish') return finishMonitor(job, pushed.result);
+      context = pushed.context;
+    }
 
     const reading = await deps.statusProvider.read(context);
     const checkedAt = clock();
@@ -90,7 +104,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // poll, its count unchanged) or the new context with the job delayed; and a cancel that arrived
     // while the status call was in flight wins over polling again.
     if ((await deps.store.reschedule(job, after.context, after.at, token!)) === 'cancel-requested') {
-      return finishMonitor(job, decideCancel(after.context, clock()));
+      return finishMonitor(job, (await deps.cancellations.requestedEnd(context.monitorId)) ?? decideCancel(after.context, clock()));
     }
     if (fault) await fault('after-reschedule', context.monitorId);
     observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });

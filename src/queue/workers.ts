@@ -8,6 +8,7 @@ import type { ResultStore } from '../monitor/result-store.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { REDIS_CLOSE_TIMEOUT_MS, settleWithin, TimedOutError, withTimeout } from '../time/with-timeout.ts';
 import { Cancellations } from './cancellations.ts';
+import { EarlyStatuses } from './early-statuses.ts';
 import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
@@ -69,6 +70,7 @@ export function policyFromConfig(config: Config): PollPolicy {
     retryBaseMs: config.retryBaseMs,
     retryMaxMs: config.retryMaxMs,
     notFoundEndsMonitor: config.notFoundEndsMonitor,
+    minIntervalMs: config.minIntervalMs,
   };
 }
 
@@ -110,6 +112,7 @@ function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, s
     statusProvider: options.statusProvider,
     completions: queues.completions,
     cancellations,
+    earlyStatuses: new EarlyStatuses(connection, queues),
     store,
     policy: policyFromConfig(config),
     logger,
@@ -119,7 +122,7 @@ function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, s
   const concurrency = concurrencyPerShard(options.concurrency ?? config.concurrency, queues.pollShards.length);
   return queues.pollShards.map((shard) => {
     const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
-    // Only now is the poll job gone for good, so only now may a cancel request be forgotten.
+    // Only now is the poll job gone for good, so only now may an end request (cancel or push) be forgotten.
     pollWorker.on('completed', (job) => {
       cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
     });

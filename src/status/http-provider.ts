@@ -72,20 +72,31 @@ export function interpretResponse(
   if (statusCode === 404) {
     return { ok: false, failure: { reason: 'not-found', httpStatus: 404, message: `GET ${where} answered 404: the job is unknown` } };
   }
+  const wait = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
   if (statusCode < 200 || statusCode >= 300) {
     const failure: StatusCheckFailure = { reason: 'http-status', httpStatus: statusCode, message: `GET ${where} answered ${statusCode}` };
-    const wait = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
     if (wait !== undefined) failure.retryAfterMs = wait;
     return { ok: false, failure };
   }
   const json = readJson(bytes, { maxBytes: maxBodyBytes });
-  if (!json.ok) return { ok: false, failure: { reason: 'bad-body', message: `GET ${where} returned a body that ${json.reason}` } };
+  if (!json.ok) {
+    // 202 Accepted is "still running" in the async request-reply pattern, with or without a body.
+    if (statusCode === 202) return runningWithoutStatus(null, wait);
+    return { ok: false, failure: { reason: 'bad-body', message: `GET ${where} returned a body that ${json.reason}` } };
+  }
   const body = json.value;
   const status = readStatus(body, statusField);
   if (status === undefined) {
+    if (statusCode === 202) return runningWithoutStatus(body, wait);
     return { ok: false, failure: { reason: 'missing-field', message: `GET ${where} returned JSON with no status string at "${statusField}"` } };
   }
-  return { ok: true, status, body };
+  // A Retry-After on a 2xx says when to ask again; it is used only if the status is a running one.
+  return wait === undefined ? { ok: true, status, body } : { ok: true, status, body, retryAfterMs: wait };
+}
+
+/** A 202 with no status at the field: running, whatever the vocabulary; `Accepted` is kept as its last status. */
+function runningWithoutStatus(body: unknown, retryAfterMs: number | undefined): StatusReading {
+  return { ok: true, status: 'Accepted', body, running: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
 function classifyRequestError(error: unknown, where: string, timeoutMs: number): StatusCheckFailure {

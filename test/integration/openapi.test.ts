@@ -21,6 +21,7 @@ import { startTestWorker } from '../helpers/workers.ts';
 
 const TOKEN = 'openapi-test-token-0123456789';
 const MAX_BODY_BYTES = 2_048;
+const CALLBACK_SECRET = 'openapi-callback-secret-0123456789';
 
 let iso: Isolated;
 let status: StatusServer;
@@ -33,7 +34,7 @@ const call = (method: string, path: string, options: { body?: unknown; token?: s
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
-  server = await startTestServer(iso, { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES) });
+  server = await startTestServer(iso, { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET });
   worker = await startTestWorker(iso);
   const served = await request(`${server.url}/api/openapi.json`, { token: TOKEN });
   expect(served.status).toBe(200);
@@ -124,8 +125,32 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     expect((await call('GET', '/api/monitors?cursor=garbage')).status).toBe(400);
   });
 
+  it('POST /api/monitors/{id}/status and /callbacks/{id}/{token}: 200 with accepted, 202 kept early, 400, and 404 for a wrong token', async () => {
+    status.script('oa-push', [{ status: 'Processing' }]);
+    const started = await call('POST', '/api/monitors', { body: { jobId: 'oa-push', statusUrl: status.template, interval: '1m' } });
+    const callbackUrl = new URL(started.json.callbackUrl as string);
+    expect(callbackUrl.pathname).toMatch(/^\/callbacks\/oa-push\/[\w-]{43}$/);
+
+    const running = await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Processing' } });
+    expect(running).toMatchObject({ status: 200, requestValid: true, json: { lastStatus: 'Processing', accepted: true } });
+    const ended = await api.call(server.url, 'POST', callbackUrl.pathname, { body: { status: 'Completed', body: { size: 3 } } });
+    expect(ended).toMatchObject({ status: 200, requestValid: true, json: { state: 'ended', outcome: 'completed', accepted: true, detail: { source: 'push', body: { size: 3 } } } });
+    expect((await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Failed' } })).json).toMatchObject({ outcome: 'completed', accepted: false });
+
+    const early = await call('POST', '/api/monitors/oa-later/status', { body: { status: 'Failed' } });
+    expect(early).toMatchObject({ status: 202, json: { monitorId: 'oa-later', state: 'not-started', accepted: true } });
+    for (const body of [{}, { status: 7 }, { status: 'Completed', colour: 'red' }]) {
+      const bad = await call('POST', '/api/monitors/oa-push/status', { body });
+      expect(bad).toMatchObject({ status: 400, requestValid: false });
+      expect(bad.json.error).toBe(`${bad.json.field}: ${bad.json.reason}`);
+    }
+    const wrongToken = await api.call(server.url, 'POST', `/callbacks/oa-push/${'A'.repeat(43)}`, { body: { status: 'Completed' } });
+    expect(wrongToken.status).toBe(404);
+    expect((await api.call(server.url, 'POST', '/callbacks/oa-push/short', { body: { status: 'Completed' } })).json).toEqual(wrongToken.json);
+  });
+
   it('401 without the token, on every /api route', async () => {
-    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['DELETE', '/api/monitors/x'], ['GET', '/api/openapi.json']] as const) {
+    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['DELETE', '/api/monitors/x'], ['POST', '/api/monitors/x/status'], ['GET', '/api/openapi.json']] as const) {
       const reply = await api.call(server.url, method, path, method === 'POST' ? { body: { jobId: 'x', statusHook: true } } : {});
       expect(reply.status).toBe(401);
     }
@@ -160,6 +185,6 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     const exercised = new Set([...api.seen].map((entry) => entry.split(' ').slice(0, 2).join(' ')));
     expect([...exercised].sort()).toEqual(api.operations().sort());
     const statuses = new Set([...api.seen].map((entry) => entry.split(' ')[2]));
-    for (const code of ['200', '201', '400', '401', '404', '409', '413', '503']) expect(statuses).toContain(code);
+    for (const code of ['200', '201', '202', '400', '401', '404', '409', '413', '503']) expect(statuses).toContain(code);
   });
 });

@@ -12,7 +12,7 @@ describe('parseMonitorInput', () => {
     expect(parse(base)).toEqual({
       monitorId: 'job-1', jobId: 'job-1', status: { kind: 'http', url: base.statusUrl }, statusField: 'status',
       intervalMs: 60_000, expireAt: NOW + 86_400_000, startedAt: NOW, polls: 0, consecutiveFailures: 0,
-      lastStatus: null, lastError: null, nextCheckAt: NOW, metadata: null,
+      lastStatus: null, lastError: null, nextCheckAt: NOW, metadata: null, schedule: { jitter: 0.1 },
     });
   });
 

@@ -16,7 +16,10 @@ monitor and starts nothing.
   --interval DURATION   time between polls, e.g. 30s, 1m (default: JOBWATCH_DEFAULT_INTERVAL, 60s)
   --expire-in DURATION  how long to keep polling, e.g. 2h (default: JOBWATCH_DEFAULT_EXPIRE_IN, 24h)
   --status-field PATH   dotted path to the status in the JSON body (default: status)
-  --meta JSON           a JSON object kept with the monitor and written with its result`;
+  --meta JSON           a JSON object kept with the monitor and written with its result
+  --backoff FACTOR,MAX  after each running status the interval grows by FACTOR up to MAX, e.g. 1.5,5m
+  --jitter FRACTION     the random fraction of each delay, 0 to 1 (default: 0.1)
+  --first-poll-in DURATION  when the first poll is due, e.g. 2m (default: at once)`;
 
 export async function enqueueCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {
@@ -28,6 +31,9 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     'expire-in': { type: 'string' },
     'status-field': { type: 'string' },
     meta: { type: 'string' },
+    backoff: { type: 'string' },
+    jitter: { type: 'string' },
+    'first-poll-in': { type: 'string' },
   }, 'enqueue');
   if (values.help) return printHelp(enqueueHelp);
   if (values['job-id'] === undefined) throw new InvalidInputError('--job-id', 'is required');
@@ -40,6 +46,10 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     ...(values['expire-in'] !== undefined ? { expireIn: values['expire-in'] } : {}),
     ...(values['status-field'] !== undefined ? { statusField: values['status-field'] } : {}),
     ...(values.meta !== undefined ? { metadata: parseMeta(values.meta) } : {}),
+    ...(values.backoff !== undefined ? { backoff: parseBackoff(values.backoff) } : {}),
+    // A number when it reads as one; otherwise the text, which the schema refuses by name.
+    ...(values.jitter !== undefined ? { jitter: (values.jitter.trim() !== '' && Number.isFinite(Number(values.jitter)) ? Number(values.jitter) : values.jitter) as number } : {}),
+    ...(values['first-poll-in'] !== undefined ? { firstPollIn: values['first-poll-in'] } : {}),
   };
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.
@@ -58,7 +68,15 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
 const FLAG_OF_FIELD: Record<string, string> = {
   jobId: '--job-id', statusUrl: '--status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
   interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
+  backoff: '--backoff', jitter: '--jitter', firstPollIn: '--first-poll-in',
 };
+
+/** `1.5,5m` as `{factor: 1.5, max: "5m"}`; the schema checks the values. */
+function parseBackoff(text: string): { factor: number; max: string } {
+  const match = /^\s*([\d.]+)\s*,\s*(\S+)\s*$/.exec(text);
+  if (!match || !Number.isFinite(Number(match[1]))) throw new InvalidInputError('--backoff', `${JSON.stringify(text)} is not FACTOR,MAX; use e.g. 1.5,5m`);
+  return { factor: Number(match[1]), max: match[2]! };
+}
 
 /** The one validation of the flags' monitor, its errors naming the flag (`--interval`) rather than the field. */
 function validateWithFlagNames(input: MonitorInput, config: Config): ValidatedMonitor {
@@ -67,7 +85,10 @@ function validateWithFlagNames(input: MonitorInput, config: Config): ValidatedMo
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const field = String(error.path[0] ?? '');
-    throw error.at(FLAG_OF_FIELD[field] ?? error.field);
+    const flag = FLAG_OF_FIELD[field];
+    // A part of a flag's value keeps its name: `--backoff (factor)`.
+    const part = error.path.slice(1).join('.');
+    throw error.at(flag ? (part ? `${flag} (${part})` : flag) : error.field);
   }
 }
 

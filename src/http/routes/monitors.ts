@@ -55,10 +55,14 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   return app;
 }
 
-async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+/**
+ * The request's body as JSON, read within bounds (size, UTF-8, depth); an empty or malformed one is
+ * bad input naming `body` (or the field too deep). `example` is what the error suggests.
+ */
+export async function readJsonBody(c: Context, maxBytes: number, example = '{"jobId": "j-1", "statusUrl": "http://127.0.0.1:4000/jobs/{jobId}"}'): Promise<unknown> {
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.every(isJsonSpace)) {
-    throw new InvalidInputError('body', 'is empty; send a JSON object such as {"jobId": "j-1", "statusUrl": "http://127.0.0.1:4000/jobs/{jobId}"}');
+    throw new InvalidInputError('body', `is empty; send a JSON object such as ${example}`);
   }
   const json = readJson(bytes, { maxBytes });
   if (json.ok) return json.value;

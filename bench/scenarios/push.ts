@@ -1,0 +1,166 @@
+import { Agent, request } from 'undici';
+import { withOverrides } from '../../src/config/config.ts';
+import { listen } from '../../src/http/listen.ts';
+import { createHttpApp } from '../../src/http/server.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
+import type { MonitorContext } from '../../src/monitor/context.ts';
+import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { createRedis } from '../../src/queue/redis.ts';
+import type { MonitorInput } from '../../src/monitor/input.ts';
+import type { StatusReading } from '../../src/monitor/reading.ts';
+import type { StatusProvider } from '../../src/monitor/status-provider.ts';
+import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
+import { settle, sleep, summarize, waitUntil } from '../harness/measure.ts';
+import { row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+
+/** A job service in the worker's process: each job is running until its `doneAt`, then Completed; it counts calls. */
+class TimedJobs implements StatusProvider {
+  readonly doneAt = new Map<string, number>();
+  readonly calls = new Map<string, number>();
+  async read(context: MonitorContext): Promise<StatusReading> {
+    this.calls.set(context.jobId, (this.calls.get(context.jobId) ?? 0) + 1);
+    const done = Date.now() >= (this.doneAt.get(context.jobId) ?? Number.POSITIVE_INFINITY);
+    return { ok: true, status: done ? 'Completed' : 'Processing', body: null };
+  }
+  async close(): Promise<void> {}
+}
+
+/**
+ * (10) Push and schedules. (10a) push-to-row latency: pushes at a fixed rate over real HTTP to a
+ * server in this process, each to another of N running monitors (polled every minute meanwhile),
+ * from the POST's answer to the row written, beside (10b) the same figure for polling at a 1 s
+ * interval: from the moment the job is done to its row. (10c/10d) status calls a 30-minute job
+ * costs with a fixed 1-minute interval against backoff {factor 1.5, max 5m} from 5 s, run with time
+ * scaled down `TIME_SCALE` times and counted by the job service.
+ */
+export async function pushScenario(context: ScenarioContext): Promise<Row[]> {
+  return [...(await pushLatency(context)), ...(await statusCalls(context))];
+}
+
+async function pushLatency(context: ScenarioContext): Promise<Row[]> {
+  const { config, services } = context;
+  const { monitors, pushes, pushesPerSecond, pollMonitors } = config.push;
+  const { handle } = await services.database('push');
+  const fleet = new JobwatchFleet(services, services.prefix('push'), handle);
+  const jobs = new TimedJobs();
+  const rowAt = new Map<string, number>();
+  const workers = await fleet.startWorkers({
+    statusProvider: jobs, concurrency: config.concurrency,
+    observer: { persisted: ({ result }) => rowAt.set(result.monitorId, performance.now()) },
+  });
+  const redis = createRedis(fleet.config.redisUrl);
+  const app = createHttpApp({ config: fleet.config, logger: fleet.logger, client: fleet.client, queues: fleet.queues, redis, database: handle, metrics: createMetrics({ logger: fleet.logger }) });
+  const server = await listen(app, { port: 0, host: '127.0.0.1' });
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
+  try {
+    // Monitors polled every minute, their first polls spread over that minute: the background a push lands in.
+    const inputs = (prefix: string, n: number, interval: string): MonitorInput[] => Array.from({ length: n }, (_, i) => ({
+      jobId: `${prefix}-${i}`, statusHook: true, interval, firstPollIn: interval, jitter: 1, expireIn: '2h',
+    }));
+    context.progress(`push: starting ${monitors} monitors`);
+    await fleet.client.startMonitors(inputs('push', monitors, '1m'));
+    await settle();
+    context.progress(`push: ${pushes} pushes at ${pushesPerSecond}/s`);
+    const answeredAt = new Map<string, number>();
+    const roundTrips: number[] = [];
+    const started = performance.now();
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < pushes; i++) {
+      const due = started + (i * 1000) / pushesPerSecond;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const id = `push-${i}`;
+      const sentAt = performance.now();
+      sends.push(request(`${server.url}/api/monitors/${id}/status`, {
+        method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: '{"status":"Completed"}',
+      }).then(async (response) => {
+        await response.body.text();
+        if (response.statusCode !== 200) throw new Error(`bench: push to ${id} answered ${response.statusCode}`);
+        answeredAt.set(id, performance.now());
+        roundTrips.push(performance.now() - sentAt);
+      }));
+    }
+    await Promise.all(sends);
+    await waitUntil(() => [...answeredAt.keys()].every((id) => rowAt.has(id)), 'every pushed monitor\'s row');
+    const pushLatencies = [...answeredAt].map(([id, at]) => Math.max(0, rowAt.get(id)! - at));
+
+    // The same fleet, polled at 1 s: jobs done at spread moments; latency from done to row.
+    context.progress(`push: ${pollMonitors} monitors polled every 1 s, their jobs done over ${pushes / pushesPerSecond} s`);
+    await fleet.client.startMonitors(inputs('poll', pollMonitors, '1s').map((input) => ({ ...input, jitter: 0.1 })));
+    await sleep(2_000);
+    const doneAtWall = new Map<string, number>();
+    const offset = performance.now() - Date.now();
+    const spreadMs = (pushes / pushesPerSecond) * 1000;
+    for (let i = 0; i < pollMonitors; i++) {
+      const at = Date.now() + Math.floor((i / pollMonitors) * spreadMs);
+      jobs.doneAt.set(`poll-${i}`, at);
+      doneAtWall.set(`poll-${i}`, at);
+    }
+    await waitUntil(() => [...doneAtWall.keys()].every((id) => rowAt.has(id)), 'every polled monitor\'s row');
+    const pollLatencies = [...doneAtWall].map(([id, at]) => rowAt.get(id)! - (at + offset));
+
+    const push = summarize(pushLatencies);
+    const trip = summarize(roundTrips);
+    const poll = summarize(pollLatencies);
+    const note = `${pushes} pushes at ${pushesPerSecond}/s over HTTP to ${monitors} running monitors (each polled every minute meanwhile); one row each`;
+    return [
+      row({ id: '10a', measurement: 'push to row latency p50', value: push.p50, unit: 'ms', note }),
+      row({ id: '10a', measurement: 'push to row latency p99', value: push.p99, unit: 'ms', target: { on: 'value', op: '<=', value: 250 } }),
+      row({ id: '10a', measurement: 'push request round trip p50 / p99 (for reading)', value: trip.p50, unit: 'ms', note: `p99 ${trip.p99.toFixed(0)} ms` }),
+      row({ id: '10b', measurement: 'poll at 1 s: job done to row latency p50', value: poll.p50, unit: 'ms', note: `${pollMonitors} monitors, jobs done at spread moments over ${spreadMs / 1000} s` }),
+      row({ id: '10b', measurement: 'poll at 1 s: job done to row latency p99', value: poll.p99, unit: 'ms', ratio: { value: poll.p99 / push.p99, of: '(10a) p99' } }),
+    ];
+  } finally {
+    await server.close();
+    await agent.close();
+    await workers.close();
+    await redis.quit();
+    await fleet.close();
+    await services.clearPrefix(fleet.prefix);
+  }
+}
+
+/** Time runs this many times faster in (10c/10d): a 30-minute job takes 9 s. */
+const TIME_SCALE = 200;
+
+async function statusCalls(context: ScenarioContext): Promise<Row[]> {
+  const { config, services } = context;
+  const { handle } = await services.database('schedules');
+  const fleet = new JobwatchFleet(services, services.prefix('schedules'), handle);
+  const jobs = new TimedJobs();
+  const scaled = (ms: number) => Math.round(ms / TIME_SCALE);
+  const rowsOf = new Set<string>();
+  // The floor of intervals scaled down with the rest; nothing else differs from a deployment's config.
+  const scaledConfig = withOverrides(fleet.config, { minIntervalMs: 1 });
+  const workers = await fleet.startWorkers({
+    config: scaledConfig, statusProvider: jobs, concurrency: config.concurrency, observer: { persisted: ({ result }) => rowsOf.add(result.monitorId) },
+  });
+  const client = new JobwatchClient({ config: scaledConfig, database: handle });
+  try {
+    const n = config.push.scheduleMonitors;
+    const jobMs = scaled(30 * 60_000);
+    const inputs: MonitorInput[] = [];
+    for (let i = 0; i < n; i++) {
+      inputs.push({ jobId: `fixed-${i}`, statusHook: true, interval: scaled(60_000), expireIn: '1h' });
+      inputs.push({ jobId: `backoff-${i}`, statusHook: true, interval: scaled(5_000), backoff: { factor: 1.5, max: scaled(300_000) }, expireIn: '1h' });
+    }
+    const now = Date.now();
+    for (const input of inputs) jobs.doneAt.set(input.jobId, now + jobMs);
+    context.progress(`schedules: ${n} + ${n} simulated 30-minute jobs, time scaled ${TIME_SCALE}x (${jobMs / 1000} s)`);
+    await client.startMonitors(inputs);
+    await waitUntil(() => rowsOf.size === inputs.length, 'every scheduled monitor\'s row');
+    const meanCalls = (prefix: string) => inputs.filter((i) => i.jobId.startsWith(prefix)).reduce((sum, i) => sum + jobs.calls.get(i.jobId)!, 0) / n;
+    const fixed = meanCalls('fixed-');
+    const backoff = meanCalls('backoff-');
+    const note = `${n} jobs each, default jitter 0.1, time scaled ${TIME_SCALE}x; calls counted by the job service, the one that saw Completed included`;
+    return [
+      row({ id: '10c', measurement: 'status calls, 30-minute job, fixed 1m interval', value: fixed, unit: 'calls', note }),
+      row({ id: '10d', measurement: 'status calls, 30-minute job, backoff 5s x1.5 up to 5m', value: backoff, unit: 'calls', ratio: { value: backoff / fixed, of: '(10c)' } }),
+    ];
+  } finally {
+    await client.close();
+    await workers.close();
+    await fleet.close();
+    await services.clearPrefix(fleet.prefix);
+  }
+}

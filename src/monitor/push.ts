@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../errors/errors.ts';
+import type { MonitorContext, MonitorResult } from './context.ts';
+import { truncateDetail } from './decide.ts';
+import { MAX_ID_LENGTH } from './limits.ts';
+import { classifyStatus, type StatusVocabulary } from './statuses.ts';
+
+/**
+ * A status pushed by the job service (or anyone allowed to): `POST /api/monitors/:id/status`, a
+ * callback URL, `client.reportStatus` or `jobwatch report`. One schema for all of them.
+ */
+export const pushedStatusSchema = z.strictObject({
+  status: z.string({ error: 'must be a string such as "Completed"' })
+    .min(1, { error: 'is empty; send a status such as "Completed"' })
+    .max(MAX_ID_LENGTH, { error: `is longer than ${MAX_ID_LENGTH} characters` }).meta({ description: 'The job\'s status, in the same vocabulary as a polled one (e.g. `Completed`, `Failed`, `Processing`)' }),
+  body: z.unknown().optional().meta({ description: 'Anything about the job; kept in the final record\'s `detail.body`' }),
+}, {
+  error: (issue) => issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}; send {"status": ..., "body": ...}`
+    : issue.code === 'invalid_type' && issue.path?.length === 0 ? 'must be a JSON object such as {"status": "Completed"}' : undefined,
+});
+export type PushedStatus = z.infer<typeof pushedStatusSchema>;
+
+/** Validates a pushed status once, at the edge; InvalidInputError names the bad field (`status`, or `push` for the body as a whole). */
+export function parsePushedStatus(raw: unknown): PushedStatus {
+  const parsed = pushedStatusSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new InvalidInputError(issue.path.filter((part): part is string | number => typeof part !== 'symbol'), issue.message, 'push');
+}
+
+/** How the end of a monitor was learned, in the final record's `detail.source` for pushes. */
+export const PUSH_SOURCE = 'push';
+
+export type PushDecision =
+  /** A terminal status: the monitor ends with this record. */
+  | { kind: 'finish'; result: MonitorResult }
+  /** A running status: recorded as the last status; nothing ends. */
+  | { kind: 'record'; context: MonitorContext };
+
+/**
+ * What a pushed status does to a running monitor at `now`. Terminal statuses end it with the same
+ * outcomes as a polled one; the record's `detail` is `{source: "push", body}`. Pure, like decide.ts.
+ */
+export function decidePush(context: MonitorContext, pushed: PushedStatus, now: number, vocabulary: StatusVocabulary): PushDecision {
+  const statusClass = classifyStatus(pushed.status, vocabulary);
+  if (statusClass === 'running') return { kind: 'record', context: { ...context, lastStatus: pushed.status } };
+  return {
+    kind: 'finish',
+    result: {
+      monitorId: context.monitorId,
+      jobId: context.jobId,
+      outcome: statusClass,
+      jobStatus: pushed.status,
+      polls: context.polls,
+      startedAt: context.startedAt,
+      finishedAt: now,
+      detail: { source: PUSH_SOURCE, body: truncateDetail(pushed.body ?? null) },
+      metadata: context.metadata,
+    },
+  };
+}
+
+/** Whether a final record was made by a push (and so by this one, when `finishedAt` matches too). */
+export function isPushedResult(detail: unknown): boolean {
+  return typeof detail === 'object' && detail !== null && (detail as { source?: unknown }).source === PUSH_SOURCE;
+}
