@@ -4,6 +4,7 @@ import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
 import { formatDuration, parseDuration } from '../time/durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
+import { HISTORY_MODES, type HistoryMode } from '../monitor/history.ts';
 
 /**
  * jobwatch's whole configuration, read from the environment once at start-up and passed down.
@@ -78,6 +79,12 @@ export interface Config {
    * moveToDelayed). @defaultValue `fast`
    */
   readonly bullmqPath: BullmqPath;
+  /**
+   * `JOBWATCH_HISTORY`: which status checks monitors keep in `monitor_checks` (a monitor's `history`
+   * overrides it). `off`, `changes` (the first check, each change of status, each failed check and
+   * the last check) or `all`. @defaultValue `changes`
+   */
+  readonly history: HistoryMode;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -101,6 +108,7 @@ export const DEFAULTS = {
   boardWrite: false,
   maxBodyBytes: 64 * 1024,
   bullmqPath: 'fast',
+  history: 'changes',
 } as const;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
@@ -191,6 +199,7 @@ const envSchema = z.object({
   JOBWATCH_BOARD_WRITE: boolean.optional(),
   JOBWATCH_MAX_BODY_BYTES: integer(1_024, 16 * 1024 * 1024).optional(),
   JOBWATCH_BULLMQ_PATH: z.enum(['fast', 'public'], { error: 'must be fast or public' }).optional(),
+  JOBWATCH_HISTORY: z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -235,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     boardWrite: e.JOBWATCH_BOARD_WRITE ?? DEFAULTS.boardWrite,
     maxBodyBytes: e.JOBWATCH_MAX_BODY_BYTES ?? DEFAULTS.maxBodyBytes,
     bullmqPath: e.JOBWATCH_BULLMQ_PATH ?? DEFAULTS.bullmqPath,
+    history: e.JOBWATCH_HISTORY ?? DEFAULTS.history,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

@@ -1,3 +1,4 @@
+import type { HistoryMode } from './history.ts';
 import type { Outcome } from './statuses.ts';
 
 /** Where a monitor reads its job's status from. */
@@ -29,6 +30,8 @@ export interface MonitorContext {
   /** When the next check is due: the poll job's delay, kept here so lateness can be measured. */
   nextCheckAt: number;
   metadata: Record<string, unknown> | null;
+  /** Which checks this monitor keeps in its history; absent: the deployment's JOBWATCH_HISTORY. */
+  history?: HistoryMode;
   /**
    * The final record, written into the context before it is handed to the completion queue. A poll
    * that runs again after its worker died in between hands this on instead of calling the status

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration, formatDuration } from '../time/durations.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from './context.ts';
+import { HISTORY_MODES, type HistoryMode } from './history.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
   MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
@@ -31,6 +32,8 @@ export interface MonitorInput {
   statusField?: string;
   /** Free-form JSON object kept with the monitor and written with its result. */
   metadata?: Record<string, unknown>;
+  /** Which status checks to keep in the monitor's history. @defaultValue the configured default (JOBWATCH_HISTORY, `changes`) */
+  history?: HistoryMode;
 }
 
 export interface MonitorDefaults {
@@ -89,6 +92,9 @@ export const monitorInputSchema = z.strictObject(
       })
       .optional()
       .meta({ description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result` }),
+    history: z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }).optional().meta({
+      description: 'Which status checks to keep in the history (GET /api/monitors/{id}/checks): off, changes (first, changes, failures, the end) or all; default JOBWATCH_HISTORY',
+    }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
@@ -147,6 +153,8 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     lastError: null,
     nextCheckAt: now,
     metadata: input.metadata ?? null,
+    // Only when given: a monitor on the deployment's default carries no extra bytes in Redis.
+    ...(input.history ? { history: input.history } : {}),
   };
   // Frozen: what was checked is what is enqueued, however long the caller holds it.
   Object.freeze(context);

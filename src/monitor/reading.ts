@@ -19,5 +19,5 @@ export interface StatusCheckFailure {
 
 /** What one status check found. Providers never throw: every failure is a reading too. */
 export type StatusReading =
-  | { ok: true; status: string; body: unknown }
+  | { ok: true; status: string; body: unknown; /** The HTTP status of the answer, for HTTP providers. */ httpStatus?: number }
   | { ok: false; failure: StatusCheckFailure };

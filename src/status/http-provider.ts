@@ -72,13 +72,13 @@ function interpretResponse(
   try {
     body = JSON.parse(text);
   } catch {
-    return { ok: false, failure: { reason: 'bad-body', message: `GET ${where} returned a body that is not JSON` } };
+    return { ok: false, failure: { reason: 'bad-body', httpStatus: statusCode, message: `GET ${where} returned a body that is not JSON` } };
   }
   const status = readStatus(body, statusField);
   if (status === undefined) {
-    return { ok: false, failure: { reason: 'missing-field', message: `GET ${where} returned JSON with no status string at "${statusField}"` } };
+    return { ok: false, failure: { reason: 'missing-field', httpStatus: statusCode, message: `GET ${where} returned JSON with no status string at "${statusField}"` } };
   }
-  return { ok: true, status, body };
+  return { ok: true, status, body, httpStatus: statusCode };
 }
 
 function classifyRequestError(error: unknown, where: string, timeoutMs: number): StatusCheckFailure {
