@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { OUTCOMES } from '../monitor/statuses.ts';
 
 /**
@@ -33,3 +33,37 @@ export const monitorResults = pgTable(
 );
 
 export type MonitorResultRow = typeof monitorResults.$inferSelect;
+
+/**
+ * A monitor's status checks, as JOBWATCH_HISTORY keeps them: written in batches off the poll's
+ * path. The primary key (monitor_id, seq) makes a check written twice (a poll re-run after a
+ * crash, a batch retried) one row, and pages a monitor's history in order.
+ */
+export const monitorChecks = pgTable(
+  'monitor_checks',
+  {
+    monitorId: text('monitor_id').notNull(),
+    /** The check's number in its monitor, from 1. */
+    seq: integer('seq').notNull(),
+    checkedAt: timestamp('checked_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The raw status read; null for a failed check. */
+    status: text('status'),
+    /** running, terminal or failed. */
+    result: text('result').notNull(),
+    /** A failed check's reason (connection, timeout, http-status, ...) and message. */
+    reason: text('reason'),
+    error: text('error'),
+    httpStatus: integer('http_status'),
+    latencyMs: integer('latency_ms').notNull(),
+    lateMs: integer('late_ms').notNull(),
+    /** Where the status came from: poll (push adds push). */
+    source: text('source').notNull().default('poll'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.monitorId, table.seq] }),
+    index('monitor_checks_checked_at_idx').on(table.checkedAt),
+    check('monitor_checks_result_check', sql`${table.result} in ('running', 'terminal', 'failed')`),
+  ],
+);
+
+export type MonitorCheckRow = typeof monitorChecks.$inferSelect;

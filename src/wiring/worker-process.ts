@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { ResultBatcher } from '../db/result-batcher.ts';
+import { HistoryWriter } from '../db/history-writer.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
-import type { PollObserver } from '../monitor/poll-observer.ts';
+import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
@@ -30,10 +31,12 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const roles = options.roles ?? { polls: true, completions: true };
   await assertRedisReady(config, { requireNoEviction: true });
   let database = options.database;
-  const ownsDatabase = !database && roles.completions;
-  if (!database && roles.completions) database = openPostgres(requireDatabaseUrl(config, 'to persist results'));
+  // Completions need Postgres; a poll-only worker opens it when it has one, for the history.
+  const ownsDatabase = !database && (roles.completions || config.databaseUrl !== undefined);
+  if (ownsDatabase) database = openPostgres(requireDatabaseUrl(config, 'to persist results'));
   try {
     if (database) await assertSchemaReady(database);
+    const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
     const statusProvider = await createStatusProvider(config);
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
@@ -41,7 +44,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       config, connection, statusProvider, logger, roles,
       // Completions wait a few milliseconds for others and are written with one INSERT.
       ...(database ? { results: new ResultBatcher(database.db) } : {}),
-      concurrency: options.concurrency, faultHook: options.faultHook, observer: options.observer,
+      concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history),
     }).catch(async (error: unknown) => {
       await statusProvider.close();
       connection.disconnect();
@@ -57,6 +60,8 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
         }
         // Otherwise polls are still in flight on this connection: it is left for the process's
         // exit to cut, since closing it under BullMQ's running worker makes it spin on errors.
+        // After the polls: the checks they reported are written before the database closes.
+        await history?.close();
         if (ownsDatabase) await database?.close();
         logger.info({ finished }, 'worker stopped');
         return finished;
@@ -66,4 +71,12 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     if (ownsDatabase) await database?.close();
     throw error;
   }
+}
+
+/** The history writer of this process's polls; a failed write is logged and tried again. */
+function createHistoryWriter(config: Config, database: DatabaseHandle, logger: Logger): HistoryWriter {
+  return new HistoryWriter(database.db, {
+    defaultMode: config.history,
+    onError: ({ error, buffered, dropped }) => logger.warn({ err: error, buffered, dropped }, 'history rows wait for Postgres; will retry'),
+  });
 }
