@@ -17,6 +17,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   enqueue: { summary: 'start a monitor for a job', load: async () => (await import('./commands/enqueue.ts')).enqueueCommand },
   status: { summary: "print a monitor's state", load: async () => (await import('./commands/status.ts')).statusCommand },
   cancel: { summary: 'stop a monitor and record it as canceled', load: async () => (await import('./commands/cancel.ts')).cancelCommand },
+  history: { summary: "print a monitor's status checks", load: async () => (await import('./commands/history.ts')).historyCommand },
   list: { summary: 'list monitors, running first, newest first', load: async () => (await import('./commands/list.ts')).listCommand },
   worker: { summary: 'run poll and completion workers', load: async () => (await import('./commands/worker.ts')).workerCommand },
   server: { summary: 'serve the HTTP API, Bull Board and /metrics', load: async () => (await import('./commands/server.ts')).serverCommand },

@@ -1,6 +1,8 @@
 import { monitorDefaults, type Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
+import { listChecks } from '../db/checks.ts';
+import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
@@ -106,6 +108,21 @@ export class JobwatchClient {
     if (completionJob && !(await completionJob.isCompleted())) return pendingResultState(completionJob.data);
     const row = await findResult(this.options.database.db, monitorId);
     return row ? persistedResultState(row) : null;
+  }
+
+  /**
+   * A page of the monitor's status checks, oldest first, as its history mode kept them (see
+   * JOBWATCH_HISTORY); pass the page's `nextCursor` back for the next one. Throws
+   * MonitorNotFoundError when no monitor has that id and it has no history.
+   */
+  async getChecks(monitorId: string, query: CheckQueryInput = {}): Promise<CheckPage> {
+    const { limit, afterSeq } = parseCheckQuery(query);
+    const rows = await listChecks(this.options.database.db, monitorId, { afterSeq, limit });
+    // Rows outlive a monitor purged from the results (retention): they are its history all the same.
+    if (rows.length === 0 && afterSeq === 0 && !(await this.getMonitor(monitorId))) {
+      throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    }
+    return checkPage(monitorId, rows, limit);
   }
 
   /**

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
 import type { MonitorPage } from '../../client/list-monitors.ts';
+import type { CheckPage } from '../../client/check-page.ts';
 import type { MonitorState } from '../../client/monitor-state.ts';
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
@@ -42,6 +43,11 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
     const state = await client.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
     return c.json(state satisfies MonitorState);
+  });
+
+  app.get('/:id/checks', async (c) => {
+    const { limit, cursor } = c.req.query();
+    return c.json((await client.getChecks(c.req.param('id'), { limit, cursor })) satisfies CheckPage);
   });
 
   app.delete('/:id', async (c) => {
