@@ -85,6 +85,26 @@ export interface Config {
    * the last check) or `all`. @defaultValue `changes`
    */
   readonly history: HistoryMode;
+  /** `JOBWATCH_NOTIFY_URL`: where every monitor's end is POSTed, signed, unless the monitor names its own `notifyUrl`. */
+  readonly notifyUrl: string | undefined;
+  /**
+   * `JOBWATCH_NOTIFY_SECRET`: the key notifications are signed with (HMAC-SHA256, Standard
+   * Webhooks): `whsec_` and base64, or any text of at least 16 characters. Required when any
+   * notification URL is used; never logged.
+   */
+  readonly notifySecret: string | undefined;
+  /** `JOBWATCH_NOTIFY_FOR`: how long a notification that is not accepted is retried. @defaultValue 24h */
+  readonly notifyForMs: number;
+  /** `JOBWATCH_NOTIFY_RETRY_BASE`: first retry delay of a notification, doubling up to 1h. @defaultValue 5s */
+  readonly notifyRetryBaseMs: number;
+  /**
+   * `JOBWATCH_NOTIFY_TIMEOUT`: longest a notification POST may take. An attempt holds its
+   * notification for this plus 2 s; a worker that dies mid-attempt leaves it to be sent again
+   * (same webhook-id) after that. @defaultValue 10s
+   */
+  readonly notifyTimeoutMs: number;
+  /** `JOBWATCH_NOTIFY_QUEUE_PREFIX`: BullMQ prefix of the queues monitors name in `notifyQueue`. @defaultValue `bull` (BullMQ's own default) */
+  readonly notifyQueuePrefix: string;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -109,6 +129,10 @@ export const DEFAULTS = {
   maxBodyBytes: 64 * 1024,
   bullmqPath: 'fast',
   history: 'changes',
+  notifyForMs: 24 * 3_600_000,
+  notifyRetryBaseMs: 5_000,
+  notifyQueuePrefix: 'bull',
+  notifyTimeoutMs: 10_000,
 } as const;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
@@ -200,6 +224,14 @@ const envSchema = z.object({
   JOBWATCH_MAX_BODY_BYTES: integer(1_024, 16 * 1024 * 1024).optional(),
   JOBWATCH_BULLMQ_PATH: z.enum(['fast', 'public'], { error: 'must be fast or public' }).optional(),
   JOBWATCH_HISTORY: z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }).optional(),
+  JOBWATCH_NOTIFY_URL: z.string().refine((value) => /^https?:\/\//.test(value) && canParseUrl(value), {
+    error: 'must be an http:// or https:// URL, e.g. https://orders.internal/hooks/jobwatch',
+  }).optional(),
+  JOBWATCH_NOTIFY_SECRET: z.string().min(MIN_API_TOKEN_LENGTH, { error: `must be at least ${MIN_API_TOKEN_LENGTH} characters, or whsec_ and base64` }).optional(),
+  JOBWATCH_NOTIFY_FOR: duration(1_000, 30 * 24 * 3_600_000).optional(),
+  JOBWATCH_NOTIFY_RETRY_BASE: duration(10, 3_600_000).optional(),
+  JOBWATCH_NOTIFY_TIMEOUT: duration(10, 600_000).optional(),
+  JOBWATCH_NOTIFY_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]{1,64}$/, { error: 'must be 1-64 letters, digits, or _ . - { }' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -218,6 +250,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.JOBWATCH_PREFIX.includes('{') && ((e.JOBWATCH_SHARDS ?? 1) > 1 || e.REDIS_CLUSTER_NODES)) {
     // Redis hashes the first {...} of a key: one in the prefix would put every shard in one slot.
     throw new ConfigError('JOBWATCH_PREFIX: must not contain { or } with JOBWATCH_SHARDS > 1 or a Redis Cluster; jobwatch adds the hash tags itself');
+  }
+  if (e.JOBWATCH_NOTIFY_URL && !e.JOBWATCH_NOTIFY_SECRET) {
+    throw new ConfigError('JOBWATCH_NOTIFY_SECRET: is required with JOBWATCH_NOTIFY_URL, to sign notifications; generate one with `openssl rand -hex 32`');
   }
   const config: Config = {
     redisUrl: e.REDIS_URL,
@@ -245,6 +280,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.JOBWATCH_MAX_BODY_BYTES ?? DEFAULTS.maxBodyBytes,
     bullmqPath: e.JOBWATCH_BULLMQ_PATH ?? DEFAULTS.bullmqPath,
     history: e.JOBWATCH_HISTORY ?? DEFAULTS.history,
+    notifyUrl: e.JOBWATCH_NOTIFY_URL,
+    notifySecret: e.JOBWATCH_NOTIFY_SECRET,
+    notifyForMs: e.JOBWATCH_NOTIFY_FOR ?? DEFAULTS.notifyForMs,
+    notifyRetryBaseMs: e.JOBWATCH_NOTIFY_RETRY_BASE ?? DEFAULTS.notifyRetryBaseMs,
+    notifyQueuePrefix: e.JOBWATCH_NOTIFY_QUEUE_PREFIX ?? DEFAULTS.notifyQueuePrefix,
+    notifyTimeoutMs: e.JOBWATCH_NOTIFY_TIMEOUT ?? DEFAULTS.notifyTimeoutMs,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

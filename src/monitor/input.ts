@@ -34,6 +34,10 @@ export interface MonitorInput {
   metadata?: Record<string, unknown>;
   /** Which status checks to keep in the monitor's history. @defaultValue the configured default (JOBWATCH_HISTORY, `changes`) */
   history?: HistoryMode;
+  /** POST the final record here, signed, once the monitor has ended (HTTP API: under JOBWATCH_ALLOWED_STATUS_URLS). @defaultValue JOBWATCH_NOTIFY_URL */
+  notifyUrl?: string;
+  /** Add a job (id = monitor id) with the final record to this BullMQ queue, in the same Redis, once. */
+  notifyQueue?: string;
 }
 
 export interface MonitorDefaults {
@@ -95,6 +99,11 @@ export const monitorInputSchema = z.strictObject(
     history: z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }).optional().meta({
       description: 'Which status checks to keep in the history (GET /api/monitors/{id}/checks): off, changes (first, changes, failures, the end) or all; default JOBWATCH_HISTORY',
     }),
+    notifyUrl: statusUrl.optional().meta({
+      description: 'http(s) URL to POST the final record to, signed as Standard Webhooks says, once the monitor has ended; default JOBWATCH_NOTIFY_URL',
+    }),
+    notifyQueue: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'must be 1-100 letters, digits, _ . or -' }).optional()
+      .meta({ description: 'A BullMQ queue (same Redis) to add one job to, id = monitor id, with the final record' }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
@@ -155,6 +164,9 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     metadata: input.metadata ?? null,
     // Only when given: a monitor on the deployment's default carries no extra bytes in Redis.
     ...(input.history ? { history: input.history } : {}),
+    ...(input.notifyUrl || input.notifyQueue
+      ? { notify: Object.freeze({ ...(input.notifyUrl ? { url: input.notifyUrl } : {}), ...(input.notifyQueue ? { queue: input.notifyQueue } : {}) }) }
+      : {}),
   };
   // Frozen: what was checked is what is enqueued, however long the caller holds it.
   Object.freeze(context);

@@ -75,6 +75,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     // Rules the JSON Schema cannot say (a duration's range, one of two fields) are the server's alone.
     ['an interval under the floor', { jobId: 'b', statusUrl: 'http://127.0.0.1:1/x', interval: '10ms' }, true],
     ['neither statusUrl nor statusHook', { jobId: 'b' }, true],
+    ['a notifyUrl outside the allowed prefixes', { jobId: 'b', statusHook: true, notifyUrl: 'https://example.com/hook' }, true],
   ])('POST /api/monitors with %s: 400 with field and reason', async (_name, body, fitsDocument) => {
     const reply = await call('POST', '/api/monitors', { body });
     expect(reply.status).toBe(400);

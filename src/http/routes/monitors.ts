@@ -27,6 +27,8 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
     // The client takes the validated monitor as it is.
     const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
     if (validated.status.kind === 'http') deps.statusUrls.assertAllowed(validated.status.url, validated.jobId);
+    // A notification URL is a request jobwatch makes on the caller's behalf, as a status URL is.
+    if (validated.notify?.url) assertNotifyUrlAllowed(deps.statusUrls, validated.notify.url, validated.jobId);
     const { monitor, created } = await client.startMonitor(validated);
     if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
     c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
@@ -68,5 +70,13 @@ async function readJsonBody(c: Context): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     throw new InvalidInputError('body', 'is not valid JSON');
+  }
+}
+
+function assertNotifyUrlAllowed(policy: StatusUrlPolicy, url: string, jobId: string): void {
+  try {
+    policy.assertAllowed(url, jobId);
+  } catch (error) {
+    throw error instanceof InvalidInputError ? error.at('notifyUrl') : error;
   }
 }
