@@ -2,6 +2,7 @@ import { monitorDefaults, type Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { listChecks } from '../db/checks.ts';
+import { findNotifications } from '../db/notification-outbox.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
@@ -14,7 +15,7 @@ import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, POLL_JOB, PO
 import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
-import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
+import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 import { startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
@@ -107,7 +108,9 @@ export class JobwatchClient {
     const completionJob = await this.queues.completions.getJob(toQueueJobId(monitorId));
     if (completionJob && !(await completionJob.isCompleted())) return pendingResultState(completionJob.data);
     const row = await findResult(this.options.database.db, monitorId);
-    return row ? persistedResultState(row) : null;
+    if (!row) return null;
+    const notifications = await findNotifications(this.options.database.db, monitorId);
+    return { ...persistedResultState(row), ...(notifications.length > 0 ? { notifications: notifications.map(notificationState) } : {}) };
   }
 
   /**

@@ -67,3 +67,38 @@ export const monitorChecks = pgTable(
 );
 
 export type MonitorCheckRow = typeof monitorChecks.$inferSelect;
+
+/**
+ * The notification outbox: one row per monitor and channel, written after its final record and
+ * before its completion job completes, so that no crash loses one. Workers claim due rows (FOR
+ * UPDATE SKIP LOCKED, with a lease), deliver them, and record the attempt here.
+ */
+export const monitorNotifications = pgTable(
+  'monitor_notifications',
+  {
+    monitorId: text('monitor_id').notNull(),
+    /** webhook or queue. */
+    channel: text('channel').notNull(),
+    /** The URL, or the BullMQ queue name. */
+    target: text('target').notNull(),
+    /** The exact bytes sent at every attempt (the final record as JSON), so every signature covers the same body. */
+    body: text('body').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due; while one is under way, when its lease ends. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Past this, a notification not accepted is given up (JOBWATCH_NOTIFY_FOR after it was written). */
+    giveUpAt: timestamp('give_up_at', { withTimezone: true, mode: 'date' }).notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    gaveUpAt: timestamp('gave_up_at', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.monitorId, table.channel] }),
+    // Only undelivered rows are looked for by the dispatcher: the index stays the size of the backlog.
+    index('monitor_notifications_due_idx').on(table.nextAttemptAt).where(sql`${table.deliveredAt} is null and ${table.gaveUpAt} is null`),
+    check('monitor_notifications_channel_check', sql`${table.channel} in ('webhook', 'queue')`),
+  ],
+);
+
+export type MonitorNotificationRow = typeof monitorNotifications.$inferSelect;

@@ -3,6 +3,9 @@ import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { ResultBatcher } from '../db/result-batcher.ts';
 import { HistoryWriter } from '../db/history-writer.ts';
+import { withNotificationOutbox, type ClaimedNotification } from '../db/notification-outbox.ts';
+import type { NotificationObserver } from '../monitor/notification.ts';
+import { startNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
@@ -17,6 +20,9 @@ export interface WorkerProcessOptions {
   database?: DatabaseHandle;
   faultHook?: FaultHook;
   observer?: PollObserver;
+  notificationObserver?: NotificationObserver;
+  /** Test-only: called when a notification went out, before it is recorded. */
+  afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }
 
 export interface WorkerProcess {
@@ -42,18 +48,28 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     const workers = await startWorkers({
       config, connection, statusProvider, logger, roles,
-      // Completions wait a few milliseconds for others and are written with one INSERT.
-      ...(database ? { results: new ResultBatcher(database.db) } : {}),
+      // Completions wait a few milliseconds for others and are written with one INSERT; the
+      // notifications they owe go into the outbox right after.
+      ...(database ? {
+        results: withNotificationOutbox(new ResultBatcher(database.db), database.db, { defaultUrl: config.notifyUrl, notifyForMs: config.notifyForMs }),
+      } : {}),
       concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history),
     }).catch(async (error: unknown) => {
       await statusProvider.close();
       connection.disconnect();
       throw error;
     });
+    // Every process that writes final records also sends the notifications they owe.
+    const dispatcher: NotificationDispatcher | undefined = database && roles.completions
+      ? startNotificationDispatcher({
+        config, db: database.db, connection, logger, observer: options.notificationObserver, afterSend: options.afterNotificationSend,
+      })
+      : undefined;
     logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix }, 'worker started');
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);
+        await dispatcher?.close();
         if (finished) {
           await statusProvider.close();
           await closeRedis(connection);
