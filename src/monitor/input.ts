@@ -146,6 +146,11 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   if (Boolean(input.statusUrl) === Boolean(input.statusHook)) {
     throw new InvalidInputError('statusUrl', 'give either a status URL or statusHook: true, not both or neither');
   }
+  const monitorId = input.monitorId ?? input.jobId;
+  if (input.notifyQueue && (monitorId.includes(':') || /^\d+$/.test(monitorId))) {
+    // Its job there is named by the monitor id, and BullMQ refuses these as job ids.
+    throw new InvalidInputError(input.monitorId ? 'monitorId' : 'jobId', 'must not contain : or be digits only with notifyQueue (BullMQ refuses such job ids); give a monitorId');
+  }
   const intervalMs = resolveDuration('interval', input.interval, defaults.intervalMs, defaults.minIntervalMs ?? MIN_INTERVAL_MS, MAX_INTERVAL_MS);
   const expireAt = resolveExpireAt(input, defaults, now);
   const context: MonitorContext = {
