@@ -21,6 +21,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   list: { summary: 'list monitors, running first, newest first', load: async () => (await import('./commands/list.ts')).listCommand },
   worker: { summary: 'run poll and completion workers', load: async () => (await import('./commands/worker.ts')).workerCommand },
   server: { summary: 'serve the HTTP API, Bull Board and /metrics', load: async () => (await import('./commands/server.ts')).serverCommand },
+  purge: { summary: 'delete old results, history and notifications', load: async () => (await import('./commands/purge.ts')).purgeCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
   'demo-api': { summary: 'run the demo job service', load: async () => (await import('./commands/demo-api.ts')).demoApiCommand },
   quickstart: { summary: 'run the whole demo in one process (npm start)', load: async () => (await import('./commands/quickstart.ts')).quickstartCommand },

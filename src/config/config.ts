@@ -105,6 +105,15 @@ export interface Config {
   readonly notifyTimeoutMs: number;
   /** `JOBWATCH_NOTIFY_QUEUE_PREFIX`: BullMQ prefix of the queues monitors name in `notifyQueue`. @defaultValue `bull` (BullMQ's own default) */
   readonly notifyQueuePrefix: string;
+  /** `JOBWATCH_RETENTION`: final records (and done notifications) older than this are purged. @defaultValue off (kept for ever) */
+  readonly retentionMs: number | undefined;
+  /** `JOBWATCH_HISTORY_RETENTION`: history rows older than this are purged. @defaultValue off (kept for ever) */
+  readonly historyRetentionMs: number | undefined;
+  /**
+   * `JOBWATCH_PURGE_EVERY`: how often the purge runs when a retention is set, from one BullMQ job
+   * scheduler per deployment (one run at a time, however many workers). @defaultValue 1h
+   */
+  readonly purgeEveryMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -133,6 +142,7 @@ export const DEFAULTS = {
   notifyRetryBaseMs: 5_000,
   notifyQueuePrefix: 'bull',
   notifyTimeoutMs: 10_000,
+  purgeEveryMs: 3_600_000,
 } as const;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
@@ -185,6 +195,11 @@ const databaseUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(valu
   error: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/jobwatch',
 });
 
+/** A retention: `off`, or a duration of at least a minute. */
+const retention = z.union([z.literal('off').transform(() => undefined), duration(60_000, 100 * 365 * 24 * 3_600_000)], {
+  error: 'must be off or a duration such as 30d',
+});
+
 const envSchema = z.object({
   REDIS_URL: redisUrl.default(DEFAULTS.redisUrl),
   DATABASE_URL: databaseUrl.optional(),
@@ -232,6 +247,9 @@ const envSchema = z.object({
   JOBWATCH_NOTIFY_RETRY_BASE: duration(10, 3_600_000).optional(),
   JOBWATCH_NOTIFY_TIMEOUT: duration(10, 600_000).optional(),
   JOBWATCH_NOTIFY_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]{1,64}$/, { error: 'must be 1-64 letters, digits, or _ . - { }' }).optional(),
+  JOBWATCH_RETENTION: retention.optional(),
+  JOBWATCH_HISTORY_RETENTION: retention.optional(),
+  JOBWATCH_PURGE_EVERY: duration(1_000, 7 * 24 * 3_600_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -286,6 +304,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     notifyRetryBaseMs: e.JOBWATCH_NOTIFY_RETRY_BASE ?? DEFAULTS.notifyRetryBaseMs,
     notifyQueuePrefix: e.JOBWATCH_NOTIFY_QUEUE_PREFIX ?? DEFAULTS.notifyQueuePrefix,
     notifyTimeoutMs: e.JOBWATCH_NOTIFY_TIMEOUT ?? DEFAULTS.notifyTimeoutMs,
+    retentionMs: e.JOBWATCH_RETENTION,
+    historyRetentionMs: e.JOBWATCH_HISTORY_RETENTION,
+    purgeEveryMs: e.JOBWATCH_PURGE_EVERY ?? DEFAULTS.purgeEveryMs,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

@@ -6,6 +6,10 @@ import { HistoryWriter } from '../db/history-writer.ts';
 import { withNotificationOutbox, type ClaimedNotification } from '../db/notification-outbox.ts';
 import type { NotificationObserver } from '../monitor/notification.ts';
 import { startNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher.ts';
+import { purgeOldRows } from '../db/purge.ts';
+import { retentionCutoffs, type Purge } from '../monitor/retention.ts';
+import { startPurgeScheduler } from '../queue/purge-scheduler.ts';
+import { layoutOf } from '../queue/shards.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
@@ -65,11 +69,18 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
         config, db: database.db, connection, logger, observer: options.notificationObserver, afterSend: options.afterNotificationSend,
       })
       : undefined;
+    const purgeScheduler = database && roles.completions
+      ? await startPurgeScheduler({
+        connection, prefix: config.prefix, layout: layoutOf(config.shards, config.redisClusterNodes !== undefined),
+        everyMs: config.purgeEveryMs, purge: purgeFromConfig(config, database), logger,
+      })
+      : undefined;
     logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix }, 'worker started');
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);
         await dispatcher?.close();
+        await purgeScheduler?.close();
         if (finished) {
           await statusProvider.close();
           await closeRedis(connection);
@@ -95,4 +106,10 @@ function createHistoryWriter(config: Config, database: DatabaseHandle, logger: L
     defaultMode: config.history,
     onError: ({ error, buffered, dropped }) => logger.warn({ err: error, buffered, dropped }, 'history rows wait for Postgres; will retry'),
   });
+}
+
+/** The purge JOBWATCH_RETENTION and JOBWATCH_HISTORY_RETENTION ask for; undefined when both are off. */
+function purgeFromConfig(config: Config, database: DatabaseHandle): Purge | undefined {
+  if (config.retentionMs === undefined && config.historyRetentionMs === undefined) return undefined;
+  return () => purgeOldRows(database.db, retentionCutoffs(Date.now(), config.retentionMs, config.historyRetentionMs)!);
 }
