@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */

@@ -5,6 +5,7 @@ import type { BenchReport } from './harness/report.ts';
 import type { Row, Scenario, ScenarioContext } from './harness/scenario.ts';
 import { BenchServices } from './harness/services.ts';
 import { enqueueScenario } from './scenarios/enqueue.ts';
+import { historyScenario } from './scenarios/history.ts';
 import { httpScenario } from './scenarios/http.ts';
 import { latenessScenario } from './scenarios/lateness.ts';
 import { memoryScenario } from './scenarios/memory.ts';
@@ -24,6 +25,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   persistence: persistenceScenario,
   startup: startupScenario,
   push: pushScenario,
+  history: historyScenario,
 };
 
 /**

@@ -79,7 +79,7 @@ export class JobwatchFleet {
   /** Back to an empty prefix and table between rounds. */
   async reset(): Promise<void> {
     await this.services.clearPrefix(this.prefix);
-    await this.database.db.execute(sql`truncate monitor_results`);
+    await this.database.db.execute(sql`truncate monitor_results, monitor_checks`);
   }
 
   async persistedRows(): Promise<number> {

@@ -5,6 +5,7 @@ import { EventCounter, rounds, settle, waitUntil } from '../harness/measure.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import type { StatusProvider } from '../../src/monitor/status-provider.ts';
+import { combineObservers, type PollObserver } from '../../src/monitor/poll-observer.ts';
 
 /**
  * (1) the ceiling, a bare BullMQ loop, (1b) BullMQ's step-job pattern (the loop plus `updateData`),
@@ -91,6 +92,8 @@ export async function runJobwatchRound(
   fleet: JobwatchFleet,
   statusProvider: StatusProvider,
   shape: { monitors: number; pollsPerMonitor: number; statusUrl?: string },
+  /** Told of the polls too, as a worker process's history writer is. */
+  observer?: PollObserver,
 ): Promise<number> {
   const { monitors, pollsPerMonitor } = shape;
   await fleet.reset();
@@ -99,7 +102,7 @@ export async function runJobwatchRound(
   if (started.created !== monitors) throw new Error(`bench: started ${started.created} of ${monitors} monitors`);
   await settle();
   const counter = new EventCounter(monitors * pollsPerMonitor);
-  const workers = await fleet.startWorkers({ statusProvider, observer: { statusChecked: counter.tick }, concurrency: context.config.concurrency });
+  const workers = await fleet.startWorkers({ statusProvider, observer: combineObservers({ statusChecked: counter.tick }, observer), concurrency: context.config.concurrency });
   try {
     const rate = await counter.rate();
     await waitUntil(async () => (await fleet.persistedRows()) === monitors, `${monitors} final records`);

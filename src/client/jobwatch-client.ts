@@ -1,6 +1,9 @@
 import { monitorDefaults, type Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
+import { listChecks } from '../db/checks.ts';
+import { findNotifications } from '../db/notification-outbox.ts';
+import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
@@ -19,7 +22,7 @@ import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type Monitor
 import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
-import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
+import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
@@ -117,7 +120,24 @@ export class JobwatchClient {
     const completionJob = await this.queues.completions.getJob(toQueueJobId(monitorId));
     if (completionJob && !(await completionJob.isCompleted())) return this.withCallbackUrl(pendingResultState(completionJob.data));
     const row = await findResult(this.options.database.db, monitorId);
-    return row ? this.withCallbackUrl(persistedResultState(row)) : null;
+    if (!row) return null;
+    const notifications = await findNotifications(this.options.database.db, monitorId);
+    return this.withCallbackUrl({ ...persistedResultState(row), ...(notifications.length > 0 ? { notifications: notifications.map(notificationState) } : {}) });
+  }
+
+  /**
+   * A page of the monitor's status checks, oldest first, as its history mode kept them (see
+   * JOBWATCH_HISTORY); pass the page's `nextCursor` back for the next one. Throws
+   * MonitorNotFoundError when no monitor has that id and it has no history.
+   */
+  async getChecks(monitorId: string, query: CheckQueryInput = {}): Promise<CheckPage> {
+    const { limit, afterSeq } = parseCheckQuery(query);
+    const rows = await listChecks(this.options.database.db, monitorId, { afterSeq, limit });
+    // Rows outlive a monitor purged from the results (retention): they are its history all the same.
+    if (rows.length === 0 && afterSeq === 0 && !(await this.getMonitor(monitorId))) {
+      throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    }
+    return checkPage(monitorId, rows, limit);
   }
 
   /**

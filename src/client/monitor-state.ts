@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { z } from 'zod';
-import type { MonitorResultRow } from '../db/schema.ts';
+import type { MonitorNotificationRow, MonitorResultRow } from '../db/schema.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
@@ -46,6 +46,14 @@ export const endedMonitorStateSchema = z.object({
   metadata,
   persisted: z.boolean().meta({ description: 'False while the record waits in Redis for Postgres' }),
   callbackUrl,
+  notifications: z.array(z.object({
+    channel: z.enum(['webhook', 'queue']),
+    target: z.string().meta({ description: 'The URL without credentials or query, or the queue name' }),
+    attempts: z.int().nonnegative(),
+    deliveredAt: isoTime.nullable(),
+    gaveUpAt: isoTime.nullable().meta({ description: 'Set when JOBWATCH_NOTIFY_FOR passed without an accepted attempt' }),
+    lastError: z.string().nullable(),
+  })).optional().meta({ description: "The end's notifications and their delivery (`jobwatch status` and GET /api/monitors/{id} only; absent when none is owed)" }),
 });
 
 /**
@@ -110,5 +118,17 @@ export function persistedResultState(row: MonitorResultRow): EndedMonitorState {
     detail: row.detail,
     metadata: (row.metadata as Record<string, unknown> | null) ?? null,
     persisted: true,
+  };
+}
+
+/** @internal A notification's delivery, as the ended state shows it. */
+export function notificationState(row: MonitorNotificationRow): NonNullable<EndedMonitorState['notifications']>[number] {
+  return {
+    channel: row.channel as 'webhook' | 'queue',
+    target: row.channel === 'webhook' ? describeUrl(row.target) : row.target,
+    attempts: row.attempts,
+    deliveredAt: row.deliveredAt?.toISOString() ?? null,
+    gaveUpAt: row.gaveUpAt?.toISOString() ?? null,
+    lastError: row.lastError,
   };
 }

@@ -4,6 +4,7 @@ import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
 import { formatDuration, parseDuration } from '../time/durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
+import { HISTORY_MODES, type HistoryMode } from '../monitor/history.ts';
 
 /**
  * jobwatch's whole configuration, read from the environment once at start-up and passed down.
@@ -91,6 +92,41 @@ export interface Config {
   readonly callbackSecret: string | undefined;
   /** `JOBWATCH_PUBLIC_URL`: the server's address as jobs reach it, the base of callback URLs. @defaultValue `http://127.0.0.1:3000` */
   readonly publicUrl: string;
+  /**
+   * `JOBWATCH_HISTORY`: which status checks monitors keep in `monitor_checks` (a monitor's `history`
+   * overrides it). `off`, `changes` (the first check, each change of status, each failed check and
+   * the last check) or `all`. @defaultValue `changes`
+   */
+  readonly history: HistoryMode;
+  /** `JOBWATCH_NOTIFY_URL`: where every monitor's end is POSTed, signed, unless the monitor names its own `notifyUrl`. */
+  readonly notifyUrl: string | undefined;
+  /**
+   * `JOBWATCH_NOTIFY_SECRET`: the key notifications are signed with (HMAC-SHA256, Standard
+   * Webhooks): `whsec_` and base64, or any text of at least 16 characters. Required when any
+   * notification URL is used; never logged.
+   */
+  readonly notifySecret: string | undefined;
+  /** `JOBWATCH_NOTIFY_FOR`: how long a notification that is not accepted is retried. @defaultValue 24h */
+  readonly notifyForMs: number;
+  /** `JOBWATCH_NOTIFY_RETRY_BASE`: first retry delay of a notification, doubling up to 1h. @defaultValue 5s */
+  readonly notifyRetryBaseMs: number;
+  /**
+   * `JOBWATCH_NOTIFY_TIMEOUT`: longest a notification POST may take. An attempt holds its
+   * notification for this plus 2 s; a worker that dies mid-attempt leaves it to be sent again
+   * (same webhook-id) after that. @defaultValue 10s
+   */
+  readonly notifyTimeoutMs: number;
+  /** `JOBWATCH_NOTIFY_QUEUE_PREFIX`: BullMQ prefix of the queues monitors name in `notifyQueue`. @defaultValue `bull` (BullMQ's own default) */
+  readonly notifyQueuePrefix: string;
+  /** `JOBWATCH_RETENTION`: final records (and done notifications) older than this are purged. @defaultValue off (kept for ever) */
+  readonly retentionMs: number | undefined;
+  /** `JOBWATCH_HISTORY_RETENTION`: history rows older than this are purged. @defaultValue off (kept for ever) */
+  readonly historyRetentionMs: number | undefined;
+  /**
+   * `JOBWATCH_PURGE_EVERY`: how often the purge runs when a retention is set, from one BullMQ job
+   * scheduler per deployment (one run at a time, however many workers). @defaultValue 1h
+   */
+  readonly purgeEveryMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -116,6 +152,12 @@ export const DEFAULTS = {
   bullmqPath: 'fast',
   earlyStatusTtlMs: 3_600_000,
   publicUrl: 'http://127.0.0.1:3000',
+  history: 'changes',
+  notifyForMs: 24 * 3_600_000,
+  notifyRetryBaseMs: 5_000,
+  notifyQueuePrefix: 'bull',
+  notifyTimeoutMs: 10_000,
+  purgeEveryMs: 3_600_000,
 } as const;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
@@ -168,6 +210,11 @@ const databaseUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(valu
   error: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/jobwatch',
 });
 
+/** A retention: `off`, or a duration of at least a minute. */
+const retention = z.union([z.literal('off').transform(() => undefined), duration(60_000, 100 * 365 * 24 * 3_600_000)], {
+  error: 'must be off or a duration such as 30d',
+});
+
 const envSchema = z.object({
   REDIS_URL: redisUrl.default(DEFAULTS.redisUrl),
   DATABASE_URL: databaseUrl.optional(),
@@ -211,6 +258,18 @@ const envSchema = z.object({
   JOBWATCH_PUBLIC_URL: z.string().refine((value) => /^https?:\/\//.test(value) && canParseUrl(value) && !value.includes('?'), {
     error: 'must be an http:// or https:// URL without a query, e.g. https://jobwatch.example.com',
   }).transform((value) => value.replace(/\/+$/, '')).optional(),
+  JOBWATCH_HISTORY: z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }).optional(),
+  JOBWATCH_NOTIFY_URL: z.string().refine((value) => /^https?:\/\//.test(value) && canParseUrl(value), {
+    error: 'must be an http:// or https:// URL, e.g. https://orders.internal/hooks/jobwatch',
+  }).optional(),
+  JOBWATCH_NOTIFY_SECRET: z.string().min(MIN_API_TOKEN_LENGTH, { error: `must be at least ${MIN_API_TOKEN_LENGTH} characters, or whsec_ and base64` }).optional(),
+  JOBWATCH_NOTIFY_FOR: duration(1_000, 30 * 24 * 3_600_000).optional(),
+  JOBWATCH_NOTIFY_RETRY_BASE: duration(10, 3_600_000).optional(),
+  JOBWATCH_NOTIFY_TIMEOUT: duration(10, 600_000).optional(),
+  JOBWATCH_NOTIFY_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.{}-]{1,64}$/, { error: 'must be 1-64 letters, digits, or _ . - { }' }).optional(),
+  JOBWATCH_RETENTION: retention.optional(),
+  JOBWATCH_HISTORY_RETENTION: retention.optional(),
+  JOBWATCH_PURGE_EVERY: duration(1_000, 7 * 24 * 3_600_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -229,6 +288,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.JOBWATCH_PREFIX.includes('{') && ((e.JOBWATCH_SHARDS ?? 1) > 1 || e.REDIS_CLUSTER_NODES)) {
     // Redis hashes the first {...} of a key: one in the prefix would put every shard in one slot.
     throw new ConfigError('JOBWATCH_PREFIX: must not contain { or } with JOBWATCH_SHARDS > 1 or a Redis Cluster; jobwatch adds the hash tags itself');
+  }
+  if (e.JOBWATCH_NOTIFY_URL && !e.JOBWATCH_NOTIFY_SECRET) {
+    throw new ConfigError('JOBWATCH_NOTIFY_SECRET: is required with JOBWATCH_NOTIFY_URL, to sign notifications; generate one with `openssl rand -hex 32`');
   }
   const config: Config = {
     redisUrl: e.REDIS_URL,
@@ -258,6 +320,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     earlyStatusTtlMs: e.JOBWATCH_EARLY_STATUS_TTL ?? DEFAULTS.earlyStatusTtlMs,
     callbackSecret: e.JOBWATCH_CALLBACK_SECRET,
     publicUrl: e.JOBWATCH_PUBLIC_URL ?? DEFAULTS.publicUrl,
+    history: e.JOBWATCH_HISTORY ?? DEFAULTS.history,
+    notifyUrl: e.JOBWATCH_NOTIFY_URL,
+    notifySecret: e.JOBWATCH_NOTIFY_SECRET,
+    notifyForMs: e.JOBWATCH_NOTIFY_FOR ?? DEFAULTS.notifyForMs,
+    notifyRetryBaseMs: e.JOBWATCH_NOTIFY_RETRY_BASE ?? DEFAULTS.notifyRetryBaseMs,
+    notifyQueuePrefix: e.JOBWATCH_NOTIFY_QUEUE_PREFIX ?? DEFAULTS.notifyQueuePrefix,
+    notifyTimeoutMs: e.JOBWATCH_NOTIFY_TIMEOUT ?? DEFAULTS.notifyTimeoutMs,
+    retentionMs: e.JOBWATCH_RETENTION,
+    historyRetentionMs: e.JOBWATCH_HISTORY_RETENTION,
+    purgeEveryMs: e.JOBWATCH_PURGE_EVERY ?? DEFAULTS.purgeEveryMs,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

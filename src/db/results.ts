@@ -59,12 +59,12 @@ export async function insertNewResults(db: Database, given: readonly MonitorResu
 }
 
 /** A JSON column's value: SQL null for a missing value, as the row had before (not JSON `null`). */
-function toJson(value: unknown): string | null {
+export function toJson(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
 /** postgres.js answers `execute` with the rows, PGlite with `{ rows }`. */
-function rowsOf<Row>(answer: unknown): Row[] {
+export function rowsOf<Row>(answer: unknown): Row[] {
   return Array.isArray(answer) ? (answer as Row[]) : ((answer as { rows: Row[] }).rows ?? []);
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { OUTCOMES } from '../monitor/statuses.ts';
 
 /**
@@ -33,3 +33,72 @@ export const monitorResults = pgTable(
 );
 
 export type MonitorResultRow = typeof monitorResults.$inferSelect;
+
+/**
+ * A monitor's status checks, as JOBWATCH_HISTORY keeps them: written in batches off the poll's
+ * path. The primary key (monitor_id, seq) makes a check written twice (a poll re-run after a
+ * crash, a batch retried) one row, and pages a monitor's history in order.
+ */
+export const monitorChecks = pgTable(
+  'monitor_checks',
+  {
+    monitorId: text('monitor_id').notNull(),
+    /** The check's number in its monitor, from 1. */
+    seq: integer('seq').notNull(),
+    checkedAt: timestamp('checked_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The raw status read; null for a failed check. */
+    status: text('status'),
+    /** running, terminal or failed. */
+    result: text('result').notNull(),
+    /** A failed check's reason (connection, timeout, http-status, ...) and message. */
+    reason: text('reason'),
+    error: text('error'),
+    httpStatus: integer('http_status'),
+    latencyMs: integer('latency_ms').notNull(),
+    lateMs: integer('late_ms').notNull(),
+    /** Where the status came from: poll (push adds push). */
+    source: text('source').notNull().default('poll'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.monitorId, table.seq] }),
+    index('monitor_checks_checked_at_idx').on(table.checkedAt),
+    check('monitor_checks_result_check', sql`${table.result} in ('running', 'terminal', 'failed')`),
+  ],
+);
+
+export type MonitorCheckRow = typeof monitorChecks.$inferSelect;
+
+/**
+ * The notification outbox: one row per monitor and channel, written after its final record and
+ * before its completion job completes, so that no crash loses one. Workers claim due rows (FOR
+ * UPDATE SKIP LOCKED, with a lease), deliver them, and record the attempt here.
+ */
+export const monitorNotifications = pgTable(
+  'monitor_notifications',
+  {
+    monitorId: text('monitor_id').notNull(),
+    /** webhook or queue. */
+    channel: text('channel').notNull(),
+    /** The URL, or the BullMQ queue name. */
+    target: text('target').notNull(),
+    /** The exact bytes sent at every attempt (the final record as JSON), so every signature covers the same body. */
+    body: text('body').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the next attempt is due; while one is under way, when its lease ends. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Past this, a notification not accepted is given up (JOBWATCH_NOTIFY_FOR after it was written). */
+    giveUpAt: timestamp('give_up_at', { withTimezone: true, mode: 'date' }).notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    gaveUpAt: timestamp('gave_up_at', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.monitorId, table.channel] }),
+    // Only undelivered rows are looked for by the dispatcher: the index stays the size of the backlog.
+    index('monitor_notifications_due_idx').on(table.nextAttemptAt).where(sql`${table.deliveredAt} is null and ${table.gaveUpAt} is null`),
+    check('monitor_notifications_channel_check', sql`${table.channel} in ('webhook', 'queue')`),
+  ],
+);
+
+export type MonitorNotificationRow = typeof monitorNotifications.$inferSelect;

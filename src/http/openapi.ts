@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LIST_LIMIT, listQuerySchema } from '../client/list-query.ts';
+import { checkPageSchema, checkQuerySchema, DEFAULT_CHECKS_LIMIT } from '../client/check-page.ts';
 import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
 import { MAX_ID_LENGTH } from '../monitor/limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
@@ -21,6 +22,7 @@ const COMPONENTS: [string, z.ZodType][] = [
   ['MonitorPage', monitorPageSchema],
   ['PushedStatus', pushedStatusSchema],
   ['PushAnswer', pushAnswerSchema],
+  ['CheckPage', checkPageSchema],
   ['Error', errorBodySchema],
   ['HealthReport', healthReportSchema],
 ];
@@ -76,6 +78,14 @@ function listParameters(): JsonSchema[] {
   return [
     { name: 'state', in: 'query', description: '`running`, or an outcome', schema: inlineSchema(state) },
     { name: 'limit', in: 'query', description: 'Monitors per page', schema: { ...inlineSchema(limit), default: DEFAULT_LIST_LIMIT } },
+    { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: inlineSchema(cursor) },
+  ];
+}
+
+function checkParameters(): JsonSchema[] {
+  const { limit, cursor } = checkQuerySchema.shape;
+  return [
+    { name: 'limit', in: 'query', description: 'Checks per page', schema: { ...inlineSchema(limit), default: DEFAULT_CHECKS_LIMIT } },
     { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: inlineSchema(cursor) },
   ];
 }
@@ -150,6 +160,16 @@ function buildDocument(): Record<string, unknown> {
           parameters: [monitorIdParameter, { name: 'token', in: 'path', required: true, description: 'The callback token, as in `callbackUrl`', schema: { type: 'string' } }],
           requestBody: { required: true, content: json('PushedStatus') },
           responses: { ...PUSH_ANSWERS, 404: reply('A wrong token, or callbacks are off; the same answer as an unknown route'), 503: API_ERRORS[503] },
+        },
+      },
+      '/api/monitors/{id}/checks': {
+        get: {
+          summary: "A monitor's status checks, oldest first, as JOBWATCH_HISTORY (or the monitor's `history`) kept them",
+          parameters: [monitorIdParameter, ...checkParameters()],
+          responses: {
+            200: reply('A page of checks', 'CheckPage'), 400: reply('Invalid query parameter; `field` names it'),
+            404: reply('No monitor with this id'), ...API_ERRORS,
+          },
         },
       },
       '/api/openapi.json': {

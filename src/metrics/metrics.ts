@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { PollObserver } from '../monitor/poll-observer.ts';
+import type { NotificationObserver } from '../monitor/notification.ts';
+import { createNotificationMetrics } from './notification-metrics.ts';
 import { createPollMetrics } from './poll-metrics.ts';
 import { registerQueueMetrics, type CountedQueues } from './queue-metrics.ts';
 
@@ -9,6 +11,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Pass to startWorkers / startWorkerProcess as `observer`. */
   readonly observer: PollObserver;
+  /** Pass to startWorkerProcess as `notificationObserver`. */
+  readonly notifications: NotificationObserver;
   /** Prometheus text exposition of everything registered. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -28,6 +32,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   return {
     registry,
     observer,
+    notifications: createNotificationMetrics(registry),
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };
 }

@@ -1,4 +1,6 @@
 import type { Schedule } from './schedule.ts';
+import type { HistoryMode } from './history.ts';
+import type { NotifyTargets } from './notification.ts';
 import type { Outcome } from './statuses.ts';
 
 /** Where a monitor reads its job's status from. */
@@ -34,6 +36,10 @@ export interface MonitorContext {
   schedule?: Schedule;
   /** The interval grown by the backoff so far; absent until it first grows. */
   currentIntervalMs?: number;
+  /** Which checks this monitor keeps in its history; absent: the deployment's JOBWATCH_HISTORY. */
+  history?: HistoryMode;
+  /** Where the end is announced besides the deployment's JOBWATCH_NOTIFY_URL; absent: nowhere else. */
+  notify?: NotifyTargets;
   /**
    * The final record, written into the context before it is handed to the completion queue. A poll
    * that runs again after its worker died in between hands this on instead of calling the status
@@ -55,4 +61,6 @@ export interface MonitorResult {
   /** The last status body, or the error that ended the monitor. */
   detail: unknown;
   metadata: Record<string, unknown> | null;
+  /** Where the end is announced, from the monitor's context. */
+  notify?: NotifyTargets;
 }

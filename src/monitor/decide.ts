@@ -132,6 +132,7 @@ function finish(context: MonitorContext, outcome: Outcome, now: number, detail: 
       finishedAt: now,
       detail,
       metadata: context.metadata,
+      ...(context.notify ? { notify: context.notify } : {}),
     },
   };
 }

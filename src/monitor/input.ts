@@ -5,6 +5,7 @@ import { toBoundedJson } from '../json/bounded-json.ts';
 import { LONE_SURROGATE } from '../json/unicode.ts';
 import type { MonitorContext } from './context.ts';
 import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, type Schedule } from './schedule.ts';
+import { HISTORY_MODES, type HistoryMode } from './history.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
   MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
@@ -40,6 +41,12 @@ export interface MonitorInput {
   jitter?: number;
   /** When the first poll is due after the start: milliseconds or a duration. @defaultValue 0 (at once) */
   firstPollIn?: number | string;
+  /** Which status checks to keep in the monitor's history. @defaultValue the configured default (JOBWATCH_HISTORY, `changes`) */
+  history?: HistoryMode;
+  /** POST the final record here, signed, once the monitor has ended (HTTP API: under JOBWATCH_ALLOWED_STATUS_URLS). @defaultValue JOBWATCH_NOTIFY_URL */
+  notifyUrl?: string;
+  /** Add a job (id = monitor id) with the final record to this BullMQ queue, in the same Redis, once. */
+  notifyQueue?: string;
 }
 
 export interface MonitorDefaults {
@@ -112,6 +119,14 @@ export const monitorInputSchema = z.strictObject(
     jitter: z.number({ error: 'must be a number from 0 to 1' }).min(0, { error: 'must be from 0 to 1' }).max(1, { error: 'must be from 0 to 1' }).optional()
       .meta({ description: `The fraction of each delay that is random (a delay d becomes one in [d*(1-jitter), d]), first poll included; default ${DEFAULT_JITTER}` }),
     firstPollIn: duration.optional().meta({ description: 'When the first poll is due: milliseconds or a duration; default at once', examples: ['2m'] }),
+    history: z.enum(HISTORY_MODES, { error: `must be one of ${HISTORY_MODES.join(', ')}` }).optional().meta({
+      description: 'Which status checks to keep in the history (GET /api/monitors/{id}/checks): off, changes (first, changes, failures, the end) or all; default JOBWATCH_HISTORY',
+    }),
+    notifyUrl: statusUrl.optional().meta({
+      description: 'http(s) URL to POST the final record to, signed as Standard Webhooks says, once the monitor has ended; default JOBWATCH_NOTIFY_URL',
+    }),
+    notifyQueue: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'must be 1-100 letters, digits, _ . or -' }).optional()
+      .meta({ description: 'A BullMQ queue (same Redis) to add one job to, id = monitor id, with the final record' }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
@@ -154,6 +169,11 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   if (Boolean(input.statusUrl) === Boolean(input.statusHook)) {
     throw new InvalidInputError('statusUrl', 'give either a status URL or statusHook: true, not both or neither');
   }
+  const monitorId = input.monitorId ?? input.jobId;
+  if (input.notifyQueue && (monitorId.includes(':') || /^\d+$/.test(monitorId))) {
+    // Its job there is named by the monitor id, and BullMQ refuses these as job ids.
+    throw new InvalidInputError(input.monitorId ? 'monitorId' : 'jobId', 'must not contain : or be digits only with notifyQueue (BullMQ refuses such job ids); give a monitorId');
+  }
   const intervalMs = resolveDuration('interval', input.interval, defaults.intervalMs, defaults.minIntervalMs ?? MIN_INTERVAL_MS, MAX_INTERVAL_MS);
   const expireAt = resolveExpireAt(input, defaults, now);
   const schedule = resolveSchedule(input, intervalMs);
@@ -173,6 +193,11 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     nextCheckAt: Math.min(expireAt, now + firstPollDelay(firstPollInMs, schedule.jitter, random())),
     metadata: input.metadata ?? null,
     schedule,
+    // Only when given: a monitor on the deployment's default carries no extra bytes in Redis.
+    ...(input.history ? { history: input.history } : {}),
+    ...(input.notifyUrl || input.notifyQueue
+      ? { notify: Object.freeze({ ...(input.notifyUrl ? { url: input.notifyUrl } : {}), ...(input.notifyQueue ? { queue: input.notifyQueue } : {}) }) }
+      : {}),
   };
   // Frozen: what was checked is what is enqueued, however long the caller holds it.
   Object.freeze(context);

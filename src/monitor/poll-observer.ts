@@ -1,4 +1,5 @@
 import type { MonitorResult } from './context.ts';
+import type { CheckedEvent } from './history.ts';
 import type { StatusReading } from './reading.ts';
 
 /**
@@ -8,6 +9,11 @@ import type { StatusReading } from './reading.ts';
 export interface PollObserver {
   /** A status check finished. `lateMs`: poll start minus its due time. */
   statusChecked?(event: { reading: StatusReading; lateMs: number; durationMs: number }): void;
+  /**
+   * A status check was decided (after `statusChecked`): what the history writer records. Called on
+   * every poll, so it must cost no I/O of its own.
+   */
+  checked?(event: CheckedEvent): void;
   /** A poll found the job still running (or a failed check to retry) and re-scheduled it. */
   rescheduled?(event: { reason: 'running' | 'retry'; delayMs: number }): void;
   /** A monitor ended; its result was handed to the completion queue. */
@@ -16,4 +22,18 @@ export interface PollObserver {
   persisted?(event: { result: MonitorResult; inserted: boolean }): void;
   /** A result could not be written yet (Postgres down) and will be retried. */
   persistFailed?(event: { result: MonitorResult; error: Error }): void;
+}
+
+const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'ended', 'persisted', 'persistFailed'] as const;
+
+/** One observer that tells each of `observers` in turn; hooks none of them has are left out. */
+export function combineObservers(...observers: readonly (PollObserver | undefined)[]): PollObserver {
+  const present = observers.filter((observer): observer is PollObserver => observer !== undefined);
+  if (present.length === 1) return present[0]!;
+  const combined: Record<string, (event: never) => void> = {};
+  for (const hook of HOOKS) {
+    const listeners = present.map((observer) => observer[hook]?.bind(observer)).filter((listener) => listener !== undefined) as ((event: never) => void)[];
+    if (listeners.length > 0) combined[hook] = (event) => { for (const listener of listeners) listener(event); };
+  }
+  return combined as PollObserver;
 }

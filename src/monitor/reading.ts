@@ -25,5 +25,7 @@ export type StatusReading =
     running?: true;
     /** From a Retry-After header on a running answer: when to ask again. */
     retryAfterMs?: number;
+    /** The HTTP status of the answer, for HTTP providers. */
+    httpStatus?: number;
   }
   | { ok: false; failure: StatusCheckFailure };

@@ -97,6 +97,8 @@ export function createPollProcessor(deps: PollProcessorDeps) {
       log().debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
     }
     const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
+    // History is handed on in memory and written in batches elsewhere: no round trip here.
+    observer.checked?.({ context, reading, checkedAt, lateMs, durationMs: checkedAt - startedAt, ends: after.kind === 'finish' });
     if (after.kind === 'finish') return finishMonitor(job, after.result);
 
     // The cancel check, the new context and the delay are one step (see MonitorStore.reschedule): a

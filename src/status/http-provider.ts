@@ -82,21 +82,21 @@ export function interpretResponse(
   if (!json.ok) {
     // 202 Accepted is "still running" in the async request-reply pattern, with or without a body.
     if (statusCode === 202) return runningWithoutStatus(null, wait);
-    return { ok: false, failure: { reason: 'bad-body', message: `GET ${where} returned a body that ${json.reason}` } };
+    return { ok: false, failure: { reason: 'bad-body', httpStatus: statusCode, message: `GET ${where} returned a body that ${json.reason}` } };
   }
   const body = json.value;
   const status = readStatus(body, statusField);
   if (status === undefined) {
     if (statusCode === 202) return runningWithoutStatus(body, wait);
-    return { ok: false, failure: { reason: 'missing-field', message: `GET ${where} returned JSON with no status string at "${statusField}"` } };
+    return { ok: false, failure: { reason: 'missing-field', httpStatus: statusCode, message: `GET ${where} returned JSON with no status string at "${statusField}"` } };
   }
   // A Retry-After on a 2xx says when to ask again; it is used only if the status is a running one.
-  return wait === undefined ? { ok: true, status, body } : { ok: true, status, body, retryAfterMs: wait };
+  return { ok: true, status, body, httpStatus: statusCode, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
 }
 
 /** A 202 with no status at the field: running, whatever the vocabulary; `Accepted` is kept as its last status. */
 function runningWithoutStatus(body: unknown, retryAfterMs: number | undefined): StatusReading {
-  return { ok: true, status: 'Accepted', body, running: true, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  return { ok: true, status: 'Accepted', body, running: true, httpStatus: 202, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
 function classifyRequestError(error: unknown, where: string, timeoutMs: number): StatusCheckFailure {

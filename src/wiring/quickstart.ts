@@ -40,7 +40,7 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
   // The server's metrics observe the worker too, since both run in this process.
   const server = await startServer(config, logger, { port: 0, host: '127.0.0.1', database });
   print(`board: ${server.boardUrl} (and ${server.url}/api/monitors, ${server.url}/metrics) while the demo runs`);
-  const worker = await startWorkerProcess(config, logger, { database, concurrency: 10, observer: server.metrics.observer });
+  const worker = await startWorkerProcess(config, logger, { database, concurrency: 10, observer: server.metrics.observer, notificationObserver: server.metrics.notifications });
   const client = new JobwatchClient({ config, database });
   try {
     const monitors = await startDemoMonitors(client, api.url, options.jobs ?? 5, options.intervalMs ?? 1_000, print);

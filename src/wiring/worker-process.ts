@@ -2,9 +2,17 @@ import type { Logger } from 'pino';
 import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { ResultBatcher } from '../db/result-batcher.ts';
+import { HistoryWriter } from '../db/history-writer.ts';
+import { withNotificationOutbox, type ClaimedNotification } from '../db/notification-outbox.ts';
+import type { NotificationObserver } from '../monitor/notification.ts';
+import { startNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher.ts';
+import { purgeOldRows } from '../db/purge.ts';
+import { retentionCutoffs, type Purge } from '../monitor/retention.ts';
+import { startPurgeScheduler } from '../queue/purge-scheduler.ts';
+import { layoutOf } from '../queue/shards.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
-import type { PollObserver } from '../monitor/poll-observer.ts';
+import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
@@ -16,6 +24,9 @@ export interface WorkerProcessOptions {
   database?: DatabaseHandle;
   faultHook?: FaultHook;
   observer?: PollObserver;
+  notificationObserver?: NotificationObserver;
+  /** Test-only: called when a notification went out, before it is recorded. */
+  afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }
 
 export interface WorkerProcess {
@@ -30,33 +41,54 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   const roles = options.roles ?? { polls: true, completions: true };
   await assertRedisReady(config, { requireNoEviction: true });
   let database = options.database;
-  const ownsDatabase = !database && roles.completions;
-  if (!database && roles.completions) database = openPostgres(requireDatabaseUrl(config, 'to persist results'));
+  // Completions need Postgres; a poll-only worker opens it when it has one, for the history.
+  const ownsDatabase = !database && (roles.completions || config.databaseUrl !== undefined);
+  if (ownsDatabase) database = openPostgres(requireDatabaseUrl(config, 'to persist results'));
   try {
     if (database) await assertSchemaReady(database);
+    const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
     const statusProvider = await createStatusProvider(config);
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     const workers = await startWorkers({
       config, connection, statusProvider, logger, roles,
-      // Completions wait a few milliseconds for others and are written with one INSERT.
-      ...(database ? { results: new ResultBatcher(database.db) } : {}),
-      concurrency: options.concurrency, faultHook: options.faultHook, observer: options.observer,
+      // Completions wait a few milliseconds for others and are written with one INSERT; the
+      // notifications they owe go into the outbox right after.
+      ...(database ? {
+        results: withNotificationOutbox(new ResultBatcher(database.db), database.db, { defaultUrl: config.notifyUrl, notifyForMs: config.notifyForMs }),
+      } : {}),
+      concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history),
     }).catch(async (error: unknown) => {
       await statusProvider.close();
       connection.disconnect();
       throw error;
     });
+    // Every process that writes final records also sends the notifications they owe.
+    const dispatcher: NotificationDispatcher | undefined = database && roles.completions
+      ? startNotificationDispatcher({
+        config, db: database.db, connection, logger, observer: options.notificationObserver, afterSend: options.afterNotificationSend,
+      })
+      : undefined;
+    const purgeScheduler = database && roles.completions
+      ? await startPurgeScheduler({
+        connection, prefix: config.prefix, layout: layoutOf(config.shards, config.redisClusterNodes !== undefined),
+        everyMs: config.purgeEveryMs, purge: purgeFromConfig(config, database), logger,
+      })
+      : undefined;
     logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix }, 'worker started');
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);
+        await dispatcher?.close();
+        await purgeScheduler?.close();
         if (finished) {
           await statusProvider.close();
           await closeRedis(connection);
         }
         // Otherwise polls are still in flight on this connection: it is left for the process's
         // exit to cut, since closing it under BullMQ's running worker makes it spin on errors.
+        // After the polls: the checks they reported are written before the database closes.
+        await history?.close();
         if (ownsDatabase) await database?.close();
         logger.info({ finished }, 'worker stopped');
         return finished;
@@ -66,4 +98,18 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     if (ownsDatabase) await database?.close();
     throw error;
   }
+}
+
+/** The history writer of this process's polls; a failed write is logged and tried again. */
+function createHistoryWriter(config: Config, database: DatabaseHandle, logger: Logger): HistoryWriter {
+  return new HistoryWriter(database.db, {
+    defaultMode: config.history,
+    onError: ({ error, buffered, dropped }) => logger.warn({ err: error, buffered, dropped }, 'history rows wait for Postgres; will retry'),
+  });
+}
+
+/** The purge JOBWATCH_RETENTION and JOBWATCH_HISTORY_RETENTION ask for; undefined when both are off. */
+function purgeFromConfig(config: Config, database: DatabaseHandle): Purge | undefined {
+  if (config.retentionMs === undefined && config.historyRetentionMs === undefined) return undefined;
+  return () => purgeOldRows(database.db, retentionCutoffs(Date.now(), config.retentionMs, config.historyRetentionMs)!);
 }

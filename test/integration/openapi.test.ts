@@ -76,6 +76,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     // Rules the JSON Schema cannot say (a duration's range, one of two fields) are the server's alone.
     ['an interval under the floor', { jobId: 'b', statusUrl: 'http://127.0.0.1:1/x', interval: '10ms' }, true],
     ['neither statusUrl nor statusHook', { jobId: 'b' }, true],
+    ['a notifyUrl outside the allowed prefixes', { jobId: 'b', statusHook: true, notifyUrl: 'https://example.com/hook' }, true],
   ])('POST /api/monitors with %s: 400 with field and reason', async (_name, body, fitsDocument) => {
     const reply = await call('POST', '/api/monitors', { body });
     expect(reply.status).toBe(400);
@@ -149,8 +150,25 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     expect((await api.call(server.url, 'POST', '/callbacks/oa-push/short', { body: { status: 'Completed' } })).json).toEqual(wrongToken.json);
   });
 
+  it('GET /api/monitors/{id}/checks: pages of the history that fit the document, 400 and 404', async () => {
+    status.script('oa-hist', [{ status: 'Processing' }, { code: 503 }, { status: 'Processing' }, { status: 'Done' }]);
+    await call('POST', '/api/monitors', { body: { jobId: 'oa-hist', statusUrl: status.template, interval: 100, history: 'all' } });
+    const all = await waitFor(async () => {
+      const reply = await call('GET', '/api/monitors/oa-hist/checks');
+      return reply.json.checks?.length === 4 ? reply : undefined;
+    }, { what: 'four checks of oa-hist' });
+    expect(all.json.checks.map((c: { result: string }) => c.result)).toEqual(['running', 'failed', 'running', 'terminal']);
+    const first = await call('GET', '/api/monitors/oa-hist/checks?limit=3');
+    expect(first.requestValid).toBe(true);
+    expect(first.json.nextCursor).toBe('3');
+    const rest = await call('GET', `/api/monitors/oa-hist/checks?limit=3&cursor=${first.json.nextCursor}`);
+    expect(rest.json).toMatchObject({ checks: [{ seq: 4, status: 'Done' }], nextCursor: null });
+    expect((await call('GET', '/api/monitors/oa-hist/checks?cursor=x')).status).toBe(400);
+    expect((await call('GET', '/api/monitors/nobody/checks')).status).toBe(404);
+  });
+
   it('401 without the token, on every /api route', async () => {
-    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['DELETE', '/api/monitors/x'], ['POST', '/api/monitors/x/status'], ['GET', '/api/openapi.json']] as const) {
+    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['GET', '/api/monitors/x/checks'], ['DELETE', '/api/monitors/x'], ['POST', '/api/monitors/x/status'], ['GET', '/api/openapi.json']] as const) {
       const reply = await api.call(server.url, method, path, method === 'POST' ? { body: { jobId: 'x', statusHook: true } } : {});
       expect(reply.status).toBe(401);
     }

@@ -4,6 +4,7 @@ import { LIST_STATES, MAX_LIST_LIMIT, parseListQuery, type ListQueryInput } from
 import { InvalidInputError } from '../../errors/errors.ts';
 import { parseFlags, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
+import { alignColumns } from '../table.ts';
 
 export const listHelp = `Usage: jobwatch list [--state STATE] [--limit N] [--cursor CURSOR]
 
@@ -58,12 +59,6 @@ export function formatTable(monitors: readonly MonitorState[]): string {
     (m.state === 'ended' ? m.jobStatus : m.lastStatus) ?? '-',
     m.startedAt,
     m.state === 'ended' ? m.finishedAt : m.nextPollAt,
-  ].map((cell) => shorten(cell, 36)));
-  const widths = COLUMNS.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(COLUMNS), ...rows.map(line)].join('\n');
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  ]);
+  return alignColumns(COLUMNS, rows);
 }

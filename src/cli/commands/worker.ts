@@ -33,7 +33,7 @@ export async function workerCommand(args: string[], readConfig: () => Config): P
     : await (await import('../../wiring/metrics-server.ts')).startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
   const { startWorkerProcess } = await import('../../wiring/worker-process.ts'); // BullMQ loads here, after the flags
   const worker = await startWorkerProcess(config, logger, {
-    roles, ...(concurrency ? { concurrency } : {}), ...(metricsServer ? { observer: metricsServer.metrics.observer } : {}),
+    roles, ...(concurrency ? { concurrency } : {}), ...(metricsServer ? { observer: metricsServer.metrics.observer, notificationObserver: metricsServer.metrics.notifications } : {}),
   });
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'shutting down: finishing in-flight polls');

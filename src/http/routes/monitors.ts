@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
 import type { MonitorPage } from '../../client/list-monitors.ts';
+import type { CheckPage } from '../../client/check-page.ts';
 import type { MonitorState } from '../../client/monitor-state.ts';
 import { monitorDefaults, type Config } from '../../config/config.ts';
 import { InvalidInputError, MonitorNotFoundError } from '../../errors/errors.ts';
@@ -28,6 +29,8 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
     // The client takes the validated monitor as it is.
     const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
     if (validated.status.kind === 'http') deps.statusUrls.assertAllowed(validated.status.url, validated.jobId);
+    // A notification URL is a request jobwatch makes on the caller's behalf, as a status URL is.
+    if (validated.notify?.url) assertNotifyUrlAllowed(deps.statusUrls, validated.notify.url, validated.jobId);
     const { monitor, created } = await client.startMonitor(validated);
     if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
     c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
@@ -44,6 +47,11 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
     const state = await client.getMonitor(monitorId);
     if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
     return c.json(state satisfies MonitorState);
+  });
+
+  app.get('/:id/checks', async (c) => {
+    const { limit, cursor } = c.req.query();
+    return c.json((await client.getChecks(c.req.param('id'), { limit, cursor })) satisfies CheckPage);
   });
 
   app.delete('/:id', async (c) => {
@@ -79,4 +87,12 @@ function isJsonSpace(byte: number): boolean {
 function topField(path: readonly (string | number)[]): (string | number)[] {
   const field = path.findIndex((segment) => typeof segment === 'string');
   return field < 0 ? ['body'] : path.slice(0, field + 1);
+}
+
+function assertNotifyUrlAllowed(policy: StatusUrlPolicy, url: string, jobId: string): void {
+  try {
+    policy.assertAllowed(url, jobId);
+  } catch (error) {
+    throw error instanceof InvalidInputError ? error.at('notifyUrl') : error;
+  }
 }

@@ -1,0 +1,102 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { MonitorResult } from '../monitor/context.ts';
+import { notificationBody, type NotifyChannel } from '../monitor/notification.ts';
+import type { ResultStore } from '../monitor/result-store.ts';
+import type { Database } from './drizzle-database.ts';
+import { rowsOf } from './results.ts';
+import { monitorNotifications, type MonitorNotificationRow } from './schema.ts';
+
+export interface OutboxOptions {
+  /** The deployment's JOBWATCH_NOTIFY_URL, for monitors that name no `notifyUrl`. */
+  defaultUrl: string | undefined;
+  /** JOBWATCH_NOTIFY_FOR: how long a notification is tried. */
+  notifyForMs: number;
+}
+
+/** A due notification, claimed by one worker until its lease ends. */
+export interface ClaimedNotification {
+  monitorId: string;
+  channel: NotifyChannel;
+  target: string;
+  body: string;
+  /** Attempts so far, this one included. */
+  attempts: number;
+  giveUpAt: Date;
+}
+
+/** The notifications a monitor's end owes: a webhook (its own URL, or the deployment's) and a queue job. */
+export function notificationsOf(result: MonitorResult, options: OutboxOptions): { channel: NotifyChannel; target: string }[] {
+  const url = result.notify?.url ?? options.defaultUrl;
+  return [
+    ...(url ? [{ channel: 'webhook' as const, target: url }] : []),
+    ...(result.notify?.queue ? [{ channel: 'queue' as const, target: result.notify.queue }] : []),
+  ];
+}
+
+/**
+ * A ResultStore that, after the final record, writes the notifications it owes into the outbox.
+ * Both writes happen before the completion job completes; a crash between them retries the job,
+ * which finds the record written and writes the outbox rows then (ON CONFLICT DO NOTHING). So an
+ * end is never without its notifications; at worst one is written twice and dropped as a repeat.
+ */
+export function withNotificationOutbox(results: ResultStore, db: Database, options: OutboxOptions): ResultStore {
+  return {
+    async persist(result) {
+      const inserted = await results.persist(result);
+      const owed = notificationsOf(result, options);
+      if (owed.length > 0) await insertNotifications(db, result, owed, options.notifyForMs);
+      return inserted;
+    },
+  };
+}
+
+async function insertNotifications(db: Database, result: MonitorResult, owed: readonly { channel: NotifyChannel; target: string }[], notifyForMs: number): Promise<void> {
+  const body = notificationBody(result);
+  await db.insert(monitorNotifications)
+    .values(owed.map(({ channel, target }) => ({
+      monitorId: result.monitorId, channel, target, body, giveUpAt: sql`now() + ${`${notifyForMs} milliseconds`}::interval`,
+    })))
+    .onConflictDoNothing();
+}
+
+/**
+ * Takes up to `limit` due notifications for this worker: each is leased for `leaseMs` (its next
+ * attempt moved to then) and its attempt counted, in one statement. SKIP LOCKED lets workers claim
+ * side by side; a worker that dies mid-attempt leaves the row to be claimed again when the lease
+ * ends, and the receiver sees the same webhook-id again.
+ */
+export async function claimDueNotifications(db: Database, limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
+  const answer = await db.execute(sql`
+    update monitor_notifications n
+    set attempts = n.attempts + 1, next_attempt_at = now() + ${`${leaseMs} milliseconds`}::interval
+    from (
+      select monitor_id, channel from monitor_notifications
+      where delivered_at is null and gave_up_at is null and next_attempt_at <= now()
+      order by next_attempt_at
+      limit ${limit}
+      for update skip locked
+    ) due
+    where n.monitor_id = due.monitor_id and n.channel = due.channel
+    returning n.monitor_id, n.channel, n.target, n.body, n.attempts, n.give_up_at`);
+  return rowsOf<{ monitor_id: string; channel: NotifyChannel; target: string; body: string; attempts: number; give_up_at: Date | string }>(answer)
+    .map((row) => ({
+      monitorId: row.monitor_id, channel: row.channel, target: row.target, body: row.body, attempts: row.attempts, giveUpAt: new Date(row.give_up_at),
+    }));
+}
+
+export async function recordDelivered(db: Database, monitorId: string, channel: NotifyChannel): Promise<void> {
+  await db.update(monitorNotifications)
+    .set({ deliveredAt: sql`now()`, lastError: null })
+    .where(and(eq(monitorNotifications.monitorId, monitorId), eq(monitorNotifications.channel, channel)));
+}
+
+/** A failed attempt: tried again at `retryAt`, or given up when that is past its time. */
+export async function recordFailed(db: Database, monitorId: string, channel: NotifyChannel, error: string, retryAt: Date | null): Promise<void> {
+  await db.update(monitorNotifications)
+    .set(retryAt ? { lastError: error, nextAttemptAt: retryAt } : { lastError: error, gaveUpAt: sql`now()` })
+    .where(and(eq(monitorNotifications.monitorId, monitorId), eq(monitorNotifications.channel, channel)));
+}
+
+export async function findNotifications(db: Database, monitorId: string): Promise<MonitorNotificationRow[]> {
+  return db.select().from(monitorNotifications).where(eq(monitorNotifications.monitorId, monitorId));
+}

@@ -1,0 +1,78 @@
+import type { MonitorContext } from './context.ts';
+import type { StatusReading } from './reading.ts';
+
+/**
+ * Which status checks a monitor keeps in its history (`monitor_checks`). `off`: none; `changes`:
+ * the first check, each change of status, each failed check and the check that ends the monitor;
+ * `all`: every check.
+ */
+export const HISTORY_MODES = ['off', 'changes', 'all'] as const;
+export type HistoryMode = (typeof HISTORY_MODES)[number];
+
+/** What a check found: the job still running, a terminal status, or no status (a failed check). */
+export type CheckResult = 'running' | 'terminal' | 'failed';
+
+/** Where a check's status came from. Push (issue 10) adds `push`. */
+export type CheckSource = 'poll';
+
+/** One status check as its history row; times are epoch milliseconds. */
+export interface CheckRecord {
+  monitorId: string;
+  /** The check's number in its monitor, from 1; a poll re-run after a crash repeats its number. */
+  seq: number;
+  checkedAt: number;
+  /** The raw status read; null for a failed check. */
+  status: string | null;
+  result: CheckResult;
+  /** Why a failed check failed (a StatusFailureReason) and its one-line message. */
+  reason: string | null;
+  error: string | null;
+  httpStatus: number | null;
+  /** How long the status call took. */
+  latencyMs: number;
+  /** How late the poll started after it was due. */
+  lateMs: number;
+  source: CheckSource;
+}
+
+/** What a poll reports once a check is decided: the PollObserver's `checked` event. */
+export interface CheckedEvent {
+  /** The context the poll started from (before this check was counted). */
+  context: MonitorContext;
+  reading: StatusReading;
+  checkedAt: number;
+  lateMs: number;
+  durationMs: number;
+  /** Whether this check ends the monitor. */
+  ends: boolean;
+}
+
+/**
+ * The history row of a check, or undefined when the monitor's mode keeps no row for it. Pure, and
+ * cheap when it keeps none: it runs on every poll.
+ */
+export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode): CheckRecord | undefined {
+  const { context, reading } = event;
+  const mode = context.history ?? defaultMode;
+  if (mode === 'off') return undefined;
+  if (mode === 'changes') {
+    const first = context.polls === 0;
+    const changed = reading.ok && reading.status !== context.lastStatus;
+    if (!first && !changed && reading.ok && !event.ends) return undefined;
+  }
+  return {
+    monitorId: context.monitorId,
+    // The poll count before this check, plus one: a poll re-run after a crash (its context not yet
+    // re-written) gets the same number, so its row is not written twice.
+    seq: context.polls + 1,
+    checkedAt: event.checkedAt,
+    status: reading.ok ? reading.status : null,
+    result: !reading.ok ? 'failed' : event.ends ? 'terminal' : 'running',
+    reason: reading.ok ? null : reading.failure.reason,
+    error: reading.ok ? null : reading.failure.message,
+    httpStatus: (reading.ok ? reading.httpStatus : reading.failure.httpStatus) ?? null,
+    latencyMs: Math.max(0, Math.round(event.durationMs)),
+    lateMs: Math.max(0, Math.round(event.lateMs)),
+    source: 'poll',
+  };
+}

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { findResult } from '../../src/db/results.ts';
+import { listChecks } from '../../src/db/checks.ts';
+import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+import { startStatusServer, type ScriptedAnswer, type StatusServer } from '../helpers/status-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
+
+// Poll history end to end: a `jobwatch worker` process polls a scripted status server; the rows in
+// monitor_checks are compared with what the server answered, call by call.
+
+let iso: Isolated;
+let server: StatusServer;
+let client: JobwatchClient;
+let worker: ReturnType<typeof spawnWorker>;
+
+const SCRIPT: ScriptedAnswer[] = [
+  { status: 'Queued' }, { status: 'Processing' }, { status: 'Processing' }, { code: 503 }, { status: 'Processing' }, { status: 'Completed' },
+];
+
+beforeAll(async () => {
+  iso = await createIsolation();
+  server = await startStatusServer();
+  // The deployment's default is `changes`; monitors below override it.
+  worker = spawnWorker(iso.env({ JOBWATCH_RETRY_BASE: '50ms' }));
+  client = testClient(iso);
+});
+
+afterAll(async () => {
+  await client?.close();
+  if (worker) {
+    worker.kill('SIGTERM');
+    await exited(worker);
+  }
+  await server?.close();
+  await iso?.cleanup();
+});
+
+async function runToEnd(jobId: string, history?: 'off' | 'changes' | 'all') {
+  server.script(jobId, SCRIPT);
+  await client.startMonitor({ jobId, statusUrl: server.template, interval: 100, ...(history ? { history } : {}) });
+  await waitFor(() => findResult(iso.database.db, jobId), { what: `result of ${jobId}` });
+  // Rows are written within a flush interval of the check; the last one (the end) closes the history.
+  return waitFor(async () => {
+    const rows = await listChecks(iso.database.db, jobId);
+    return history === 'off' || rows.at(-1)?.result === 'terminal' ? rows : undefined;
+  }, { what: `history of ${jobId}` });
+}
+
+/** What the status server answered at call `seq` (from 1): the script, its last answer repeated. */
+function answered(seq: number): ScriptedAnswer {
+  return SCRIPT[Math.min(seq - 1, SCRIPT.length - 1)]!;
+}
+
+describe('poll history', () => {
+  it('all: one row per status call, in order, matching what the status server answered', async () => {
+    const rows = await runToEnd('hist-all', 'all');
+    expect(rows).toHaveLength(server.calls('hist-all'));
+    for (const row of rows) {
+      const answer = answered(row.seq);
+      if (answer.code === 503) {
+        expect(row).toMatchObject({ result: 'failed', status: null, reason: 'http-status', httpStatus: 503, source: 'poll' });
+      } else {
+        expect(row).toMatchObject({ status: answer.status, httpStatus: 200, source: 'poll' });
+      }
+      expect(row.latencyMs).toBeGreaterThanOrEqual(0);
+      expect(row.lateMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(rows.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows.map((row) => row.result)).toEqual(['running', 'running', 'running', 'failed', 'running', 'terminal']);
+  });
+
+  it('changes (the default): the first check, each change of status, each failed check and the end', async () => {
+    const rows = await runToEnd('hist-changes');
+    expect(server.calls('hist-changes')).toBe(6);
+    // Call 3 repeats Processing, and call 5 repeats the status read before the failed call 4.
+    expect(rows.map((row) => [row.seq, row.status ?? row.reason])).toEqual([[1, 'Queued'], [2, 'Processing'], [4, 'http-status'], [6, 'Completed']]);
+  });
+
+  it('off: no rows, and the final record as always', async () => {
+    expect(await runToEnd('hist-off', 'off')).toEqual([]);
+  });
+
+  it('jobwatch history ID: one JSON line per check when not on a terminal; exit 1 for an unknown monitor', async () => {
+    const printed = await runCli(['history', 'hist-all', '--limit', '4'], iso.env());
+    expect(printed.code).toBe(0);
+    const lines = printed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { seq: number });
+    expect(lines.map((line) => line.seq)).toEqual([1, 2, 3, 4]);
+    expect(printed.stderr).toContain('more: jobwatch history hist-all --cursor 4');
+    const next = await runCli(['history', 'hist-all', '--cursor', '4'], iso.env());
+    expect(next.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([5, 6]);
+
+    const unknown = await runCli(['history', 'nobody'], iso.env());
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no monitor with id nobody');
+  });
+});

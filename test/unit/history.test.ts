@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { MonitorContext } from '../../src/monitor/context.ts';
+import { checkRecordFor, type HistoryMode } from '../../src/monitor/history.ts';
+import { combineObservers } from '../../src/monitor/poll-observer.ts';
+import type { StatusReading } from '../../src/monitor/reading.ts';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function context(overrides: Partial<MonitorContext> = {}): MonitorContext {
+  return {
+    monitorId: 'm1', jobId: 'j1', status: { kind: 'http', url: 'http://x/{jobId}' }, statusField: 'status',
+    intervalMs: 60_000, expireAt: T0 + 3_600_000, startedAt: T0, polls: 3, consecutiveFailures: 0,
+    lastStatus: 'Processing', lastError: null, nextCheckAt: T0, metadata: null, ...overrides,
+  };
+}
+const ok = (status: string): StatusReading => ({ ok: true, status, body: { status }, httpStatus: 200 });
+const failed: StatusReading = { ok: false, failure: { reason: 'http-status', httpStatus: 503, message: 'GET x answered 503' } };
+
+describe('checkRecordFor: which checks a mode keeps', () => {
+  it.each([
+    { name: 'off keeps nothing, even the end', mode: 'off', ctx: context(), reading: ok('Completed'), ends: true, kept: false },
+    { name: 'all keeps a repeated status', mode: 'all', ctx: context(), reading: ok('Processing'), ends: false, kept: true },
+    { name: 'changes keeps the first check', mode: 'changes', ctx: context({ polls: 0, lastStatus: null }), reading: ok('Processing'), ends: false, kept: true },
+    { name: 'changes skips a repeated status', mode: 'changes', ctx: context(), reading: ok('Processing'), ends: false, kept: false },
+    { name: 'changes keeps a changed status', mode: 'changes', ctx: context(), reading: ok('Rendering'), ends: false, kept: true },
+    { name: 'changes keeps a failed check', mode: 'changes', ctx: context(), reading: failed, ends: false, kept: true },
+    { name: 'changes keeps the end, even with the same status', mode: 'changes', ctx: context(), reading: ok('Processing'), ends: true, kept: true },
+    { name: "the monitor's own mode wins over the default", mode: 'all', ctx: context({ history: 'off' }), reading: ok('Rendering'), ends: false, kept: false },
+    { name: "the monitor's all over a default of off", mode: 'off', ctx: context({ history: 'all' }), reading: ok('Processing'), ends: false, kept: true },
+  ] as const)('$name', ({ mode, ctx, reading, ends, kept }) => {
+    const record = checkRecordFor({ context: ctx, reading, checkedAt: T0 + 5, lateMs: 3, durationMs: 2, ends }, mode as HistoryMode);
+    expect(record !== undefined).toBe(kept);
+  });
+
+  it('numbers a check after the checks before it, so a re-run poll repeats its number', () => {
+    const event = { context: context({ polls: 7 }), reading: failed, checkedAt: T0 + 5, lateMs: -4, durationMs: 12.6, ends: false };
+    expect(checkRecordFor(event, 'all')).toEqual({
+      monitorId: 'm1', seq: 8, checkedAt: T0 + 5, status: null, result: 'failed', reason: 'http-status', error: 'GET x answered 503',
+      httpStatus: 503, latencyMs: 13, lateMs: 0, source: 'poll',
+    });
+    expect(checkRecordFor({ ...event, reading: ok('Done'), ends: true }, 'all')).toMatchObject({ seq: 8, status: 'Done', result: 'terminal', httpStatus: 200 });
+  });
+});
+
+describe('combineObservers', () => {
+  it('tells every observer that has the hook, in order', () => {
+    const seen: string[] = [];
+    const combined = combineObservers({ ended: () => seen.push('a') }, undefined, { ended: () => seen.push('b'), checked: () => seen.push('c') });
+    combined.ended?.({} as never);
+    combined.checked?.({} as never);
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(combined.rescheduled).toBeUndefined();
+  });
+});
