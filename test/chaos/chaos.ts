@@ -87,8 +87,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const markerDir = mkdtempSync(join(tmpdir(), 'jobwatch-chaos-'));
   const client = new JobwatchClient({ config: iso.config({ JOBWATCH_MIN_INTERVAL: '1ms', REDIS_URL: redisUrl }), database: iso.database });
   const workers = new Set<ChildProcess>();
-  /** Workers that have started theirs and so may hold polls: the only ones worth killing. */
-  const ready = new Set<ChildProcess>();
+  /** Workers alive and not yet killed: the candidates for the next kill. */
+  const killable = new Set<ChildProcess>();
   const killedAtCalls: number[] = [];
   let selfCrashes = 0;
   const crashesAt: Record<string, number> = {};
@@ -104,10 +104,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
 
   const startWorker = () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CRASHING_WORKER], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('chaos worker ready')) ready.add(child);
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', CRASHING_WORKER], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (chunk: Buffer) => {
       for (const [, point] of chunk.toString().matchAll(/chaos: crashing at (\S+)/g)) {
         selfCrashes++;
@@ -115,9 +112,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     });
     workers.add(child);
+    killable.add(child);
     child.once('exit', () => {
       workers.delete(child);
-      ready.delete(child);
+      killable.delete(child);
       if (running) startWorker(); // a crashed worker is replaced, as a supervisor would
     });
   };
@@ -134,13 +132,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       neededCalls += runningPolls + 1;
     }
     // A monitor ends only after reading its final status, so every share below 1 of neededCalls is
-    // reached while monitors still poll; a call that finds no worker ready leaves the kill to the next.
+    // reached while monitors still poll. The call that reaches it comes from a live worker, so there
+    // is always one to kill (any of them: a worker still starting may already be polling, and a kill
+    // that waited for a ready line could miss the run's end on a loaded machine).
     const killThresholds = (options.killAt ?? []).map((share) => Math.ceil(share * neededCalls)).sort((a, b) => a - b);
     server.onCall((calls) => {
       if (killedAtCalls.length >= killThresholds.length || calls < killThresholds[killedAtCalls.length]!) return;
-      const victim = killRandomWorker([...ready]);
+      const victim = killRandomWorker([...killable]);
       if (!victim) return;
-      ready.delete(victim); // not a candidate again while its exit is on the way
+      killable.delete(victim); // not a candidate again while its exit is on the way
       killedAtCalls.push(calls);
     });
     await client.startMonitors([...expected.keys()].map((jobId) => ({ jobId, statusUrl: server.template, interval: options.intervalMs })));
