@@ -4,7 +4,8 @@ import { findResult } from '../db/results.ts';
 import { listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
-import { MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
+import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
+import { MAX_ID_LENGTH } from '../monitor/limits.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
@@ -164,6 +165,9 @@ export class JobwatchClient {
    */
   async reportStatus(monitorId: string, input: PushedStatus | unknown): Promise<PushAnswer> {
     const pushed = parsePushedStatus(input);
+    if (monitorId.length === 0 || monitorId.length > MAX_ID_LENGTH) {
+      throw new InvalidInputError('monitorId', `must be 1 to ${MAX_ID_LENGTH} characters`);
+    }
     const polls = this.queues.pollsOf(monitorId);
     let pollJob = await polls.getJob(toQueueJobId(monitorId));
     if (!pollJob) {
@@ -179,7 +183,8 @@ export class JobwatchClient {
         return { monitorId, state: 'not-started', accepted: true, status: pushed.status, keptUntil };
       }
     }
-    const decision = decidePush(pollJob.data, pushed, this.clock(), this.vocabulary);
+    // An end a poll decided before this push (and had no time to hand on) stands.
+    const decision = pollJob.data.result ? { kind: 'finish' as const, result: pollJob.data.result } : decidePush(pollJob.data, pushed, this.clock(), this.vocabulary);
     if (decision.kind === 'record') {
       // A poll in flight may write its own reading over this one: both are the job's latest word.
       await pollJob.updateData(decision.context);

@@ -80,7 +80,10 @@ export function decideAfterCheck(
   const next: MonitorContext = { ...context, polls, consecutiveFailures: 0, lastStatus: reading.status, lastError: null };
   const statusClass = reading.running ? 'running' : classifyStatus(reading.status, policy.vocabulary);
   if (statusClass === 'running') {
-    const { at, nextIntervalMs } = nextPollAfterRunning(context, now, policy.minIntervalMs ?? MIN_INTERVAL_MS, jitter, reading.retryAfterMs);
+    // The floor never holds a monitor slower than its own interval (validated where it was started,
+    // perhaps under a lower JOBWATCH_MIN_INTERVAL than this worker's).
+    const floor = Math.min(policy.minIntervalMs ?? MIN_INTERVAL_MS, context.intervalMs);
+    const { at, nextIntervalMs } = nextPollAfterRunning(context, now, floor, jitter, reading.retryAfterMs);
     return reschedule(nextIntervalMs === context.intervalMs ? next : { ...next, currentIntervalMs: nextIntervalMs }, 'running', at);
   }
   return finish(next, statusClass, now, truncateDetail(reading.body));

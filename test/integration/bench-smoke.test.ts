@@ -37,6 +37,18 @@ describe('npm run bench, quick mode', () => {
 
     expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
   });
+
+  it('measures push-to-row latency beside a 1 s poll, and the status calls of the two schedules, and cleans up', async () => {
+    const config = loadBenchConfig({
+      BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: 'push', BENCH_OUTPUT: join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json'),
+      BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
+    });
+    const report = await runBench(config);
+    expect(report.errors).toEqual([]);
+    expect(report.rows.map((row) => row.id)).toEqual(['10a', '10a', '10a', '10b', '10b', '10c', '10d']);
+    for (const row of report.rows) expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
 });
 
 async function leftovers(runId: string): Promise<{ keys: number; databases: string[] }> {

@@ -259,7 +259,7 @@ describe('Postgres unreachable', () => {
 });
 
 describe('GET /api/openapi.json', () => {
-  it('describes every API route the server serves, and /healthz', async () => {
+  it('describes every API route the server serves, the callback route, and /healthz', async () => {
     const reply = await request(api('/openapi.json'));
     expect(reply.status).toBe(200);
     expect(reply.json.openapi).toBe('3.1.0');
@@ -290,7 +290,7 @@ function servedApiRoutes(): string[] {
   });
   redis.disconnect();
   const routes = app.routes
-    .filter((route) => (route.path.startsWith('/api/') || route.path === '/healthz') && route.method !== 'ALL')
+    .filter((route) => (route.path.startsWith('/api/') || route.path.startsWith('/callbacks/') || route.path === '/healthz') && route.method !== 'ALL')
     .map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
   return [...new Set(routes)];
 }

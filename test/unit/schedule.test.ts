@@ -47,6 +47,10 @@ describe('decideAfterCheck with a schedule', () => {
     const step = decideAfterCheck(context(), { ok: true, status: 'Accepted', body: null, running: true, retryAfterMs: 30_000 }, T0, strict, 0);
     expect(step).toMatchObject({ kind: 'reschedule', reason: 'running', at: T0 + 30_000, context: { lastStatus: 'Accepted' } });
   });
+  it("the worker's minimum interval never holds a monitor slower than its own interval", () => {
+    const step = decideAfterCheck(context({ intervalMs: 5, schedule: { jitter: 0 } }), { ok: true, status: 'Processing', body: {} }, T0, policy, 0);
+    expect(step).toMatchObject({ kind: 'reschedule', at: T0 + 5 });
+  });
   it('a Retry-After on a terminal answer changes nothing: the monitor ends', () => {
     expect(decideAfterCheck(context(), { ok: true, status: 'Done', body: {}, retryAfterMs: 30_000 }, T0, policy, 0)).toMatchObject({ kind: 'finish', result: { outcome: 'completed' } });
   });
