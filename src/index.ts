@@ -3,6 +3,9 @@
 // declarations do not pass that check, which is why the table lives apart, in `jobwatch/drizzle`.
 export { JobwatchClient, type ClientOptions, type StartedMonitor } from './client/jobwatch-client.ts';
 export type { MonitorState, RunningMonitorState, EndedMonitorState } from './client/monitor-state.ts';
+export type { CheckPage, CheckRecordView, CheckQueryInput } from './client/check-page.ts';
+export { HISTORY_MODES, type HistoryMode } from './monitor/history.ts';
+export { webhookSignature, type NotifyTargets } from './monitor/notification.ts';
 export { loadConfig, withOverrides, DEFAULTS, type Config } from './config/config.ts';
 export { parseDuration, formatDuration } from './time/durations.ts';
 export { openPostgres, openPglite, type DatabaseHandle } from './db/database.ts';

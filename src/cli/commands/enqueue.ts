@@ -16,7 +16,10 @@ monitor and starts nothing.
   --interval DURATION   time between polls, e.g. 30s, 1m (default: JOBWATCH_DEFAULT_INTERVAL, 60s)
   --expire-in DURATION  how long to keep polling, e.g. 2h (default: JOBWATCH_DEFAULT_EXPIRE_IN, 24h)
   --status-field PATH   dotted path to the status in the JSON body (default: status)
-  --meta JSON           a JSON object kept with the monitor and written with its result`;
+  --meta JSON           a JSON object kept with the monitor and written with its result
+  --history MODE        which status checks to keep: off, changes or all (default: JOBWATCH_HISTORY, changes)
+  --notify-url URL      POST the final record here, signed, once the monitor has ended (default: JOBWATCH_NOTIFY_URL)
+  --notify-queue NAME   add one job (id = monitor id) with the final record to this BullMQ queue`;
 
 export async function enqueueCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {
@@ -28,6 +31,9 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     'expire-in': { type: 'string' },
     'status-field': { type: 'string' },
     meta: { type: 'string' },
+    history: { type: 'string' },
+    'notify-url': { type: 'string' },
+    'notify-queue': { type: 'string' },
   }, 'enqueue');
   if (values.help) return printHelp(enqueueHelp);
   if (values['job-id'] === undefined) throw new InvalidInputError('--job-id', 'is required');
@@ -40,6 +46,10 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     ...(values['expire-in'] !== undefined ? { expireIn: values['expire-in'] } : {}),
     ...(values['status-field'] !== undefined ? { statusField: values['status-field'] } : {}),
     ...(values.meta !== undefined ? { metadata: parseMeta(values.meta) } : {}),
+    // Checked against the modes by parseMonitorInput, as any other value.
+    ...(values.history !== undefined ? { history: values.history as MonitorInput['history'] } : {}),
+    ...(values['notify-url'] !== undefined ? { notifyUrl: values['notify-url'] } : {}),
+    ...(values['notify-queue'] !== undefined ? { notifyQueue: values['notify-queue'] } : {}),
   };
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.
@@ -58,6 +68,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
 const FLAG_OF_FIELD: Record<string, string> = {
   jobId: '--job-id', statusUrl: '--status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
   interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
+  history: '--history', notifyUrl: '--notify-url', notifyQueue: '--notify-queue',
 };
 
 /** The one validation of the flags' monitor, its errors naming the flag (`--interval`) rather than the field. */
