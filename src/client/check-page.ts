@@ -55,7 +55,7 @@ export function parseCheckQuery(raw: CheckQueryInput): { limit: number; afterSeq
   return { limit: parsed.data.limit ?? DEFAULT_CHECKS_LIMIT, afterSeq: Number(parsed.data.cursor ?? 0) };
 }
 
-/** @internal */
+/** @internal Names a Drizzle row type, which the published types leave out. */
 export function checkView(row: MonitorCheckRow): CheckRecordView {
   return {
     seq: row.seq,
@@ -71,7 +71,7 @@ export function checkView(row: MonitorCheckRow): CheckRecordView {
   };
 }
 
-/** A page of rows as the API answers it; a full page has a cursor, the last page none. @internal */
+/** @internal A page of rows as the API answers it; a full page has a cursor, the last page none. */
 export function checkPage(monitorId: string, rows: readonly MonitorCheckRow[], limit: number): CheckPage {
   const last = rows.length === limit ? rows[rows.length - 1] : undefined;
   return { monitorId, checks: rows.map(checkView), nextCursor: last ? String(last.seq) : null };

@@ -212,7 +212,7 @@ const databaseUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(valu
 
 /** A retention: `off`, or a duration of at least a minute. */
 const retention = z.union([z.literal('off').transform(() => undefined), duration(60_000, 100 * 365 * 24 * 3_600_000)], {
-  error: 'must be off or a duration such as 30d',
+  error: 'must be off or a duration of at least 1m, such as 30d',
 });
 
 const envSchema = z.object({

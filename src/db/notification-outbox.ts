@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
-import { notificationBody, type NotifyChannel } from '../monitor/notification.ts';
+import { notificationBody, type ClaimedNotification, type NotifyChannel } from '../monitor/notification.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './results.ts';
@@ -11,17 +11,6 @@ export interface OutboxOptions {
   defaultUrl: string | undefined;
   /** JOBWATCH_NOTIFY_FOR: how long a notification is tried. */
   notifyForMs: number;
-}
-
-/** A due notification, claimed by one worker until its lease ends. */
-export interface ClaimedNotification {
-  monitorId: string;
-  channel: NotifyChannel;
-  target: string;
-  body: string;
-  /** Attempts so far, this one included. */
-  attempts: number;
-  giveUpAt: Date;
 }
 
 /** The notifications a monitor's end owes: a webhook (its own URL, or the deployment's) and a queue job. */

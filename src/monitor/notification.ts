@@ -9,6 +9,17 @@ export interface NotifyTargets {
   queue?: string;
 }
 
+/** A due notification from the outbox, claimed by one worker until its lease ends. */
+export interface ClaimedNotification {
+  monitorId: string;
+  channel: NotifyChannel;
+  target: string;
+  body: string;
+  /** Attempts so far, this one included. */
+  attempts: number;
+  giveUpAt: Date;
+}
+
 /** How a notification travels: a signed POST, or a job in the user's BullMQ queue. */
 export type NotifyChannel = 'webhook' | 'queue';
 

@@ -51,6 +51,8 @@ export class NotifyQueues {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.connection, prefix: this.prefix });
+      // Connection errors surface as failed attempts (and the worker logs the connection's own).
+      queue.on('error', () => {});
       this.queues.set(name, queue);
     }
     return queue;

@@ -28,9 +28,16 @@ export interface PurgeSchedulerOptions {
 export async function startPurgeScheduler(options: PurgeSchedulerOptions): Promise<{ close(): Promise<void> }> {
   const { connection, prefix, logger } = options;
   const queue = new Queue(completionQueueName(options.layout, MAINTENANCE_QUEUE), { connection, prefix });
+  // The connection's errors are the worker's to log (once, as "Redis connection error"); without a
+  // listener BullMQ would print each to the console.
+  queue.on('error', () => {});
   if (!options.purge) {
-    await queue.removeJobScheduler(PURGE_SCHEDULER_ID);
-    return { close: () => queue.close() };
+    try {
+      await queue.removeJobScheduler(PURGE_SCHEDULER_ID);
+    } finally {
+      await queue.close();
+    }
+    return { close: async () => {} };
   }
   const purge = options.purge;
   await queue.upsertJobScheduler(PURGE_SCHEDULER_ID, { every: options.everyMs }, {
@@ -44,6 +51,7 @@ export async function startPurgeScheduler(options: PurgeSchedulerOptions): Promi
     return report;
   }, { connection, prefix, concurrency: 1 });
   worker.on('failed', (_job, error) => logger.warn({ err: error }, 'purge failed; the next run tries again'));
+  worker.on('error', (error) => logger.warn({ err: error, queue: worker.name }, 'worker error'));
   return {
     async close() {
       await worker.close();

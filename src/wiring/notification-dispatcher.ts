@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/drizzle-database.ts';
-import { claimDueNotifications, recordDelivered, recordFailed, type ClaimedNotification } from '../db/notification-outbox.ts';
+import { claimDueNotifications, recordDelivered, recordFailed } from '../db/notification-outbox.ts';
 import { coerceError } from '../errors/errors.ts';
-import { notifyRetryDelay, webhookHeaders, webhookId, type NotificationObserver } from '../monitor/notification.ts';
+import { notifyRetryDelay, webhookHeaders, webhookId, type ClaimedNotification, type NotificationObserver } from '../monitor/notification.ts';
 import { NotifyQueues } from '../queue/notify-queue.ts';
 import type { RedisConnection } from '../queue/redis.ts';
 import { postWebhook } from '../webhook/webhook-sender.ts';

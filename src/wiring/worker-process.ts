@@ -3,8 +3,8 @@ import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { ResultBatcher } from '../db/result-batcher.ts';
 import { HistoryWriter } from '../db/history-writer.ts';
-import { withNotificationOutbox, type ClaimedNotification } from '../db/notification-outbox.ts';
-import type { NotificationObserver } from '../monitor/notification.ts';
+import { withNotificationOutbox } from '../db/notification-outbox.ts';
+import type { ClaimedNotification, NotificationObserver } from '../monitor/notification.ts';
 import { startNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher.ts';
 import { purgeOldRows } from '../db/purge.ts';
 import { retentionCutoffs, type Purge } from '../monitor/retention.ts';
@@ -25,7 +25,7 @@ export interface WorkerProcessOptions {
   faultHook?: FaultHook;
   observer?: PollObserver;
   notificationObserver?: NotificationObserver;
-  /** Test-only: called when a notification went out, before it is recorded. */
+  /** @internal Test-only: called when a notification went out, before it is recorded. */
   afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }
 

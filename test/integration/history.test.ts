@@ -37,9 +37,14 @@ afterAll(async () => {
   await iso?.cleanup();
 });
 
-async function runToEnd(jobId: string, history?: 'off' | 'changes' | 'all') {
+async function runToEnd(jobId: string, history?: 'off' | 'changes' | 'all', via: 'library' | 'cli' = 'library') {
   server.script(jobId, SCRIPT);
-  await client.startMonitor({ jobId, statusUrl: server.template, interval: 100, ...(history ? { history } : {}) });
+  if (via === 'cli') {
+    const started = await runCli(['enqueue', '--job-id', jobId, '--status-url', server.template, '--interval', '100ms', ...(history ? ['--history', history] : [])], iso.env());
+    expect(started.code).toBe(0);
+  } else {
+    await client.startMonitor({ jobId, statusUrl: server.template, interval: 100, ...(history ? { history } : {}) });
+  }
   await waitFor(() => findResult(iso.database.db, jobId), { what: `result of ${jobId}` });
   // Rows are written within a flush interval of the check; the last one (the end) closes the history.
   return waitFor(async () => {
@@ -78,8 +83,11 @@ describe('poll history', () => {
     expect(rows.map((row) => [row.seq, row.status ?? row.reason])).toEqual([[1, 'Queued'], [2, 'Processing'], [4, 'http-status'], [6, 'Completed']]);
   });
 
-  it('off: no rows, and the final record as always', async () => {
-    expect(await runToEnd('hist-off', 'off')).toEqual([]);
+  it('off (here through jobwatch enqueue --history off): no rows, and the final record as always', async () => {
+    expect(await runToEnd('hist-off', 'off', 'cli')).toEqual([]);
+    // A monitor with history, ended after it, shows the writer has flushed what hist-off would have written.
+    expect(await runToEnd('hist-after-off', 'all')).toHaveLength(6);
+    expect(await listChecks(iso.database.db, 'hist-off')).toEqual([]);
   });
 
   it('jobwatch history ID: one JSON line per check when not on a terminal; exit 1 for an unknown monitor', async () => {
@@ -90,6 +98,10 @@ describe('poll history', () => {
     expect(printed.stderr).toContain('more: jobwatch history hist-all --cursor 4');
     const next = await runCli(['history', 'hist-all', '--cursor', '4'], iso.env());
     expect(next.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([5, 6]);
+
+    const bad = await runCli(['enqueue', '--job-id', 'x', '--status-hook', '--history', 'some'], iso.env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--history: must be one of off, changes, all');
 
     const unknown = await runCli(['history', 'nobody'], iso.env());
     expect(unknown.code).not.toBe(0);

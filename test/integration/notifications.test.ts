@@ -10,6 +10,7 @@ import { findNotifications } from '../../src/db/notification-outbox.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { parsePrometheusText } from '../helpers/prometheus-text.ts';
 import { startWebhookReceiver, type Delivery } from '../helpers/webhook-receiver.ts';
 import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
 
@@ -40,8 +41,8 @@ async function isolated(): Promise<Isolated> {
   return iso;
 }
 
-function worker(iso: Isolated, env: Record<string, string>) {
-  const child = spawnWorker(iso.env({ JOBWATCH_NOTIFY_SECRET: SECRET, JOBWATCH_NOTIFY_RETRY_BASE: '50ms', JOBWATCH_NOTIFY_TIMEOUT: '1s', ...env }));
+function worker(iso: Isolated, env: Record<string, string>, args: string[] = []) {
+  const child = spawnWorker(iso.env({ JOBWATCH_NOTIFY_SECRET: SECRET, JOBWATCH_NOTIFY_RETRY_BASE: '50ms', JOBWATCH_NOTIFY_TIMEOUT: '1s', ...env }), args);
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited(child);
@@ -74,8 +75,7 @@ describe('webhook notifications', () => {
     const iso = await isolated();
     const receiver = await startWebhookReceiver((_id, before) => (before < 3 ? 500 : 200));
     cleanups.push(() => receiver.close());
-    worker(iso, { JOBWATCH_NOTIFY_URL: receiver.url, JOBWATCH_STATUS_HOOK: HOOK_DONE });
-    worker(iso, { JOBWATCH_NOTIFY_URL: receiver.url, JOBWATCH_STATUS_HOOK: HOOK_DONE });
+    const workers = [0, 1].map(() => worker(iso, { JOBWATCH_NOTIFY_URL: receiver.url, JOBWATCH_STATUS_HOOK: HOOK_DONE, LOG_LEVEL: 'info' }, ['--metrics-port', '0']));
     const ids = ['n-1', 'n-2', 'n-3', 'n-4', 'n-5'];
     await startEndedMonitors(iso, ids);
 
@@ -100,6 +100,19 @@ describe('webhook notifications', () => {
     expect(status.notifications).toEqual([{
       channel: 'webhook', target: receiver.url, attempts: 4, deliveredAt: expect.any(String), gaveUpAt: null, lastError: null,
     }]);
+
+    // Counted by the two workers' metrics together: 5 delivered, 15 to retry (each counted once it is recorded).
+    const urls = workers.map((child) => /"url":"([^"]+\/metrics)"/.exec(child.output())?.[1]);
+    expect(urls.every(Boolean), 'a metrics URL in each worker log').toBe(true);
+    const total = await waitFor(async () => {
+      const sum = { delivered: 0, retry: 0 };
+      for (const url of urls) {
+        const metrics = parsePrometheusText(await (await fetch(url!)).text());
+        for (const result of ['delivered', 'retry'] as const) sum[result] += metrics.value('jobwatch_notification_attempts_total', { channel: 'webhook', result });
+      }
+      return sum.delivered === 5 ? sum : undefined;
+    }, { what: 'five deliveries counted' });
+    expect(total).toEqual({ delivered: 5, retry: 15 });
   }, 60_000);
 
   it('a worker SIGKILLed before and after answering: sent again with the same webhook-id, none lost', async () => {

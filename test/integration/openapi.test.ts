@@ -152,7 +152,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
 
   it('GET /api/monitors/{id}/checks: pages of the history that fit the document, 400 and 404', async () => {
     status.script('oa-hist', [{ status: 'Processing' }, { code: 503 }, { status: 'Processing' }, { status: 'Done' }]);
-    await call('POST', '/api/monitors', { body: { jobId: 'oa-hist', statusUrl: status.template, interval: 100, history: 'all' } });
+    await call('POST', '/api/monitors', { body: { jobId: 'oa-hist', statusUrl: status.template, interval: 100, history: 'all', notifyUrl: 'http://127.0.0.1:1/hook' } });
     const all = await waitFor(async () => {
       const reply = await call('GET', '/api/monitors/oa-hist/checks');
       return reply.json.checks?.length === 4 ? reply : undefined;
@@ -165,6 +165,15 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     expect(rest.json).toMatchObject({ checks: [{ seq: 4, status: 'Done' }], nextCursor: null });
     expect((await call('GET', '/api/monitors/oa-hist/checks?cursor=x')).status).toBe(400);
     expect((await call('GET', '/api/monitors/nobody/checks')).status).toBe(404);
+
+    // This worker has no JOBWATCH_NOTIFY_SECRET: the notification is not sent unsigned, and says why.
+    const ended = await waitFor(async () => {
+      const reply = await call('GET', '/api/monitors/oa-hist');
+      return reply.json.notifications?.[0]?.lastError ? reply : undefined;
+    }, { what: "oa-hist's failed notification attempt" });
+    expect(ended.json.notifications).toEqual([{
+      channel: 'webhook', target: 'http://127.0.0.1:1/hook', attempts: 1, deliveredAt: null, gaveUpAt: null, lastError: expect.stringMatching(/^JOBWATCH_NOTIFY_SECRET is not set on this worker/),
+    }]);
   });
 
   it('401 without the token, on every /api route', async () => {

@@ -41,10 +41,24 @@ describe('loadConfig', () => {
     ['JOBWATCH_SHARDS', '0'],
     ['JOBWATCH_SHARDS', '65'],
     ['REDIS_CLUSTER_NODES', 'redis-1'],
+    ['JOBWATCH_HISTORY', 'some'],
+    ['JOBWATCH_NOTIFY_URL', 'ftp://x'],
+    ['JOBWATCH_NOTIFY_SECRET', 'short'],
+    ['JOBWATCH_RETENTION', '10s'],
+    ['JOBWATCH_HISTORY_RETENTION', 'forever'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,10.0.0.2:99999'],
   ])('rejects %s=%s with one line naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
+  });
+
+  it('reads history, notification and retention settings, off by default', () => {
+    expect(loadConfig({})).toMatchObject({ history: 'changes', notifyUrl: undefined, notifyForMs: 86_400_000, retentionMs: undefined, historyRetentionMs: undefined, purgeEveryMs: 3_600_000 });
+    expect(loadConfig({
+      JOBWATCH_HISTORY: 'all', JOBWATCH_NOTIFY_URL: 'https://h.example/x', JOBWATCH_NOTIFY_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      JOBWATCH_NOTIFY_FOR: '2h', JOBWATCH_RETENTION: '30d', JOBWATCH_HISTORY_RETENTION: 'off',
+    })).toMatchObject({ history: 'all', notifyUrl: 'https://h.example/x', notifyForMs: 7_200_000, retentionMs: 30 * 86_400_000, historyRetentionMs: undefined });
+    expect(() => loadConfig({ JOBWATCH_NOTIFY_URL: 'https://h.example/x' })).toThrow(/^JOBWATCH_NOTIFY_SECRET: is required with JOBWATCH_NOTIFY_URL/);
   });
 
   it('reads a sharded cluster layout', () => {

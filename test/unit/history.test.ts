@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { checkRecordFor, type HistoryMode } from '../../src/monitor/history.ts';
 import { combineObservers } from '../../src/monitor/poll-observer.ts';
+import { formatChecks } from '../../src/cli/commands/history.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -50,5 +51,21 @@ describe('combineObservers', () => {
     combined.checked?.({} as never);
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(combined.rescheduled).toBeUndefined();
+  });
+});
+
+describe('formatChecks (jobwatch history on a terminal)', () => {
+  it('aligns one row per check: the status, or the reason of a failed check', () => {
+    const base = { checkedAt: '2026-01-01T00:00:00.000Z', error: null, latencyMs: 12, lateMs: 3, source: 'poll' };
+    const text = formatChecks([
+      { ...base, seq: 1, status: 'Processing', result: 'running', reason: null, httpStatus: 200 },
+      { ...base, seq: 2, status: null, result: 'failed', reason: 'timeout', httpStatus: null },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'SEQ  CHECKED AT                RESULT   STATUS / REASON  HTTP  LATENCY  LATE  SOURCE',
+      '1    2026-01-01T00:00:00.000Z  running  Processing       200   12ms     3ms   poll',
+      '2    2026-01-01T00:00:00.000Z  failed   timeout          -     12ms     3ms   poll',
+    ]);
+    expect(formatChecks([])).toBe('no checks recorded');
   });
 });

@@ -27,6 +27,13 @@ describe('parseMonitorInput', () => {
     expect(parse({ ...base, jobId: '12345' }).monitorId).toBe('12345');
   });
 
+  it('carries history and notification targets only when given', () => {
+    expect(parse({ jobId: 'j', statusHook: true })).not.toHaveProperty('history');
+    expect(parse({ jobId: 'j', statusHook: true })).not.toHaveProperty('notify');
+    expect(parse({ jobId: 'j', statusHook: true, history: 'all', notifyUrl: 'https://h.example/x', notifyQueue: 'next' }))
+      .toMatchObject({ history: 'all', notify: { url: 'https://h.example/x', queue: 'next' } });
+  });
+
   it('reads the status from a hook instead of a URL', () => {
     expect(parse({ jobId: 'j', statusHook: true }).status).toEqual({ kind: 'hook' });
   });
@@ -53,6 +60,11 @@ describe('parseMonitorInput', () => {
     [{ ...base, metadata: [1, 2] }, 'metadata'],
     [{ ...base, metadata: { blob: 'x'.repeat(20_000) } }, 'metadata'],
     [{ ...base, surprise: 1 }, 'monitor'],
+    [{ ...base, history: 'some' }, 'history'],
+    [{ ...base, notifyUrl: 'ftp://example.com/x' }, 'notifyUrl'],
+    [{ ...base, notifyQueue: 'has space' }, 'notifyQueue'],
+    [{ ...base, jobId: 'acme:7', notifyQueue: 'next' }, 'jobId'],
+    [{ ...base, monitorId: '123', notifyQueue: 'next' }, 'monitorId'],
     ['just a string', 'monitor'],
   ])('rejects %j naming %s', (input, field) => {
     expect(() => parse(input)).toThrow(InvalidInputError);

@@ -19,7 +19,10 @@ monitor and starts nothing.
   --meta JSON           a JSON object kept with the monitor and written with its result
   --backoff FACTOR,MAX  after each running status the interval grows by FACTOR up to MAX, e.g. 1.5,5m
   --jitter FRACTION     the random fraction of each delay, 0 to 1 (default: 0.1)
-  --first-poll-in DURATION  when the first poll is due, e.g. 2m (default: at once)`;
+  --first-poll-in DURATION  when the first poll is due, e.g. 2m (default: at once)
+  --history MODE        which status checks to keep: off, changes or all (default: JOBWATCH_HISTORY, changes)
+  --notify-url URL      POST the final record here, signed, once the monitor has ended (default: JOBWATCH_NOTIFY_URL)
+  --notify-queue NAME   add one job (id = monitor id) with the final record to this BullMQ queue`;
 
 export async function enqueueCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {
@@ -34,6 +37,9 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     backoff: { type: 'string' },
     jitter: { type: 'string' },
     'first-poll-in': { type: 'string' },
+    history: { type: 'string' },
+    'notify-url': { type: 'string' },
+    'notify-queue': { type: 'string' },
   }, 'enqueue');
   if (values.help) return printHelp(enqueueHelp);
   if (values['job-id'] === undefined) throw new InvalidInputError('--job-id', 'is required');
@@ -50,6 +56,10 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     // A number when it reads as one; otherwise the text, which the schema refuses by name.
     ...(values.jitter !== undefined ? { jitter: (values.jitter.trim() !== '' && Number.isFinite(Number(values.jitter)) ? Number(values.jitter) : values.jitter) as number } : {}),
     ...(values['first-poll-in'] !== undefined ? { firstPollIn: values['first-poll-in'] } : {}),
+    // Checked against the modes by parseMonitorInput, as any other value.
+    ...(values.history !== undefined ? { history: values.history as MonitorInput['history'] } : {}),
+    ...(values['notify-url'] !== undefined ? { notifyUrl: values['notify-url'] } : {}),
+    ...(values['notify-queue'] !== undefined ? { notifyQueue: values['notify-queue'] } : {}),
   };
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.
@@ -69,6 +79,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   jobId: '--job-id', statusUrl: '--status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
   interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
   backoff: '--backoff', jitter: '--jitter', firstPollIn: '--first-poll-in',
+  history: '--history', notifyUrl: '--notify-url', notifyQueue: '--notify-queue',
 };
 
 /** `1.5,5m` as `{factor: 1.5, max: "5m"}`; the schema checks the values. */
