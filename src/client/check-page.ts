@@ -18,7 +18,7 @@ export const checkRecordSchema = z.object({
   httpStatus: z.int().nullable(),
   latencyMs: z.int().nonnegative().meta({ description: 'How long the status call took' }),
   lateMs: z.int().nonnegative().meta({ description: 'How late the poll started after it was due' }),
-  source: z.string().meta({ description: '`poll`' }),
+  source: z.string().meta({ description: '`poll`: a status call; `push`: a status the job service pushed' }),
 });
 export type CheckRecordView = z.infer<typeof checkRecordSchema>;
 

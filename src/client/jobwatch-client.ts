@@ -1,7 +1,7 @@
 import { monitorDefaults, type Config } from '../config/config.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
-import { listChecks } from '../db/checks.ts';
+import { insertChecks, listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
@@ -12,6 +12,7 @@ import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { Cancellations } from '../queue/cancellations.ts';
 import { EarlyStatuses } from '../queue/early-statuses.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import { pushRecordFor } from '../monitor/history.ts';
 import { decidePush, isPushedResult, parsePushedStatus, type PushedStatus } from '../monitor/push.ts';
 import { createVocabulary, type StatusVocabulary } from '../monitor/statuses.ts';
 import type { Job } from 'bullmq';
@@ -185,17 +186,31 @@ export class JobwatchClient {
     }
     // An end a poll decided before this push (and had no time to hand on) stands.
     const decision = pollJob.data.result ? { kind: 'finish' as const, result: pollJob.data.result } : decidePush(pollJob.data, pushed, this.clock(), this.vocabulary);
+    const pushedTo = pollJob.data; // the context the push is a check of, before it is counted
     if (decision.kind === 'record') {
       // A poll in flight may write its own reading over this one: both are the job's latest word.
       await pollJob.updateData(decision.context);
+      await this.recordPushInHistory(pushedTo, pushed.status, false);
       const state = await this.getMonitor(monitorId);
       if (state) return { ...state, accepted: state.state !== 'ended' };
     } else {
       const ended = await this.endMonitor(pollJob, decision.result);
       // The record that won is this push's, or one decided before it (a poll's, a cancel's).
-      if (ended) return { ...ended, accepted: isRecordOf(ended, decision.result) };
+      const accepted = ended !== null && isRecordOf(ended, decision.result);
+      if (accepted) await this.recordPushInHistory(pushedTo, pushed.status, true);
+      if (ended) return { ...ended, accepted };
     }
     throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+  }
+
+  /**
+   * A pushed status in the monitor's history (source `push`), as its history mode keeps checks.
+   * The push has happened whatever this write does: a history row may be lost (README, "Poll
+   * history"), and a push must not answer an error for a status it did record.
+   */
+  private async recordPushInHistory(context: MonitorContext, status: string, ends: boolean): Promise<void> {
+    const record = pushRecordFor(context, status, ends, this.clock(), this.options.config.history);
+    if (record) await insertChecks(this.options.database.db, [record]).catch(() => undefined);
   }
 
   /** The callback URL of a monitor id (known before it starts), or undefined without JOBWATCH_CALLBACK_SECRET. */

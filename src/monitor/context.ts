@@ -34,6 +34,8 @@ export interface MonitorContext {
   metadata: Record<string, unknown> | null;
   /** Backoff and jitter; absent in monitors started before schedules existed (a fixed interval, default jitter). */
   schedule?: Schedule;
+  /** Running statuses pushed and recorded so far (they number history rows with the polls); absent: none. */
+  pushes?: number;
   /** The interval grown by the backoff so far; absent until it first grows. */
   currentIntervalMs?: number;
   /** Which checks this monitor keeps in its history; absent: the deployment's JOBWATCH_HISTORY. */

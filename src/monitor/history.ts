@@ -12,8 +12,8 @@ export type HistoryMode = (typeof HISTORY_MODES)[number];
 /** What a check found: the job still running, a terminal status, or no status (a failed check). */
 export type CheckResult = 'running' | 'terminal' | 'failed';
 
-/** Where a check's status came from. Push (issue 10) adds `push`. */
-export type CheckSource = 'poll';
+/** Where a check's status came from: a poll's status call, or a status the job service pushed. */
+export type CheckSource = 'poll' | 'push';
 
 /** One status check as its history row; times are epoch milliseconds. */
 export interface CheckRecord {
@@ -47,11 +47,17 @@ export interface CheckedEvent {
   ends: boolean;
 }
 
+/** The history row of a pushed status, as a check of the monitor's context at the time of the push. */
+export function pushRecordFor(context: MonitorContext, status: string, ends: boolean, now: number, defaultMode: HistoryMode): CheckRecord | undefined {
+  const reading: StatusReading = { ok: true, status, body: null };
+  return checkRecordFor({ context, reading, checkedAt: now, lateMs: 0, durationMs: 0, ends }, defaultMode, 'push');
+}
+
 /**
  * The history row of a check, or undefined when the monitor's mode keeps no row for it. Pure, and
  * cheap when it keeps none: it runs on every poll.
  */
-export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode): CheckRecord | undefined {
+export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, source: CheckSource = 'poll'): CheckRecord | undefined {
   const { context, reading } = event;
   const mode = context.history ?? defaultMode;
   if (mode === 'off') return undefined;
@@ -62,9 +68,10 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode): C
   }
   return {
     monitorId: context.monitorId,
-    // The poll count before this check, plus one: a poll re-run after a crash (its context not yet
-    // re-written) gets the same number, so its row is not written twice.
-    seq: context.polls + 1,
+    // The checks before this one (polls and recorded pushes), plus one: a poll re-run after a crash
+    // (its context not yet re-written) gets the same number, so its row is not written twice; a poll
+    // and a push that race for a number keep one row, the first written.
+    seq: context.polls + (context.pushes ?? 0) + 1,
     checkedAt: event.checkedAt,
     status: reading.ok ? reading.status : null,
     result: !reading.ok ? 'failed' : event.ends ? 'terminal' : 'running',
@@ -73,6 +80,6 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode): C
     httpStatus: (reading.ok ? reading.httpStatus : reading.failure.httpStatus) ?? null,
     latencyMs: Math.max(0, Math.round(event.durationMs)),
     lateMs: Math.max(0, Math.round(event.lateMs)),
-    source: 'poll',
+    source,
   };
 }

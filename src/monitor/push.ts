@@ -43,7 +43,7 @@ export type PushDecision =
  */
 export function decidePush(context: MonitorContext, pushed: PushedStatus, now: number, vocabulary: StatusVocabulary): PushDecision {
   const statusClass = classifyStatus(pushed.status, vocabulary);
-  if (statusClass === 'running') return { kind: 'record', context: { ...context, lastStatus: pushed.status } };
+  if (statusClass === 'running') return { kind: 'record', context: { ...context, lastStatus: pushed.status, pushes: (context.pushes ?? 0) + 1 } };
   return {
     kind: 'finish',
     result: {

@@ -108,3 +108,24 @@ describe('poll history', () => {
     expect(unknown.stderr).toContain('no monitor with id nobody');
   });
 });
+
+describe('pushed statuses in the history', () => {
+  it('a running push and the push that ends the monitor are rows of source push, numbered after the polls', async () => {
+    server.script('hist-push', [{ status: 'Processing' }]);
+    // A long interval: after its first poll, only the pushes below add checks.
+    await client.startMonitor({ jobId: 'hist-push', statusUrl: server.template, interval: '1h', history: 'all' });
+    await waitFor(async () => (await listChecks(iso.database.db, 'hist-push')).length === 1, { what: 'the first poll of hist-push' });
+
+    expect(await client.reportStatus('hist-push', { status: 'Running' })).toMatchObject({ accepted: true, lastStatus: 'Running' });
+    expect(await client.reportStatus('hist-push', { status: 'Completed' })).toMatchObject({ accepted: true, outcome: 'completed' });
+    expect(await client.reportStatus('hist-push', { status: 'Failed' })).toMatchObject({ accepted: false, outcome: 'completed' });
+
+    const rows = await listChecks(iso.database.db, 'hist-push');
+    expect(rows.map(({ seq, status, result, source }) => ({ seq, status, result, source }))).toEqual([
+      { seq: 1, status: 'Processing', result: 'running', source: 'poll' },
+      { seq: 2, status: 'Running', result: 'running', source: 'push' },
+      { seq: 3, status: 'Completed', result: 'terminal', source: 'push' },
+    ]);
+    expect(server.calls('hist-push')).toBe(1);
+  });
+});
