@@ -26,8 +26,15 @@ export interface PurgeSchedulerOptions {
  * give every worker of a deployment the same retention settings.
  */
 export async function startPurgeScheduler(options: PurgeSchedulerOptions): Promise<{ close(): Promise<void> }> {
-  const { connection, prefix, logger } = options;
+  const { prefix, logger } = options;
+  // A connection of its own, closed with the queue: a queue closed early on the worker's shared
+  // connection left a command of BullMQ's to fail unhandled when that connection later quit.
+  const connection = options.connection.duplicate();
   const queue = new Queue(completionQueueName(options.layout, MAINTENANCE_QUEUE), { connection, prefix });
+  const closeQueue = async () => {
+    await queue.close();
+    await connection.quit().catch(() => connection.disconnect());
+  };
   // The connection's errors are the worker's to log (once, as "Redis connection error"); without a
   // listener BullMQ would print each to the console.
   queue.on('error', () => {});
@@ -35,7 +42,7 @@ export async function startPurgeScheduler(options: PurgeSchedulerOptions): Promi
     try {
       await queue.removeJobScheduler(PURGE_SCHEDULER_ID);
     } finally {
-      await queue.close();
+      await closeQueue();
     }
     return { close: async () => {} };
   }
@@ -55,7 +62,7 @@ export async function startPurgeScheduler(options: PurgeSchedulerOptions): Promi
   return {
     async close() {
       await worker.close();
-      await queue.close();
+      await closeQueue();
     },
   };
 }
