@@ -1,4 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import { openPostgres } from '../../src/db/database.ts';
+import { listen } from '../../src/http/listen.ts';
+import { createHttpApp } from '../../src/http/server.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
+import { openQueues } from '../../src/queue/queues.ts';
+import { createRedis } from '../../src/queue/redis.ts';
 import { startServer, type RunningServer } from '../../src/wiring/start-server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { Isolated } from './isolation.ts';
@@ -9,6 +16,31 @@ import { CLI } from './workers.ts';
 export function startTestServer(iso: Isolated, env: Record<string, string> = {}): Promise<RunningServer> {
   const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
   return startServer(iso.config(env), logger, { port: 0, host: '127.0.0.1', database: iso.database });
+}
+
+/**
+ * The HTTP app on this isolation's Redis, but with a Postgres that refuses every connection: what
+ * the API answers while Postgres is down. `close` stops it and everything it opened.
+ */
+export async function startServerWithoutPostgres(iso: Isolated): Promise<{ url: string; close(): Promise<void> }> {
+  const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
+  const config = iso.config();
+  const deadDatabase = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+  const redis = createRedis(config.redisUrl);
+  const client = new JobwatchClient({ config, database: deadDatabase, connection: redis });
+  const app = createHttpApp({
+    config, logger, client, queues: openQueues(redis, config.prefix), redis, database: deadDatabase, metrics: createMetrics({ logger }),
+  });
+  const listening = await listen(app, { port: 0, host: '127.0.0.1' });
+  return {
+    url: listening.url,
+    async close() {
+      await listening.close();
+      await client.close();
+      await redis.quit();
+      await deadDatabase.close();
+    },
+  };
 }
 
 export interface HttpReply {

@@ -9,9 +9,8 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openQueues } from '../../src/queue/queues.ts';
 import { createRedis } from '../../src/queue/redis.ts';
-import { openPostgres } from '../../src/db/database.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
-import { request, startTestServer } from '../helpers/http.ts';
+import { request, startServerWithoutPostgres, startTestServer } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -235,15 +234,7 @@ describe('/healthz', () => {
 
 describe('Postgres unreachable', () => {
   it('API requests that need it get 503 naming Postgres, not 500', async () => {
-    const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
-    const config = iso.config();
-    const deadDatabase = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
-    const redis = createRedis(config.redisUrl);
-    const client = new JobwatchClient({ config, database: deadDatabase, connection: redis });
-    const app = createHttpApp({
-      config, logger, client, queues: openQueues(redis, config.prefix), redis, database: deadDatabase, metrics: createMetrics({ logger }),
-    });
-    const listening = await listen(app, { port: 0, host: '127.0.0.1' });
+    const listening = await startServerWithoutPostgres(iso);
     try {
       // An unknown id is looked for in Redis, then in Postgres.
       const reply = await request(`${listening.url}/api/monitors/nowhere`);
@@ -251,9 +242,6 @@ describe('Postgres unreachable', () => {
       expect(reply.json).toEqual({ error: 'Postgres is unreachable (ECONNREFUSED); see /healthz' });
     } finally {
       await listening.close();
-      await client.close();
-      await redis.quit();
-      await deadDatabase.close();
     }
   });
 });

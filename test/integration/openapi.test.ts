@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
-import { openPostgres } from '../../src/db/database.ts';
-import { listen } from '../../src/http/listen.ts';
-import { createHttpApp } from '../../src/http/server.ts';
 import type { RunningServer } from '../../src/wiring/start-server.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import { createMetrics } from '../../src/metrics/metrics.ts';
-import { openQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
-import { request, startTestServer } from '../helpers/http.ts';
+import { request, startServerWithoutPostgres, startTestServer } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { OpenApiChecker } from '../helpers/openapi-check.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
@@ -186,15 +178,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
   it('/healthz: 200 here; 503 (health and API) from a server whose Postgres is unreachable', async () => {
     expect((await call('GET', '/healthz')).json).toEqual({ status: 'ok', redis: 'ok', postgres: 'ok' });
 
-    const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
-    const config = iso.config();
-    const deadDatabase = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
-    const redis = createRedis(config.redisUrl);
-    const client = new JobwatchClient({ config, database: deadDatabase, connection: redis });
-    const app = createHttpApp({
-      config, logger, client, queues: openQueues(redis, config.prefix), redis, database: deadDatabase, metrics: createMetrics({ logger }),
-    });
-    const listening = await listen(app, { port: 0, host: '127.0.0.1' });
+    const listening = await startServerWithoutPostgres(iso);
     try {
       const health = await api.call(listening.url, 'GET', '/healthz');
       expect(health.status).toBe(503);
@@ -202,9 +186,6 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
       expect((await api.call(listening.url, 'GET', '/api/monitors/nowhere')).status).toBe(503);
     } finally {
       await listening.close();
-      await client.close();
-      await redis.quit();
-      await deadDatabase.close();
     }
   });
 
