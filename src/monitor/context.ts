@@ -2,13 +2,19 @@ import type { Schedule } from './schedule.ts';
 import type { HistoryMode } from './history.ts';
 import type { NotifyTargets } from './notification.ts';
 import type { Outcome } from './statuses.ts';
+import type { Hold } from './hold.ts';
 
 /** Where a monitor reads its job's status from. */
 export type StatusSource =
   /** GET this URL; `{jobId}` in it is replaced by the URL-encoded job id. */
   | { kind: 'http'; url: string }
   /** Call the `getJobStatus(jobId, context)` export of the module the workers are configured with. */
-  | { kind: 'hook' };
+  | { kind: 'hook' }
+  /**
+   * POST `{"ids": [...]}` to this URL, with the ids of every monitor of this URL that is due in the
+   * same short window, and read this job's status body from the answer's `[jobId]` member.
+   */
+  | { kind: 'batch'; url: string };
 
 /**
  * Everything a monitor knows, carried by its poll job from one poll to the next (the
@@ -42,6 +48,13 @@ export interface MonitorContext {
   history?: HistoryMode;
   /** Where the end is announced besides the deployment's JOBWATCH_NOTIFY_URL; absent: nowhere else. */
   notify?: NotifyTargets;
+  /**
+   * Overrides the key this monitor's requests are rate-limited, held and circuit-broken under;
+   * absent: the status URL's `host[:port]` (hook monitors: the hook's key).
+   */
+  rateKey?: string;
+  /** Why the last poll sent no request, until when; cleared by the next status check. */
+  hold?: Hold;
   /**
    * The final record, written into the context before it is handed to the completion queue. A poll
    * that runs again after its worker died in between hands this on instead of calling the status

@@ -58,6 +58,11 @@ export function decideBeforeCheck(context: MonitorContext, now: number, cancelRe
   });
 }
 
+function withoutHold(context: MonitorContext): MonitorContext {
+  const { hold: _ended, ...rest } = context;
+  return rest;
+}
+
 /** The record a cancel at `now` ends the monitor with; an end already decided stands. */
 export function decideCancel(context: MonitorContext, now: number): MonitorResult {
   return context.result ?? finish(context, 'canceled', now, { canceledAt: new Date(now).toISOString() }).result;
@@ -75,6 +80,8 @@ export function decideAfterCheck(
   jitter: number,
 ): AfterCheck {
   const polls = context.polls + 1;
+  // A check ends any hold the monitor waited under.
+  if (context.hold) context = withoutHold(context);
   if (!reading.ok) return decideAfterFailure({ ...context, polls }, reading.failure, now, policy, jitter);
 
   const next: MonitorContext = { ...context, polls, consecutiveFailures: 0, lastStatus: reading.status, lastError: null };

@@ -1,6 +1,7 @@
 import type { MonitorResult } from './context.ts';
 import type { CheckedEvent } from './history.ts';
 import type { StatusReading } from './reading.ts';
+import type { Hold } from './hold.ts';
 
 /**
  * What a poll reports as it goes, for metrics. Processors call these synchronously and never
@@ -16,6 +17,8 @@ export interface PollObserver {
   checked?(event: CheckedEvent): void;
   /** A poll found the job still running (or a failed check to retry) and re-scheduled it. */
   rescheduled?(event: { reason: 'running' | 'retry'; delayMs: number }): void;
+  /** A poll sent no request: the gate held it back until `hold.until` (not a check, not a failure). */
+  held?(hold: Hold): void;
   /** A monitor ended; its result was handed to the completion queue. */
   ended?(result: MonitorResult): void;
   /** A result was written to Postgres (`inserted` false: it was already there). */
@@ -24,7 +27,7 @@ export interface PollObserver {
   persistFailed?(event: { result: MonitorResult; error: Error }): void;
 }
 
-const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'ended', 'persisted', 'persistFailed'] as const;
+const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'held', 'ended', 'persisted', 'persistFailed'] as const;
 
 /** One observer that tells each of `observers` in turn; hooks none of them has are left out. */
 export function combineObservers(...observers: readonly (PollObserver | undefined)[]): PollObserver {

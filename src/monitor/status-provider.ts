@@ -1,11 +1,12 @@
 import type { MonitorContext } from './context.ts';
-import type { StatusReading } from './reading.ts';
+import type { StatusAnswer } from './hold.ts';
 
 /**
  * Reads one job's status: the port the poll processor calls, implemented in status/ (HTTP, the
- * code hook). Implementations never throw: failures come back as readings.
+ * code hook, batches). Implementations never throw: failures come back as readings, and a request
+ * a RequestGate held back comes back as a HeldAnswer.
  */
 export interface StatusProvider {
-  read(context: MonitorContext): Promise<StatusReading>;
+  read(context: MonitorContext): Promise<StatusAnswer>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } from '../monitor/decide.ts';
+import { decideHold, isHeld, type Hold } from '../monitor/hold.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { Cancellations } from './cancellations.ts';
@@ -64,6 +65,19 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     return result;
   }
 
+  /**
+   * A request the gate held back: no check happened, so the poll is re-delayed to the hold's end
+   * with its counts as they were. A cancel that came meanwhile still wins.
+   */
+  async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string): Promise<MonitorResult> {
+    const held = decideHold(context, hold);
+    if ((await deps.store.reschedule(job, held, hold.until, token)) === 'cancel-requested') {
+      return finishMonitor(job, (await deps.cancellations.requestedEnd(context.monitorId)) ?? decideCancel(held, clock()));
+    }
+    observer.held?.(hold);
+    throw RESCHEDULED;
+  }
+
   return async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
     let context = job.data;
     // A child logger per poll is measurable at thousands of polls a second; most polls log nothing.
@@ -88,7 +102,9 @@ export function createPollProcessor(deps: PollProcessorDeps) {
       context = pushed.context;
     }
 
-    const reading = await deps.statusProvider.read(context);
+    const answer = await deps.statusProvider.read(context);
+    if (isHeld(answer)) return holdPoll(job, context, answer.held, token!);
+    const reading = answer;
     const checkedAt = clock();
     if (fault) await fault('after-status-check', context.monitorId);
     const lateMs = startedAt - context.nextCheckAt;

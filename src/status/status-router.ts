@@ -1,13 +1,16 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import type { StatusReading } from '../monitor/reading.ts';
+import type { StatusAnswer } from '../monitor/hold.ts';
 
 /** Sends each monitor to the provider its status source names. */
 export class StatusRouter implements StatusProvider {
   constructor(private readonly providers: { http: StatusProvider; hook?: StatusProvider | undefined }) {}
 
-  read(context: MonitorContext): Promise<StatusReading> {
+  read(context: MonitorContext): Promise<StatusAnswer> {
     if (context.status.kind === 'http') return this.providers.http.read(context);
+    if (context.status.kind === 'batch') {
+      return Promise.resolve({ ok: false, failure: { reason: 'hook-error', message: 'this worker cannot read batch status URLs yet' } });
+    }
     if (this.providers.hook) return this.providers.hook.read(context);
     return Promise.resolve({
       ok: false,

@@ -1,0 +1,51 @@
+import type { MonitorContext } from './context.ts';
+import type { StatusReading } from './reading.ts';
+
+/**
+ * Why a poll did not call its job service this time. None of them is a status check: a held poll
+ * counts no poll, burns no error budget and writes no history row.
+ * - `rate-limit`: the key's shared request rate is used up until `until` (its next slot).
+ * - `retry-after`: the host answered 429 or 503 with Retry-After; every monitor of it waits.
+ * - `circuit-open`: the host failed too many checks in a row; polls wait for a probe to close it.
+ */
+export type HoldReason = 'rate-limit' | 'retry-after' | 'circuit-open';
+
+/** A wait imposed on every monitor that shares a rate key (a status host, or a named `rateKey`). */
+export interface Hold {
+  /** The rate key: `host[:port]` of the status URL, or the monitor's `rateKey`. */
+  key: string;
+  reason: HoldReason;
+  /** Epoch ms: the poll is re-delayed to this time. */
+  until: number;
+}
+
+/** What a provider answers instead of a reading when its request may not be sent yet. */
+export interface HeldAnswer {
+  held: Hold;
+}
+
+/** What one call of a status provider gives: a reading, or a hold that sent no request. */
+export type StatusAnswer = StatusReading | HeldAnswer;
+
+export function isHeld(answer: StatusAnswer): answer is HeldAnswer {
+  return 'held' in answer;
+}
+
+/**
+ * The gate every status request passes, shared by all worker processes (through Redis): per-key
+ * rate limits, host-wide Retry-After holds and circuits. A batch of many monitors is one request.
+ */
+export interface RequestGate {
+  /** Before a request to `key`: undefined to send it now, or the hold that says until when to wait. */
+  admit(key: string): Promise<Hold | undefined>;
+  /** After the request: what it found, for host-wide backoff and circuits. Never throws. */
+  observe(key: string, reading: StatusReading): Promise<void>;
+}
+
+/**
+ * The context a held poll is re-delayed with: the same checks and failures, its next check at the
+ * hold's end, and the hold itself so that `jobwatch status` and the API can say why it waits.
+ */
+export function decideHold(context: MonitorContext, hold: Hold): MonitorContext {
+  return { ...context, nextCheckAt: hold.until, hold };
+}
