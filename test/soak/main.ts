@@ -20,9 +20,9 @@ process.stdout.write(`soak run: ${JSON.stringify({ ...options, log: undefined })
 const report = await runSoak(options);
 
 const lines = [
-  '| moment | worker RSS (MiB) | Redis, the run\'s keys (MiB) | Redis used_memory, whole server (MiB) |',
-  '|---|---|---|---|',
-  ...report.samples.map((sample) => `| ${sample.at} | ${sample.workerRssMiB} | ${sample.redisKeysMiB} | ${sample.redisUsedMiB} |`),
+  '| moment | worker RSS (MiB) | worker heap used (MiB) | Redis, the run\'s keys (MiB) | Redis used_memory, whole server (MiB) |',
+  '|---|---|---|---|---|',
+  ...report.samples.map((sample) => `| ${sample.at} | ${sample.workerRssMiB} | ${sample.workerHeapMiB} | ${sample.redisKeysMiB} | ${sample.redisUsedMiB} |`),
   '',
   `| bucket (${options.bucketMs / 1_000} s) | polls | lateness p99 (ms) |`,
   '|---|---|---|',

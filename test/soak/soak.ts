@@ -8,6 +8,7 @@ import { countRows } from '../helpers/results.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { exited, spawnWorker } from '../helpers/workers.ts';
+import { freePort } from '../helpers/ports.ts';
 
 export interface SoakOptions {
   monitors: number;
@@ -24,6 +25,8 @@ export interface SoakOptions {
 export interface MemorySample {
   at: string;
   workerRssMiB: number;
+  /** V8 heap in use in the worker (from its /metrics): what a leak in our code would grow. */
+  workerHeapMiB: number;
   /** What the run's keys take in Redis (MEMORY USAGE over its prefix): the server is shared with other runs. */
   redisKeysMiB: number;
   /** The whole Redis server's used_memory, for scale. */
@@ -72,13 +75,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const client = new JobwatchClient({ config: iso.config(), database: iso.database });
   const samples: MemorySample[] = [];
   const problems: string[] = [];
-  let worker = spawnWorker(env);
+  const metricsPort = await freePort();
+  const startWorker = () => spawnWorker(env, ['--metrics-port', String(metricsPort)]);
+  let worker = startWorker();
   const sample = async (at: string) => {
     const info = await redis.info('memory');
     const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
     const keys = await prefixMemory(redis, iso.prefix);
     const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-    samples.push({ at, workerRssMiB: round(rss / 2 ** 20), redisKeysMiB: round(keys / 2 ** 20), redisUsedMiB: round(used / 2 ** 20) });
+    const heap = await workerHeapBytes(metricsPort);
+    samples.push({ at, workerRssMiB: round(rss / 2 ** 20), workerHeapMiB: round(heap / 2 ** 20), redisKeysMiB: round(keys / 2 ** 20), redisUsedMiB: round(used / 2 ** 20) });
     log(`${at}: ${JSON.stringify(samples.at(-1))}`);
   };
   const until = (share: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, start + share * options.durationMs - Date.now())));
@@ -98,7 +104,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     worker.kill('SIGTERM');
     const code = await exited(worker);
     if (code !== 0) problems.push(`worker 1 exited ${code} on SIGTERM: ${worker.output().slice(-500)}`);
-    worker = spawnWorker(env);
+    worker = startWorker();
     await until(0.7);
     await sample('worker 2 warm');
     await until(0.99);
@@ -140,6 +146,12 @@ function checkDrift(buckets: SoakReport['latenessP99Ms'], warmBuckets: number, p
   if (first && last && last.p99Ms > first.p99Ms * 1.5 + MAX_LATENESS_DRIFT_MS) {
     problems.push(`lateness drifted: p99 ${first.p99Ms}ms in bucket ${first.bucket}, ${last.p99Ms}ms in bucket ${last.bucket}`);
   }
+}
+
+/** The worker's V8 heap in use, read from its Prometheus metrics (prom-client's default metrics). */
+async function workerHeapBytes(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(/^jobwatch_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
 }
 
 /** Bytes the keys under `prefix` take, by MEMORY USAGE, scanned in pages. */
