@@ -6,12 +6,18 @@ import { coerceError } from '../errors/errors.ts';
 import { notifyRetryDelay, webhookHeaders, webhookId, type ClaimedNotification, type NotificationObserver } from '../monitor/notification.ts';
 import { NotifyQueues } from '../queue/notify-queue.ts';
 import type { RedisConnection } from '../queue/redis.ts';
+import type { PollObserver } from '../monitor/poll-observer.ts';
 import { postWebhook } from '../webhook/webhook-sender.ts';
 
 /** Notifications one worker claims at a time. */
 const CLAIM_BATCH = 50;
-/** How often an idle dispatcher looks for due notifications. */
+/**
+ * How often an idle dispatcher looks for due notifications: soon after it last found some, then
+ * less and less often. Its own process's new rows and retries wake it sooner (see `nudge`); only
+ * rows it cannot know of (a retry another process scheduled, a lease that ran out) wait longer.
+ */
 const IDLE_POLL_MS = 250;
+const MAX_IDLE_POLL_MS = 5_000;
 /** Longest wait between two attempts of one notification. */
 const MAX_NOTIFY_RETRY_MS = 3_600_000;
 /** A claim lasts an attempt's timeout plus this: time to record the attempt's outcome. */
@@ -28,6 +34,8 @@ export interface DispatcherDeps {
 }
 
 export interface NotificationDispatcher {
+  /** Give this to the completion worker of the same process: it wakes the dispatcher when a final record owes a notification. */
+  observer: Pick<PollObserver, 'persisted'>;
   close(): Promise<void>;
 }
 
@@ -45,6 +53,11 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
   const leaseMs = config.notifyTimeoutMs + LEASE_MARGIN_MS;
   let stopped = false;
   let wake: (() => void) | undefined;
+  let idleMs = IDLE_POLL_MS;
+  /** Set when woken while busy: the next round starts at once instead of sleeping. */
+  let nudged = false;
+  /** The soonest retry this process scheduled: the sleep never runs past it. */
+  let nextRetryAt = Number.POSITIVE_INFINITY;
   const sleep = (ms: number) => new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
     wake = () => {
@@ -52,6 +65,11 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
       resolve();
     };
   });
+  const nudge = () => {
+    nudged = true;
+    idleMs = IDLE_POLL_MS;
+    wake?.();
+  };
 
   async function send(notification: ClaimedNotification): Promise<string | undefined> {
     if (notification.channel === 'queue') {
@@ -77,6 +95,7 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
     const retryAt = Date.now() + notifyRetryDelay(attempts, { baseMs: config.notifyRetryBaseMs, maxMs: MAX_NOTIFY_RETRY_MS }, Math.random());
     const givingUp = retryAt > notification.giveUpAt.getTime();
     await recordFailed(db, monitorId, channel, error, givingUp ? null : new Date(retryAt));
+    if (!givingUp) nextRetryAt = Math.min(nextRetryAt, retryAt);
     deps.observer?.attempted?.({ channel, result: givingUp ? 'gave-up' : 'retry', attempts });
     if (givingUp) logger.error({ monitorId, channel, attempts, error }, 'notification given up after JOBWATCH_NOTIFY_FOR');
     else logger.warn({ monitorId, channel, attempts, error, retryAt: new Date(retryAt).toISOString() }, 'notification not accepted; will retry');
@@ -85,6 +104,8 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
   const loop = (async () => {
     while (!stopped) {
       let claimed: ClaimedNotification[] = [];
+      nudged = false;
+      if (Date.now() >= nextRetryAt) nextRetryAt = Number.POSITIVE_INFINITY;
       try {
         claimed = await claimDueNotifications(db, CLAIM_BATCH, leaseMs);
         // One failure (Postgres gone mid-record) must not stop the others; the lease brings it back.
@@ -95,11 +116,21 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
       } catch (caught) {
         logger.warn({ err: coerceError(caught) }, 'notifications wait for Postgres; will retry');
       }
-      if (!stopped && claimed.length < CLAIM_BATCH) await sleep(IDLE_POLL_MS);
+      if (claimed.length > 0) idleMs = IDLE_POLL_MS;
+      if (!stopped && !nudged && claimed.length < CLAIM_BATCH) {
+        await sleep(Math.max(0, Math.min(idleMs, nextRetryAt - Date.now())));
+        idleMs = Math.min(idleMs * 2, MAX_IDLE_POLL_MS);
+      }
     }
   })();
 
   return {
+    observer: {
+      // A repeat (inserted: false) may be the one that writes the outbox rows after a crash.
+      persisted({ result }) {
+        if (result.notify !== undefined || config.notifyUrl !== undefined) nudge();
+      },
+    },
     async close() {
       stopped = true;
       wake?.();

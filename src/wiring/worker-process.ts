@@ -50,6 +50,13 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     const statusProvider = await createStatusProvider(config);
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
+    // Every process that writes final records also sends the notifications they owe; its
+    // completion worker wakes it when a record owes one.
+    const dispatcher: NotificationDispatcher | undefined = database && roles.completions
+      ? startNotificationDispatcher({
+        config, db: database.db, connection, logger, observer: options.notificationObserver, afterSend: options.afterNotificationSend,
+      })
+      : undefined;
     const workers = await startWorkers({
       config, connection, statusProvider, logger, roles,
       // Completions wait a few milliseconds for others and are written with one INSERT; the
@@ -57,18 +64,13 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       ...(database ? {
         results: withNotificationOutbox(new ResultBatcher(database.db), database.db, { defaultUrl: config.notifyUrl, notifyForMs: config.notifyForMs }),
       } : {}),
-      concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history),
+      concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history, dispatcher?.observer),
     }).catch(async (error: unknown) => {
+      await dispatcher?.close();
       await statusProvider.close();
       connection.disconnect();
       throw error;
     });
-    // Every process that writes final records also sends the notifications they owe.
-    const dispatcher: NotificationDispatcher | undefined = database && roles.completions
-      ? startNotificationDispatcher({
-        config, db: database.db, connection, logger, observer: options.notificationObserver, afterSend: options.afterNotificationSend,
-      })
-      : undefined;
     const purgeScheduler = database && roles.completions
       ? await startPurgeScheduler({
         connection, prefix: config.prefix, layout: layoutOf(config.shards, config.redisClusterNodes !== undefined),
