@@ -11,7 +11,7 @@ export const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 
 /** Text cut to a terminal's width, so that it never wraps (a wrapped line cannot be redrawn in place). */
 export function fitToWidth(text: string, columns: number | undefined): string {
-  const width = Math.max((columns ?? 80) - 1, 10);
+  const width = Math.max((columns || 80) - 1, 10); // 0 or unknown: a terminal that gives no size
   const chars = [...text];
   return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
 }

@@ -43,11 +43,27 @@ export function runCli(args: string[], env: Record<string, string>, options: { c
 
 /** A `jobwatch worker` child process; stop it with SIGTERM or kill it with SIGKILL, by pid. */
 export function spawnWorker(env: Record<string, string>, args: string[] = []): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI, 'worker', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnCli(['worker', ...args], env);
+}
+
+/**
+ * A `jobwatch` child process read while it runs: `output()` is stdout and stderr as they came,
+ * `stdoutText()` and `stderrText()` each apart.
+ */
+export function spawnCli(args: string[], env: Record<string, string>): ChildProcess & { output: () => string; stdoutText: () => string; stderrText: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  return Object.assign(child, { output: () => output });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => {
+    output += chunk;
+    stdout += chunk;
+  });
+  child.stderr!.on('data', (chunk) => {
+    output += chunk;
+    stderr += chunk;
+  });
+  return Object.assign(child, { output: () => output, stdoutText: () => stdout, stderrText: () => stderr });
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
