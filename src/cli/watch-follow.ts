@@ -40,7 +40,7 @@ type WatchedClient = Pick<JobwatchClient, 'getMonitor' | 'getChecks'>;
  * flush (200 ms unless Postgres is slow): after an end, its history is read again for this long at
  * most, until the check that ended it is there. A history row may be lost, so this is a bound.
  */
-const END_HISTORY_WAIT_MS = 5_000;
+const END_HISTORY_WAIT_MS = 10_000;
 const END_HISTORY_READ_EVERY_MS = 100;
 /** Most checks one read takes: the API's page limit. */
 const CHECKS_PER_READ = 1_000;

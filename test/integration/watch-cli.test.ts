@@ -1,37 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { listChecks } from '../../src/db/checks.ts';
-import { createIsolation, type Isolated } from '../helpers/isolation.ts';
-import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import type { Isolated } from '../helpers/isolation.ts';
+import type { StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { exited, runCli, spawnCli, spawnWorker, testClient } from '../helpers/workers.ts';
+import { exited, runCli, spawnCli, startPolledSetup, type PolledSetup } from '../helpers/workers.ts';
 
 // `jobwatch watch` and `jobwatch top` as a user runs them (the compiled CLI, not a terminal), against
 // a `jobwatch worker` process polling a scripted status server. A watched job runs (Processing, the
 // last answer repeated) until the test has seen the watch print its checks, then is scripted to end:
 // the watch follows it by progress, however fast the machine.
 
+let setup: PolledSetup;
 let iso: Isolated;
 let server: StatusServer;
 let client: JobwatchClient;
-let worker: ReturnType<typeof spawnWorker>;
 
 beforeAll(async () => {
-  iso = await createIsolation();
-  server = await startStatusServer();
-  worker = spawnWorker(iso.env({ JOBWATCH_RETRY_BASE: '50ms' }));
-  client = testClient(iso);
+  setup = await startPolledSetup({ JOBWATCH_RETRY_BASE: '50ms' });
+  ({ iso, server, client } = setup);
 });
 
-afterAll(async () => {
-  await client?.close();
-  if (worker) {
-    worker.kill('SIGTERM');
-    await exited(worker);
-  }
-  await server?.close();
-  await iso?.cleanup();
-});
+afterAll(() => setup?.close());
 
 /** A monitor whose job runs until the test scripts its end. */
 async function startRunning(jobId: string, options: { history?: 'off' | 'changes' | 'all'; interval?: string } = {}) {
