@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidInputError } from '../errors/errors.ts';
+import { formatDuration, parseDuration } from '../time/durations.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type ParsedFlags<T extends Options> = ReturnType<typeof parseArgs<{ options: T & { help: { type: 'boolean'; short: 'h' } }; allowPositionals: boolean; strict: true }>>;
@@ -34,6 +35,15 @@ export function integerFlag(name: string, value: string | undefined, min: number
   const number = Number(value);
   if (number < min || number > max) throw new InvalidInputError(name, `${number} is out of range; use ${min} to ${max}`);
   return number;
+}
+
+/** A duration flag (`500ms`, `30s`, `5m`) within limits, in milliseconds, or an input error naming the flag. */
+export function durationFlag(name: string, value: string | undefined, minMs: number, maxMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidInputError(name, `${JSON.stringify(value)} is not a duration, e.g. 500ms, 30s, 5m`);
+  if (ms < minMs || ms > maxMs) throw new InvalidInputError(name, `${value} is out of range; use ${formatDuration(minMs)} to ${formatDuration(maxMs)}`);
+  return ms;
 }
 
 /** Prints one JSON document on one line: what scripts read from jobwatch's commands. */

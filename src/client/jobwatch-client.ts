@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { insertChecks, listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
+import { countEndsSince, type EndCounts } from '../db/end-counts.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { MAX_ID_LENGTH } from '../monitor/limits.ts';
@@ -247,6 +248,14 @@ export class JobwatchClient {
    */
   async listMonitors(query: ListQueryInput = {}): Promise<MonitorPage> {
     return listMonitors({ queues: this.queues, store: this.store, db: this.options.database.db }, parseListQuery(query));
+  }
+
+  /**
+   * How many monitors ended (their records written) since `since`, by outcome; every outcome is
+   * present. One aggregate query over the finish-time index.
+   */
+  async countEnds(since: Date): Promise<EndCounts> {
+    return countEndsSince(this.options.database.db, since);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import type { MonitorNotificationRow, MonitorResultRow } from '../db/schema.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
+import { HISTORY_MODES } from '../monitor/history.ts';
 
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
 const isoTime = z.iso.datetime();
@@ -28,6 +29,7 @@ export const runningMonitorStateSchema = z.object({
   intervalMs: z.int().positive(),
   statusSource: z.string().meta({ description: 'Where the status is read: the URL without credentials or query, or `hook`' }),
   statusField: z.string(),
+  history: z.enum(HISTORY_MODES).optional().meta({ description: "The monitor's own history setting; absent: the deployment's JOBWATCH_HISTORY" }),
   metadata,
   callbackUrl,
 });
@@ -83,6 +85,7 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
     intervalMs: c.intervalMs,
     statusSource: c.status.kind === 'http' ? describeUrl(c.status.url) : 'hook',
     statusField: c.statusField,
+    ...(c.history ? { history: c.history } : {}),
     metadata: c.metadata,
   };
 }

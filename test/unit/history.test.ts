@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { checkRecordFor, type HistoryMode } from '../../src/monitor/history.ts';
 import { combineObservers } from '../../src/monitor/poll-observer.ts';
-import { formatChecks } from '../../src/cli/commands/history.ts';
+import { formatChecks } from '../../src/cli/check-rows.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');

@@ -1,8 +1,7 @@
 import type { Config } from '../../config/config.ts';
-import type { CheckRecordView } from '../../client/check-page.ts';
 import { integerFlag, parseFlags, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
-import { alignColumns } from '../table.ts';
+import { formatChecks } from '../check-rows.ts';
 import { requireMonitorId } from './status.ts';
 
 export const historyHelp = `Usage: jobwatch history MONITOR_ID [--limit N] [--cursor CURSOR]
@@ -33,14 +32,4 @@ export async function historyCommand(args: string[], readConfig: () => Config): 
   } finally {
     await services.close();
   }
-}
-
-const COLUMNS = ['SEQ', 'CHECKED AT', 'RESULT', 'STATUS / REASON', 'HTTP', 'LATENCY', 'LATE', 'SOURCE'] as const;
-
-export function formatChecks(checks: readonly CheckRecordView[]): string {
-  if (checks.length === 0) return 'no checks recorded';
-  return alignColumns(COLUMNS, checks.map((c) => [
-    String(c.seq), c.checkedAt, c.result, c.status ?? c.reason ?? '-', c.httpStatus === null ? '-' : String(c.httpStatus),
-    `${c.latencyMs}ms`, `${c.lateMs}ms`, c.source,
-  ]));
 }
