@@ -237,7 +237,7 @@ describe('HookBatchStatusProvider', () => {
 
   it('reads a Map or an object keyed by job id, each value as getJobStatus would answer it', async () => {
     const calls: string[][] = [];
-    const asMap = await readAll((ids) => { calls.push(ids); return new Map([['a', 'Running'], ['b', { status: 'Done' }]]); }, ['a', 'b', 'c']);
+    const asMap = await readAll((ids) => { calls.push(ids); return new Map<string, unknown>([['a', 'Running'], ['b', { status: 'Done' }]]); }, ['a', 'b', 'c']);
     expect(calls).toEqual([['a', 'b', 'c']]);
     expect(asMap).toMatchObject([{ ok: true, status: 'Running' }, { ok: true, status: 'Done' }, { ok: false, failure: { reason: 'not-found' } }]);
     expect(await readAll(async () => ({ a: { status: 'Done' }, b: {} }), ['a', 'b']))
