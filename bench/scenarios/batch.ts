@@ -20,7 +20,7 @@ export async function batchScenario(context: ScenarioContext): Promise<Row[]> {
   const origin = `http://127.0.0.1:${server.ready.port}`;
   const { handle } = await services.database('batch');
   const fleet = new JobwatchFleet(services, services.prefix('batch'), handle);
-  const provider = await createStatusProvider(fleet.config);
+  const provider = await createStatusProvider(fleet.config, { concurrency: config.concurrency });
   const answered = async () => ((await (await request(`${origin}/requests/`)).body.json()) as { requests: number }).requests;
   // Each round's monitors get job ids of their own, so that the server's per-job count starts over.
   let round = 0;

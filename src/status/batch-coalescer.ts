@@ -9,6 +9,13 @@ export interface BatchLimits {
   maxIds: number;
   /** Longest the first read of a batch waits for others before it is sent. @defaultValue 20ms (JOBWATCH_BATCH_WINDOW) */
   windowMs: number;
+  /**
+   * The most polls this process runs at once (its concurrency). When that many reads wait here
+   * (gathering or sent), no other can join them before a batch is answered, so every batch still
+   * gathering is sent at once instead of at the end of its window. @defaultValue none: batches
+   * wait for their window or maxIds
+   */
+  slots?: number | undefined;
 }
 
 /** What one batch request found: its reading as a whole (for the gate), and each member's reading. */
@@ -52,6 +59,8 @@ interface PendingBatch {
 export class BatchCoalescer {
   private readonly pending = new Map<string, PendingBatch>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Reads not answered yet, over all sources, gathering or sent. */
+  private waiting = 0;
 
   constructor(private readonly options: BatchCoalescerOptions) {}
 
@@ -67,14 +76,20 @@ export class BatchCoalescer {
       const waiters = batch.byJobId.get(member.jobId);
       if (waiters) waiters.push({ member, resolve });
       else batch.byJobId.set(member.jobId, [{ member, resolve }]);
-      if (batch.byJobId.size >= this.options.maxIds) this.flush(source);
+      this.waiting++;
+      if (this.options.slots !== undefined && this.waiting >= this.options.slots) this.flushAll();
+      else if (batch.byJobId.size >= this.options.maxIds) this.flush(source);
     });
   }
 
   /** Sends every batch still gathering and waits for all requests in flight. */
   async close(): Promise<void> {
-    for (const source of [...this.pending.keys()]) this.flush(source);
+    this.flushAll();
     await Promise.all(this.inFlight);
+  }
+
+  private flushAll(): void {
+    for (const source of [...this.pending.keys()]) this.flush(source);
   }
 
   private flush(source: string): void {
@@ -96,6 +111,7 @@ export class BatchCoalescer {
       const failure: StatusReading = { ok: false, failure: { reason: 'connection', message: `batch request failed: ${coerceError(error).message}` } };
       answerOf = () => failure;
     }
+    this.waiting -= waiters.length;
     for (const waiter of waiters) waiter.resolve(answerOf(waiter.member));
   }
 

@@ -6,12 +6,16 @@ import { HttpStatusProvider } from './http-provider.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { StatusRouter } from './status-router.ts';
 
-/**
- * The HTTP and batch HTTP providers, plus the status hook when JOBWATCH_STATUS_HOOK names one.
- * Batches are admitted through `gate` (rate limits, host-wide holds) when one is given.
- */
-export async function createStatusProvider(config: Config, options: { gate?: RequestGate | undefined } = {}): Promise<StatusProvider> {
-  const batch = { maxIds: config.batchMaxIds, windowMs: config.batchWindowMs, gate: options.gate };
+export interface StatusProviderOptions {
+  /** Admits each request (rate limits, host-wide holds); a batch once. @defaultValue none */
+  gate?: RequestGate | undefined;
+  /** Polls the process runs at once: when that many wait in batches, they are sent without waiting out the window. @defaultValue config.concurrency */
+  concurrency?: number | undefined;
+}
+
+/** The HTTP and batch HTTP providers, plus the status hook when JOBWATCH_STATUS_HOOK names one. */
+export async function createStatusProvider(config: Config, options: StatusProviderOptions = {}): Promise<StatusProvider> {
+  const batch = { maxIds: config.batchMaxIds, windowMs: config.batchWindowMs, slots: options.concurrency ?? config.concurrency, gate: options.gate };
   const hook = config.statusHookPath ? await HookStatusProvider.load(config.statusHookPath, config.statusTimeoutMs, batch) : undefined;
   return new StatusRouter({
     http: new HttpStatusProvider({ timeoutMs: config.statusTimeoutMs }),

@@ -9,7 +9,7 @@ import { startNotificationDispatcher, type NotificationDispatcher } from './noti
 import { purgeOldRows } from '../db/purge.ts';
 import { retentionCutoffs, type Purge } from '../monitor/retention.ts';
 import { startPurgeScheduler } from '../queue/purge-scheduler.ts';
-import { layoutOf } from '../queue/shards.ts';
+import { concurrencyPerShard, layoutOf } from '../queue/shards.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
@@ -50,7 +50,9 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   try {
     if (database) await assertSchemaReady(database);
     const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
-    const statusProvider = await createStatusProvider(config, { gate: options.gate });
+    // Its slots as the workers will have them: the concurrency spread over shards, rounded up per shard.
+    const slots = concurrencyPerShard(options.concurrency ?? config.concurrency, config.shards) * config.shards;
+    const statusProvider = await createStatusProvider(config, { gate: options.gate, concurrency: slots });
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     const workers = await startWorkers({

@@ -71,6 +71,27 @@ describe('BatchCoalescer', () => {
     expect(await Promise.all(reads)).toHaveLength(7);
   });
 
+  it("sends at once when every poll slot of the process waits on a read, gathering or sent", async () => {
+    vi.useFakeTimers();
+    const releases: (() => void)[] = [];
+    const batches: string[][] = [];
+    const fetch: FetchBatch = async (ids) => {
+      batches.push([...ids]);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return { overall: { ok: true, status: 'answered', body: null }, readingOf: () => ({ ok: true, status: 'Running', body: null }) };
+    };
+    const coalescer = new BatchCoalescer({ maxIds: 2, windowMs: 1_000, slots: 3, fetch, rateKeyOf: batchRateKey });
+    const first = [coalescer.read('src', member('a')), coalescer.read('src', member('b'))];
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([['a', 'b']]);
+    // a and b are still in flight: c takes the last slot, and nothing else can join it.
+    const third = coalescer.read('src', member('c'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+    for (const release of releases) release();
+    await Promise.all([...first, third]);
+  });
+
   it('asks for an equal job id once, and answers each of its monitors at its own status field', async () => {
     vi.useFakeTimers();
     const { fetch, batches } = recordingFetch();
