@@ -32,7 +32,7 @@ export class HookStatusProvider implements StatusProvider {
    * Loads a module that exports `getJobStatus`, or `getJobStatuses` (used instead for every hook
    * monitor, in batches), resolved from the working directory.
    */
-  static async load(modulePath: string, timeoutMs: number, batch?: HookBatchOptions): Promise<StatusProvider> {
+  static async load(modulePath: string, timeoutMs: number, batch: HookBatchOptions): Promise<StatusProvider> {
     let loaded: Record<string, unknown>;
     try {
       loaded = (await import(pathToFileURL(resolve(modulePath)).href)) as Record<string, unknown>;
@@ -41,7 +41,7 @@ export class HookStatusProvider implements StatusProvider {
     }
     const exported = (name: string) => loaded[name] ?? (loaded.default as Record<string, unknown> | undefined)?.[name];
     const many = exported('getJobStatuses');
-    if (typeof many === 'function' && batch) return new HookBatchStatusProvider(many as GetJobStatuses, { ...batch, timeoutMs });
+    if (typeof many === 'function') return new HookBatchStatusProvider(many as GetJobStatuses, { ...batch, timeoutMs });
     const hook = exported('getJobStatus');
     if (typeof hook !== 'function') {
       throw new StatusHookError(`JOBWATCH_STATUS_HOOK: ${modulePath} exports neither getJobStatus(jobId, context) nor getJobStatuses(jobIds)`);

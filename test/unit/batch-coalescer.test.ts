@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
@@ -8,6 +11,7 @@ import { BatchCoalescer, type BatchOutcome, type FetchBatch } from '../../src/st
 import { BatchHttpStatusProvider, interpretBatchResponse } from '../../src/status/batch-http-provider.ts';
 import { batchRateKey } from '../../src/status/batch-rate-key.ts';
 import { HookBatchStatusProvider, type GetJobStatuses } from '../../src/status/hook-batch-provider.ts';
+import { HookStatusProvider } from '../../src/status/hook-provider.ts';
 
 const URL_A = 'http://jobs.internal/statuses';
 
@@ -247,6 +251,20 @@ describe('BatchHttpStatusProvider over real HTTP', () => {
 });
 
 describe('HookBatchStatusProvider', () => {
+  it('is what a hook module exporting getJobStatuses loads as', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobwatch-hook-'));
+    const path = join(dir, 'statuses.mjs');
+    writeFileSync(path, 'export const getJobStatuses = (ids) => Object.fromEntries(ids.map((id) => [id, "Done"]));\n');
+    try {
+      const provider = await HookStatusProvider.load(path, 1_000, { maxIds: 100, windowMs: 1 });
+      expect(provider).toBeInstanceOf(HookBatchStatusProvider);
+      expect(await provider.read(member('a', { status: { kind: 'hook' } }))).toMatchObject({ ok: true, status: 'Done' });
+      await provider.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const readAll = async (hook: GetJobStatuses, ids: string[], timeoutMs = 1_000) => {
     const provider = new HookBatchStatusProvider(hook, { maxIds: 100, windowMs: 1, timeoutMs });
     try {
