@@ -4,6 +4,7 @@ import { nowMs } from './harness/measure.ts';
 import type { BenchReport } from './harness/report.ts';
 import type { Row, Scenario, ScenarioContext } from './harness/scenario.ts';
 import { BenchServices } from './harness/services.ts';
+import { batchScenario } from './scenarios/batch.ts';
 import { enqueueScenario } from './scenarios/enqueue.ts';
 import { historyScenario } from './scenarios/history.ts';
 import { httpScenario } from './scenarios/http.ts';
@@ -26,6 +27,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   startup: startupScenario,
   push: pushScenario,
   history: historyScenario,
+  batch: batchScenario,
 };
 
 /**

@@ -26,5 +26,6 @@ export { decideBeforeCheck, decideAfterCheck, decideCancel, type PollPolicy } fr
 export { OUTCOMES, type Outcome, createVocabulary } from './monitor/statuses.ts';
 export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './wiring/worker-process.ts';
 export type { GetJobStatus } from './status/hook-provider.ts';
+export type { GetJobStatuses } from './status/hook-batch-provider.ts';
 export type { StatusReading, StatusCheckFailure } from './monitor/reading.ts';
 export { startDemoApi, type DemoApiOptions } from './demo/demo-api.ts';

@@ -105,11 +105,17 @@ export function toContexts(inputs: readonly MonitorInput[], now = Date.now()): M
   return inputs.map((input) => parseMonitorInput(input, defaults, now));
 }
 
+/** Where the bench's monitors read their status: a status URL, a batch status URL, or (neither) the hook. */
+export interface BenchSource {
+  statusUrl?: string | undefined;
+  batchStatusUrl?: string | undefined;
+}
+
 /** Inputs of `n` monitors of the bench's shape: ids `${name}-${i}`, a status hook or URL, one interval. */
-export function monitorInputs(name: string, n: number, shape: { intervalMs: number; statusUrl?: string }): MonitorInput[] {
+export function monitorInputs(name: string, n: number, shape: BenchSource & { intervalMs: number }): MonitorInput[] {
   return Array.from({ length: n }, (_, i) => ({
     jobId: `${name}-${i}`,
-    ...(shape.statusUrl ? { statusUrl: shape.statusUrl } : { statusHook: true }),
+    ...(shape.statusUrl ? { statusUrl: shape.statusUrl } : shape.batchStatusUrl ? { batchStatusUrl: shape.batchStatusUrl } : { statusHook: true }),
     interval: shape.intervalMs,
     expireIn: '2h',
   }));

@@ -26,7 +26,8 @@ export function formatReport(report: BenchReport): string {
     `config: ${config.rounds} timed round(s) per throughput figure (median; ratios are medians of per-round pairs), concurrency ${config.concurrency}, ` +
       `throughput ${config.throughput.monitors} monitors x ${config.throughput.pollsPerMonitor} polls @ ${config.intervalMs} ms (HTTP ${config.http.monitors} x ${config.http.pollsPerMonitor}), ` +
       `lateness ${config.lateness.measureMs / 1000} s @ ${config.lateness.loadShare * 100}% of (1), memory ${config.memory.monitors} monitors, ` +
-      `enqueue ${config.enqueueMonitors}, completions ${config.completions}, pg-boss ${config.pgBoss.monitors} x ${config.pgBoss.pollsPerMonitor}, batchSize ${config.pgBoss.batchSize} x ${config.pgBoss.localConcurrency}`,
+      `enqueue ${config.enqueueMonitors}, completions ${config.completions}, pg-boss ${config.pgBoss.monitors} x ${config.pgBoss.pollsPerMonitor}, batchSize ${config.pgBoss.batchSize} x ${config.pgBoss.localConcurrency}, ` +
+      `batched status ${config.batch.monitors} x ${config.batch.pollsPerMonitor}`,
     '',
     ...table(report.rows),
   ];

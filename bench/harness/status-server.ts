@@ -1,22 +1,42 @@
 /**
- * A local job-status service for the HTTP benchmark, run as its own process so that it does not
+ * A local job-status service for the HTTP benchmarks, run as its own process so that it does not
  * share an event loop with the worker it answers. GET /jobs/:k/:id answers `{"status":"Processing"}`
- * for a job's first k-1 calls and `{"status":"Completed"}` from the k-th on.
+ * for a job's first k-1 calls and `{"status":"Completed"}` from the k-th on; POST /batch/:k/:round with
+ * `{"ids": [...]}` answers each id (counted as `:round/id`) the same way, in one object keyed by id. GET /requests answers
+ * `{"requests": N}`, the status requests it has answered so far.
  * Prints `{"port":N}` on its first stdout line when ready; stops on SIGTERM.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const calls = new Map<string, number>();
 const PROCESSING = JSON.stringify({ status: 'Processing' });
 const COMPLETED = JSON.stringify({ status: 'Completed' });
 
-const server = createServer((request, response) => {
-  const [, , pollsToComplete, jobId = ''] = (request.url ?? '/').split('/');
+let requests = 0;
+
+/** The status body of a job's next call. */
+function nextStatus(jobId: string, pollsToComplete: number): string {
   const count = (calls.get(jobId) ?? 0) + 1;
   calls.set(jobId, count);
-  const body = count >= Number(pollsToComplete) ? COMPLETED : PROCESSING;
+  return count >= pollsToComplete ? COMPLETED : PROCESSING;
+}
+
+function answer(response: ServerResponse, body: string): void {
   response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+const server = createServer((request, response) => {
+  const [, kind, pollsToComplete, jobId = ''] = (request.url ?? '/').split('/');
+  if (kind === 'requests') return answer(response, JSON.stringify({ requests }));
+  requests++;
+  if (request.method !== 'POST') return answer(response, nextStatus(jobId, Number(pollsToComplete)));
+  let text = '';
+  request.on('data', (chunk) => (text += chunk));
+  request.on('end', () => {
+    const { ids } = JSON.parse(text) as { ids: string[] };
+    answer(response, `{${ids.map((id) => `${JSON.stringify(id)}:${nextStatus(`${jobId}/${id}`, Number(pollsToComplete))}`).join(',')}}`);
+  });
 });
 // Keep-alive as a real status API would, and longer than a bench round, so that both clients
 // measured reuse their connections.

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { runBareLoop } from '../harness/bare-bullmq-loop.ts';
-import { JobwatchFleet, monitorInputs, toContexts } from '../harness/jobwatch-fleet.ts';
+import { JobwatchFleet, monitorInputs, toContexts, type BenchSource } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle, waitUntil } from '../harness/measure.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
@@ -91,13 +91,13 @@ export async function runJobwatchRound(
   context: ScenarioContext,
   fleet: JobwatchFleet,
   statusProvider: StatusProvider,
-  shape: { monitors: number; pollsPerMonitor: number; statusUrl?: string },
+  shape: BenchSource & { monitors: number; pollsPerMonitor: number },
   /** Told of the polls too, as a worker process's history writer is. */
   observer?: PollObserver,
 ): Promise<number> {
   const { monitors, pollsPerMonitor } = shape;
   await fleet.reset();
-  const inputs = monitorInputs('m', monitors, { intervalMs: context.config.intervalMs, statusUrl: shape.statusUrl });
+  const inputs = monitorInputs('m', monitors, { ...shape, intervalMs: context.config.intervalMs });
   const started = await fleet.client.startMonitors(inputs);
   if (started.created !== monitors) throw new Error(`bench: started ${started.created} of ${monitors} monitors`);
   await settle();

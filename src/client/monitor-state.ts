@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { MonitorNotificationRow, MonitorResultRow } from '../db/schema.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
-import { describeUrl } from '../monitor/describe-url.ts';
+import { describeStatusSource, describeUrl } from '../monitor/describe-url.ts';
 import { HISTORY_MODES } from '../monitor/history.ts';
 
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
@@ -27,7 +27,7 @@ export const runningMonitorStateSchema = z.object({
   startedAt: isoTime,
   expireAt: isoTime,
   intervalMs: z.int().positive(),
-  statusSource: z.string().meta({ description: 'Where the status is read: the URL without credentials or query, or `hook`' }),
+  statusSource: z.string().meta({ description: 'Where the status is read: the URL without credentials or query, `batch` and the batch URL so described, or `hook`' }),
   statusField: z.string(),
   history: z.enum(HISTORY_MODES).optional().meta({ description: "The monitor's own history setting; absent: the deployment's JOBWATCH_HISTORY" }),
   metadata,
@@ -83,7 +83,7 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
     startedAt: new Date(c.startedAt).toISOString(),
     expireAt: new Date(c.expireAt).toISOString(),
     intervalMs: c.intervalMs,
-    statusSource: c.status.kind === 'http' ? describeUrl(c.status.url) : 'hook',
+    statusSource: describeStatusSource(c.status),
     statusField: c.statusField,
     ...(c.history ? { history: c.history } : {}),
     metadata: c.metadata,

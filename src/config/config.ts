@@ -127,6 +127,16 @@ export interface Config {
    * scheduler per deployment (one run at a time, however many workers). @defaultValue 1h
    */
   readonly purgeEveryMs: number;
+  /**
+   * `JOBWATCH_BATCH_MAX`: most job ids in one batch status request (`batchStatusUrl`, or a status
+   * hook's `getJobStatuses`); a batch that reaches it is sent at once. @defaultValue 100
+   */
+  readonly batchMaxIds: number;
+  /**
+   * `JOBWATCH_BATCH_WINDOW`: longest a batch status check waits in its worker process for others
+   * due on the same source before the batch is sent. @defaultValue 20ms
+   */
+  readonly batchWindowMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -158,7 +168,15 @@ export const DEFAULTS = {
   notifyQueuePrefix: 'bull',
   notifyTimeoutMs: 10_000,
   purgeEveryMs: 3_600_000,
+  batchMaxIds: 100,
+  batchWindowMs: 20,
 } as const;
+
+/** Most job ids one batch status request may carry (`JOBWATCH_BATCH_MAX`). */
+export const MAX_BATCH_IDS = 10_000;
+
+/** Longest batch window (`JOBWATCH_BATCH_WINDOW`): a poll waits this long before its request leaves. */
+export const MAX_BATCH_WINDOW_MS = 10_000;
 
 /** Shortest API token accepted: shorter ones can be guessed. */
 export const MIN_API_TOKEN_LENGTH = 16;
@@ -270,6 +288,8 @@ const envSchema = z.object({
   JOBWATCH_RETENTION: retention.optional(),
   JOBWATCH_HISTORY_RETENTION: retention.optional(),
   JOBWATCH_PURGE_EVERY: duration(1_000, 7 * 24 * 3_600_000).optional(),
+  JOBWATCH_BATCH_MAX: integer(1, MAX_BATCH_IDS).optional(),
+  JOBWATCH_BATCH_WINDOW: duration(0, MAX_BATCH_WINDOW_MS).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -330,6 +350,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retentionMs: e.JOBWATCH_RETENTION,
     historyRetentionMs: e.JOBWATCH_HISTORY_RETENTION,
     purgeEveryMs: e.JOBWATCH_PURGE_EVERY ?? DEFAULTS.purgeEveryMs,
+    batchMaxIds: e.JOBWATCH_BATCH_MAX ?? DEFAULTS.batchMaxIds,
+    batchWindowMs: e.JOBWATCH_BATCH_WINDOW ?? DEFAULTS.batchWindowMs,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

@@ -1,6 +1,6 @@
 import { formatDuration } from '../time/durations.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import { describeUrl } from '../monitor/describe-url.ts';
+import { describeStatusSource } from '../monitor/describe-url.ts';
 
 /**
  * What the board shows of a poll job's data: the monitor at a glance, times as ISO dates, and the
@@ -19,7 +19,7 @@ export function describePollData(data: unknown): unknown {
     interval: formatDuration(data.intervalMs),
     startedAt: iso(data.startedAt),
     expireAt: iso(data.expireAt),
-    statusSource: data.status.kind === 'http' ? describeUrl(data.status.url) : 'hook',
+    statusSource: describeStatusSource(data.status),
     statusField: data.statusField,
     metadata: data.metadata,
   };

@@ -115,8 +115,8 @@ function buildDocument(): Record<string, unknown> {
       '/api/monitors': {
         post: {
           summary: 'Start a monitor',
-          description: 'Status URLs must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only). ' +
-            'Give exactly one of statusUrl and statusHook: true, and at most one of expireIn and expireAt.',
+          description: 'Status URLs (and batch status URLs) must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only). ' +
+            'Give exactly one of statusUrl, batchStatusUrl and statusHook: true, and at most one of expireIn and expireAt.',
           requestBody: { required: true, content: json('MonitorInput') },
           responses: {
             201: reply('Started', 'MonitorState'),

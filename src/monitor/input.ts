@@ -3,7 +3,7 @@ import { parseDuration, formatDuration } from '../time/durations.ts';
 import { InvalidInputError, type InputPath } from '../errors/errors.ts';
 import { toBoundedJson } from '../json/bounded-json.ts';
 import { LONE_SURROGATE } from '../json/unicode.ts';
-import type { MonitorContext } from './context.ts';
+import type { MonitorContext, StatusSource } from './context.ts';
 import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, type Schedule } from './schedule.ts';
 import { HISTORY_MODES, type HistoryMode } from './history.ts';
 import {
@@ -19,8 +19,13 @@ import {
 export interface MonitorInput {
   /** The job's id in the service that runs it. */
   jobId: string;
-  /** URL that returns the job's status as JSON; `{jobId}` is replaced. Give this or `statusHook`. */
+  /** URL that returns the job's status as JSON; `{jobId}` is replaced. Give this, `batchStatusUrl` or `statusHook`. */
   statusUrl?: string;
+  /**
+   * URL to POST `{"ids": [...]}` to, with the ids of the monitors of this URL due together; it
+   * answers a JSON object with each job's status body under its id. Give this, `statusUrl` or `statusHook`.
+   */
+  batchStatusUrl?: string;
   /** Read the status through the workers' status hook module instead of a URL. */
   statusHook?: boolean;
   /** @defaultValue the jobId */
@@ -80,6 +85,12 @@ export const monitorInputSchema = z.strictObject(
     statusUrl: statusUrl.optional().meta({
       description: 'http(s) URL to GET for the status as JSON; `{jobId}` is replaced by the URL-encoded job id. Give this or statusHook',
     }),
+    batchStatusUrl: statusUrl
+      .refine((value) => !value.includes('{jobId}'), { error: 'must not contain {jobId}: the job ids are sent in the POST body' })
+      .optional().meta({
+        description: 'http(s) URL to POST `{"ids": [...]}` to, for the jobs of every monitor of this URL due together; it answers a JSON object ' +
+          "with each job's status body under its id (an id left out is not-found). Give this instead of statusUrl",
+      }),
     statusHook: z.boolean({ error: 'must be true or false' }).optional()
       .meta({ description: "true: read the status through the workers' JOBWATCH_STATUS_HOOK module instead of a URL" }),
     monitorId: id.optional().meta({ description: 'Defaults to the jobId' }),
@@ -166,8 +177,9 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     throw new InvalidInputError(issue.path.filter(isPathSegment), issue.message, SUBJECT);
   }
   const input = parsed.data;
-  if (Boolean(input.statusUrl) === Boolean(input.statusHook)) {
-    throw new InvalidInputError('statusUrl', 'give either a status URL or statusHook: true, not both or neither');
+  const sources = [input.statusUrl, input.batchStatusUrl, input.statusHook].filter(Boolean).length;
+  if (sources !== 1) {
+    throw new InvalidInputError('statusUrl', 'give exactly one of a status URL, a batch status URL or statusHook: true');
   }
   const monitorId = input.monitorId ?? input.jobId;
   if (input.notifyQueue && (monitorId.includes(':') || /^\d+$/.test(monitorId))) {
@@ -181,7 +193,7 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   const context: MonitorContext = {
     monitorId: input.monitorId ?? input.jobId,
     jobId: input.jobId,
-    status: Object.freeze(input.statusUrl ? { kind: 'http', url: input.statusUrl } : { kind: 'hook' }),
+    status: Object.freeze(statusSourceOf(input)),
     statusField: input.statusField ?? 'status',
     intervalMs,
     expireAt,
@@ -203,6 +215,12 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   Object.freeze(context);
   VALIDATED.add(context);
   return context as ValidatedMonitor;
+}
+
+function statusSourceOf(input: z.infer<typeof monitorInputSchema>): StatusSource {
+  if (input.statusUrl) return { kind: 'http', url: input.statusUrl };
+  if (input.batchStatusUrl) return { kind: 'batch', url: input.batchStatusUrl };
+  return { kind: 'hook' };
 }
 
 function isPathSegment(segment: PropertyKey): segment is string | number {

@@ -2,18 +2,24 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { coerceError, StatusHookError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import { TimedOutError, withTimeout } from '../time/with-timeout.ts';
+import type { RequestGate } from '../monitor/hold.ts';
+import { withTimeout } from '../time/with-timeout.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import { readStatus } from './read-field.ts';
 import type { StatusReading } from '../monitor/reading.ts';
-import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
-import { toBoundedJson } from '../json/bounded-json.ts';
+import { hookFailure, readHookAnswer } from './hook-answer.ts';
+import type { BatchLimits } from './batch-coalescer.ts';
+import { HookBatchStatusProvider, type GetJobStatuses } from './hook-batch-provider.ts';
 
 /**
  * A status hook reads a job's status from code rather than a URL (an SDK, a database, a queue).
  * It returns the status string, or an object that holds it at the monitor's status field.
  */
 export type GetJobStatus = (jobId: string, context: Readonly<MonitorContext>) => unknown;
+
+/** How a hook module's batches are gathered and gated, when it exports `getJobStatuses`. */
+export interface HookBatchOptions extends BatchLimits {
+  gate?: RequestGate | undefined;
+}
 
 /** Calls a user's `getJobStatus` function, with the same timeout and failure rules as HTTP. */
 export class HookStatusProvider implements StatusProvider {
@@ -22,17 +28,23 @@ export class HookStatusProvider implements StatusProvider {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Loads a module that exports `getJobStatus`, resolved from the working directory. */
-  static async load(modulePath: string, timeoutMs: number): Promise<HookStatusProvider> {
+  /**
+   * Loads a module that exports `getJobStatus`, or `getJobStatuses` (used instead for every hook
+   * monitor, in batches), resolved from the working directory.
+   */
+  static async load(modulePath: string, timeoutMs: number, batch: HookBatchOptions): Promise<StatusProvider> {
     let loaded: Record<string, unknown>;
     try {
       loaded = (await import(pathToFileURL(resolve(modulePath)).href)) as Record<string, unknown>;
     } catch (error) {
       throw new StatusHookError(`JOBWATCH_STATUS_HOOK: cannot load ${modulePath}: ${coerceError(error).message}`);
     }
-    const hook = loaded.getJobStatus ?? (loaded.default as Record<string, unknown> | undefined)?.getJobStatus;
+    const exported = (name: string) => loaded[name] ?? (loaded.default as Record<string, unknown> | undefined)?.[name];
+    const many = exported('getJobStatuses');
+    if (typeof many === 'function') return new HookBatchStatusProvider(many as GetJobStatuses, { ...batch, timeoutMs });
+    const hook = exported('getJobStatus');
     if (typeof hook !== 'function') {
-      throw new StatusHookError(`JOBWATCH_STATUS_HOOK: ${modulePath} does not export a getJobStatus(jobId, context) function`);
+      throw new StatusHookError(`JOBWATCH_STATUS_HOOK: ${modulePath} exports neither getJobStatus(jobId, context) nor getJobStatuses(jobIds)`);
     }
     return new HookStatusProvider(hook as GetJobStatus, timeoutMs);
   }
@@ -42,18 +54,9 @@ export class HookStatusProvider implements StatusProvider {
     try {
       answer = await withTimeout(Promise.resolve(this.getJobStatus(context.jobId, context)), this.timeoutMs, 'getJobStatus');
     } catch (error) {
-      if (error instanceof TimedOutError) return { ok: false, failure: { reason: 'timeout', message: error.message } };
-      return { ok: false, failure: { reason: 'hook-error', message: `getJobStatus threw: ${coerceError(error).message}` } };
+      return hookFailure(error, 'getJobStatus');
     }
-    // Read as a status body is: a plain JSON copy, bounded in size and depth. Its getters run
-    // once, here, and a cycle or a BigInt is a bad body rather than a throw later on.
-    const json = toBoundedJson(typeof answer === 'string' ? { status: answer } : answer, { maxBytes: MAX_STATUS_BODY_BYTES });
-    if (!json.ok) return { ok: false, failure: { reason: 'bad-body', message: `getJobStatus returned an answer that ${json.reason}` } };
-    const status = typeof answer === 'string' ? readStatus(json.value, 'status') : readStatus(json.value, context.statusField);
-    if (status === undefined) {
-      return { ok: false, failure: { reason: 'missing-field', message: `getJobStatus returned no status string at "${context.statusField}"` } };
-    }
-    return { ok: true, status, body: json.value };
+    return readHookAnswer(answer, context.statusField, 'getJobStatus returned');
   }
 
   async close(): Promise<void> {}

@@ -1,4 +1,4 @@
-import { Agent, errors, request } from 'undici';
+import type { Agent } from 'undici';
 import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
@@ -6,6 +6,7 @@ import { readStatus } from './read-field.ts';
 import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
 import { readJson } from '../json/bounded-json.ts';
+import { createStatusAgent, sendStatusRequest } from './status-request.ts';
 
 export interface HttpStatusProviderOptions {
   /** Longest a status call may take, connect to last byte. */
@@ -15,6 +16,9 @@ export interface HttpStatusProviderOptions {
   /** Connections kept open per status host. @defaultValue 64 */
   connectionsPerHost?: number;
 }
+
+/** Connections kept open per status host, unless told otherwise. */
+export const DEFAULT_CONNECTIONS_PER_HOST = 64;
 
 /** Longest Retry-After honoured, so that a confused service cannot park a monitor for days. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
@@ -26,33 +30,16 @@ export class HttpStatusProvider implements StatusProvider {
 
   constructor(private readonly options: HttpStatusProviderOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_STATUS_BODY_BYTES;
-    // undici's request() follows no redirects and decodes no Content-Encoding: a 3xx is a failed
-    // check and a compressed body is bytes that are not JSON, so a gzip bomb never expands here.
-    this.agent = new Agent({
-      connections: options.connectionsPerHost ?? 64,
-      keepAliveTimeout: 30_000,
-      maxResponseSize: this.maxBodyBytes,
-    });
+    this.agent = createStatusAgent(options.connectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST, this.maxBodyBytes);
   }
 
   async read(context: MonitorContext): Promise<StatusReading> {
     if (context.status.kind !== 'http') throw new Error('HttpStatusProvider given a non-http monitor');
     const url = context.status.url.replaceAll('{jobId}', encodeURIComponent(context.jobId));
     const where = describeUrl(url);
-    try {
-      const response = await request(url, {
-        method: 'GET',
-        dispatcher: this.agent,
-        headers: { accept: 'application/json' },
-        // Covers the body too: a body that drips a byte a second is cut off with the rest.
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      // Bytes, not text(): text() would turn invalid UTF-8 into U+FFFD and a mangled status.
-      const bytes = new Uint8Array(await response.body.arrayBuffer());
-      return interpretResponse(response.statusCode, response.headers['retry-after'], bytes, this.maxBodyBytes, context.statusField, where);
-    } catch (error) {
-      return { ok: false, failure: classifyRequestError(error, where, this.options.timeoutMs) };
-    }
+    const response = await sendStatusRequest(this.agent, { method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
+    if (!response.ok) return response;
+    return interpretResponse(response.statusCode, response.retryAfter, response.bytes, this.maxBodyBytes, context.statusField, where);
   }
 
   async close(): Promise<void> {
@@ -97,22 +84,6 @@ export function interpretResponse(
 /** A 202 with no status at the field: running, whatever the vocabulary; `Accepted` is kept as its last status. */
 function runningWithoutStatus(body: unknown, retryAfterMs: number | undefined): StatusReading {
   return { ok: true, status: 'Accepted', body, running: true, httpStatus: 202, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-}
-
-function classifyRequestError(error: unknown, where: string, timeoutMs: number): StatusCheckFailure {
-  const name = (error as { name?: string })?.name;
-  if (
-    name === 'TimeoutError' || name === 'AbortError' ||
-    error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError ||
-    error instanceof errors.ConnectTimeoutError
-  ) {
-    return { reason: 'timeout', message: `GET ${where} did not answer within ${timeoutMs}ms` };
-  }
-  if (error instanceof errors.ResponseExceededMaxSizeError) {
-    return { reason: 'bad-body', message: `GET ${where} returned a body larger than the limit` };
-  }
-  const code = (error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
-  return { reason: 'connection', message: `GET ${where} failed: ${code ?? (error as Error)?.message ?? 'unknown error'}` };
 }
 
 /** Retry-After is either seconds or an HTTP date. */

@@ -4,12 +4,13 @@ import type { StatusAnswer } from '../monitor/hold.ts';
 
 /** Sends each monitor to the provider its status source names. */
 export class StatusRouter implements StatusProvider {
-  constructor(private readonly providers: { http: StatusProvider; hook?: StatusProvider | undefined }) {}
+  constructor(private readonly providers: { http: StatusProvider; batch?: StatusProvider | undefined; hook?: StatusProvider | undefined }) {}
 
   read(context: MonitorContext): Promise<StatusAnswer> {
     if (context.status.kind === 'http') return this.providers.http.read(context);
     if (context.status.kind === 'batch') {
-      return Promise.resolve({ ok: false, failure: { reason: 'hook-error', message: 'this worker cannot read batch status URLs yet' } });
+      if (this.providers.batch) return this.providers.batch.read(context);
+      return Promise.resolve({ ok: false, failure: { reason: 'hook-error', message: 'this worker cannot read batch status URLs' } });
     }
     if (this.providers.hook) return this.providers.hook.read(context);
     return Promise.resolve({
@@ -19,6 +20,6 @@ export class StatusRouter implements StatusProvider {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.providers.http.close(), this.providers.hook?.close()]);
+    await Promise.all([this.providers.http.close(), this.providers.batch?.close(), this.providers.hook?.close()]);
   }
 }

@@ -9,13 +9,14 @@ import { startNotificationDispatcher, type NotificationDispatcher } from './noti
 import { purgeOldRows } from '../db/purge.ts';
 import { retentionCutoffs, type Purge } from '../monitor/retention.ts';
 import { startPurgeScheduler } from '../queue/purge-scheduler.ts';
-import { layoutOf } from '../queue/shards.ts';
+import { concurrencyPerShard, layoutOf } from '../queue/shards.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
+import type { RequestGate } from '../monitor/hold.ts';
 
 export interface WorkerProcessOptions {
   roles?: WorkerRoles;
@@ -25,6 +26,8 @@ export interface WorkerProcessOptions {
   faultHook?: FaultHook;
   observer?: PollObserver;
   notificationObserver?: NotificationObserver;
+  /** Admits every status request (rate limits, host-wide holds); batch requests once per batch. @defaultValue none */
+  gate?: RequestGate;
   /** @internal Test-only: called when a notification went out, before it is recorded. */
   afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }
@@ -47,7 +50,9 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   try {
     if (database) await assertSchemaReady(database);
     const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
-    const statusProvider = await createStatusProvider(config);
+    // Its slots as the workers will have them: the concurrency spread over shards, rounded up per shard.
+    const slots = concurrencyPerShard(options.concurrency ?? config.concurrency, config.shards) * config.shards;
+    const statusProvider = await createStatusProvider(config, { gate: options.gate, concurrency: slots });
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     // Every process that writes final records also sends the notifications they owe; its

@@ -24,6 +24,8 @@ describe('jobwatch enqueue rejects bad input with one line, exit code 2, nothing
     ['a bad duration', () => ['--job-id', 'a', '--status-url', url(), '--interval', 'fast'], /^jobwatch: --interval: "fast" is not a duration/],
     ['a bare number as duration', () => ['--job-id', 'a', '--status-url', url(), '--expire-in', '60'], /^jobwatch: --expire-in: /],
     ['a bad URL', () => ['--job-id', 'a', '--status-url', 'file:///etc/passwd'], /^jobwatch: --status-url: must be an absolute http/],
+    ['a batch URL with {jobId}', () => ['--job-id', 'a', '--batch-status-url', url()], /^jobwatch: --batch-status-url: must not contain \{jobId\}: the job ids are sent in the POST body$/],
+    ['a status URL and a batch URL', () => ['--job-id', 'a', '--status-url', url(), '--batch-status-url', 'http://127.0.0.1:9/statuses'], /^jobwatch: --status-url: give exactly one of/],
     ['invalid --meta JSON', () => ['--job-id', 'a', '--status-url', url(), '--meta', '{oops'], /^jobwatch: --meta: is not valid JSON/],
     ['--meta that is not an object', () => ['--job-id', 'a', '--status-url', url(), '--meta', '[1]'], /^jobwatch: --meta: must be a JSON object/],
     ['an unknown flag', () => ['--job-id', 'a', '--status-url', url(), '--colour', 'red'], /^jobwatch: --colour: unknown option/],
@@ -80,6 +82,13 @@ describe('the CLI end to end', () => {
     const result = await runCli(['status', 'nope'], iso.env());
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe('jobwatch: no monitor with id nope');
+  });
+
+  it('enqueue --batch-status-url: status shows the batch source, without its query', async () => {
+    const enqueued = await runCli(['enqueue', '--job-id', 'cli-batch', '--batch-status-url', `${server.url}/statuses?token=secret`, '--first-poll-in', '1h'], iso.env());
+    expect(enqueued.code).toBe(0);
+    const result = await runCli(['status', 'cli-batch'], iso.env());
+    expect(JSON.parse(result.stdout)).toMatchObject({ monitorId: 'cli-batch', state: 'scheduled', statusSource: `batch ${server.url}/statuses` });
   });
 
   it('cancel through the CLI records canceled', async () => {

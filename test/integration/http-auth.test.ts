@@ -172,6 +172,12 @@ describe('the status URL allow-list (JOBWATCH_ALLOWED_STATUS_URLS)', () => {
       // A job id cannot climb out of the allowed path: the URL checked is the one the worker fetches.
       const climbing = await start(`${status.url}/jobs/{jobId}`, allowed.url, '..');
       expect(climbing.status).toBe(400);
+      // A batch status URL is a request made on the caller's behalf too: the same prefixes, its own field named.
+      const batch = (url: string) => request(`${allowed.url}/api/monitors`, { method: 'POST', token: TOKEN, body: { jobId: `b-${Math.random()}`, batchStatusUrl: url } });
+      expect((await batch('https://api.example.com/v2/statuses')).status).toBe(201);
+      const refused = await batch('https://api.example.com/admin/statuses');
+      expect(refused.status).toBe(400);
+      expect(refused.json).toMatchObject({ field: 'batchStatusUrl', reason: expect.stringMatching(/is not under any prefix in JOBWATCH_ALLOWED_STATUS_URLS/) });
       // The status hook is configured by the operator, so it needs no allow-list.
       const hook = await request(`${allowed.url}/api/monitors`, { method: 'POST', token: TOKEN, body: { jobId: 'hooked', statusHook: true } });
       expect(hook.status).toBe(201);

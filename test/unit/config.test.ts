@@ -47,6 +47,11 @@ describe('loadConfig', () => {
     ['JOBWATCH_RETENTION', '10s'],
     ['JOBWATCH_HISTORY_RETENTION', 'forever'],
     ['REDIS_CLUSTER_NODES', '10.0.0.1:7000,10.0.0.2:99999'],
+    ['JOBWATCH_BATCH_MAX', '0'],
+    ['JOBWATCH_BATCH_MAX', '10001'],
+    ['JOBWATCH_BATCH_MAX', 'many'],
+    ['JOBWATCH_BATCH_WINDOW', '20'],
+    ['JOBWATCH_BATCH_WINDOW', '1m'],
   ])('rejects %s=%s with one line naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name}: `));
@@ -59,6 +64,12 @@ describe('loadConfig', () => {
       JOBWATCH_NOTIFY_FOR: '2h', JOBWATCH_RETENTION: '30d', JOBWATCH_HISTORY_RETENTION: 'off',
     })).toMatchObject({ history: 'all', notifyUrl: 'https://h.example/x', notifyForMs: 7_200_000, retentionMs: 30 * 86_400_000, historyRetentionMs: undefined });
     expect(() => loadConfig({ JOBWATCH_NOTIFY_URL: 'https://h.example/x' })).toThrow(/^JOBWATCH_NOTIFY_SECRET: is required with JOBWATCH_NOTIFY_URL/);
+  });
+
+  it('reads the batch size and window of batched status checks, 100 ids and 20ms by default', () => {
+    expect(loadConfig({})).toMatchObject({ batchMaxIds: 100, batchWindowMs: 20 });
+    expect(loadConfig({ JOBWATCH_BATCH_MAX: '500', JOBWATCH_BATCH_WINDOW: '0ms' })).toMatchObject({ batchMaxIds: 500, batchWindowMs: 0 });
+    expect(() => loadConfig({ JOBWATCH_BATCH_WINDOW: '1m' })).toThrow(/^JOBWATCH_BATCH_WINDOW: 1m is out of range; use 0ms to 10s$/);
   });
 
   it('reads a sharded cluster layout', () => {

@@ -38,6 +38,11 @@ describe('parseMonitorInput', () => {
     expect(parse({ jobId: 'j', statusHook: true }).status).toEqual({ kind: 'hook' });
   });
 
+  it('reads the status from a batch status URL instead', () => {
+    expect(parse({ jobId: 'j', batchStatusUrl: 'https://api.example.com/jobs/statuses' }).status)
+      .toEqual({ kind: 'batch', url: 'https://api.example.com/jobs/statuses' });
+  });
+
   it.each([
     [{ statusUrl: base.statusUrl }, 'jobId'],
     [{ ...base, jobId: '' }, 'jobId'],
@@ -47,6 +52,10 @@ describe('parseMonitorInput', () => {
     [{ ...base, monitorId: '' }, 'monitorId'],
     [{ jobId: 'j' }, 'statusUrl'],
     [{ ...base, statusHook: true }, 'statusUrl'],
+    [{ ...base, batchStatusUrl: 'https://api.example.com/batch' }, 'statusUrl'],
+    [{ jobId: 'j', batchStatusUrl: 'https://api.example.com/batch', statusHook: true }, 'statusUrl'],
+    [{ jobId: 'j', batchStatusUrl: 'https://api.example.com/jobs/{jobId}' }, 'batchStatusUrl'],
+    [{ jobId: 'j', batchStatusUrl: 'ftp://example.com/x' }, 'batchStatusUrl'],
     [{ ...base, statusUrl: 'ftp://example.com/x' }, 'statusUrl'],
     [{ ...base, statusUrl: 'not a url' }, 'statusUrl'],
     [{ ...base, interval: '5' }, 'interval'],

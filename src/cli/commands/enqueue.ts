@@ -4,13 +4,15 @@ import { parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../
 import { parseFlags, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
 
-export const enqueueHelp = `Usage: jobwatch enqueue --job-id ID (--status-url URL | --status-hook) [options]
+export const enqueueHelp = `Usage: jobwatch enqueue --job-id ID (--status-url URL | --batch-status-url URL | --status-hook) [options]
 
 Starts a monitor and prints it as one JSON line. Starting a monitor id that exists prints that
 monitor and starts nothing.
 
   --job-id ID           the job's id in the service that runs it (required)
   --status-url URL      GET this URL for the status; {jobId} in it is replaced
+  --batch-status-url URL  POST {"ids": [...]} here with the jobs due together; the answer holds
+                        each job's status body under its id
   --status-hook         read the status through the workers' JOBWATCH_STATUS_HOOK module
   --monitor-id ID       the monitor's id (default: the job id)
   --interval DURATION   time between polls, e.g. 30s, 1m (default: JOBWATCH_DEFAULT_INTERVAL, 60s)
@@ -28,6 +30,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
   const { values } = parseFlags(args, {
     'job-id': { type: 'string' },
     'status-url': { type: 'string' },
+    'batch-status-url': { type: 'string' },
     'status-hook': { type: 'boolean' },
     'monitor-id': { type: 'string' },
     interval: { type: 'string' },
@@ -46,6 +49,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
   const input: MonitorInput = {
     jobId: values['job-id'],
     ...(values['status-url'] !== undefined ? { statusUrl: values['status-url'] } : {}),
+    ...(values['batch-status-url'] !== undefined ? { batchStatusUrl: values['batch-status-url'] } : {}),
     ...(values['status-hook'] ? { statusHook: true } : {}),
     ...(values['monitor-id'] !== undefined ? { monitorId: values['monitor-id'] } : {}),
     ...(values.interval !== undefined ? { interval: values.interval } : {}),
@@ -76,7 +80,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
 }
 
 const FLAG_OF_FIELD: Record<string, string> = {
-  jobId: '--job-id', statusUrl: '--status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
+  jobId: '--job-id', statusUrl: '--status-url', batchStatusUrl: '--batch-status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
   interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
   backoff: '--backoff', jitter: '--jitter', firstPollIn: '--first-poll-in',
   history: '--history', notifyUrl: '--notify-url', notifyQueue: '--notify-queue',

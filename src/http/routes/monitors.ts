@@ -29,8 +29,9 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
     // The client takes the validated monitor as it is.
     const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
     if (validated.status.kind === 'http') deps.statusUrls.assertAllowed(validated.status.url, validated.jobId);
+    if (validated.status.kind === 'batch') assertUrlAllowed(deps.statusUrls, validated.status.url, validated.jobId, 'batchStatusUrl');
     // A notification URL is a request jobwatch makes on the caller's behalf, as a status URL is.
-    if (validated.notify?.url) assertNotifyUrlAllowed(deps.statusUrls, validated.notify.url, validated.jobId);
+    if (validated.notify?.url) assertUrlAllowed(deps.statusUrls, validated.notify.url, validated.jobId, 'notifyUrl');
     const { monitor, created } = await client.startMonitor(validated);
     if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
     c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
@@ -89,10 +90,11 @@ function topField(path: readonly (string | number)[]): (string | number)[] {
   return field < 0 ? ['body'] : path.slice(0, field + 1);
 }
 
-function assertNotifyUrlAllowed(policy: StatusUrlPolicy, url: string, jobId: string): void {
+/** The allow-list check of status URLs, for another URL field; its error names that field. */
+function assertUrlAllowed(policy: StatusUrlPolicy, url: string, jobId: string, field: string): void {
   try {
     policy.assertAllowed(url, jobId);
   } catch (error) {
-    throw error instanceof InvalidInputError ? error.at('notifyUrl') : error;
+    throw error instanceof InvalidInputError ? error.at(field) : error;
   }
 }

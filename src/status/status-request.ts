@@ -1,0 +1,63 @@
+import { Agent, errors, request } from 'undici';
+import type { StatusCheckFailure } from '../monitor/reading.ts';
+
+/** One request to a status service: a GET of one job's status, or a POST of a batch of job ids. */
+export interface StatusRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  /** A JSON body (POST only). */
+  json?: string;
+  /** Longest the call may take, connect to last byte. */
+  timeoutMs: number;
+  /** For messages: the URL without credentials or query (describeUrl). */
+  where: string;
+}
+
+/** What came back: the answer's status, Retry-After header and body bytes, or why there was none. */
+export type StatusResponse =
+  | { ok: true; statusCode: number; retryAfter: string | string[] | undefined; bytes: Uint8Array }
+  | { ok: false; failure: StatusCheckFailure };
+
+/**
+ * The keep-alive connections status requests go over. undici's request() follows no redirects and
+ * decodes no Content-Encoding: a 3xx is a failed check and a compressed body is bytes that are not
+ * JSON, so a gzip bomb never expands here; `maxBodyBytes` cuts a body that never ends.
+ */
+export function createStatusAgent(connectionsPerHost: number, maxBodyBytes: number): Agent {
+  return new Agent({ connections: connectionsPerHost, keepAliveTimeout: 30_000, maxResponseSize: maxBodyBytes });
+}
+
+/** Sends one status request; never throws: a refused, cut or slow call is a failure with its reason. */
+export async function sendStatusRequest(agent: Agent, call: StatusRequest): Promise<StatusResponse> {
+  try {
+    const response = await request(call.url, {
+      method: call.method,
+      dispatcher: agent,
+      headers: call.json === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      ...(call.json === undefined ? {} : { body: call.json }),
+      // Covers the body too: a body that drips a byte a second is cut off with the rest.
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
+    // Bytes, not text(): text() would turn invalid UTF-8 into U+FFFD and a mangled status.
+    const bytes = new Uint8Array(await response.body.arrayBuffer());
+    return { ok: true, statusCode: response.statusCode, retryAfter: response.headers['retry-after'], bytes };
+  } catch (error) {
+    return { ok: false, failure: classifyRequestError(error, `${call.method} ${call.where}`, call.timeoutMs) };
+  }
+}
+
+function classifyRequestError(error: unknown, what: string, timeoutMs: number): StatusCheckFailure {
+  const name = (error as { name?: string })?.name;
+  if (
+    name === 'TimeoutError' || name === 'AbortError' ||
+    error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError
+  ) {
+    return { reason: 'timeout', message: `${what} did not answer within ${timeoutMs}ms` };
+  }
+  if (error instanceof errors.ResponseExceededMaxSizeError) {
+    return { reason: 'bad-body', message: `${what} returned a body larger than the limit` };
+  }
+  const code = (error as { code?: string })?.code ?? (error as { cause?: { code?: string } })?.cause?.code;
+  return { reason: 'connection', message: `${what} failed: ${code ?? (error as Error)?.message ?? 'unknown error'}` };
+}
