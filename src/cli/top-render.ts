@@ -1,6 +1,5 @@
-import type { EndCounts } from '../db/end-counts.ts';
 import type { MonitorState } from '../client/monitor-state.ts';
-import { OUTCOMES } from '../monitor/statuses.ts';
+import { OUTCOMES, type EndCounts } from '../monitor/statuses.ts';
 import { alignColumns } from './table.ts';
 import { formatClock, isOverdue, nextPollWhen } from './watch-render.ts';
 

@@ -1,10 +1,7 @@
 import { count, gte } from 'drizzle-orm';
-import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
+import { OUTCOMES, type EndCounts, type Outcome } from '../monitor/statuses.ts';
 import type { Database } from './drizzle-database.ts';
 import { monitorResults } from './schema.ts';
-
-/** Monitors that ended since an instant, by outcome: every outcome present, 0 when none ended so. */
-export type EndCounts = Record<Outcome, number>;
 
 /**
  * Counts the final records that finished at or after `since`, by outcome: one aggregate over the

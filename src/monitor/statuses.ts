@@ -6,6 +6,8 @@
 /** How a monitor can end: the one list the code, the API schemas and the table's check are built from. */
 export const OUTCOMES = ['completed', 'failed', 'canceled', 'expired', 'errored'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+/** How many monitors ended with each outcome (in some window): every outcome present, 0 when none. */
+export type EndCounts = Record<Outcome, number>;
 
 /** Statuses that mean "still going: poll again". Compared case-insensitively, ignoring `-`, `_` and spaces. */
 export const DEFAULT_RUNNING_STATUSES = [
