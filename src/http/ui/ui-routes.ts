@@ -1,6 +1,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { csrf } from 'hono/csrf';
 import { html } from 'hono/html';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
 import type { ListQueryInput } from '../../client/list-query.ts';
@@ -99,6 +100,9 @@ export function uiRoutes(deps: UiDeps): Hono {
   app.all('*', (c) => render(c, 'Not found', 'none', html`<p class="error">no page ${c.req.method} ${c.req.path}; start at <a href="${UI_PATH}">${UI_PATH}</a></p>`, 404));
 
   app.onError((error, c) => {
+    if (error instanceof HTTPException && error.status === 403) {
+      return render(c, 'Not allowed', 'none', html`<p class="error">cancel: refused a form posted from another site (its Origin is not this server's)</p>`, 403);
+    }
     const { status, error: known } = classifyError(c, error, logger);
     const title = status === 400 ? 'Bad request' : status === 404 ? 'Not found' : 'Error';
     return render(c, title, 'none', html`<p class="error">${known?.message ?? INTERNAL_ERROR}</p>`, status as 400 | 404 | 500 | 503);
