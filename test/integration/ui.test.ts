@@ -88,7 +88,7 @@ describe('pages', () => {
     expect(reply.headers.get('content-type')).toMatch(/^text\/html/);
     expect(reply.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
     const assets = [...reply.text.matchAll(/(?:src|href)="(\/ui\/assets\/[^"]+)"/g)].map((match) => match[1]!);
-    expect(assets).toHaveLength(2);
+    expect(assets).toHaveLength(3);
     for (const asset of assets) expect((await get(asset.replaceAll('&amp;', '&'))).status).toBe(200);
     expect(reply.text).not.toMatch(/<script>(?!alert)|<style|style="|https?:\/\/(?!127\.0\.0\.1)/); // nothing inline, nothing from elsewhere
   });

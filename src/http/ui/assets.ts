@@ -70,6 +70,9 @@ const SCRIPT = `
 })();
 `;
 
+/** The tab's icon (without one a browser asks for /favicon.ico, which jobwatch does not serve). */
+const ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="6.5" fill="none" stroke="#0969da" stroke-width="2"/><path d="M8 4v4l3 2" fill="none" stroke="#0969da" stroke-width="2"/></svg>';
+
 export interface Asset {
   body: string;
   type: string;
@@ -81,5 +84,9 @@ function asset(body: string, type: string): Asset {
   return { body, type, version: createHash('sha256').update(body).digest('hex').slice(0, 12) };
 }
 
-export const ASSETS = { 'ui.css': asset(STYLESHEET, 'text/css; charset=utf-8'), 'ui.js': asset(SCRIPT, 'text/javascript; charset=utf-8') } as const;
+export const ASSETS = {
+  'ui.css': asset(STYLESHEET, 'text/css; charset=utf-8'),
+  'ui.js': asset(SCRIPT, 'text/javascript; charset=utf-8'),
+  'icon.svg': asset(ICON, 'image/svg+xml'),
+} as const;
 export type AssetName = keyof typeof ASSETS;

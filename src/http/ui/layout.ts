@@ -19,6 +19,7 @@ export function page(title: string, section: Section, body: Html, options: { boa
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · jobwatch</title>
+<link rel="icon" href="${UI_PATH}/assets/icon.svg?v=${ASSETS['icon.svg'].version}" type="image/svg+xml">
 <link rel="stylesheet" href="${UI_PATH}/assets/ui.css?v=${ASSETS['ui.css'].version}">
 <script src="${UI_PATH}/assets/ui.js?v=${ASSETS['ui.js'].version}" defer></script>
 </head>
