@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'overview'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */
@@ -62,6 +62,11 @@ export interface BenchConfig {
    * polled at 1 s beside them; `scheduleMonitors` simulated 30-minute jobs per schedule.
    */
   readonly push: { monitors: number; pushes: number; pushesPerSecond: number; pollMonitors: number; scheduleMonitors: number };
+  /**
+   * (13) The monitors page: ended monitors seeded over 7 days (3 history rows each), history rows of
+   * running monitors in the last hour, running monitors in Redis, and timed requests of the page.
+   */
+  readonly overview: { endedMonitors: number; lastHourChecks: number; runningMonitors: number; requests: number };
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -80,6 +85,7 @@ const FULL = {
   completions: 20_000,
   startupRuns: 10,
   push: { monitors: 10_000, pushes: 2_000, pushesPerSecond: 200, pollMonitors: 2_000, scheduleMonitors: 20 },
+  overview: { endedMonitors: 100_000, lastHourChecks: 60_000, runningMonitors: 1_000, requests: 200 },
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -95,6 +101,7 @@ const QUICK: typeof FULL = {
   completions: 500,
   startupRuns: 2,
   push: { monitors: 1_000, pushes: 400, pushesPerSecond: 200, pollMonitors: 400, scheduleMonitors: 5 },
+  overview: { endedMonitors: 2_000, lastHourChecks: 1_000, runningMonitors: 50, requests: 20 },
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */

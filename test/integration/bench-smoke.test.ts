@@ -49,6 +49,19 @@ describe('npm run bench, quick mode', () => {
     for (const row of report.rows) expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
     expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
   });
+
+  it('measures the monitors page overview over seeded history, and cleans up', async () => {
+    const config = loadBenchConfig({
+      BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: 'overview', BENCH_OUTPUT: join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json'),
+      BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
+    });
+    const report = await runBench(config);
+    expect(report.errors).toEqual([]);
+    expect(report.rows.map((row) => row.id)).toEqual(['13a', '13b', '13c']);
+    for (const row of report.rows) expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
+    expect(typeof report.rows[0]!.met).toBe('boolean');
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
 });
 
 async function leftovers(runId: string): Promise<{ keys: number; databases: string[] }> {

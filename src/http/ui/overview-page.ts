@@ -115,7 +115,7 @@ function hostTable({ overview, hostStates, history }: OverviewView): Html {
   }
   const stateHead = hostStates ? html`<th>state</th>` : '';
   return html`<table>
-<thead><tr><th>host</th><th class="num">checks</th><th class="num">failed</th><th class="num">error rate</th><th class="num">p99 duration</th>${stateHead}</tr></thead>
+<thead><tr><th>host</th><th class="num">checks</th><th class="num">failed</th><th class="num">error rate</th><th class="num">mean duration</th>${stateHead}</tr></thead>
 <tbody>${overview.hosts.map((host) => hostRow(host, hostStates))}</tbody>
 </table>`;
 }
@@ -126,5 +126,5 @@ function hostRow(host: HostHealth, states: ReadonlyMap<string, HostState> | unde
   const state = states?.get(host.host);
   const stateCell = states ? html`<td>${state ? html`<span title="${state.detail ?? ''}">${state.state}</span>` : html`<span class="muted">-</span>`}</td>` : '';
   return html`<tr><td class="mono">${host.host}</td><td class="num">${count(host.checks)}</td><td class="num">${count(host.failed)}</td>
-<td class="num ${rateClass}">${rate.toFixed(1)}%</td><td class="num">${ms(host.latencyP99)}</td>${stateCell}</tr>`;
+<td class="num ${rateClass}">${rate.toFixed(1)}%</td><td class="num">${ms(host.latencyAvg)}</td>${stateCell}</tr>`;
 }
