@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
  */
 const STYLESHEET = `
 :root { --bg: #fff; --fg: #1c2128; --muted: #5b6470; --line: #d8dee4; --panel: #f6f8fa; --link: #0969da;
-  --completed: #1a7f37; --failed: #cf222e; --expired: #9a6700; --canceled: #6e7781; --running: #0969da; --overdue: #bc4c00; }
+  --completed: #1a7f37; --failed: #cf222e; --expired: #9a6700; --canceled: #6e7781; --errored: #8250df; --running: #0969da; --overdue: #bc4c00; }
 @media (prefers-color-scheme: dark) {
   :root { --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --line: #30363d; --panel: #161b22; --link: #4493f8;
-    --completed: #3fb950; --failed: #f85149; --expired: #d29922; --canceled: #8b949e; --running: #4493f8; --overdue: #f0883e; }
+    --completed: #3fb950; --failed: #f85149; --expired: #d29922; --canceled: #8b949e; --errored: #ab7df8; --running: #4493f8; --overdue: #f0883e; }
 }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--fg); }
@@ -21,7 +21,7 @@ a { color: var(--link); text-decoration: none; } a:hover { text-decoration: unde
 nav a[aria-current] { font-weight: 600; color: var(--fg); }
 h1 { font-size: 1.3rem; margin: .2rem 0 1rem; word-break: break-all; } h2 { font-size: 1.05rem; margin: 1.6rem 0 .6rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { color: var(--muted); font-weight: 600; font-size: .85rem; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { color: var(--muted); font-weight: 600; font-size: .85rem; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
 pre { background: var(--panel); border: 1px solid var(--line); padding: .6rem; overflow: auto; max-height: 24rem; white-space: pre-wrap; word-break: break-all; }
 .muted { color: var(--muted); } .note { color: var(--muted); font-size: .9rem; }
@@ -30,7 +30,7 @@ pre { background: var(--panel); border: 1px solid var(--line); padding: .6rem; o
 .card b { display: block; font-size: 1.5rem; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .8rem; border: 1px solid currentColor; white-space: nowrap; }
 .s-completed { color: var(--completed); } .s-failed { color: var(--failed); } .s-expired { color: var(--expired); }
-.s-canceled { color: var(--canceled); } .s-scheduled, .s-polling, .s-running, .s-terminal { color: var(--running); } .s-overdue { color: var(--overdue); }
+.s-canceled { color: var(--canceled); } .s-errored { color: var(--errored); } .s-scheduled, .s-polling, .s-running, .s-terminal { color: var(--running); } .s-overdue { color: var(--overdue); }
 tr.overdue td:first-child { box-shadow: inset 3px 0 var(--overdue); }
 form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-bottom: 1rem; }
 form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
@@ -43,7 +43,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1r
 .error { border: 1px solid var(--failed); color: var(--failed); padding: .6rem .8rem; border-radius: 6px; }
 svg.chart { width: 100%; max-width: 760px; height: auto; } svg.chart text { fill: var(--muted); font-size: 11px; }
 svg.chart line { stroke: var(--line); }
-.f-completed { fill: var(--completed); } .f-failed { fill: var(--failed); } .f-expired { fill: var(--expired); } .f-canceled { fill: var(--canceled); }
+.f-completed { fill: var(--completed); } .f-failed { fill: var(--failed); } .f-expired { fill: var(--expired); } .f-canceled { fill: var(--canceled); } .f-errored { fill: var(--errored); }
 .legend { display: flex; gap: 1rem; font-size: .85rem; } .legend span::before { content: "■ "; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); gap: 1.5rem; }
 `;
