@@ -59,6 +59,8 @@ export interface ListQueryInput {
   to?: string;
 }
 
+const EARLIEST_TIME = 0;
+const LATEST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 /** An ISO 8601 time to the minute or finer; without a zone it is UTC (what an HTML datetime-local field sends). */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
 const isoInstant = z.string()
@@ -66,6 +68,8 @@ const isoInstant = z.string()
   .transform((value, ctx) => {
     const at = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`);
     if (Number.isNaN(at)) ctx.addIssue({ code: 'custom', message: 'is not a valid date' });
+    // Postgres has no year 0, and a time zone may carry 9999-12-31 into year 10000.
+    else if (at < EARLIEST_TIME || at > LATEST_TIME) ctx.addIssue({ code: 'custom', message: 'must be between 1970 and 9999' });
     return at;
   });
 

@@ -17,6 +17,8 @@ describe('parseListQuery: the list filters', () => {
     [{ metadata: '=x' }, 'metadata: must be key=value'],
     [{ from: 'yesterday' }, 'from: must be an ISO time'],
     [{ to: '2026-13-45T00:00' }, 'to: is not a valid date'],
+    [{ from: '0000-01-01T00:00Z' }, 'from: must be between 1970 and 9999'],
+    [{ to: '9999-12-31T23:59-05:00' }, 'to: must be between 1970 and 9999'],
     [{ from: '2026-01-02T00:00', to: '2026-01-01T00:00' }, 'from: is after to'],
     [{ idPrefix: 'x'.repeat(257) }, 'idPrefix: must be at most 256 characters'],
   ])('refuses %j: %s', (query, message) => {
