@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'batch'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'batch', 'overview'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */
@@ -64,6 +64,11 @@ export interface BenchConfig {
   readonly push: { monitors: number; pushes: number; pushesPerSecond: number; pollMonitors: number; scheduleMonitors: number };
   /** (11b) batched against single-request HTTP polling: N monitors due at once, K polls each. */
   readonly batch: Shape;
+  /**
+   * (13) The monitors page: ended monitors seeded over 7 days (3 history rows each), history rows of
+   * running monitors in the last hour, running monitors in Redis, and timed requests of the page.
+   */
+  readonly overview: { endedMonitors: number; lastHourChecks: number; runningMonitors: number; requests: number };
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -83,6 +88,7 @@ const FULL = {
   startupRuns: 10,
   push: { monitors: 10_000, pushes: 2_000, pushesPerSecond: 200, pollMonitors: 2_000, scheduleMonitors: 20 },
   batch: { monitors: 5_000, pollsPerMonitor: 4 },
+  overview: { endedMonitors: 100_000, lastHourChecks: 60_000, runningMonitors: 1_000, requests: 200 },
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -99,6 +105,7 @@ const QUICK: typeof FULL = {
   startupRuns: 2,
   push: { monitors: 1_000, pushes: 400, pushesPerSecond: 200, pollMonitors: 400, scheduleMonitors: 5 },
   batch: { monitors: 500, pollsPerMonitor: 2 },
+  overview: { endedMonitors: 2_000, lastHourChecks: 1_000, runningMonitors: 50, requests: 20 },
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */

@@ -10,6 +10,7 @@ import { historyScenario } from './scenarios/history.ts';
 import { httpScenario } from './scenarios/http.ts';
 import { latenessScenario } from './scenarios/lateness.ts';
 import { memoryScenario } from './scenarios/memory.ts';
+import { overviewScenario } from './scenarios/overview.ts';
 import { persistenceScenario } from './scenarios/persistence.ts';
 import { pgBossScenario } from './scenarios/pg-boss.ts';
 import { pushScenario } from './scenarios/push.ts';
@@ -28,6 +29,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   push: pushScenario,
   history: historyScenario,
   batch: batchScenario,
+  overview: overviewScenario,
 };
 
 /**

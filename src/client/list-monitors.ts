@@ -5,7 +5,7 @@ import { monitorResults } from '../db/schema.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { MonitorStore } from '../queue/monitor-store.ts';
 import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
-import { comparePositions, encodeCursor, type ListPosition, type ListQuery } from './list-query.ts';
+import { comparePositions, encodeCursor, inTimeRange, matchesFilter, type ListFilter, type ListPosition, type ListQuery } from './list-query.ts';
 import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 
 export interface MonitorPage {
@@ -25,6 +25,8 @@ export interface ListSources {
 
 /** Poll job states of a running monitor (`active`: a poll is in flight). */
 const RUNNING_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
+/** Running monitors read at a time while a filter that needs their data looks for a page's worth. */
+const FILTER_CHUNK = 200;
 /** Completion job states of a record that has not reached Postgres yet. */
 const PENDING_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'];
 
@@ -43,11 +45,11 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
   const wanted = query.limit + 1; // one more than a page tells whether another page exists
   const entries: Entry[] = [];
   if ((query.state === undefined || query.state === 'running') && query.after?.part !== 'ended') {
-    entries.push(...(await runningEntries(sources, query.after, wanted)));
+    entries.push(...(await runningEntries(sources, query.after, wanted, query.filter)));
   }
   if (query.state !== 'running' && entries.length < wanted) {
     const after = query.after?.part === 'ended' ? query.after : undefined;
-    entries.push(...(await endedEntries(sources, query.state, after, wanted - entries.length)));
+    entries.push(...(await endedEntries(sources, { outcome: query.state, filter: query.filter }, after, wanted - entries.length)));
   }
   const page = entries.slice(0, query.limit);
   const loaded = await Promise.all(page.map((entry) => entry.load()));
@@ -62,18 +64,30 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
  * Running monitors sorted by their poll job's creation time (the monitor's start), over all shards.
  * Only the start times are read for all of them, one small field per job; whole jobs only for the page.
  */
-async function runningEntries({ queues, store }: ListSources, after: ListPosition | undefined, count: number): Promise<Entry[]> {
+async function runningEntries({ queues, store }: ListSources, after: ListPosition | undefined, count: number, filter: ListFilter | undefined): Promise<Entry[]> {
   const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(store, queue)));
   const activeIds = new Set(shards.flatMap((shard) => shard.active));
-  const positions = shards.flatMap((shard) => shard.positions);
-  return selectAfter(positions, after, count).map((position) => ({
-    position,
-    async load() {
-      const queueJobId = toQueueJobId(position.monitorId);
-      const job = await queues.pollsOf(position.monitorId).getJob(queueJobId);
-      return job ? runningState(job, activeIds.has(queueJobId) ? 'active' : 'delayed') : null;
-    },
-  }));
+  const positions = shards.flatMap((shard) => shard.positions).filter((position) => inTimeRange(position.at, filter));
+  const load = async (position: ListPosition) => {
+    const queueJobId = toQueueJobId(position.monitorId);
+    const job = await queues.pollsOf(position.monitorId).getJob(queueJobId);
+    return job ? runningState(job, activeIds.has(queueJobId) ? 'active' : 'delayed') : null;
+  };
+  if (!filter?.idPrefix && !filter?.metadata) {
+    return selectAfter(positions, after, count).map((position) => ({ position, load: () => load(position) }));
+  }
+  // The job id and the metadata are in the job's data: read in chunks, newest first, until a page is found.
+  const candidates = selectAfter(positions, after, positions.length);
+  const found: Entry[] = [];
+  for (let i = 0; i < candidates.length && found.length < count; i += FILTER_CHUNK) {
+    const chunk = candidates.slice(i, i + FILTER_CHUNK);
+    const states = await Promise.all(chunk.map(load));
+    chunk.forEach((position, j) => {
+      const state = states[j];
+      if (state && matchesFilter(state, filter)) found.push({ position, load: async () => state });
+    });
+  }
+  return found.slice(0, count);
 }
 
 async function runningInShard(store: MonitorStore, queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
@@ -89,10 +103,10 @@ async function runningInShard(store: MonitorStore, queue: PollQueue): Promise<{ 
 }
 
 /** Ended monitors by finish time: rows from Postgres merged with records still in Redis. */
-async function endedEntries(sources: ListSources, outcome: string | undefined, after: ListPosition | undefined, count: number): Promise<Entry[]> {
+async function endedEntries(sources: ListSources, wanted: EndedWanted, after: ListPosition | undefined, count: number): Promise<Entry[]> {
   const [rows, pending] = await Promise.all([
-    readRows(sources.db, outcome, after, count),
-    readPending(sources.queues, outcome),
+    readRows(sources.db, wanted, after, count),
+    readPending(sources.queues, wanted),
   ]);
   const byId = new Map<string, EndedMonitorState>();
   for (const state of pending) byId.set(state.monitorId, state);
@@ -104,9 +118,16 @@ async function endedEntries(sources: ListSources, outcome: string | undefined, a
   });
 }
 
-function readRows(db: Database, outcome: string | undefined, after: ListPosition | undefined, count: number) {
+/** Which ended monitors a page shows: an outcome, and the list's filter. */
+interface EndedWanted {
+  outcome: string | undefined;
+  filter: ListFilter | undefined;
+}
+
+function readRows(db: Database, { outcome, filter }: EndedWanted, after: ListPosition | undefined, count: number) {
   const conditions: SQL[] = [];
   if (outcome) conditions.push(eq(monitorResults.outcome, outcome));
+  conditions.push(...filterConditions(filter));
   if (after) {
     // Ids compared bytewise ("C"), as JavaScript compares them, so pages meet exactly at equal times.
     const at = new Date(after.at).toISOString();
@@ -117,10 +138,28 @@ function readRows(db: Database, outcome: string | undefined, after: ListPosition
     .limit(count);
 }
 
+/** The filter in SQL, deciding as matchesFilter does for monitors read from Redis. */
+function filterConditions(filter: ListFilter | undefined): SQL[] {
+  const conditions: SQL[] = [];
+  if (!filter) return conditions;
+  if (filter.idPrefix) {
+    conditions.push(sql`(starts_with(${monitorResults.monitorId}, ${filter.idPrefix}) or starts_with(${monitorResults.jobId}, ${filter.idPrefix}))`);
+  }
+  if (filter.metadata) {
+    const { key, value } = filter.metadata;
+    conditions.push(sql`(jsonb_typeof(${monitorResults.metadata} -> ${key}) in ('string', 'number', 'boolean') and ${monitorResults.metadata} ->> ${key} = ${value})`);
+  }
+  if (filter.from !== undefined) conditions.push(sql`${monitorResults.finishedAt} >= ${new Date(filter.from).toISOString()}::timestamptz`);
+  if (filter.to !== undefined) conditions.push(sql`${monitorResults.finishedAt} <= ${new Date(filter.to).toISOString()}::timestamptz`);
+  return conditions;
+}
+
 /** Records waiting for Postgres: few, since a record is written within moments unless Postgres is down. */
-async function readPending(queues: MonitorQueues, outcome: string | undefined): Promise<EndedMonitorState[]> {
+async function readPending(queues: MonitorQueues, { outcome, filter }: EndedWanted): Promise<EndedMonitorState[]> {
   const jobs = await queues.completions.getJobs(PENDING_STATES);
-  return jobs.filter((job) => job?.data && (!outcome || job.data.outcome === outcome)).map((job) => pendingResultState(job.data));
+  return jobs
+    .filter((job) => job?.data && (!outcome || job.data.outcome === outcome) && inTimeRange(job.data.finishedAt, filter) && matchesFilter(job.data, filter))
+    .map((job) => pendingResultState(job.data));
 }
 
 function selectAfter(positions: ListPosition[], after: ListPosition | undefined, count: number): ListPosition[] {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import { isStorableText } from '../json/unicode.ts';
+import { MAX_ID_LENGTH } from '../monitor/limits.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 
 /** What `listMonitors` can filter on: running monitors, or ended ones by outcome. */
@@ -23,10 +24,24 @@ export interface ListPosition {
   monitorId: string;
 }
 
+/**
+ * What narrows the list besides its state. Times are epoch milliseconds and apply to the time the
+ * list is sorted by: the start of a running monitor, the finish of an ended one.
+ */
+export interface ListFilter {
+  /** The monitor id or the job id starts with this. */
+  idPrefix?: string;
+  /** The metadata holds this key with this value (a string, number or boolean, compared as text). */
+  metadata?: { key: string; value: string };
+  from?: number;
+  to?: number;
+}
+
 export interface ListQuery {
   state?: ListState;
   limit: number;
   after?: ListPosition;
+  filter?: ListFilter;
 }
 
 /** The raw query: from HTTP query parameters, CLI flags or a library call. */
@@ -35,7 +50,28 @@ export interface ListQueryInput {
   limit?: number | string;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+  /** Monitor id or job id prefix. */
+  idPrefix?: string;
+  /** `key=value`: the metadata's `key` holds `value`. */
+  metadata?: string;
+  /** ISO times (UTC when they name no zone): the start of a running monitor, the finish of an ended one, from/to. */
+  from?: string;
+  to?: string;
 }
+
+const EARLIEST_TIME = 0;
+const LATEST_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+/** An ISO 8601 time to the minute or finer; without a zone it is UTC (what an HTML datetime-local field sends). */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/;
+const isoInstant = z.string()
+  .regex(ISO_TIME, { error: 'must be an ISO time such as 2026-11-30T12:00:00Z (UTC when no zone is given)' })
+  .transform((value, ctx) => {
+    const at = Date.parse(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`);
+    if (Number.isNaN(at)) ctx.addIssue({ code: 'custom', message: 'is not a valid date' });
+    // Postgres has no year 0, and a time zone may carry 9999-12-31 into year 10000.
+    else if (at < EARLIEST_TIME || at > LATEST_TIME) ctx.addIssue({ code: 'custom', message: 'must be between 1970 and 9999' });
+    return at;
+  });
 
 export const listQuerySchema = z.object({
   state: z.enum(LIST_STATES as [ListState, ...ListState[]], { error: `must be one of ${LIST_STATES.join(', ')}` }).optional(),
@@ -45,6 +81,12 @@ export const listQuerySchema = z.object({
       .min(1, { error: 'must be at least 1' }).max(MAX_LIST_LIMIT, { error: `must be at most ${MAX_LIST_LIMIT}` }))
     .optional(),
   cursor: z.string().optional(),
+  idPrefix: z.string().max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
+    .refine(isStorableText, { error: 'must be text without NUL or lone surrogates' }).optional(),
+  metadata: z.string().regex(/^[^=]+=/, { error: 'must be key=value, e.g. team=video' })
+    .refine(isStorableText, { error: 'must be text without NUL or lone surrogates' }).optional(),
+  from: isoInstant.optional(),
+  to: isoInstant.optional(),
 });
 
 /** Validates a list query once, at the edge; throws InvalidInputError naming the field. */
@@ -54,8 +96,51 @@ export function parseListQuery(raw: ListQueryInput): ListQuery {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(issue.path.slice(0, 1).map(String), issue.message, 'query');
   }
-  const { state, limit, cursor } = parsed.data;
-  return { state, limit: limit ?? DEFAULT_LIST_LIMIT, ...(cursor ? { after: decodeCursor(cursor) } : {}) };
+  const { state, limit, cursor, idPrefix, metadata, from, to } = parsed.data;
+  if (from !== undefined && to !== undefined && from > to) throw new InvalidInputError('from', 'is after to; swap them', 'query');
+  const filter: ListFilter = {
+    ...(idPrefix ? { idPrefix } : {}),
+    ...(metadata ? { metadata: splitKeyValue(metadata) } : {}),
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+  };
+  return {
+    state,
+    limit: limit ?? DEFAULT_LIST_LIMIT,
+    ...(cursor ? { after: decodeCursor(cursor) } : {}),
+    ...(Object.keys(filter).length > 0 ? { filter } : {}),
+  };
+}
+
+function splitKeyValue(pair: string): { key: string; value: string } {
+  const equals = pair.indexOf('=');
+  return { key: pair.slice(0, equals).trim(), value: pair.slice(equals + 1) };
+}
+
+/** What the filter needs to know of a monitor besides its list time. */
+export interface Filterable {
+  monitorId: string;
+  jobId: string;
+  metadata: Record<string, unknown> | null;
+}
+
+/** Whether a list time passes the filter's range. */
+export function inTimeRange(at: number, filter: ListFilter | undefined): boolean {
+  return (filter?.from === undefined || at >= filter.from) && (filter?.to === undefined || at <= filter.to);
+}
+
+/**
+ * Whether a monitor passes the filter's id prefix and metadata (as the SQL of the ended part
+ * decides it: a scalar value compared as text).
+ */
+export function matchesFilter(monitor: Filterable, filter: ListFilter | undefined): boolean {
+  if (!filter) return true;
+  if (filter.idPrefix && !monitor.monitorId.startsWith(filter.idPrefix) && !monitor.jobId.startsWith(filter.idPrefix)) return false;
+  if (filter.metadata) {
+    const value = monitor.metadata?.[filter.metadata.key];
+    if (!['string', 'number', 'boolean'].includes(typeof value) || String(value) !== filter.metadata.value) return false;
+  }
+  return true;
 }
 
 /** Opaque to callers: base64url of the position, so they pass it back unchanged. */

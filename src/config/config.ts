@@ -67,7 +67,7 @@ export interface Config {
    * under. @defaultValue unset: loopback URLs only (the API must not be an open proxy)
    */
   readonly allowedStatusUrls: readonly string[] | undefined;
-  /** `JOBWATCH_BOARD_WRITE`: whether Bull Board may retry, promote, clean or remove jobs. @defaultValue false */
+  /** `JOBWATCH_BOARD_WRITE`: whether Bull Board may retry, promote, clean or remove jobs, and the monitors page (/ui) cancel monitors. @defaultValue false */
   readonly boardWrite: boolean;
   /** `JOBWATCH_MAX_BODY_BYTES`: largest HTTP request body; larger ones get 413. @defaultValue 65536 */
   readonly maxBodyBytes: number;

@@ -27,7 +27,9 @@ export const monitorResults = pgTable(
   },
   (table) => [
     index('monitor_results_job_id_idx').on(table.jobId),
-    index('monitor_results_finished_at_idx').on(table.finishedAt),
+    // (finished_at, outcome): the list's order, and the overview's counts by outcome over a time
+    // range read from the index alone.
+    index('monitor_results_finished_at_outcome_idx').on(table.finishedAt, table.outcome),
     check('monitor_results_outcome_check', sql`${table.outcome} in (${sql.raw(OUTCOMES.map((outcome) => `'${outcome}'`).join(', '))})`),
   ],
 );
@@ -58,6 +60,12 @@ export const monitorChecks = pgTable(
     lateMs: integer('late_ms').notNull(),
     /** Where the status came from: poll (push adds push). */
     source: text('source').notNull().default('poll'),
+    /**
+     * The status host the poll called (the monitor's rateKey, else the URL's host[:port], else
+     * `hook`); null for a push and for rows written before migration 0003. The overview's host table
+     * groups by it.
+     */
+    statusHost: text('status_host'),
   },
   (table) => [
     primaryKey({ columns: [table.monitorId, table.seq] }),

@@ -26,19 +26,33 @@ const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode]
  * details go to the log only, since an unexpected message might carry internals.
  */
 export function errorResponse(c: Context, caught: unknown, logger: Logger): Response {
-  const error = asServiceError(coerceError(caught));
-  const status = STATUS_OF.find(([type]) => error instanceof type)?.[1];
-  if (status === undefined) {
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
-    return c.json({ error: 'internal error; see the server log' } satisfies ErrorBody, 500);
-  }
+  const { status, error } = classifyError(c, caught, logger);
+  if (!error) return c.json({ error: INTERNAL_ERROR } satisfies ErrorBody, status);
   const body: ErrorBody = { error: error.message };
   if (error instanceof InvalidInputError) {
     body.field = error.field;
     body.reason = error.reason;
   }
-  if (status >= 500) logger.warn({ err: error, path: c.req.path }, 'request failed: a service is unavailable');
   return c.json(body, status);
+}
+
+/** What an unexpected error's answer says: its own message might carry internals. */
+export const INTERNAL_ERROR = 'internal error; see the server log';
+
+/**
+ * The HTTP status of a thrown error, logged as its kind deserves; `error` is absent for an
+ * unexpected one (a 500), whose message must not reach the client. The API answers JSON, the
+ * monitors page HTML, from the same decision.
+ */
+export function classifyError(c: Context, caught: unknown, logger: Logger): { status: ContentfulStatusCode; error?: JobwatchError } {
+  const error = asServiceError(coerceError(caught));
+  const status = STATUS_OF.find(([type]) => error instanceof type)?.[1];
+  if (status === undefined || !(error instanceof JobwatchError)) {
+    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return { status: 500 };
+  }
+  if (status >= 500) logger.warn({ err: error, path: c.req.path }, 'request failed: a service is unavailable');
+  return { status, error };
 }
 
 /** Postgres unreachable (refused, reset, shutting down) is a 503 the client may retry, not a bug. */

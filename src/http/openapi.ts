@@ -74,11 +74,15 @@ const PUSH_ANSWERS = {
 };
 
 function listParameters(): JsonSchema[] {
-  const { state, limit, cursor } = listQuerySchema.shape;
+  const { state, limit, cursor, idPrefix, metadata } = listQuerySchema.shape;
   return [
     { name: 'state', in: 'query', description: '`running`, or an outcome', schema: inlineSchema(state) },
     { name: 'limit', in: 'query', description: 'Monitors per page', schema: { ...inlineSchema(limit), default: DEFAULT_LIST_LIMIT } },
     { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: inlineSchema(cursor) },
+    { name: 'idPrefix', in: 'query', description: 'The monitor id or the job id starts with this', schema: inlineSchema(idPrefix) },
+    { name: 'metadata', in: 'query', description: '`key=value`: the metadata holds this string, number or boolean under the key', schema: inlineSchema(metadata) },
+    { name: 'from', in: 'query', description: 'ISO time (UTC without a zone): a running monitor started, an ended one finished, at or after it', schema: { type: 'string' } },
+    { name: 'to', in: 'query', description: 'ISO time (UTC without a zone): at or before it', schema: { type: 'string' } },
   ];
 }
 

@@ -19,6 +19,9 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { callbackRoutes, pushRoutes } from './routes/push.ts';
+import { UI_PATH } from './ui/layout.ts';
+import { uiRoutes } from './ui/ui-routes.ts';
+import type { HostStateProvider } from '../monitor/host-state.ts';
 
 /** Where Bull Board is served. */
 export const BOARD_PATH = '/board';
@@ -43,11 +46,13 @@ export interface HttpAppDeps {
   metrics: Metrics;
   /** @defaultValue API_TIMEOUT_MS */
   apiTimeoutMs?: number;
+  /** For the monitors page's host table: each status host's rate-limit and circuit state. Absent: no state column. */
+  hostStates?: HostStateProvider;
 }
 
 /**
  * Everything `jobwatch server` serves, as one Hono app: the monitor API, the OpenAPI document,
- * /healthz, /metrics and Bull Board, each behind the authentication it needs.
+ * /healthz, /metrics, the monitors page and Bull Board, each behind the authentication it needs.
  */
 export function createHttpApp(deps: HttpAppDeps): Hono {
   const { config, logger } = deps;
@@ -67,6 +72,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.use('/metrics', requireBearerToken(config.apiToken, logger));
   app.use(BOARD_PATH, requireBasicAuth(config.apiToken, logger));
   app.use(`${BOARD_PATH}/*`, requireBasicAuth(config.apiToken, logger));
+  // The monitors page: a browser's pages, so the board's basic auth, and the API's time limit.
+  app.use(UI_PATH, requireBasicAuth(config.apiToken, logger), within);
+  app.use(`${UI_PATH}/*`, requireBasicAuth(config.apiToken, logger), within);
 
   app.route('/', healthRoutes({ redis: deps.redis, database: deps.database }));
   app.route('/', metricsRoutes(deps.metrics));
@@ -77,6 +85,10 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   const push = { client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes };
   app.route('/api/monitors', pushRoutes(push));
   app.route('/callbacks', callbackRoutes(push));
+  app.route(UI_PATH, uiRoutes({
+    client: deps.client, queues: deps.queues, database: deps.database, config, logger, boardPath: BOARD_PATH,
+    ...(deps.hostStates ? { hostStates: deps.hostStates } : {}),
+  }));
   app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/openapi.json` } satisfies ErrorBody, 404));

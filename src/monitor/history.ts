@@ -33,6 +33,11 @@ export interface CheckRecord {
   /** How late the poll started after it was due. */
   lateMs: number;
   source: CheckSource;
+  /**
+   * Which status host the poll called: the monitor's `rateKey`, else the status URL's `host[:port]`,
+   * else `hook`; null for a pushed status (no call was made). Absent in rows of older workers.
+   */
+  statusHost?: string | null;
 }
 
 /** What a poll reports once a check is decided: the PollObserver's `checked` event. */
@@ -81,5 +86,20 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, so
     latencyMs: Math.max(0, Math.round(event.durationMs)),
     lateMs: Math.max(0, Math.round(event.lateMs)),
     source,
+    statusHost: source === 'poll' ? statusHostOf(context) : null,
   };
+}
+
+/**
+ * The status host a monitor's polls call, as the overview groups them: the key its requests are
+ * rate-limited under (`rateKey`), else the `host[:port]` of its status URL, else `hook`.
+ */
+export function statusHostOf(context: Pick<MonitorContext, 'status' | 'rateKey'>): string {
+  if (context.rateKey) return context.rateKey;
+  if (context.status.kind === 'hook') return 'hook';
+  try {
+    return new URL(context.status.url.replaceAll('{jobId}', 'x')).host;
+  } catch {
+    return 'invalid-url';
+  }
 }

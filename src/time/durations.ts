@@ -20,3 +20,13 @@ export function formatDuration(ms: number): string {
   }
   return `${ms}ms`;
 }
+
+/** An elapsed time for people: `850ms`, `4.2s`, `3m 12s`, `2h 05m`, `3d 4h`. */
+export function formatElapsed(ms: number): string {
+  if (ms < 1_000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
+  const s = Math.floor(ms / 1_000);
+  if (ms < UNIT_MS.h) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  if (ms < UNIT_MS.d) return `${Math.floor(s / 3_600)}h ${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86_400)}d ${Math.floor(s / 3_600) % 24}h`;
+}

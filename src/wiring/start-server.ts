@@ -9,6 +9,8 @@ import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { listen } from '../http/listen.ts';
 import { assertBindAllowed, DEFAULT_HOST } from '../http/loopback.ts';
 import { BOARD_PATH, createHttpApp } from '../http/server.ts';
+import { UI_PATH } from '../http/ui/layout.ts';
+import type { HostStateProvider } from '../monitor/host-state.ts';
 
 /** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
 
@@ -17,6 +19,11 @@ export interface ServerOptions {
   host: string;
   /** Use this database instead of opening DATABASE_URL (the quickstart's embedded PGlite). */
   database?: DatabaseHandle;
+  /**
+   * The status hosts' rate-limit and circuit state, for the monitors page's host table. None exists
+   * yet (issue 11 brings it); absent, the table has no state column.
+   */
+  hostStates?: HostStateProvider;
 }
 
 export interface RunningServer {
@@ -28,7 +35,7 @@ export interface RunningServer {
 }
 
 /**
- * Checks the bind address, Redis and Postgres, then serves the HTTP API, the board and /metrics.
+ * Checks the bind address, Redis and Postgres, then serves the HTTP API, the monitors page, the board and /metrics.
  * Fails fast, with what to do, before listening.
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions): Promise<RunningServer> {
@@ -50,9 +57,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   try {
     await assertSchemaReady(database);
     const metrics = createMetrics({ queues, logger });
-    const app = createHttpApp({ config, logger, client, queues, redis, database, metrics });
+    const app = createHttpApp({
+      config, logger, client, queues, redis, database, metrics, ...(options.hostStates ? { hostStates: options.hostStates } : {}),
+    });
     const server = await listen(app, { port: options.port, host: options.host });
-    logger.info({ url: server.url, board: `${server.url}${BOARD_PATH}`, auth: config.apiToken ? 'token' : 'none (loopback only)' }, 'server listening');
+    logger.info({ url: server.url, board: `${server.url}${BOARD_PATH}`, ui: `${server.url}${UI_PATH}`, auth: config.apiToken ? 'token' : 'none (loopback only)' }, 'server listening');
     return {
       url: server.url,
       boardUrl: `${server.url}${BOARD_PATH}`,

@@ -135,6 +135,12 @@ export const listQuery: fc.Arbitrary<string> = fc.array(fc.oneof(
     fc.tuple(fc.constantFrom('running', 'ended', 'other'), fc.oneof(fc.integer(), fc.double(), fc.string()), fc.oneof(fc.string(), fc.integer()))
       .map((cursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url')),
   )).map(([key, value]) => `${key}=${encodeURIComponent(value)}`),
+  fc.tuple(fc.constantFrom('idPrefix', 'metadata', 'from', 'to'), fc.oneof(
+    fc.constantFrom('a=b', '=x', 'team=', 'k=v=w', '%', '2026-11-30T12:00', '2026-11-30T12:00:00.123+05:30', '0000-01-01T00:00Z',
+      '9999-12-31T23:59-05:00', '1969-12-31T23:59Z', '2026-02-30T00:00', '', "'; drop table monitor_results; --"),
+    fc.string({ maxLength: 30, unit: 'grapheme' }),
+    fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+  )).map(([key, value]) => `${key}=${encodeURIComponent(value)}`),
   fc.constantFrom('limit=%', 'state=%ZZ', 'cursor=%00', 'limit', '=', '&&', 'limit=1&limit=2', 'state[]=running', `cursor=${'A'.repeat(5_000)}`),
 ), { maxLength: 4 }).map((parts) => (parts.length > 0 ? `?${parts.join('&')}` : ''));
 

@@ -39,17 +39,29 @@ describe('npm run bench, quick mode', () => {
   });
 
   it('measures push-to-row latency beside a 1 s poll, and the status calls of the two schedules, and cleans up', async () => {
-    const config = loadBenchConfig({
-      BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: 'push', BENCH_OUTPUT: join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json'),
-      BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
-    });
-    const report = await runBench(config);
-    expect(report.errors).toEqual([]);
-    expect(report.rows.map((row) => row.id)).toEqual(['10a', '10a', '10a', '10b', '10b', '10c', '10d']);
-    for (const row of report.rows) expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
+    const report = await quickRun('push', ['10a', '10a', '10a', '10b', '10b', '10c', '10d']);
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
+
+  it('measures the monitors page overview over seeded history, and cleans up', async () => {
+    const report = await quickRun('overview', ['13a', '13b', '13c']);
+    expect(typeof report.rows[0]!.met).toBe('boolean');
     expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
   });
 });
+
+/** One scenario in quick mode: no error, the rows named, each a positive figure. */
+async function quickRun(scenario: string, rowIds: string[]): Promise<BenchReport> {
+  const config = loadBenchConfig({
+    BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: scenario, BENCH_OUTPUT: join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json'),
+    BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
+  });
+  const report = await runBench(config);
+  expect(report.errors).toEqual([]);
+  expect(report.rows.map((row) => row.id)).toEqual(rowIds);
+  for (const row of report.rows) expect(Number.isFinite(row.value) && row.value > 0, `${row.id} ${row.measurement}: ${row.value}`).toBe(true);
+  return report;
+}
 
 async function leftovers(runId: string): Promise<{ keys: number; databases: string[] }> {
   const redis = new Redis(TEST_REDIS_URL);

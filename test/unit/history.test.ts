@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
-import { checkRecordFor, type HistoryMode } from '../../src/monitor/history.ts';
+import { checkRecordFor, pushRecordFor, statusHostOf, type HistoryMode } from '../../src/monitor/history.ts';
 import { combineObservers } from '../../src/monitor/poll-observer.ts';
 import { formatChecks } from '../../src/cli/check-rows.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
@@ -37,9 +37,24 @@ describe('checkRecordFor: which checks a mode keeps', () => {
     const event = { context: context({ polls: 7 }), reading: failed, checkedAt: T0 + 5, lateMs: -4, durationMs: 12.6, ends: false };
     expect(checkRecordFor(event, 'all')).toEqual({
       monitorId: 'm1', seq: 8, checkedAt: T0 + 5, status: null, result: 'failed', reason: 'http-status', error: 'GET x answered 503',
-      httpStatus: 503, latencyMs: 13, lateMs: 0, source: 'poll',
+      httpStatus: 503, latencyMs: 13, lateMs: 0, source: 'poll', statusHost: 'x',
     });
     expect(checkRecordFor({ ...event, reading: ok('Done'), ends: true }, 'all')).toMatchObject({ seq: 8, status: 'Done', result: 'terminal', httpStatus: 200 });
+  });
+});
+
+describe('statusHostOf: the host a poll calls, as the overview groups checks', () => {
+  it.each([
+    { name: 'the host and port of the status URL', ctx: context({ status: { kind: 'http', url: 'https://user:pw@jobs.example:8443/v1/{jobId}?token=t' } }), host: 'jobs.example:8443' },
+    { name: 'a batch URL likewise', ctx: context({ status: { kind: 'batch', url: 'http://batch.example/statuses' } }), host: 'batch.example' },
+    { name: 'hook for a hook monitor', ctx: context({ status: { kind: 'hook' } }), host: 'hook' },
+    { name: 'the rateKey over the URL', ctx: context({ rateKey: 'render-farm' }), host: 'render-farm' },
+  ] as const)('$name', ({ ctx, host }) => {
+    expect(statusHostOf(ctx)).toBe(host);
+  });
+
+  it('is null for a pushed status: no call was made', () => {
+    expect(pushRecordFor(context(), 'Done', true, T0, 'all')?.statusHost).toBeNull();
   });
 });
 

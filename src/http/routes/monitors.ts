@@ -39,8 +39,8 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
   });
 
   app.get('/', async (c) => {
-    const { state, limit, cursor } = c.req.query();
-    return c.json((await client.listMonitors({ state, limit, cursor })) satisfies MonitorPage);
+    const { state, limit, cursor, idPrefix, metadata, from, to } = c.req.query();
+    return c.json((await client.listMonitors({ state, limit, cursor, idPrefix, metadata, from, to })) satisfies MonitorPage);
   });
 
   app.get('/:id', async (c) => {

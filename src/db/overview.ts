@@ -1,0 +1,101 @@
+import { sql } from 'drizzle-orm';
+import type { Database } from './drizzle-database.ts';
+import { rowsOf } from './results.ts';
+
+const HOUR_MS = 3_600_000;
+/** The overview's windows of ended monitors. */
+export const OVERVIEW_WINDOWS = { hour: HOUR_MS, day: 24 * HOUR_MS, week: 7 * 24 * HOUR_MS } as const;
+/** The chart of ends: this many hourly buckets, the last one ending now. */
+export const END_CHART_HOURS = 24;
+/** Status hosts the overview lists, the busiest first. */
+export const MAX_OVERVIEW_HOSTS = 50;
+
+/** Ended monitors of one outcome over the last hour, day and week. */
+export interface OutcomeCounts {
+  outcome: string;
+  hour: number;
+  day: number;
+  week: number;
+}
+
+/** Ends of one outcome in one hourly bucket; bucket 0 is the oldest. */
+export interface EndBucket {
+  bucket: number;
+  outcome: string;
+  count: number;
+}
+
+/** Poll lateness and status-call duration over the last hour, from the poll checks history kept. */
+export interface CheckTimings {
+  checks: number;
+  lateP50: number | null;
+  lateP99: number | null;
+  latencyP50: number | null;
+  latencyP99: number | null;
+}
+
+/** One status host over the last hour. */
+export interface HostHealth {
+  /** `host[:port]`, a rateKey, `hook`, or `unknown` for rows written before the column existed. */
+  host: string;
+  checks: number;
+  failed: number;
+  /** Mean status-call duration, ms (a percentile per host would sort every host's rows: the costliest part of the page). */
+  latencyAvg: number;
+}
+
+/**
+ * Counts by outcome over the last hour, day and week in one pass over the week's rows; the
+ * (finished_at, outcome) index answers it without reading the table.
+ */
+export async function countOutcomes(db: Database, now: number): Promise<OutcomeCounts[]> {
+  const at = (ms: number) => new Date(now - ms).toISOString();
+  return rowsOf<OutcomeCounts>(await db.execute(sql`
+    select outcome,
+      (count(*) filter (where finished_at >= ${at(OVERVIEW_WINDOWS.hour)}::timestamptz))::int as hour,
+      (count(*) filter (where finished_at >= ${at(OVERVIEW_WINDOWS.day)}::timestamptz))::int as day,
+      count(*)::int as week
+    from monitor_results
+    where finished_at >= ${at(OVERVIEW_WINDOWS.week)}::timestamptz and finished_at <= ${new Date(now).toISOString()}::timestamptz
+    group by outcome order by outcome`));
+}
+
+/** Ends per hour and outcome over the last END_CHART_HOURS hours. */
+export async function countEndsByHour(db: Database, now: number): Promise<EndBucket[]> {
+  const from = new Date(now - END_CHART_HOURS * HOUR_MS).toISOString();
+  return rowsOf<EndBucket>(await db.execute(sql`
+    select least(floor(extract(epoch from (finished_at - ${from}::timestamptz)) * 1000 / ${HOUR_MS})::int, ${END_CHART_HOURS - 1}::int) as bucket,
+      outcome, count(*)::int as count
+    from monitor_results
+    where finished_at >= ${from}::timestamptz and finished_at <= ${new Date(now).toISOString()}::timestamptz
+    group by 1, 2 order by 1, 2`));
+}
+
+/** p50/p99 of lateness and status-call duration over the last hour's poll checks (pushes made no call). */
+export async function checkTimings(db: Database, now: number): Promise<CheckTimings> {
+  // One sort per column for both percentiles (an array of fractions), not one per percentile.
+  const [row] = rowsOf<{ checks: number; late: number[] | null; latency: number[] | null }>(await db.execute(sql`
+    select count(*)::int as checks,
+      percentile_disc(array[0.5, 0.99]) within group (order by late_ms) as late,
+      percentile_disc(array[0.5, 0.99]) within group (order by latency_ms) as latency
+    from monitor_checks
+    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and source = 'poll'`));
+  return {
+    checks: row?.checks ?? 0,
+    lateP50: row?.late?.[0] ?? null,
+    lateP99: row?.late?.[1] ?? null,
+    latencyP50: row?.latency?.[0] ?? null,
+    latencyP99: row?.latency?.[1] ?? null,
+  };
+}
+
+/** The last hour's poll checks per status host: how many, how many failed, and the mean duration. */
+export async function hostHealth(db: Database, now: number): Promise<HostHealth[]> {
+  return rowsOf<HostHealth>(await db.execute(sql`
+    select coalesce(status_host, 'unknown') as host, count(*)::int as checks,
+      (count(*) filter (where result = 'failed'))::int as failed,
+      round(avg(latency_ms))::int as "latencyAvg"
+    from monitor_checks
+    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and source = 'poll'
+    group by 1 order by checks desc, host limit ${MAX_OVERVIEW_HOSTS}`));
+}

@@ -1,0 +1,110 @@
+import { html } from 'hono/html';
+import type { CheckPage, CheckRecordView } from '../../client/check-page.ts';
+import type { EndedMonitorState, MonitorState, RunningMonitorState } from '../../client/monitor-state.ts';
+import { formatDuration, formatElapsed } from '../../time/durations.ts';
+import { badge, jsonBlock, queryString, timeTag, UI_PATH, type Html } from './layout.ts';
+import { isOverdue, monitorLink } from './list-page.ts';
+
+export interface MonitorView {
+  monitor: MonitorState;
+  checks: CheckPage;
+  /** The checks page's cursor this view shows (absent: the first page). */
+  checksCursor?: string;
+  /** Whether the page offers the cancel button (JOBWATCH_BOARD_WRITE). */
+  writable: boolean;
+  /** The monitor's job in Bull Board. */
+  boardUrl: string;
+  now: number;
+}
+
+/** One monitor: its state, actions, context and metadata, final record and check timeline. */
+export function monitorBody(view: MonitorView): Html {
+  const { monitor } = view;
+  const state = monitor.state === 'ended' ? badge(monitor.outcome) : badge(monitor.state);
+  const overdue = isOverdue(monitor, view.now) ? html` ${badge('overdue')}` : '';
+  return html`<p class="note"><a href="${UI_PATH}/monitors">← Monitors</a></p>
+<h1>${monitor.monitorId} ${state}${overdue}</h1>
+${actions(view)}
+<div class="grid2">
+<section><h2>${monitor.state === 'ended' ? 'Final record' : 'Context'}</h2>${monitor.state === 'ended' ? finalRecord(monitor) : context(monitor, view.now)}</section>
+<section><h2>Metadata</h2>${jsonBlock(monitor.metadata)}</section>
+</div>
+${monitor.state === 'ended' ? html`<h2>Detail</h2>${jsonBlock(monitor.detail)}${notifications(monitor)}` : ''}
+<h2>Check timeline</h2>
+${timeline(view)}`;
+}
+
+function actions(view: MonitorView): Html {
+  const { monitor } = view;
+  const cancel = view.writable && monitor.state !== 'ended'
+    ? html`<form method="post" action="${monitorLink(monitor.monitorId)}/cancel" data-confirm="${`Cancel monitor ${monitor.monitorId}?`}"><button type="submit" class="danger">Cancel monitor</button></form>`
+    : '';
+  const callback = monitor.callbackUrl
+    ? html`<label class="muted" for="callback-url">callback URL</label><input id="callback-url" class="mono" readonly value="${monitor.callbackUrl}"><button type="button" data-copy="callback-url" hidden>Copy</button>`
+    : '';
+  return html`<div class="actions">${cancel}<a href="${view.boardUrl}">Job in Bull Board</a>${callback}</div>`;
+}
+
+function facts(rows: [string, Html | string | number][]): Html {
+  return html`<dl class="facts">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
+}
+
+function context(monitor: RunningMonitorState, now: number): Html {
+  return facts([
+    ['job id', html`<span class="mono">${monitor.jobId}</span>`],
+    ['state', monitor.state],
+    ['polls', monitor.polls],
+    ['last status', monitor.lastStatus ?? '-'],
+    ['last error', monitor.lastError ? html`<span class="s-failed">${monitor.lastError}</span>` : '-'],
+    ['next poll', timeTag(monitor.nextPollAt)],
+    ['interval', formatDuration(monitor.intervalMs)],
+    ['started', html`${timeTag(monitor.startedAt)} (${formatElapsed(now - Date.parse(monitor.startedAt))} ago)`],
+    ['expires', timeTag(monitor.expireAt)],
+    ['status source', html`<span class="mono">${monitor.statusSource}</span>`],
+    ['status field', html`<span class="mono">${monitor.statusField}</span>`],
+  ]);
+}
+
+function finalRecord(monitor: EndedMonitorState): Html {
+  return facts([
+    ['job id', html`<span class="mono">${monitor.jobId}</span>`],
+    ['outcome', badge(monitor.outcome)],
+    ['job status', monitor.jobStatus ?? '-'],
+    ['polls', monitor.polls],
+    ['started', timeTag(monitor.startedAt)],
+    ['finished', timeTag(monitor.finishedAt)],
+    ['duration', formatElapsed(Date.parse(monitor.finishedAt) - Date.parse(monitor.startedAt))],
+    ['record', monitor.persisted ? 'in Postgres (monitor_results)' : 'waiting in Redis for Postgres'],
+  ]);
+}
+
+function notifications(monitor: EndedMonitorState): Html {
+  if (!monitor.notifications?.length) return html``;
+  return html`<h2>Notifications</h2><table>
+<thead><tr><th>channel</th><th>target</th><th class="num">attempts</th><th>delivered</th><th>gave up</th><th>last error</th></tr></thead>
+<tbody>${monitor.notifications.map((n) => html`<tr><td>${n.channel}</td><td class="mono">${n.target}</td><td class="num">${n.attempts}</td><td>${timeTag(n.deliveredAt)}</td><td>${timeTag(n.gaveUpAt)}</td><td>${n.lastError ?? '-'}</td></tr>`)}</tbody>
+</table>`;
+}
+
+function timeline(view: MonitorView): Html {
+  const { checks, monitor } = view;
+  if (checks.checks.length === 0 && !view.checksCursor) {
+    return html`<p class="note">No checks in <code>monitor_checks</code> for this monitor: history is off for it (<code>JOBWATCH_HISTORY=off</code> or its own
+<code>history</code>), or the rows were purged. What the monitor itself holds: ${monitor.polls} polls, last status
+${monitor.state === 'ended' ? monitor.jobStatus ?? '-' : monitor.lastStatus ?? '-'}${monitor.state === 'ended' ? '' : html`, next poll ${timeTag(monitor.nextPollAt)}`}.</p>`;
+  }
+  const next = checks.nextCursor ? `${monitorLink(monitor.monitorId)}${queryString({ checks: checks.nextCursor })}` : undefined;
+  return html`<table class="timeline">
+<thead><tr><th class="num">#</th><th>checked</th><th>result</th><th>status / reason</th><th class="num">HTTP</th><th class="num">duration</th><th class="num">late</th><th>source</th></tr></thead>
+<tbody>${checks.checks.map(checkRow)}</tbody>
+</table>
+<div class="pager">${view.checksCursor ? html`<a href="${monitorLink(monitor.monitorId)}">First checks</a>` : ''}${next ? html`<a href="${next}" rel="next">Later checks →</a>` : ''}</div>`;
+}
+
+function checkRow(check: CheckRecordView): Html {
+  const what = check.result === 'failed'
+    ? html`<span class="s-failed" title="${check.error ?? ''}">${check.reason ?? 'failed'}</span>${check.error ? html` <span class="muted">${check.error}</span>` : ''}`
+    : check.status;
+  return html`<tr><td class="num">${check.seq}</td><td>${timeTag(check.checkedAt)}</td><td>${badge(check.result)}</td><td>${what}</td>
+<td class="num">${check.httpStatus ?? '-'}</td><td class="num">${check.latencyMs} ms</td><td class="num">${check.lateMs} ms</td><td>${check.source}</td></tr>`;
+}
