@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import type { FaultPoint } from '../../src/queue/fault-points.ts';
 import { createIsolation } from '../helpers/isolation.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
-import { startStatusServer } from '../helpers/status-server.ts';
+import { startStatusServer, type ScriptedAnswer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { countRows } from '../helpers/results.ts';
 
@@ -127,7 +127,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const jobId = `chaos-${i}`;
       const finalStatus = i % 7 === 0 ? 'Failed' : 'Completed';
       const runningPolls = options.runningPolls ? options.runningPolls(i) : i % options.maxRunningPolls;
-      server.script(jobId, [...Array.from({ length: runningPolls }, () => ({ status: 'Processing' })), { status: finalStatus }]);
+      const running: ScriptedAnswer[] = Array.from({ length: runningPolls }, () => ({ status: 'Processing' }));
+      if (options.crashOnce?.['after-reschedule'] === jobId) running[0] = untilCrashed(running[0], markerDir, 'after-reschedule');
+      server.script(jobId, [...running, { status: finalStatus }]);
       expected.set(jobId, finalStatus === 'Failed' ? 'failed' : 'completed');
       neededCalls += runningPolls + 1;
     }
@@ -194,6 +196,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await privateRedis?.stop();
     rmSync(markerDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A monitor can end without any of its re-schedules reaching the point after it: each crash kills
+ * every poll in flight in its worker, and a poll killed between its status call and that point
+ * still used up a scripted answer. So the monitor planned to crash there keeps answering its first
+ * running status until the crash happened (its marker folder exists), however often it is hit.
+ * Other points need no help: no monitor ends before a poll passed its status check, its context
+ * write and its completion enqueue, and the run waits for every poll job to complete.
+ */
+function untilCrashed(answer: ScriptedAnswer | undefined, markerDir: string, point: FaultPoint): ScriptedAnswer {
+  if (!answer) throw new Error(`the monitor planned to crash at ${point} needs a running status to re-schedule on`);
+  return { ...answer, repeatUntil: () => existsSync(join(markerDir, point)) };
 }
 
 /** SIGKILLs one of the workers at random and returns it; undefined when none could be killed. */
