@@ -1,4 +1,4 @@
-import { Agent, errors, request } from 'undici';
+import type { Agent } from 'undici';
 import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
@@ -19,30 +19,33 @@ export interface HttpStatusProviderOptions {
 /** Longest Retry-After honoured, so that a confused service cannot park a monitor for days. */
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
+type Undici = typeof import('undici');
+
+/**
+ * undici is loaded at the first status call, not with the worker: it is about a fifth of an idle
+ * worker's memory (README, bench row 9e), and a worker that has no HTTP monitor never needs it.
+ * The first call waits for the import once (a few milliseconds); later calls find it loaded.
+ */
+let undici: Promise<Undici> | undefined;
+
 /** Reads statuses with GET requests over keep-alive connections. */
 export class HttpStatusProvider implements StatusProvider {
-  private readonly agent: Agent;
+  private client: Promise<{ undici: Undici; agent: Agent }> | undefined;
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: HttpStatusProviderOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_STATUS_BODY_BYTES;
-    // undici's request() follows no redirects and decodes no Content-Encoding: a 3xx is a failed
-    // check and a compressed body is bytes that are not JSON, so a gzip bomb never expands here.
-    this.agent = new Agent({
-      connections: options.connectionsPerHost ?? 64,
-      keepAliveTimeout: 30_000,
-      maxResponseSize: this.maxBodyBytes,
-    });
   }
 
   async read(context: MonitorContext): Promise<StatusReading> {
     if (context.status.kind !== 'http') throw new Error('HttpStatusProvider given a non-http monitor');
     const url = context.status.url.replaceAll('{jobId}', encodeURIComponent(context.jobId));
     const where = describeUrl(url);
+    const { undici: { request, errors }, agent } = await this.connect();
     try {
       const response = await request(url, {
         method: 'GET',
-        dispatcher: this.agent,
+        dispatcher: agent,
         headers: { accept: 'application/json' },
         // Covers the body too: a body that drips a byte a second is cut off with the rest.
         signal: AbortSignal.timeout(this.options.timeoutMs),
@@ -51,12 +54,29 @@ export class HttpStatusProvider implements StatusProvider {
       const bytes = new Uint8Array(await response.body.arrayBuffer());
       return interpretResponse(response.statusCode, response.headers['retry-after'], bytes, this.maxBodyBytes, context.statusField, where);
     } catch (error) {
-      return { ok: false, failure: classifyRequestError(error, where, this.options.timeoutMs) };
+      return { ok: false, failure: classifyRequestError(errors, error, where, this.options.timeoutMs) };
     }
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    const client = this.client;
+    this.client = undefined;
+    if (client) await (await client).agent.close();
+  }
+
+  /** undici and the keep-alive pool, made at the first call. */
+  private connect(): Promise<{ undici: Undici; agent: Agent }> {
+    this.client ??= (undici ??= import('undici')).then((loaded) => ({
+      undici: loaded,
+      // undici's request() follows no redirects and decodes no Content-Encoding: a 3xx is a failed
+      // check and a compressed body is bytes that are not JSON, so a gzip bomb never expands here.
+      agent: new loaded.Agent({
+        connections: this.options.connectionsPerHost ?? 64,
+        keepAliveTimeout: 30_000,
+        maxResponseSize: this.maxBodyBytes,
+      }),
+    }));
+    return this.client;
   }
 }
 
@@ -99,7 +119,7 @@ function runningWithoutStatus(body: unknown, retryAfterMs: number | undefined): 
   return { ok: true, status: 'Accepted', body, running: true, httpStatus: 202, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
 }
 
-function classifyRequestError(error: unknown, where: string, timeoutMs: number): StatusCheckFailure {
+function classifyRequestError(errors: Undici['errors'], error: unknown, where: string, timeoutMs: number): StatusCheckFailure {
   const name = (error as { name?: string })?.name;
   if (
     name === 'TimeoutError' || name === 'AbortError' ||
