@@ -49,12 +49,13 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     it('goes through 2,000 polls and 6 worker SIGKILLs on the way, and ends completed', async () => {
       const report = await runChaos({
         monitors: 1, workers: 2, killAt: LONG_LIVED_KILL_AT, runningPolls: () => 1_999, maxRunningPolls: 1,
-        intervalMs: 5, lockDurationMs: 1_000, timeoutMs: 120_000, privateRedisArgs: ['--hz', '100'],
+        // A bound, not a wait (at load average 22 the public path made 1,765 of the 2,000 polls in 120 s).
+        intervalMs: 5, lockDurationMs: 1_000, timeoutMs: 240_000, privateRedisArgs: ['--hz', '100'],
       });
       expect(report.kills).toBe(LONG_LIVED_KILL_AT.length);
       for (const calls of report.killedAtCalls) expect(calls).toBeLessThan(2_000);
       expect(report.statusCalls).toBeGreaterThanOrEqual(2_000);
       expect(report).toMatchObject({ rows: 1, lost: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
-    }, 150_000);
+    }, 270_000);
   });
 });
