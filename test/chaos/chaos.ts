@@ -37,7 +37,14 @@ export interface ChaosOptions {
   runningPolls?: (i: number) => number;
   intervalMs: number;
   lockDurationMs: number;
+  /** The outer bound of the run; a loaded machine may need many times a quiet one's minute. */
   timeoutMs: number;
+  /**
+   * Give up sooner when nothing moves for this long: no status call and no monitor ended (a lost
+   * chain, or workers that cannot start). Progress, not the clock, decides a slow run's fate.
+   * @defaultValue no such check: only timeoutMs
+   */
+  stallMs?: number;
   /**
    * Run on a private redis-server started with these arguments instead of the shared one. With
    * `--hz 100` its timers fire every 10 ms instead of 100 ms, so a single monitor can poll fast.
@@ -148,9 +155,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await client.startMonitors([...expected.keys()].map((jobId) => ({ jobId, statusUrl: server.template, interval: options.intervalMs })));
     for (let i = 0; i < options.workers; i++) startWorker();
 
+    let progress = { mark: -1, at: Date.now() };
     await waitFor(async () => {
       const rows = await countRows(iso);
       log(`rows ${rows}/${options.monitors}, kills ${killedAtCalls.length}, self-crashes ${selfCrashes}`);
+      const mark = rows + server.totalCalls();
+      if (mark > progress.mark) progress = { mark, at: Date.now() };
+      else if (options.stallMs !== undefined && Date.now() - progress.at > options.stallMs) {
+        throw new Error(`nothing moved for ${options.stallMs}ms: ${rows} of ${options.monitors} monitors ended`);
+      }
       return rows >= options.monitors;
     }, { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: 'every monitor to end' }).catch((error: Error) => log(error.message));
 
