@@ -30,7 +30,8 @@ export async function startupScenario(context: ScenarioContext): Promise<Row[]> 
       help.push(await cpuSeconds([CLI, '--help'], env));
       enqueue.push(await cpuSeconds([CLI, 'enqueue', '--job-id', `startup-${i}`, '--status-url', 'http://127.0.0.1:9/jobs/{jobId}', '--interval', '1h'], env));
     }
-    const idle = await idleRss(context, env);
+    // The enqueue runs above left monitors under env's prefix; an idle worker gets a prefix of its own.
+    const idle = await idleRss(context, { ...env, JOBWATCH_PREFIX: services.prefix('startup-idle') });
     const how = `median of ${config.startupRuns} runs, alternating; user + system CPU`;
     return [
       row({ id: '9a', measurement: 'CPU time of `node -e 0` (baseline)', value: median(bare), unit: 's', samples: bare, note: how }),

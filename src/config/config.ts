@@ -75,8 +75,8 @@ export interface Config {
    * `JOBWATCH_BULLMQ_PATH`: how a poll re-schedules its job and how monitors are looked up. `fast`:
    * one Redis script per re-schedule (BullMQ's own moveToDelayed, with the context and a cancel
    * check), used only with the BullMQ release it was written for; with another one jobwatch logs one
-   * line and uses `public`. `public`: BullMQ's documented API only (an EXISTS, updateData, then
-   * moveToDelayed). @defaultValue `fast`
+   * line and uses `public`. `public`: BullMQ's documented API only (updateData and an EXISTS sent
+   * together, then moveToDelayed: one round trip more). @defaultValue `fast`
    */
   readonly bullmqPath: BullmqPath;
   /**

@@ -81,14 +81,17 @@ export class MonitorStore {
   }
 
   /**
-   * BullMQ's public step-job pattern. The context goes first: a crash between the steps leaves the
-   * new context on an active job, which stall recovery runs again; no crash can lose the poll. The
-   * cancel check is a command of its own, as late as it can be: a cancel that lands in the one
-   * round trip between it and `moveToDelayed` is seen by the next poll, after its status call.
+   * BullMQ's public step-job pattern, in two round trips. The context goes before `moveToDelayed`:
+   * a crash between them leaves the new context on an active job, which stall recovery runs again;
+   * no crash can lose the poll. The cancel check is sent with the context write (their order does
+   * not matter: a cancel-requested poll ends the monitor, and the context it wrote is its last), so
+   * a cancel that lands in the one round trip before `moveToDelayed` is seen by the next poll,
+   * after its status call. Each round trip more is time in which a crash of any other poll in this
+   * process kills this one before its re-schedule lands (see the crash-points test).
    */
   private async reschedulePublicly(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
-    await job.updateData(context);
-    if (await this.options.cancellations.isRequested(context.monitorId)) return 'cancel-requested';
+    const [, cancelRequested] = await Promise.all([job.updateData(context), this.options.cancellations.isRequested(context.monitorId)]);
+    if (cancelRequested) return 'cancel-requested';
     await job.moveToDelayed(at, token);
     return 'rescheduled';
   }

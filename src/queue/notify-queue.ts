@@ -1,46 +1,45 @@
-import { Job, Queue } from 'bullmq';
-import type { ChainableCommander } from 'ioredis';
+import { Queue } from 'bullmq';
 import type { RedisConnection } from './redis.ts';
 
 /** The name of the job a monitor's end adds to a user's queue. */
 export const MONITOR_ENDED_JOB = 'monitor.ended';
 
 /** How long the "already added" marker outlives the notification's retries. */
-const MARKER_MARGIN_S = 24 * 3_600;
+const MARKER_MARGIN_MS = 24 * 3_600_000;
 
 /**
  * Adds a monitor's final record to the BullMQ queues users name in `notifyQueue`, exactly once per
- * monitor: the job (id = monitor id) and a marker key are written in one MULTI, and the marker is
- * looked for first. A retry after a crash finds the marker and adds nothing, even when the user's
- * worker has already taken the job and removed it. (Two attempts at the same notification at once
- * are ruled out by the outbox's lease.) `Job.addJob` with a transaction is how BullMQ's own
- * FlowProducer adds jobs atomically with other writes.
+ * monitor, with BullMQ's documented API only. The job (id = monitor id) is added with BullMQ's
+ * deduplication in its throttle mode: the add's own script sets the deduplication key in the same
+ * step as the job, and with a TTL that key outlives the job's completion (and removal on
+ * complete), so a retry after a crash adds nothing even when the user's worker has already taken
+ * the job and it is gone. A marker of our own follows and is looked for first: it also survives
+ * the user removing the job by hand (`job.remove`, `queue.clean`), which deletes a deduplication
+ * key; only a crash between the add and the marker, followed by such a removal before the retry,
+ * could add the job twice. (Two attempts at the same notification at once are ruled out by the
+ * outbox's lease.)
  */
 export class NotifyQueues {
   private readonly queues = new Map<string, Queue>();
+  private readonly markerTtlMs: number;
 
   constructor(
     private readonly connection: RedisConnection,
     private readonly prefix: string,
-    private readonly markerTtlMs: number,
-  ) {}
+    notifyForMs: number,
+  ) {
+    this.markerTtlMs = notifyForMs + MARKER_MARGIN_MS;
+  }
 
-  /** Adds the job unless this monitor's was added before; resolves true when it added it now. */
-  async addOnce(queueName: string, monitorId: string, body: string): Promise<boolean> {
-    const queue = this.queueOf(queueName);
-    // BullMQ's own client: its transactions know how to run BullMQ's scripts.
-    const client = await queue.client;
+  /** Adds the job unless this monitor's was added before. */
+  async addOnce(queueName: string, monitorId: string, body: string): Promise<void> {
     const marker = `${this.prefix}:${queueName}:jobwatch-added:${monitorId}`;
-    if ((await client.get(marker)) !== null) return false;
-    const job = new Job(queue, MONITOR_ENDED_JOB, JSON.parse(body) as unknown, { jobId: monitorId }, monitorId);
-    const multi = client.multi();
-    void job.addJob(multi);
-    // BullMQ declares only the commands it uses in a transaction; underneath is ioredis's, which has SET.
-    (multi as unknown as ChainableCommander).set(marker, String(Date.now()), 'EX', Math.ceil(this.markerTtlMs / 1_000) + MARKER_MARGIN_S);
-    const replies = await multi.exec();
-    const failed = replies?.find(([error]) => error);
-    if (!replies || failed) throw failed?.[0] ?? new Error(`adding the job of monitor ${monitorId} to queue ${queueName} was aborted; will retry`);
-    return true;
+    if ((await this.connection.get(marker)) !== null) return;
+    await this.queueOf(queueName).add(MONITOR_ENDED_JOB, JSON.parse(body) as unknown, {
+      jobId: monitorId,
+      deduplication: { id: `jobwatch-added:${monitorId}`, ttl: this.markerTtlMs },
+    });
+    await this.connection.set(marker, String(Date.now()), 'PX', this.markerTtlMs);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,3 @@
-import type { Agent } from 'undici';
 import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { RequestGate, StatusAnswer } from '../monitor/hold.ts';
@@ -10,7 +9,7 @@ import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from
 import { batchRateKey } from './batch-rate-key.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, parseRetryAfter } from './http-provider.ts';
 import { readStatus } from './read-field.ts';
-import { createStatusAgent, sendStatusRequest } from './status-request.ts';
+import { StatusHttpClient } from './status-request.ts';
 
 /**
  * Largest batch answer read, whatever the batch's size: a batch of n ids may answer up to n times
@@ -30,11 +29,11 @@ export interface BatchHttpStatusProviderOptions extends BatchLimits {
  * job's status body under its id.
  */
 export class BatchHttpStatusProvider implements StatusProvider {
-  private readonly agent: Agent;
+  private readonly http: StatusHttpClient;
   private readonly coalescer: BatchCoalescer;
 
   constructor(private readonly options: BatchHttpStatusProviderOptions) {
-    this.agent = createStatusAgent(DEFAULT_CONNECTIONS_PER_HOST, MAX_BATCH_BODY_BYTES);
+    this.http = new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_BATCH_BODY_BYTES });
     this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members) => this.fetch(jobIds, members), rateKeyOf: batchRateKey });
   }
 
@@ -47,7 +46,7 @@ export class BatchHttpStatusProvider implements StatusProvider {
   private async fetch(jobIds: readonly string[], members: readonly MonitorContext[]): Promise<BatchOutcome> {
     const { url } = members[0]!.status as { url: string };
     const where = describeUrl(url);
-    const response = await sendStatusRequest(this.agent, {
+    const response = await this.http.send({
       method: 'POST', url, json: JSON.stringify({ ids: jobIds }), timeoutMs: this.options.timeoutMs, where,
     });
     if (!response.ok) return failedBatch(response);
@@ -56,7 +55,7 @@ export class BatchHttpStatusProvider implements StatusProvider {
 
   async close(): Promise<void> {
     await this.coalescer.close();
-    await this.agent.close();
+    await this.http.close();
   }
 }
 

@@ -1,4 +1,3 @@
-import type { Agent } from 'undici';
 import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
@@ -6,7 +5,7 @@ import { readStatus } from './read-field.ts';
 import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
 import { readJson } from '../json/bounded-json.ts';
-import { createStatusAgent, sendStatusRequest } from './status-request.ts';
+import { StatusHttpClient } from './status-request.ts';
 
 export interface HttpStatusProviderOptions {
   /** Longest a status call may take, connect to last byte. */
@@ -25,25 +24,25 @@ const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /** Reads statuses with GET requests over keep-alive connections. */
 export class HttpStatusProvider implements StatusProvider {
-  private readonly agent: Agent;
+  private readonly http: StatusHttpClient;
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: HttpStatusProviderOptions) {
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_STATUS_BODY_BYTES;
-    this.agent = createStatusAgent(options.connectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST, this.maxBodyBytes);
+    this.http = new StatusHttpClient({ connectionsPerHost: options.connectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: this.maxBodyBytes });
   }
 
   async read(context: MonitorContext): Promise<StatusReading> {
     if (context.status.kind !== 'http') throw new Error('HttpStatusProvider given a non-http monitor');
     const url = context.status.url.replaceAll('{jobId}', encodeURIComponent(context.jobId));
     const where = describeUrl(url);
-    const response = await sendStatusRequest(this.agent, { method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
+    const response = await this.http.send({ method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
     if (!response.ok) return response;
     return interpretResponse(response.statusCode, response.retryAfter, response.bytes, this.maxBodyBytes, context.statusField, where);
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.http.close();
   }
 }
 

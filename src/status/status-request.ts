@@ -1,4 +1,4 @@
-import { Agent, errors, request } from 'undici';
+import type { Agent } from 'undici';
 import type { StatusCheckFailure } from '../monitor/reading.ts';
 
 /** One request to a status service: a GET of one job's status, or a POST of a batch of job ids. */
@@ -18,35 +18,62 @@ export type StatusResponse =
   | { ok: true; statusCode: number; retryAfter: string | string[] | undefined; bytes: Uint8Array }
   | { ok: false; failure: StatusCheckFailure };
 
-/**
- * The keep-alive connections status requests go over. undici's request() follows no redirects and
- * decodes no Content-Encoding: a 3xx is a failed check and a compressed body is bytes that are not
- * JSON, so a gzip bomb never expands here; `maxBodyBytes` cuts a body that never ends.
- */
-export function createStatusAgent(connectionsPerHost: number, maxBodyBytes: number): Agent {
-  return new Agent({ connections: connectionsPerHost, keepAliveTimeout: 30_000, maxResponseSize: maxBodyBytes });
-}
+type Undici = typeof import('undici');
 
-/** Sends one status request; never throws: a refused, cut or slow call is a failure with its reason. */
-export async function sendStatusRequest(agent: Agent, call: StatusRequest): Promise<StatusResponse> {
-  try {
-    const response = await request(call.url, {
-      method: call.method,
-      dispatcher: agent,
-      headers: call.json === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      ...(call.json === undefined ? {} : { body: call.json }),
-      // Covers the body too: a body that drips a byte a second is cut off with the rest.
-      signal: AbortSignal.timeout(call.timeoutMs),
-    });
-    // Bytes, not text(): text() would turn invalid UTF-8 into U+FFFD and a mangled status.
-    const bytes = new Uint8Array(await response.body.arrayBuffer());
-    return { ok: true, statusCode: response.statusCode, retryAfter: response.headers['retry-after'], bytes };
-  } catch (error) {
-    return { ok: false, failure: classifyRequestError(error, `${call.method} ${call.where}`, call.timeoutMs) };
+/**
+ * undici is loaded at the first status request, not with the worker: it is about a fifth of an idle
+ * worker's memory (README, bench row 9e), and a worker with no HTTP monitor never needs it. The
+ * first request waits for the import once; later ones find it loaded.
+ */
+let undici: Promise<Undici> | undefined;
+
+/**
+ * Status requests over keep-alive connections, made at the first request. undici's request()
+ * follows no redirects and decodes no Content-Encoding: a 3xx is a failed check and a compressed
+ * body is bytes that are not JSON, so a gzip bomb never expands here; `maxBodyBytes` cuts a body
+ * that never ends.
+ */
+export class StatusHttpClient {
+  private client: Promise<{ undici: Undici; agent: Agent }> | undefined;
+
+  constructor(private readonly pool: { connectionsPerHost: number; maxBodyBytes: number }) {}
+
+  /** Sends one status request; never throws: a refused, cut or slow call is a failure with its reason. */
+  async send(call: StatusRequest): Promise<StatusResponse> {
+    const { undici: { request, errors }, agent } = await this.connect();
+    try {
+      const response = await request(call.url, {
+        method: call.method,
+        dispatcher: agent,
+        headers: call.json === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        ...(call.json === undefined ? {} : { body: call.json }),
+        // Covers the body too: a body that drips a byte a second is cut off with the rest.
+        signal: AbortSignal.timeout(call.timeoutMs),
+      });
+      // Bytes, not text(): text() would turn invalid UTF-8 into U+FFFD and a mangled status.
+      const bytes = new Uint8Array(await response.body.arrayBuffer());
+      return { ok: true, statusCode: response.statusCode, retryAfter: response.headers['retry-after'], bytes };
+    } catch (error) {
+      return { ok: false, failure: classifyRequestError(errors, error, `${call.method} ${call.where}`, call.timeoutMs) };
+    }
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client) await (await client).agent.close();
+  }
+
+  private connect(): Promise<{ undici: Undici; agent: Agent }> {
+    this.client ??= (undici ??= import('undici')).then((loaded) => ({
+      undici: loaded,
+      agent: new loaded.Agent({ connections: this.pool.connectionsPerHost, keepAliveTimeout: 30_000, maxResponseSize: this.pool.maxBodyBytes }),
+    }));
+    return this.client;
   }
 }
 
-function classifyRequestError(error: unknown, what: string, timeoutMs: number): StatusCheckFailure {
+function classifyRequestError(errors: Undici['errors'], error: unknown, what: string, timeoutMs: number): StatusCheckFailure {
   const name = (error as { name?: string })?.name;
   if (
     name === 'TimeoutError' || name === 'AbortError' ||

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import type { FaultPoint } from '../../src/queue/fault-points.ts';
 import { createIsolation } from '../helpers/isolation.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
-import { startStatusServer } from '../helpers/status-server.ts';
+import { startStatusServer, type ScriptedAnswer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { countRows } from '../helpers/results.ts';
 
@@ -37,7 +37,14 @@ export interface ChaosOptions {
   runningPolls?: (i: number) => number;
   intervalMs: number;
   lockDurationMs: number;
+  /** The outer bound of the run; a loaded machine may need many times a quiet one's minute. */
   timeoutMs: number;
+  /**
+   * Give up sooner when nothing moves for this long: no status call and no monitor ended (a lost
+   * chain, or workers that cannot start). Progress, not the clock, decides a slow run's fate.
+   * @defaultValue no such check: only timeoutMs
+   */
+  stallMs?: number;
   /**
    * Run on a private redis-server started with these arguments instead of the shared one. With
    * `--hz 100` its timers fire every 10 ms instead of 100 ms, so a single monitor can poll fast.
@@ -127,7 +134,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const jobId = `chaos-${i}`;
       const finalStatus = i % 7 === 0 ? 'Failed' : 'Completed';
       const runningPolls = options.runningPolls ? options.runningPolls(i) : i % options.maxRunningPolls;
-      server.script(jobId, [...Array.from({ length: runningPolls }, () => ({ status: 'Processing' })), { status: finalStatus }]);
+      const running: ScriptedAnswer[] = Array.from({ length: runningPolls }, () => ({ status: 'Processing' }));
+      if (options.crashOnce?.['after-reschedule'] === jobId) running[0] = untilCrashed(running[0], markerDir, 'after-reschedule');
+      server.script(jobId, [...running, { status: finalStatus }]);
       expected.set(jobId, finalStatus === 'Failed' ? 'failed' : 'completed');
       neededCalls += runningPolls + 1;
     }
@@ -146,9 +155,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await client.startMonitors([...expected.keys()].map((jobId) => ({ jobId, statusUrl: server.template, interval: options.intervalMs })));
     for (let i = 0; i < options.workers; i++) startWorker();
 
+    let progress = { mark: -1, at: Date.now() };
     await waitFor(async () => {
       const rows = await countRows(iso);
       log(`rows ${rows}/${options.monitors}, kills ${killedAtCalls.length}, self-crashes ${selfCrashes}`);
+      const mark = rows + server.totalCalls();
+      if (mark > progress.mark) progress = { mark, at: Date.now() };
+      else if (options.stallMs !== undefined && Date.now() - progress.at > options.stallMs) {
+        throw new Error(`nothing moved for ${options.stallMs}ms: ${rows} of ${options.monitors} monitors ended`);
+      }
       return rows >= options.monitors;
     }, { timeoutMs: options.timeoutMs, intervalMs: 1_000, what: 'every monitor to end' }).catch((error: Error) => log(error.message));
 
@@ -194,6 +209,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await privateRedis?.stop();
     rmSync(markerDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A monitor can end without any of its re-schedules reaching the point after it: each crash kills
+ * every poll in flight in its worker, and a poll killed between its status call and that point
+ * still used up a scripted answer. So the monitor planned to crash there keeps answering its first
+ * running status until the crash happened (its marker folder exists), however often it is hit.
+ * Other points need no help: no monitor ends before a poll passed its status check, its context
+ * write and its completion enqueue, and the run waits for every poll job to complete.
+ */
+function untilCrashed(answer: ScriptedAnswer | undefined, markerDir: string, point: FaultPoint): ScriptedAnswer {
+  if (!answer) throw new Error(`the monitor planned to crash at ${point} needs a running status to re-schedule on`);
+  return { ...answer, repeatUntil: () => existsSync(join(markerDir, point)) };
 }
 
 /** SIGKILLs one of the workers at random and returns it; undefined when none could be killed. */

@@ -11,11 +11,17 @@ export interface ScriptedAnswer {
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
+  /**
+   * Give this answer again, without moving on to the next, until this returns true (asked at each
+   * call): a scripted job that must not end before something has happened.
+   */
+  repeatUntil?: () => boolean;
 }
 
 /**
- * A local status service for tests. Each job answers from its script, one answer per call, the
- * last one repeated; it counts calls and, per job, the most calls it ever had in flight at once.
+ * A local status service for tests. Each job answers from its script, one answer per call (or the
+ * same one again while its `repeatUntil` says so), the last one repeated; it counts calls and, per
+ * job, the most calls it ever had in flight at once.
  */
 export interface StatusServer {
   url: string;
@@ -35,6 +41,8 @@ export interface StatusServer {
 export async function startStatusServer(): Promise<StatusServer> {
   const scripts = new Map<string, ScriptedAnswer[]>();
   const calls = new Map<string, number>();
+  /** Each job's place in its script: its calls so far, less the answers given again. */
+  const positions = new Map<string, number>();
   const inFlight = new Map<string, number>();
   const overlap = new Map<string, number>();
   const listeners: Array<(totalCalls: number) => void> = [];
@@ -51,11 +59,13 @@ export async function startStatusServer(): Promise<StatusServer> {
     for (const listener of listeners) listener(totalCalls);
     try {
       const script = scripts.get(jobId);
-      if (!script) {
+      const position = positions.get(jobId) ?? 0;
+      const answer = script?.[Math.min(position, script.length - 1)];
+      if (answer?.repeatUntil?.() ?? true) positions.set(jobId, position + 1);
+      if (!answer) {
         response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"unknown job"}');
         return;
       }
-      const answer = script[Math.min(count, script.length - 1)]!;
       if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
       const body = answer.status !== undefined ? JSON.stringify({ id: jobId, status: answer.status })
         : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body ?? {});

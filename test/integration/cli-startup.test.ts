@@ -69,11 +69,13 @@ describe('the jobwatch command starts lean', () => {
     expect(bad.stderr).toMatch(/^jobwatch: (REDIS_URL|JOBWATCH_CONCURRENCY)/);
   });
 
-  it('a worker without --metrics-port never loads the HTTP server stack', async () => {
+  it('a worker without --metrics-port never loads the HTTP server stack, nor undici before its first status call', async () => {
     // The worker stops at its first check (no Redis on port 9), after its modules are loaded.
     const worker = await jobwatch(['worker'], { REDIS_URL: 'redis://127.0.0.1:9', DATABASE_URL: 'postgres://postgres@127.0.0.1:9/x' });
     expect(worker.code).not.toBe(0);
     expect(worker.packages).toContain('bullmq');
     expect(worker.packages.filter((name) => name === 'hono' || name.startsWith('@bull-board') || name.startsWith('@hono'))).toEqual([]);
+    // undici waits for the first HTTP status call (bench row 9e: an idle worker's memory).
+    expect(worker.packages).not.toContain('undici');
   });
 });

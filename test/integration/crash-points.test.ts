@@ -3,16 +3,25 @@ import { runChaos } from '../chaos/chaos.ts';
 import type { FaultPoint } from '../../src/queue/fault-points.ts';
 import { BULLMQ_PATHS } from '../helpers/workers.ts';
 
-// Each point is crashed once for sure, at a chosen monitor (chaos-4 re-schedules 4 times), and
-// then at random per pass. Each crash costs a worker start and a stall recovery (seconds on a
-// loaded CI machine), so the rates keep about 25 crashes in all.
+// Each point is crashed once for sure, at a chosen monitor (chaos-4 polls until it was crashed
+// after a re-schedule: see runChaos), and then at random per pass. Each crash costs a worker start
+// (about 10 s on a loaded 2-core CI machine, under tsx) and kills every poll in flight in that
+// worker, whose re-runs pass the points again (a final poll killed after its context write passes
+// that point twice or more); so the rates are low, for about 15 crashes in all.
 const CRASH_ONCE: Record<FaultPoint, string> = {
   'after-status-check': 'chaos-1', 'after-reschedule': 'chaos-4', 'after-context-write': 'chaos-2', 'after-completion-enqueue': 'chaos-3',
 };
 const CRASH_AT: Record<FaultPoint, number> = {
-  'after-status-check': 0.02, 'after-reschedule': 0.02, 'after-context-write': 0.05, 'after-completion-enqueue': 0.05,
+  'after-status-check': 0.01, 'after-reschedule': 0.02, 'after-context-write': 0.02, 'after-completion-enqueue': 0.02,
 };
 const POINTS = Object.keys(CRASH_ONCE) as FaultPoint[];
+
+// A run ends when its monitors have: about a minute on a quiet machine, but at load average 23 on
+// 2 cores a crash run took over 240 s (every crash costs a worker start of 10-20 s) and the
+// long-lived monitor 136 s. So a run fails when nothing moved for 90 s (a lost chain), and the
+// outer bound is wide.
+const BOUNDS = { stallMs: 90_000, timeoutMs: 600_000 };
+const TEST_TIMEOUT_MS = 660_000;
 
 // Kills at set points of the monitor's 2,000 polls, not on a clock, so that all of them happen
 // before it ends however fast its polls run.
@@ -32,28 +41,26 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     it('loses and doubles nothing: crashes after the status call, the context write, the re-schedule and the completion enqueue', async () => {
       const report = await runChaos({
         monitors: 120, workers: 2, crashAt: CRASH_AT, crashOnce: CRASH_ONCE,
-        maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, timeoutMs: 140_000,
+        maxRunningPolls: 5, intervalMs: 100, lockDurationMs: 1_000, ...BOUNDS,
       });
-      // Known gap on the public path: on a loaded machine its polls seldom reach the point after the
-      // re-schedule (seen in about 1 run in 3: no crash there, planned or random), while the
-      // guarantees below hold. Its cause is not found yet; the fast path (the default) reaches every point.
-      const planned = path === 'fast' ? POINTS : POINTS.filter((point) => point !== 'after-reschedule');
-      expect(report.crashedOnceAt.filter((point) => planned.includes(point as FaultPoint)), `crashes by point: ${JSON.stringify(report.crashesAt)}`).toEqual([...planned].sort());
+      // One line per run in the test output: how often each point was crashed, on which path.
+      console.info(`crash-points on the ${path} path: ${JSON.stringify(report.crashesAt)} in ${report.seconds.toFixed(0)} s`);
+      expect(report.crashedOnceAt, `crashes by point: ${JSON.stringify(report.crashesAt)}`).toEqual([...POINTS].sort());
       expect(report.selfCrashes).toBeGreaterThanOrEqual(POINTS.length);
       expect(report).toMatchObject({ rows: 120, lost: 0, doubled: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
-    }, 180_000);
+    }, TEST_TIMEOUT_MS);
   });
 
   describe('a long-lived monitor', () => {
     it('goes through 2,000 polls and 6 worker SIGKILLs on the way, and ends completed', async () => {
       const report = await runChaos({
         monitors: 1, workers: 2, killAt: LONG_LIVED_KILL_AT, runningPolls: () => 1_999, maxRunningPolls: 1,
-        intervalMs: 5, lockDurationMs: 1_000, timeoutMs: 120_000, privateRedisArgs: ['--hz', '100'],
+        intervalMs: 5, lockDurationMs: 1_000, ...BOUNDS, privateRedisArgs: ['--hz', '100'],
       });
       expect(report.kills).toBe(LONG_LIVED_KILL_AT.length);
       for (const calls of report.killedAtCalls) expect(calls).toBeLessThan(2_000);
       expect(report.statusCalls).toBeGreaterThanOrEqual(2_000);
       expect(report).toMatchObject({ rows: 1, lost: 0, wrongOutcome: 0, overlappingPolls: 0, pollsAfterEnd: 0, leftInRedis: 0 });
-    }, 150_000);
+    }, TEST_TIMEOUT_MS);
   });
 });

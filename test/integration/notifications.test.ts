@@ -156,7 +156,7 @@ describe('webhook notifications', () => {
 });
 
 describe('notifyQueue', () => {
-  it('adds one job, id = monitor id, to the named queue, and never again, even after the user worker removed it', async () => {
+  it('adds one job, id = monitor id, to the named queue, and never again, even after the user worker removed it or a crash lost the marker', async () => {
     const iso = await isolated();
     const userPrefix = `${iso.prefix}-user`;
     worker(iso, { JOBWATCH_STATUS_HOOK: HOOK_DONE, JOBWATCH_NOTIFY_QUEUE_PREFIX: userPrefix });
@@ -173,9 +173,14 @@ describe('notifyQueue', () => {
     await waitFor(() => processed.length >= 2, { what: 'two jobs in the user queue' });
     await waitFor(async () => ((await findNotifications(iso.database.db, 'q-2'))[0]?.deliveredAt ? true : undefined), { what: 'q-2 recorded' });
 
-    // As a crash between the add and its record would: the outbox row due again.
-    await iso.database.db.execute(sql`update monitor_notifications set delivered_at = null, next_attempt_at = now() where monitor_id = 'q-1'`);
-    await waitFor(async () => ((await findNotifications(iso.database.db, 'q-1'))[0]?.deliveredAt ? true : undefined), { what: 'q-1 recorded again' });
+    // As a crash between the add and its record would: the outbox row due again. For q-2, as a
+    // crash between the add and its marker would: no marker, so only BullMQ's deduplication key,
+    // written with the job, stands between the repeat and a second job.
+    await connection.del(`${userPrefix}:next-step:jobwatch-added:q-2`);
+    await iso.database.db.execute(sql`update monitor_notifications set delivered_at = null, next_attempt_at = now() where monitor_id in ('q-1', 'q-2')`);
+    for (const monitorId of ['q-1', 'q-2']) {
+      await waitFor(async () => ((await findNotifications(iso.database.db, monitorId))[0]?.deliveredAt ? true : undefined), { what: `${monitorId} recorded again` });
+    }
     // Had the repeat added a job, it would be waiting, active or processed by now.
     const userQueue = new Queue('next-step', { connection, prefix: userPrefix });
     const counts = await userQueue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
