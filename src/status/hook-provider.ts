@@ -8,6 +8,7 @@ import { readStatus } from './read-field.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
 import { toBoundedJson } from '../json/bounded-json.ts';
+import { DEFAULT_HOOK_RATE_KEY, rateKeyProblem } from '../monitor/rate-key.ts';
 
 /**
  * A status hook reads a job's status from code rather than a URL (an SDK, a database, a queue).
@@ -20,9 +21,14 @@ export class HookStatusProvider implements StatusProvider {
   constructor(
     private readonly getJobStatus: GetJobStatus,
     private readonly timeoutMs: number,
+    /** The rate key of hook monitors that name none: the module's `rateKey` export, or `hook`. */
+    readonly rateKey: string = DEFAULT_HOOK_RATE_KEY,
   ) {}
 
-  /** Loads a module that exports `getJobStatus`, resolved from the working directory. */
+  /**
+   * Loads a module that exports `getJobStatus`, resolved from the working directory, and optionally
+   * `rateKey`, the key its monitors are rate-limited, held and circuit-broken under.
+   */
   static async load(modulePath: string, timeoutMs: number): Promise<HookStatusProvider> {
     let loaded: Record<string, unknown>;
     try {
@@ -34,7 +40,12 @@ export class HookStatusProvider implements StatusProvider {
     if (typeof hook !== 'function') {
       throw new StatusHookError(`JOBWATCH_STATUS_HOOK: ${modulePath} does not export a getJobStatus(jobId, context) function`);
     }
-    return new HookStatusProvider(hook as GetJobStatus, timeoutMs);
+    const rateKey = loaded.rateKey ?? (loaded.default as Record<string, unknown> | undefined)?.rateKey;
+    if (rateKey !== undefined) {
+      const problem = typeof rateKey === 'string' ? rateKeyProblem(rateKey) : 'must be a string';
+      if (problem) throw new StatusHookError(`JOBWATCH_STATUS_HOOK: the rateKey export of ${modulePath} ${problem}`);
+    }
+    return new HookStatusProvider(hook as GetJobStatus, timeoutMs, (rateKey as string | undefined) ?? DEFAULT_HOOK_RATE_KEY);
   }
 
   async read(context: MonitorContext): Promise<StatusReading> {

@@ -16,6 +16,9 @@ import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
+import { RedisRequestGate } from '../limits/redis-gate.ts';
+import { describeRateLimits } from '../monitor/rate-limits.ts';
+import type { RedisConnection } from '../queue/redis.ts';
 
 export interface WorkerProcessOptions {
   roles?: WorkerRoles;
@@ -47,9 +50,13 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   try {
     if (database) await assertSchemaReady(database);
     const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
-    const statusProvider = await createStatusProvider(config);
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
+    // Every status request passes the deployment's gate, on the workers' connection.
+    const statusProvider = await createStatusProvider(config, createGate(config, connection, logger)).catch((error: unknown) => {
+      connection.disconnect();
+      throw error;
+    });
     const workers = await startWorkers({
       config, connection, statusProvider, logger, roles,
       // Completions wait a few milliseconds for others and are written with one INSERT; the
@@ -75,7 +82,10 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
         everyMs: config.purgeEveryMs, purge: purgeFromConfig(config, database), logger,
       })
       : undefined;
-    logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix }, 'worker started');
+    logger.info({
+      roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix,
+      rateLimits: describeRateLimits(config.rateLimits), hostFailures: config.hostFailures, hostProbeEveryMs: config.hostProbeEveryMs,
+    }, 'worker started');
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);
@@ -98,6 +108,26 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     if (ownsDatabase) await database?.close();
     throw error;
   }
+}
+
+/**
+ * The gate of the deployment's status requests: JOBWATCH_RATE_LIMITS, host-wide Retry-After holds
+ * and circuits, kept in Redis for all workers. Each change of a key's state is logged once, by the
+ * process whose request made it.
+ */
+function createGate(config: Config, connection: RedisConnection, logger: Logger): RedisRequestGate {
+  return new RedisRequestGate(connection, {
+    prefix: config.prefix,
+    limits: config.rateLimits,
+    hostFailures: config.hostFailures,
+    probeEveryMs: config.hostProbeEveryMs,
+    events: {
+      circuitOpened: ({ key, failures, probeEveryMs }) => logger.warn({ key, failures, probeEveryMs }, 'circuit opened: polls of this key wait for a probe'),
+      circuitClosed: ({ key }) => logger.info({ key }, 'circuit closed: a probe was answered'),
+      retryAfter: ({ key, waitMs }) => logger.info({ key, waitMs, until: new Date(Date.now() + waitMs).toISOString() }, 'host asked to wait (Retry-After): its polls are held'),
+      observeFailed: ({ key, error }) => logger.warn({ key, err: error }, 'could not record a status answer for host-wide backoff'),
+    },
+  });
 }
 
 /** The history writer of this process's polls; a failed write is logged and tried again. */
