@@ -5,6 +5,7 @@ import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { describeStatusSource, describeUrl } from '../monitor/describe-url.ts';
 import { HISTORY_MODES } from '../monitor/history.ts';
+import { describeHold } from '../monitor/rate-key.ts';
 
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
 const isoTime = z.iso.datetime();
@@ -32,6 +33,17 @@ export const runningMonitorStateSchema = z.object({
   history: z.enum(HISTORY_MODES).optional().meta({ description: "The monitor's own history setting; absent: the deployment's JOBWATCH_HISTORY" }),
   metadata,
   callbackUrl,
+  rateKey: z.string().optional().meta({ description: "The rate key the monitor named (absent: its status URL's host[:port], or the hook's key)" }),
+  held: z.string().optional().meta({
+    description: 'Why its last poll sent no request, until when: e.g. `api.vendor.com circuit open until 2026-11-30T12:00:00.000Z` (absent once a check was made)',
+  }),
+  hold: z.object({
+    key: z.string().meta({ description: "The rate key: the status URL's host[:port], or the monitor's rateKey" }),
+    reason: z.enum(['rate-limit', 'retry-after', 'circuit-open']).meta({
+      description: '`rate-limit`: the key\'s JOBWATCH_RATE_LIMITS share is used up until its next slot; `retry-after`: the host answered 429 or 503 with Retry-After; `circuit-open`: the host failed JOBWATCH_HOST_FAILURES requests in a row',
+    }),
+    until: isoTime,
+  }).optional().meta({ description: 'The hold its last poll waited under, as `held` says it; no check, no failure, no error budget spent' }),
 });
 
 /** An ended monitor: its final record, in Postgres or still in the completion queue. */
@@ -87,6 +99,8 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
     statusField: c.statusField,
     ...(c.history ? { history: c.history } : {}),
     metadata: c.metadata,
+    ...(c.rateKey ? { rateKey: c.rateKey } : {}),
+    ...(c.hold ? { held: describeHold(c.hold), hold: { key: c.hold.key, reason: c.hold.reason, until: new Date(c.hold.until).toISOString() } } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/l
 import { formatDuration, parseDuration } from '../time/durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
 import { HISTORY_MODES, type HistoryMode } from '../monitor/history.ts';
+import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../monitor/rate-limits.ts';
 
 /**
  * jobwatch's whole configuration, read from the environment once at start-up and passed down.
@@ -137,6 +138,20 @@ export interface Config {
    * due on the same source before the batch is sent. @defaultValue 20ms
    */
   readonly batchWindowMs: number;
+  /**
+   * `JOBWATCH_RATE_LIMITS`: requests per second (`/s`), minute (`/m`) or hour (`/h`) per rate key,
+   * shared by every worker process, e.g. `jobs.internal=50/s,api.vendor.com:443=5/s,*=200/s` (`*`:
+   * each key not listed). A monitor's key is its `rateKey`, else its status URL's `host[:port]`.
+   * @defaultValue unset: no rate limits (Retry-After holds and circuits still apply)
+   */
+  readonly rateLimits: RateLimits;
+  /**
+   * `JOBWATCH_HOST_FAILURES`: failed status requests in a row to one rate key, across its monitors
+   * (connection refused, timeouts, 5xx), that open its circuit; `0`: no circuits. @defaultValue 20
+   */
+  readonly hostFailures: number;
+  /** `JOBWATCH_HOST_PROBE_EVERY`: while a key's circuit is open, one request is let through this often to test it. @defaultValue 30s */
+  readonly hostProbeEveryMs: number;
   /** `LOG_LEVEL`: pino level. @defaultValue `info` */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -170,6 +185,8 @@ export const DEFAULTS = {
   purgeEveryMs: 3_600_000,
   batchMaxIds: 100,
   batchWindowMs: 20,
+  hostFailures: 20,
+  hostProbeEveryMs: 30_000,
 } as const;
 
 /** Most job ids one batch status request may carry (`JOBWATCH_BATCH_MAX`). */
@@ -290,6 +307,14 @@ const envSchema = z.object({
   JOBWATCH_PURGE_EVERY: duration(1_000, 7 * 24 * 3_600_000).optional(),
   JOBWATCH_BATCH_MAX: integer(1, MAX_BATCH_IDS).optional(),
   JOBWATCH_BATCH_WINDOW: duration(0, MAX_BATCH_WINDOW_MS).optional(),
+  JOBWATCH_RATE_LIMITS: z.string().transform((text, ctx) => {
+    const parsed = parseRateLimits(text);
+    if (parsed.ok) return parsed.limits;
+    ctx.addIssue({ code: 'custom', message: parsed.problem });
+    return z.NEVER;
+  }).optional(),
+  JOBWATCH_HOST_FAILURES: integer(0, 100_000).optional(),
+  JOBWATCH_HOST_PROBE_EVERY: duration(100, 3_600_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     error: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }).optional(),
@@ -352,6 +377,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     purgeEveryMs: e.JOBWATCH_PURGE_EVERY ?? DEFAULTS.purgeEveryMs,
     batchMaxIds: e.JOBWATCH_BATCH_MAX ?? DEFAULTS.batchMaxIds,
     batchWindowMs: e.JOBWATCH_BATCH_WINDOW ?? DEFAULTS.batchWindowMs,
+    rateLimits: e.JOBWATCH_RATE_LIMITS ?? NO_RATE_LIMITS,
+    hostFailures: e.JOBWATCH_HOST_FAILURES ?? DEFAULTS.hostFailures,
+    hostProbeEveryMs: e.JOBWATCH_HOST_PROBE_EVERY ?? DEFAULTS.hostProbeEveryMs,
     logLevel: e.LOG_LEVEL ?? DEFAULTS.logLevel,
   };
   return Object.freeze(config);

@@ -1,6 +1,7 @@
 import { formatDuration } from '../time/durations.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { describeStatusSource } from '../monitor/describe-url.ts';
+import { describeHold } from '../monitor/rate-key.ts';
 
 /**
  * What the board shows of a poll job's data: the monitor at a glance, times as ISO dates, and the
@@ -22,6 +23,8 @@ export function describePollData(data: unknown): unknown {
     statusSource: describeStatusSource(data.status),
     statusField: data.statusField,
     metadata: data.metadata,
+    ...(data.rateKey ? { rateKey: data.rateKey } : {}),
+    ...(data.hold ? { held: describeHold(data.hold) } : {}),
   };
 }
 

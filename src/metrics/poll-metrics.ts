@@ -1,5 +1,13 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PollObserver } from '../monitor/poll-observer.ts';
+
+/**
+ * Rate keys one process reports as a `key` label; the keys after these are summed under `other`.
+ * Keys come from JOBWATCH_RATE_LIMITS and from monitors (a status host, or a `rateKey`), and monitors
+ * can name any number of them: the cap keeps the series of a process bounded.
+ */
+export const MAX_RATE_KEY_LABELS = 100;
+export const OTHER_RATE_KEYS = 'other';
 
 /** Seconds a poll started after it was due: small normally, large when workers fall behind. */
 const LATENESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -30,6 +38,22 @@ export function createPollMetrics(registry: Registry): PollObserver {
     'Final records that could not be written yet (Postgres unreachable) and wait in Redis for a retry');
   const lateness = histogram('jobwatch_poll_lateness_seconds', 'How late a poll started: its start time minus the time it was due', LATENESS_BUCKETS);
   const statusCallDuration = histogram('jobwatch_status_call_duration_seconds', 'How long a status call took, by result', STATUS_CALL_BUCKETS, ['result']);
+  const rateLimited = counter('jobwatch_rate_limited_total',
+    'Polls held back without a status request, by rate key and reason (rate-limit, retry-after, circuit-open); keys past the first 100 are summed as key="other"', ['key', 'reason']);
+  // Until when the latest hold of each key reaches; the gauge reads how far that is at each scrape.
+  const heldUntil = new Map<string, number>();
+  new Gauge({
+    name: 'jobwatch_rate_limit_delay_seconds',
+    help: "How far ahead the latest hold of a rate key reaches (a rate limit's next slot, a Retry-After, an open circuit's next probe); 0 once passed",
+    labelNames: ['key'],
+    registers,
+    collect() {
+      this.reset();
+      const now = Date.now();
+      for (const [key, until] of heldUntil) this.set({ key }, Math.max(0, until - now) / 1_000);
+    },
+  });
+  const labelOf = (key: string) => (heldUntil.has(key) || heldUntil.size < MAX_RATE_KEY_LABELS ? key : OTHER_RATE_KEYS);
 
   return {
     statusChecked({ reading, lateMs, durationMs }) {
@@ -39,6 +63,11 @@ export function createPollMetrics(registry: Registry): PollObserver {
       // Clocks of producer and worker hosts differ slightly; a poll is never "early" by design.
       lateness.observe(Math.max(0, lateMs) / 1_000);
       statusCallDuration.observe({ result }, durationMs / 1_000);
+    },
+    held({ key, reason, until }) {
+      const label = labelOf(key);
+      rateLimited.inc({ key: label, reason });
+      heldUntil.set(label, until);
     },
     rescheduled({ reason }) {
       polls.inc({ outcome: reason === 'running' ? 'rescheduled' : 'retry' });

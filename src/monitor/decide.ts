@@ -40,11 +40,22 @@ export interface Finish {
 
 /**
  * Before calling the status service: a monitor whose end is already decided (its poll ran before
- * and died after deciding), canceled or expired ends without a call.
+ * and died after deciding), canceled or expired ends without a call. A monitor that reaches its
+ * expiry held (its host's rate limit, Retry-After or open circuit kept it from checking) ends as
+ * `expired`, whatever failures came before the hold: a host that was down until the expiry is not
+ * an error of the job, and the hold, not a failed check, was the last thing that happened to it.
  */
 export function decideBeforeCheck(context: MonitorContext, now: number, cancelRequested: boolean): BeforeCheck {
   if (context.result || cancelRequested) return { kind: 'finish', result: decideCancel(context, now) };
   if (now < context.expireAt) return { kind: 'check' };
+  if (context.hold) {
+    return finish(context, 'expired', now, {
+      lastStatus: context.lastStatus,
+      expiredAt: new Date(context.expireAt).toISOString(),
+      heldBy: { key: context.hold.key, reason: context.hold.reason, until: new Date(context.hold.until).toISOString() },
+      ...(context.lastError ? { lastError: context.lastError } : {}),
+    });
+  }
   if (context.consecutiveFailures > 0) {
     return finish(context, 'errored', now, {
       error: context.lastError,

@@ -45,7 +45,8 @@ export interface RequestGate {
 /**
  * The context a held poll is re-delayed with: the same checks and failures, its next check at the
  * hold's end, and the hold itself so that `jobwatch status` and the API can say why it waits.
+ * Never past the expiry: a monitor held until then ends on time (as `expired`, see decideBeforeCheck).
  */
 export function decideHold(context: MonitorContext, hold: Hold): MonitorContext {
-  return { ...context, nextCheckAt: hold.until, hold };
+  return { ...context, nextCheckAt: Math.min(hold.until, context.expireAt), hold };
 }

@@ -6,6 +6,7 @@ import { LONE_SURROGATE } from '../json/unicode.ts';
 import type { MonitorContext, StatusSource } from './context.ts';
 import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, type Schedule } from './schedule.ts';
 import { HISTORY_MODES, type HistoryMode } from './history.ts';
+import { MAX_RATE_KEY_LENGTH, rateKeyProblem } from './rate-key.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
   MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
@@ -52,6 +53,12 @@ export interface MonitorInput {
   notifyUrl?: string;
   /** Add a job (id = monitor id) with the final record to this BullMQ queue, in the same Redis, once. */
   notifyQueue?: string;
+  /**
+   * The key this monitor's status requests are rate-limited, held and circuit-broken under, shared
+   * with every monitor that names it (JOBWATCH_RATE_LIMITS may give it a limit). @defaultValue the
+   * status URL's `host[:port]`; hook monitors: the hook module's `rateKey` export, or `hook`
+   */
+  rateKey?: string;
 }
 
 export interface MonitorDefaults {
@@ -138,6 +145,18 @@ export const monitorInputSchema = z.strictObject(
     }),
     notifyQueue: z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9_.-]{1,100}$/, { error: 'must be 1-100 letters, digits, _ . or -' }).optional()
       .meta({ description: 'A BullMQ queue (same Redis) to add one job to, id = monitor id, with the final record' }),
+    rateKey: z.string({ error: 'must be a string' }).max(MAX_RATE_KEY_LENGTH, { error: `must be at most ${MAX_RATE_KEY_LENGTH} characters` })
+      .check((ctx) => {
+        const problem = rateKeyProblem(ctx.value);
+        if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+      })
+      .optional()
+      .meta({
+        description: "The key this monitor's status requests are rate-limited (JOBWATCH_RATE_LIMITS), held (Retry-After) and circuit-broken under, " +
+          "shared with every monitor of the key; default the status URL's host[:port] (hook monitors: the hook module's rateKey export, or `hook`). " +
+          `1-${MAX_RATE_KEY_LENGTH} letters, digits or . _ ~ : @ / [ ] + -; compared ignoring case`,
+        examples: ['billing-api', 'api.vendor.com:443'],
+      }),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') },
 );
@@ -210,6 +229,7 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     ...(input.notifyUrl || input.notifyQueue
       ? { notify: Object.freeze({ ...(input.notifyUrl ? { url: input.notifyUrl } : {}), ...(input.notifyQueue ? { queue: input.notifyQueue } : {}) }) }
       : {}),
+    ...(input.rateKey ? { rateKey: input.rateKey } : {}),
   };
   // Frozen: what was checked is what is enqueued, however long the caller holds it.
   Object.freeze(context);

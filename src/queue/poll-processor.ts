@@ -71,7 +71,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
    */
   async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string): Promise<MonitorResult> {
     const held = decideHold(context, hold);
-    if ((await deps.store.reschedule(job, held, hold.until, token)) === 'cancel-requested') {
+    if ((await deps.store.reschedule(job, held, held.nextCheckAt, token)) === 'cancel-requested') {
       return finishMonitor(job, (await deps.cancellations.requestedEnd(context.monitorId)) ?? decideCancel(held, clock()));
     }
     observer.held?.(hold);

@@ -6,7 +6,7 @@ import type { StatusProvider } from '../monitor/status-provider.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
-import { batchRateKey } from './batch-rate-key.ts';
+import { rateKeyOf } from '../monitor/rate-key.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, parseRetryAfter } from './http-provider.ts';
 import { readStatus } from './read-field.ts';
 import { StatusHttpClient } from './status-request.ts';
@@ -34,7 +34,7 @@ export class BatchHttpStatusProvider implements StatusProvider {
 
   constructor(private readonly options: BatchHttpStatusProviderOptions) {
     this.http = new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_BATCH_BODY_BYTES });
-    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members) => this.fetch(jobIds, members), rateKeyOf: batchRateKey });
+    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members) => this.fetch(jobIds, members), rateKeyOf: (first) => rateKeyOf(first) });
   }
 
   read(context: MonitorContext): Promise<StatusAnswer> {

@@ -1,25 +1,35 @@
 import type { Config } from '../config/config.ts';
-import type { RequestGate } from '../monitor/hold.ts';
+import type { MonitorContext } from '../monitor/context.ts';
+import { rateKeyOf } from '../monitor/rate-key.ts';
+import type { HostGate } from '../monitor/request-gate.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
 import { BatchHttpStatusProvider } from './batch-http-provider.ts';
+import { GatedStatusProvider } from './gated-provider.ts';
+import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { HookStatusProvider } from './hook-provider.ts';
 import { HttpStatusProvider } from './http-provider.ts';
-import type { StatusProvider } from '../monitor/status-provider.ts';
 import { StatusRouter } from './status-router.ts';
 
 export interface StatusProviderOptions {
-  /** Admits each request (rate limits, host-wide holds); a batch once. @defaultValue none */
-  gate?: RequestGate | undefined;
+  /**
+   * Admits each request (rate limits, host-wide Retry-After holds, circuits) under the monitor's
+   * rate key: a single request per poll, a batch once. @defaultValue none
+   */
+  gate?: HostGate | undefined;
   /** Polls the process runs at once: when that many wait in batches, they are sent without waiting out the window. @defaultValue config.concurrency */
   concurrency?: number | undefined;
 }
 
 /** The HTTP and batch HTTP providers, plus the status hook when JOBWATCH_STATUS_HOOK names one. */
 export async function createStatusProvider(config: Config, options: StatusProviderOptions = {}): Promise<StatusProvider> {
-  const batch = { maxIds: config.batchMaxIds, windowMs: config.batchWindowMs, slots: options.concurrency ?? config.concurrency, gate: options.gate };
+  const { gate } = options;
+  const batch = { maxIds: config.batchMaxIds, windowMs: config.batchWindowMs, slots: options.concurrency ?? config.concurrency, gate };
   const hook = config.statusHookPath ? await HookStatusProvider.load(config.statusHookPath, config.statusTimeoutMs, batch) : undefined;
+  // Batch providers admit each batch themselves; single-request ones go through the gate per request.
+  const gated = (provider: StatusProvider, keyOf: (context: MonitorContext) => string) => (gate ? new GatedStatusProvider(provider, gate, keyOf) : provider);
   return new StatusRouter({
-    http: new HttpStatusProvider({ timeoutMs: config.statusTimeoutMs }),
+    http: gated(new HttpStatusProvider({ timeoutMs: config.statusTimeoutMs }), (context) => rateKeyOf(context)),
     batch: new BatchHttpStatusProvider({ ...batch, timeoutMs: config.statusTimeoutMs }),
-    hook,
+    hook: hook && (hook instanceof HookBatchStatusProvider ? hook : gated(hook, (context) => rateKeyOf(context, hook.rateKey))),
   });
 }

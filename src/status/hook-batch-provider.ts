@@ -4,7 +4,7 @@ import type { RequestGate, StatusAnswer } from '../monitor/hold.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { withTimeout } from '../time/with-timeout.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
-import { batchRateKey } from './batch-rate-key.ts';
+import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from '../monitor/rate-key.ts';
 import { hookFailure, readHookAnswer } from './hook-answer.ts';
 
 /**
@@ -20,8 +20,10 @@ export class HookBatchStatusProvider implements StatusProvider {
   constructor(
     private readonly getJobStatuses: GetJobStatuses,
     private readonly options: BatchLimits & { timeoutMs: number; gate?: RequestGate | undefined },
+    /** The rate key of hook monitors that name none: the module's `rateKey` export, or `hook`. */
+    readonly rateKey: string = DEFAULT_HOOK_RATE_KEY,
   ) {
-    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds) => this.fetch(jobIds), rateKeyOf: batchRateKey });
+    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds) => this.fetch(jobIds), rateKeyOf: (first) => rateKeyOf(first, this.rateKey) });
   }
 
   read(context: MonitorContext): Promise<StatusAnswer> {

@@ -16,7 +16,10 @@ import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts
 import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
-import type { RequestGate } from '../monitor/hold.ts';
+import type { HostGate } from '../monitor/request-gate.ts';
+import { RedisRequestGate } from '../limits/redis-gate.ts';
+import { describeRateLimits } from '../monitor/rate-limits.ts';
+import type { RedisConnection } from '../queue/redis.ts';
 
 export interface WorkerProcessOptions {
   roles?: WorkerRoles;
@@ -26,8 +29,8 @@ export interface WorkerProcessOptions {
   faultHook?: FaultHook;
   observer?: PollObserver;
   notificationObserver?: NotificationObserver;
-  /** Admits every status request (rate limits, host-wide holds); batch requests once per batch. @defaultValue none */
-  gate?: RequestGate;
+  /** Admits every status request (rate limits, host-wide holds, circuits); batch requests once per batch. @defaultValue the Redis gate JOBWATCH_RATE_LIMITS, JOBWATCH_HOST_FAILURES and JOBWATCH_HOST_PROBE_EVERY configure */
+  gate?: HostGate;
   /** @internal Test-only: called when a notification went out, before it is recorded. */
   afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }
@@ -50,11 +53,16 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   try {
     if (database) await assertSchemaReady(database);
     const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
-    // Its slots as the workers will have them: the concurrency spread over shards, rounded up per shard.
-    const slots = concurrencyPerShard(options.concurrency ?? config.concurrency, config.shards) * config.shards;
-    const statusProvider = await createStatusProvider(config, { gate: options.gate, concurrency: slots });
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
+    // Its slots as the workers will have them: the concurrency spread over shards, rounded up per shard.
+    const slots = concurrencyPerShard(options.concurrency ?? config.concurrency, config.shards) * config.shards;
+    // Every status request passes the deployment's gate, on the workers' connection.
+    const gate = options.gate ?? createGate(config, connection, logger);
+    const statusProvider = await createStatusProvider(config, { gate, concurrency: slots }).catch((error: unknown) => {
+      connection.disconnect();
+      throw error;
+    });
     // Every process that writes final records also sends the notifications they owe; its
     // completion worker wakes it when a record owes one.
     const dispatcher: NotificationDispatcher | undefined = database && roles.completions
@@ -82,7 +90,10 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
         everyMs: config.purgeEveryMs, purge: purgeFromConfig(config, database), logger,
       })
       : undefined;
-    logger.info({ roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix }, 'worker started');
+    logger.info({
+      roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix,
+      rateLimits: describeRateLimits(config.rateLimits), hostFailures: config.hostFailures, hostProbeEveryMs: config.hostProbeEveryMs,
+    }, 'worker started');
     return {
       async close(timeoutMs) {
         const finished = await workers.close(timeoutMs);
@@ -105,6 +116,26 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     if (ownsDatabase) await database?.close();
     throw error;
   }
+}
+
+/**
+ * The gate of the deployment's status requests: JOBWATCH_RATE_LIMITS, host-wide Retry-After holds
+ * and circuits, kept in Redis for all workers. Each change of a key's state is logged once, by the
+ * process whose request made it.
+ */
+function createGate(config: Config, connection: RedisConnection, logger: Logger): RedisRequestGate {
+  return new RedisRequestGate(connection, {
+    prefix: config.prefix,
+    limits: config.rateLimits,
+    hostFailures: config.hostFailures,
+    probeEveryMs: config.hostProbeEveryMs,
+    events: {
+      circuitOpened: ({ key, failures, probeEveryMs }) => logger.warn({ key, failures, probeEveryMs }, 'circuit opened: polls of this key wait for a probe'),
+      circuitClosed: ({ key }) => logger.info({ key }, 'circuit closed: a probe was answered'),
+      retryAfter: ({ key, waitMs }) => logger.info({ key, waitMs, until: new Date(Date.now() + waitMs).toISOString() }, 'host asked to wait (Retry-After): its polls are held'),
+      observeFailed: ({ key, error }) => logger.warn({ key, err: error }, 'could not record a status answer for host-wide backoff'),
+    },
+  });
 }
 
 /** The history writer of this process's polls; a failed write is logged and tried again. */

@@ -31,6 +31,8 @@ export interface StatusServer {
   calls(jobId: string): number;
   /** Calls to every job so far. */
   totalCalls(): number;
+  /** When each call arrived (epoch ms, this process's clock), every job's, in order. */
+  callTimes(): readonly number[];
   /** Called at each call as it arrives (before it is answered), with the calls to every job so far. */
   onCall(listener: (totalCalls: number) => void): void;
   maxOverlap(jobId: string): number;
@@ -46,12 +48,14 @@ export async function startStatusServer(): Promise<StatusServer> {
   const inFlight = new Map<string, number>();
   const overlap = new Map<string, number>();
   const listeners: Array<(totalCalls: number) => void> = [];
+  const callTimes: number[] = [];
   let totalCalls = 0;
 
   const server: Server = createServer(async (request, response) => {
     const jobId = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/jobs\//, ''));
     const count = calls.get(jobId) ?? 0;
     calls.set(jobId, count + 1);
+    callTimes.push(Date.now());
     totalCalls++;
     const current = (inFlight.get(jobId) ?? 0) + 1;
     inFlight.set(jobId, current);
@@ -85,6 +89,7 @@ export async function startStatusServer(): Promise<StatusServer> {
     script: (jobId, answers) => scripts.set(jobId, answers),
     calls: (jobId) => calls.get(jobId) ?? 0,
     totalCalls: () => totalCalls,
+    callTimes: () => callTimes,
     onCall: (listener) => listeners.push(listener),
     maxOverlap: (jobId) => overlap.get(jobId) ?? 0,
     jobsWithOverlap: () => [...overlap.entries()].filter(([, n]) => n > 1).map(([jobId]) => jobId),
@@ -93,4 +98,16 @@ export async function startStatusServer(): Promise<StatusServer> {
       server.close(() => resolve());
     }),
   };
+}
+
+/** The most of `times` (sorted, epoch ms) that fall in any window of `windowMs`, over [from, to). */
+export function maxInWindow(times: readonly number[], windowMs: number, from = -Infinity, to = Infinity): number {
+  const inRange = times.filter((time) => time >= from && time < to);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < inRange.length; end++) {
+    while (inRange[end]! - inRange[start]! >= windowMs) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
 }

@@ -9,7 +9,9 @@ import type { Hold, RequestGate, StatusAnswer } from '../../src/monitor/hold.ts'
 import type { StatusReading } from '../../src/monitor/reading.ts';
 import { BatchCoalescer, type BatchOutcome, type FetchBatch } from '../../src/status/batch-coalescer.ts';
 import { BatchHttpStatusProvider, interpretBatchResponse } from '../../src/status/batch-http-provider.ts';
-import { batchRateKey } from '../../src/status/batch-rate-key.ts';
+import { rateKeyOf } from '../../src/monitor/rate-key.ts';
+
+const batchRateKey = (first: Parameters<typeof rateKeyOf>[0]) => rateKeyOf(first);
 import { HookBatchStatusProvider, type GetJobStatuses } from '../../src/status/hook-batch-provider.ts';
 import { HookStatusProvider } from '../../src/status/hook-provider.ts';
 
@@ -169,7 +171,7 @@ describe('BatchCoalescer', () => {
   });
 });
 
-describe('batchRateKey', () => {
+describe('rate keys of batches (rateKeyOf)', () => {
   it.each([
     ['http://jobs.internal/statuses', undefined, 'jobs.internal'],
     ['http://jobs.internal:8080/statuses', undefined, 'jobs.internal:8080'],
@@ -181,9 +183,10 @@ describe('batchRateKey', () => {
     expect(batchRateKey(member('j', { status: { kind: 'batch', url }, ...(rateKey ? { rateKey } : {}) }))).toBe(key);
   });
 
-  it('does not gate a hook batch without a rateKey', () => {
-    expect(batchRateKey(member('j', { status: { kind: 'hook' } }))).toBeUndefined();
-    expect(batchRateKey(member('j', { status: { kind: 'hook' }, rateKey: 'sdk' }))).toBe('sdk');
+  it("admits a hook batch under its rateKey, else the hook module's key", () => {
+    expect(rateKeyOf(member('j', { status: { kind: 'hook' } }), 'billing-api')).toBe('billing-api');
+    expect(rateKeyOf(member('j', { status: { kind: 'hook' } }))).toBe('hook');
+    expect(rateKeyOf(member('j', { status: { kind: 'hook' }, rateKey: 'sdk' }), 'billing-api')).toBe('sdk');
   });
 });
 

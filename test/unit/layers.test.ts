@@ -13,7 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer
   ['config'], // one validated config object
   ['logging'],
-  ['status', 'queue', 'db', 'metrics', 'webhook'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs
+  ['status', 'queue', 'db', 'metrics', 'webhook', 'limits'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate in Redis
   ['client'], // the producer API, over the queue and the database
   ['http'], // the HTTP API, Bull Board and /metrics over the client
   ['demo'], // the demo job service, on the HTTP helpers

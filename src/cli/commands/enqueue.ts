@@ -24,7 +24,9 @@ monitor and starts nothing.
   --first-poll-in DURATION  when the first poll is due, e.g. 2m (default: at once)
   --history MODE        which status checks to keep: off, changes or all (default: JOBWATCH_HISTORY, changes)
   --notify-url URL      POST the final record here, signed, once the monitor has ended (default: JOBWATCH_NOTIFY_URL)
-  --notify-queue NAME   add one job (id = monitor id) with the final record to this BullMQ queue`;
+  --notify-queue NAME   add one job (id = monitor id) with the final record to this BullMQ queue
+  --rate-key KEY        rate-limit, hold and circuit-break this monitor's status requests under KEY
+                        (default: the status URL's host[:port]; see JOBWATCH_RATE_LIMITS)`;
 
 export async function enqueueCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {
@@ -43,6 +45,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     history: { type: 'string' },
     'notify-url': { type: 'string' },
     'notify-queue': { type: 'string' },
+    'rate-key': { type: 'string' },
   }, 'enqueue');
   if (values.help) return printHelp(enqueueHelp);
   if (values['job-id'] === undefined) throw new InvalidInputError('--job-id', 'is required');
@@ -64,6 +67,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
     ...(values.history !== undefined ? { history: values.history as MonitorInput['history'] } : {}),
     ...(values['notify-url'] !== undefined ? { notifyUrl: values['notify-url'] } : {}),
     ...(values['notify-queue'] !== undefined ? { notifyQueue: values['notify-queue'] } : {}),
+    ...(values['rate-key'] !== undefined ? { rateKey: values['rate-key'] } : {}),
   };
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.
@@ -83,7 +87,7 @@ const FLAG_OF_FIELD: Record<string, string> = {
   jobId: '--job-id', statusUrl: '--status-url', batchStatusUrl: '--batch-status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
   interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
   backoff: '--backoff', jitter: '--jitter', firstPollIn: '--first-poll-in',
-  history: '--history', notifyUrl: '--notify-url', notifyQueue: '--notify-queue',
+  history: '--history', notifyUrl: '--notify-url', notifyQueue: '--notify-queue', rateKey: '--rate-key',
 };
 
 /** `1.5,5m` as `{factor: 1.5, max: "5m"}`; the schema checks the values. */

@@ -1,0 +1,195 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
+import type { RunningMonitorState } from '../../src/client/monitor-state.ts';
+import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.ts';
+import { rowsById } from '../helpers/results.ts';
+import { maxInWindow, startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
+
+// Per-key rate limits, host-wide Retry-After holds and circuits, through real `jobwatch worker`
+// processes sharing one Redis, against real status servers (each its own host:port, so its own key).
+// The Redis is the test's own, at `hz 100` as README "Scaling" recommends: a poll held to its slot is
+// woken within ~10 ms of it, not on the 100 ms ticks of the default `hz 10`.
+
+let iso: Isolated;
+let redis: PrivateRedis;
+let env: Record<string, string>;
+let client: JobwatchClient;
+const servers: StatusServer[] = [];
+let workers: ReturnType<typeof spawnWorker>[] = [];
+
+beforeAll(async () => {
+  redis = await startPrivateRedis(['--hz', '100', '--maxmemory-policy', 'noeviction']);
+  iso = await createIsolation();
+  env = { REDIS_URL: redis.url };
+  client = testClient(iso, env);
+});
+
+afterEach(async () => {
+  for (const worker of workers) worker.kill('SIGTERM');
+  const codes = await Promise.all(workers.map(exited));
+  workers = [];
+  expect(codes.every((code) => code === 0)).toBe(true);
+});
+
+afterAll(async () => {
+  await client?.close();
+  for (const server of servers) await server.close();
+  await iso?.cleanup();
+  await redis?.stop();
+});
+
+async function statusServer(): Promise<StatusServer & { key: string }> {
+  const server = await startStatusServer();
+  servers.push(server);
+  return Object.assign(server, { key: new URL(server.url).host });
+}
+
+async function startWorkers(count: number, extra: Record<string, string>): Promise<void> {
+  workers = Array.from({ length: count }, () => spawnWorker(iso.env({ LOG_LEVEL: 'info', ...env, ...extra }), ['--concurrency', '30']));
+  await waitFor(() => workers.every((worker) => worker.output().includes('"msg":"worker started"')), { what: 'the workers to start', timeoutMs: 30_000 });
+}
+
+const running = async (monitorId: string) => (await client.getMonitor(monitorId)) as RunningMonitorState | null;
+
+describe('per-key rate limits across 3 worker processes', () => {
+  it('keep a host within 10% of its limit in every 1-s window over 30 s, and a second host with its own limit is not slowed', async () => {
+    const limited = await statusServer();
+    const other = await statusServer();
+    const LIMIT = 40;
+    await startWorkers(3, { JOBWATCH_RATE_LIMITS: `${limited.key}=${LIMIT}/s,${other.key}=200/s` });
+    // 240 monitors polling every second want 240 requests/s of a host that allows 40.
+    const limitedIds = Array.from({ length: 240 }, (_, i) => `limited-${i}`);
+    const otherIds = Array.from({ length: 20 }, (_, i) => `other-${i}`);
+    for (const id of limitedIds) limited.script(id, [{ status: 'Processing' }]);
+    for (const id of otherIds) other.script(id, [{ status: 'Processing' }]);
+    await client.startMonitors([
+      ...limitedIds.map((jobId) => ({ jobId, statusUrl: limited.template, interval: '1s', expireIn: '2m' })),
+      ...otherIds.map((jobId) => ({ jobId, statusUrl: other.template, interval: '1s', expireIn: '2m', jitter: 0 })),
+    ]);
+    const start = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 40_000));
+    // The first ten seconds are the fleet's start (three processes warming up on a small machine,
+    // every monitor due at once, polls late on their slots, so under the limit); the next 30 are measured.
+    const from = start + 10_000;
+    const to = from + 30_000;
+    const limitedTimes = limited.callTimes();
+    const inRange = limitedTimes.filter((time) => time >= from && time < to).length;
+    const most = maxInWindow(limitedTimes, 1_000, from, to);
+    expect(most, `most requests in a 1-s window (limit ${LIMIT}/s)`).toBeLessThanOrEqual(LIMIT * 1.1);
+    expect(most).toBeGreaterThanOrEqual(LIMIT * 0.9);
+    // And the limit is used, not only respected: close to 40/s on average.
+    expect(inRange / 30).toBeGreaterThanOrEqual(LIMIT * 0.75);
+    expect(inRange / 30).toBeLessThanOrEqual(LIMIT * 1.02);
+
+    // The other host's monitors polled every second, as if the first host did not exist.
+    const otherCalls = other.callTimes().filter((time) => time >= from && time < to).length;
+    expect(otherCalls).toBeGreaterThanOrEqual(otherIds.length * 30 * 0.9);
+
+    // What a user sees: the held monitor says so.
+    const held = await waitFor(async () => {
+      const state = await running('limited-7');
+      return state?.held ? state : undefined;
+    }, { what: 'limited-7 to show its hold' });
+    expect(held.held).toMatch(new RegExp(`^${limited.key.replaceAll('.', '\\.')} rate limit until \\d{4}-`));
+    expect(held.hold).toMatchObject({ key: limited.key, reason: 'rate-limit' });
+    expect(held.lastError).toBeNull();
+    const printed = await runCli(['status', 'limited-7'], iso.env(env));
+    expect(JSON.parse(printed.stdout)).toHaveProperty('hold.reason', 'rate-limit');
+    // Holds spend nothing of a monitor's checks: every poll counted was a request.
+    const states = await Promise.all(limitedIds.slice(0, 20).map(running));
+    for (const state of states) expect(state!.polls).toBeLessThanOrEqual(limited.calls(state!.jobId));
+    await Promise.all([...limitedIds, ...otherIds].map((id) => client.cancelMonitor(id)));
+  }, 100_000);
+});
+
+describe('Retry-After holds the whole host', () => {
+  it('a 429 with Retry-After stops every monitor of the host, in every worker, until then; the answer counts as no check', async () => {
+    const server = await statusServer();
+    const bystander = await statusServer();
+    await startWorkers(2, {});
+    const ids = Array.from({ length: 20 }, (_, i) => `ra-${i}`);
+    for (const id of ids) server.script(id, [{ status: 'Processing' }]);
+    bystander.script('bystander', [{ status: 'Processing' }]);
+    server.script('busy', [{ status: 'Processing' }, { status: 'Processing' }, { code: 429, headers: { 'retry-after': '3' }, body: {} }, { status: 'Processing' }]);
+    let heldAt: number | undefined;
+    server.onCall(() => {
+      if (heldAt === undefined && server.calls('busy') === 3) heldAt = Date.now();
+    });
+    await client.startMonitors([...ids, 'busy'].map((jobId) => ({ jobId, statusUrl: server.template, interval: 200 })));
+    await client.startMonitor({ jobId: 'bystander', statusUrl: bystander.template, interval: 200 });
+    const t = await waitFor(() => heldAt, { what: 'the 429', timeoutMs: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5_000 - (Date.now() - t)));
+
+    const times = server.callTimes();
+    // Requests already on their way when the 429 came may land a moment later; none after that.
+    const duringHold = times.filter((time) => time > t + 100 && time < t + 3_000);
+    expect(duringHold).toEqual([]);
+    expect(times.filter((time) => time >= t + 3_000).length).toBeGreaterThan(20);
+    // The other host was polled all along.
+    expect(bystander.callTimes().filter((time) => time > t + 100 && time < t + 3_000).length).toBeGreaterThan(2);
+    const logs = workers.map((worker) => worker.output()).join('');
+    expect(logs.match(/host asked to wait \(Retry-After\)/g)).toHaveLength(1);
+
+    for (const id of [...ids, 'busy']) server.script(id, [{ status: 'Completed' }]);
+    bystander.script('bystander', [{ status: 'Completed' }]);
+    const rows = await waitFor(async () => {
+      const all = await rowsById(iso);
+      return [...ids, 'busy', 'bystander'].every((id) => all.has(id)) ? all : undefined;
+    }, { what: 'every row', timeoutMs: 30_000 });
+    for (const id of [...ids, 'busy']) {
+      const row = rows.get(id)!;
+      expect(row.outcome).toBe('completed');
+      // The 429 was a hold, not a failed check: it is not among the polls.
+      expect(row.polls, id).toBe(server.calls(id) - (id === 'busy' ? 1 : 0));
+    }
+  }, 60_000);
+});
+
+describe('circuits', () => {
+  it('open after a run of failures across monitors, let one probe through per interval, close on a good answer; held monitors burn no budget and end expired at expiry', async () => {
+    const server = await statusServer();
+    await startWorkers(2, {
+      JOBWATCH_HOST_FAILURES: '5', JOBWATCH_HOST_PROBE_EVERY: '1s', JOBWATCH_MAX_STATUS_FAILURES: '3',
+      JOBWATCH_RETRY_BASE: '50ms', JOBWATCH_RETRY_MAX: '100ms',
+    });
+    const ids = Array.from({ length: 10 }, (_, i) => `down-${i}`);
+    for (const id of [...ids, 'expiring']) server.script(id, [{ code: 502, body: {} }]);
+    const circuitOpened = () => workers.some((worker) => worker.output().includes('"msg":"circuit opened'));
+    await client.startMonitors(ids.map((jobId) => ({ jobId, statusUrl: server.template, interval: 200 })));
+    await client.startMonitor({ jobId: 'expiring', statusUrl: server.template, interval: 200, expireIn: '6s' });
+    await waitFor(circuitOpened, { what: 'the circuit to open' });
+    const openedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // While open: about one probe a second (each probe is one request of one monitor), not 11 monitors x 5/s.
+    const duringOpen = server.callTimes().filter((time) => time > openedAt + 200 && time < openedAt + 5_000).length;
+    expect(duringOpen).toBeGreaterThanOrEqual(2);
+    expect(duringOpen).toBeLessThanOrEqual(7);
+    // Nobody ended errored, though each monitor's budget is 3 and the host failed for 5 s.
+    const early = [...(await rowsById(iso)).values()].filter((row) => ids.includes(row.monitorId));
+    expect(early).toEqual([]);
+    const state = await running('down-3');
+    expect(state?.held ?? '').toMatch(new RegExp(`^${server.key.replaceAll('.', '\\.')} circuit open until `));
+
+    // The monitor that expires while held ends expired, not errored.
+    const rowsAfterExpiry = await waitFor(async () => {
+      const rows = await rowsById(iso);
+      return rows.has('expiring') ? rows : undefined;
+    }, { what: 'the expiring monitor', timeoutMs: 10_000 });
+    expect(rowsAfterExpiry.get('expiring')).toMatchObject({ outcome: 'expired' });
+    expect(rowsAfterExpiry.get('expiring')!.detail).toMatchObject({ heldBy: { key: server.key, reason: 'circuit-open' } });
+
+    // The host comes back: the next probe closes the circuit and every monitor reads its status.
+    for (const id of ids) server.script(id, [{ status: 'Completed' }]);
+    const rows = await waitFor(async () => {
+      const all = await rowsById(iso);
+      return ids.every((id) => all.has(id)) ? all : undefined;
+    }, { what: 'every row after the circuit closed', timeoutMs: 20_000 });
+    for (const id of ids) expect(rows.get(id)!.outcome).toBe('completed');
+    const logs = workers.map((worker) => worker.output()).join('');
+    expect(logs.match(/"msg":"circuit opened/g)).toHaveLength(1);
+    expect(logs.match(/"msg":"circuit closed/g)).toHaveLength(1);
+  }, 60_000);
+});
