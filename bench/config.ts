@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */
@@ -62,6 +62,11 @@ export interface BenchConfig {
    * polled at 1 s beside them; `scheduleMonitors` simulated 30-minute jobs per schedule.
    */
   readonly push: { monitors: number; pushes: number; pushesPerSecond: number; pollMonitors: number; scheduleMonitors: number };
+  /**
+   * (11) Rate limits: `workers` worker processes poll `monitors` monitors of one host every second
+   * under a limit of `limit`/s, measured for `measureMs` after `warmupMs`. The cost rows use the shape of (2).
+   */
+  readonly limits: { workers: number; monitors: number; limit: number; warmupMs: number; measureMs: number };
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -80,6 +85,7 @@ const FULL = {
   completions: 20_000,
   startupRuns: 10,
   push: { monitors: 10_000, pushes: 2_000, pushesPerSecond: 200, pollMonitors: 2_000, scheduleMonitors: 20 },
+  limits: { workers: 3, monitors: 2_000, limit: 200, warmupMs: 10_000, measureMs: 30_000 },
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -95,6 +101,7 @@ const QUICK: typeof FULL = {
   completions: 500,
   startupRuns: 2,
   push: { monitors: 1_000, pushes: 400, pushesPerSecond: 200, pollMonitors: 400, scheduleMonitors: 5 },
+  limits: { workers: 3, monitors: 200, limit: 50, warmupMs: 2_000, measureMs: 3_000 },
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */
