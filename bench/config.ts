@@ -63,7 +63,7 @@ export interface BenchConfig {
    */
   readonly push: { monitors: number; pushes: number; pushesPerSecond: number; pollMonitors: number; scheduleMonitors: number };
   /**
-   * (11) Rate limits: `workers` worker processes poll `monitors` monitors of one host every second
+   * (11a) Rate limits: `workers` worker processes poll `monitors` monitors of one host every second
    * under a limit of `limit`/s, measured for `measureMs` after `warmupMs`. The cost rows use the shape of (2).
    */
   readonly limits: { workers: number; monitors: number; limit: number; warmupMs: number; measureMs: number };

@@ -15,10 +15,10 @@ import { runJobwatchRound } from './throughput.ts';
 const CLI = 'dist/cli/bin.js';
 
 /**
- * (11) Per-key rate limits. (11a, 11b) Accuracy: 3 `jobwatch worker` processes polling N monitors
+ * (11a) Per-key rate limits. (11a1, 11a2) Accuracy: 3 `jobwatch worker` processes polling N monitors
  * of one host every second (N requests/s wanted) under a limit of `limit`/s, the host's requests
  * counted as they arrive: the mean rate and the most in any 1-s window, against the limit.
- * (11c-11e) Cost: jobwatch's in-memory throughput of (2) with no gate, with the gate as it runs by
+ * (11a3-11a5) Cost: jobwatch's in-memory throughput of (2) with no gate, with the gate as it runs by
  * default (no limits: the Retry-After hold and the circuit are still read at each poll), and with
  * a limit that never binds (the GCRA runs at each poll), in alternating rounds.
  */
@@ -62,11 +62,11 @@ async function accuracy(context: ScenarioContext): Promise<Row[]> {
       `JOBWATCH_RATE_LIMITS=host=${limit}/s; ${measureMs / 1_000} s measured after ${warmupMs / 1_000} s, counted by the status server as requests arrive`;
     return [
       row({
-        id: '11a', measurement: 'rate limit: requests/s observed at the host against the limit', value: mean, unit: 'req/s',
+        id: '11a1', measurement: 'rate limit: requests/s observed at the host against the limit', value: mean, unit: 'req/s',
         ratio: { value: mean / limit, of: `the limit (${limit}/s)` }, target: { on: 'ratio', op: '>=', value: 0.9 }, note: shape,
       }),
       row({
-        id: '11b', measurement: 'rate limit: most requests in any 1-s window', value: most, unit: 'req',
+        id: '11a2', measurement: 'rate limit: most requests in any 1-s window', value: most, unit: 'req',
         ratio: { value: most / limit, of: `the limit (${limit}/s)` }, target: { on: 'ratio', op: '<=', value: 1.1 },
         note: `the same run: admits keep to the limit within GCRA's ${SEND_TOLERANCE_MS} ms tolerance, however late a held poll comes back to its slot; the host counts them as they arrive`,
       }),
@@ -109,15 +109,15 @@ async function cost(context: ScenarioContext): Promise<Row[]> {
     }
     const shape = `${monitors} monitors x ${pollsPerMonitor} polls, in-memory status (one rate key), concurrency ${config.concurrency}`;
     return [
-      row({ id: '11c', measurement: 'jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
+      row({ id: '11a3', measurement: 'jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
       row({
-        id: '11d', measurement: 'jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', value: rounds(samples.holds).median, unit: 'polls/s',
-        samples: samples.holds, ratio: { value: pairedRatio(samples.holds, samples.none), of: '(11c)' },
+        id: '11a4', measurement: 'jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', value: rounds(samples.holds).median, unit: 'polls/s',
+        samples: samples.holds, ratio: { value: pairedRatio(samples.holds, samples.none), of: '(11a3)' },
         note: 'one Redis script before each poll (the admits of one key in one turn of the event loop share it); nothing written after a good answer',
       }),
       row({
-        id: '11e', measurement: 'jobwatch, with a rate limit that never binds (*=100000/s)', value: rounds(samples.limit).median, unit: 'polls/s',
-        samples: samples.limit, ratio: { value: pairedRatio(samples.limit, samples.none), of: '(11c)' }, target: { on: 'ratio', op: '>=', value: 0.85 },
+        id: '11a5', measurement: 'jobwatch, with a rate limit that never binds (*=100000/s)', value: rounds(samples.limit).median, unit: 'polls/s',
+        samples: samples.limit, ratio: { value: pairedRatio(samples.limit, samples.none), of: '(11a3)' }, target: { on: 'ratio', op: '>=', value: 0.85 },
         note: 'the same script, with the GCRA: one more key read and written',
       }),
     ];
