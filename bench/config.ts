@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'batch', 'overview'] as const;
+export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'overview'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** N monitors, each polled K times. */
@@ -69,6 +69,11 @@ export interface BenchConfig {
    * running monitors in the last hour, running monitors in Redis, and timed requests of the page.
    */
   readonly overview: { endedMonitors: number; lastHourChecks: number; runningMonitors: number; requests: number };
+  /**
+   * (11a) Rate limits: `workers` worker processes poll `monitors` monitors of one host every second
+   * under a limit of `limit`/s, measured for `measureMs` after `warmupMs`. The cost rows use the shape of (2).
+   */
+  readonly limits: { workers: number; monitors: number; limit: number; warmupMs: number; measureMs: number };
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -89,6 +94,7 @@ const FULL = {
   push: { monitors: 10_000, pushes: 2_000, pushesPerSecond: 200, pollMonitors: 2_000, scheduleMonitors: 20 },
   batch: { monitors: 5_000, pollsPerMonitor: 4 },
   overview: { endedMonitors: 100_000, lastHourChecks: 60_000, runningMonitors: 1_000, requests: 200 },
+  limits: { workers: 3, monitors: 2_000, limit: 200, warmupMs: 10_000, measureMs: 30_000 },
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -106,6 +112,7 @@ const QUICK: typeof FULL = {
   push: { monitors: 1_000, pushes: 400, pushesPerSecond: 200, pollMonitors: 400, scheduleMonitors: 5 },
   batch: { monitors: 500, pollsPerMonitor: 2 },
   overview: { endedMonitors: 2_000, lastHourChecks: 1_000, runningMonitors: 50, requests: 20 },
+  limits: { workers: 3, monitors: 200, limit: 50, warmupMs: 2_000, measureMs: 3_000 },
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */

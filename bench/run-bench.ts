@@ -9,6 +9,7 @@ import { enqueueScenario } from './scenarios/enqueue.ts';
 import { historyScenario } from './scenarios/history.ts';
 import { httpScenario } from './scenarios/http.ts';
 import { latenessScenario } from './scenarios/lateness.ts';
+import { limitsScenario } from './scenarios/limits.ts';
 import { memoryScenario } from './scenarios/memory.ts';
 import { overviewScenario } from './scenarios/overview.ts';
 import { persistenceScenario } from './scenarios/persistence.ts';
@@ -28,6 +29,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   startup: startupScenario,
   push: pushScenario,
   history: historyScenario,
+  limits: limitsScenario,
   batch: batchScenario,
   overview: overviewScenario,
 };

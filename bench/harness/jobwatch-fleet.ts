@@ -43,9 +43,16 @@ export class JobwatchFleet {
   }
 
   /** jobwatch's workers, with their own connection, as a worker process starts them. */
-  async startWorkers(options: { statusProvider: StatusProvider; observer?: PollObserver; concurrency: number; roles?: WorkerRoles; config?: Config }): Promise<FleetWorkers> {
+  async startWorkers(options: {
+    /** The status provider, or one made on the workers' connection (as a worker process gives its request gate). */
+    statusProvider: StatusProvider | ((connection: Redis) => StatusProvider);
+    observer?: PollObserver; concurrency: number; roles?: WorkerRoles; config?: Config;
+  }): Promise<FleetWorkers> {
     const connection = createRedis(this.config.redisUrl);
-    const workers = await startWorkers({ connection, logger: this.logger, results: new ResultBatcher(this.database.db), ...options, config: options.config ?? this.config });
+    const statusProvider = typeof options.statusProvider === 'function' ? options.statusProvider(connection) : options.statusProvider;
+    const workers = await startWorkers({
+      connection, logger: this.logger, results: new ResultBatcher(this.database.db), ...options, statusProvider, config: options.config ?? this.config,
+    });
     return {
       async close() {
         await workers.close(30_000);

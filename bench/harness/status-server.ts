@@ -4,6 +4,8 @@
  * for a job's first k-1 calls and `{"status":"Completed"}` from the k-th on; POST /batch/:k/:round with
  * `{"ids": [...]}` answers each id (counted as `:round/id`) the same way, in one object keyed by id. GET /requests answers
  * `{"requests": N}`, the status requests it has answered so far.
+ * With BENCH_RECORD_TIMES=1 it keeps when each call arrived (epoch ms); GET /times answers them
+ * as a JSON array and starts over.
  * Prints `{"port":N}` on its first stdout line when ready; stops on SIGTERM.
  */
 import { createServer, type ServerResponse } from 'node:http';
@@ -14,6 +16,8 @@ const PROCESSING = JSON.stringify({ status: 'Processing' });
 const COMPLETED = JSON.stringify({ status: 'Completed' });
 
 let requests = 0;
+const record = process.env.BENCH_RECORD_TIMES === '1';
+let times: number[] = [];
 
 /** The status body of a job's next call. */
 function nextStatus(jobId: string, pollsToComplete: number): string {
@@ -29,7 +33,13 @@ function answer(response: ServerResponse, body: string): void {
 const server = createServer((request, response) => {
   const [, kind, pollsToComplete, jobId = ''] = (request.url ?? '/').split('/');
   if (kind === 'requests') return answer(response, JSON.stringify({ requests }));
+  if (kind === 'times') {
+    const body = JSON.stringify(times);
+    times = [];
+    return answer(response, body);
+  }
   requests++;
+  if (record) times.push(Date.now());
   if (request.method !== 'POST') return answer(response, nextStatus(jobId, Number(pollsToComplete)));
   let text = '';
   request.on('data', (chunk) => (text += chunk));

@@ -4,6 +4,7 @@ import { JobwatchFleet, monitorInputs, toContexts, type BenchSource } from '../h
 import { EventCounter, rounds, settle, waitUntil } from '../harness/measure.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import type { Redis } from 'ioredis';
 import type { StatusProvider } from '../../src/monitor/status-provider.ts';
 import { combineObservers, type PollObserver } from '../../src/monitor/poll-observer.ts';
 
@@ -90,7 +91,7 @@ export async function inMemoryRounds(context: ScenarioContext, purpose: string) 
 export async function runJobwatchRound(
   context: ScenarioContext,
   fleet: JobwatchFleet,
-  statusProvider: StatusProvider,
+  statusProvider: StatusProvider | ((connection: Redis) => StatusProvider),
   shape: BenchSource & { monitors: number; pollsPerMonitor: number },
   /** Told of the polls too, as a worker process's history writer is. */
   observer?: PollObserver,

@@ -12,7 +12,7 @@ import type { FaultPoint } from '../../src/queue/fault-points.ts';
 import { createIsolation } from '../helpers/isolation.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
-import { startStatusServer, type ScriptedAnswer } from '../helpers/status-server.ts';
+import { maxInWindow, startStatusServer, type ScriptedAnswer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { countRows } from '../helpers/results.ts';
 
@@ -50,6 +50,8 @@ export interface ChaosOptions {
    * `--hz 100` its timers fire every 10 ms instead of 100 ms, so a single monitor can poll fast.
    */
   privateRedisArgs?: string[];
+  /** More environment for the workers, e.g. JOBWATCH_RATE_LIMITS. */
+  workerEnv?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -76,6 +78,8 @@ export interface ChaosReport {
   pollsAfterEnd: number;
   leftInRedis: number;
   statusCalls: number;
+  /** The most status calls that arrived in any 1-s window of the run. */
+  maxCallsPerSecond: number;
   seconds: number;
 }
 
@@ -108,6 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     CHAOS_CRASH_ONCE: Object.entries(options.crashOnce ?? {}).map(([point, monitorId]) => `${point}:${monitorId}`).join(','),
     CHAOS_MARKER_DIR: markerDir,
     LOG_LEVEL: 'error',
+    ...options.workerEnv,
   });
 
   const startWorker = () => {
@@ -195,6 +200,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       pollsAfterEnd: [...expected.keys()].filter((jobId) => server.calls(jobId) !== callsAtEnd.get(jobId)).length,
       leftInRedis: await leftInRedis(redisUrl, iso.prefix),
       statusCalls,
+      maxCallsPerSecond: maxInWindow(server.callTimes(), 1_000),
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     };
   } finally {

@@ -30,6 +30,7 @@ describe('jobwatch enqueue rejects bad input with one line, exit code 2, nothing
     ['--meta that is not an object', () => ['--job-id', 'a', '--status-url', url(), '--meta', '[1]'], /^jobwatch: --meta: must be a JSON object/],
     ['an unknown flag', () => ['--job-id', 'a', '--status-url', url(), '--colour', 'red'], /^jobwatch: --colour: unknown option/],
     ['a flag without its value', () => ['--job-id'], /^jobwatch: --job-id: needs a value/],
+    ['a bad --rate-key', () => ['--job-id', 'a', '--status-url', url(), '--rate-key', 'a b'], /^jobwatch: --rate-key: must be letters, digits or/],
   ])('%s', async (_name, args, message) => {
     const result = await runCli(['enqueue', ...args()], iso.env());
     expect(result.code).toBe(2);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
-import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
+import { nodeOfKey, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
+import { RedisRequestGate } from '../../src/limits/redis-gate.ts';
+import { parseRateLimits } from '../../src/monitor/rate-limits.ts';
 import { countRows, rowsById } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -66,6 +68,33 @@ describe('on a Redis Cluster of 3 masters, with 6 shards', () => {
     const nodesUsed = new Set([...nodesOfShard.values()].flatMap((nodes) => [...nodes]));
     expect(nodesUsed.size).toBeGreaterThan(1);
   }, 120_000);
+});
+
+describe('the request gate on a Redis Cluster', () => {
+  it('runs its scripts for many keys, each key\'s state on one node, the keys spread over the nodes', async () => {
+    const connection = new Cluster(cluster.nodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+    const parsed = parseRateLimits('*=1/m');
+    if (!parsed.ok) throw new Error(parsed.problem);
+    const gate = new RedisRequestGate(connection, { prefix: iso.prefix, limits: parsed.limits, hostFailures: 1, probeEveryMs: 60_000 });
+    try {
+      const keys = Array.from({ length: 12 }, (_, i) => `host-${i}.example:${8000 + i}`);
+      for (const key of keys) {
+        expect((await gate.admitRequest(key)).hold).toBeUndefined();
+        expect((await gate.admitRequest(key)).hold).toMatchObject({ reason: 'rate-limit' });
+        // A Retry-After, and a failure that opens the circuit: every script of the key runs on its node.
+        expect(await gate.observeRequest(key, { ok: false, failure: { reason: 'http-status', httpStatus: 429, message: '429', retryAfterMs: 5_000 } }))
+          .toMatchObject({ reason: 'retry-after' });
+        await gate.observeRequest(key, { ok: false, failure: { reason: 'connection', message: 'ECONNREFUSED' } });
+        expect(await connection.exists(gate.keysOf(key).open)).toBe(1);
+        expect((await gate.admitRequest(key)).hold).toMatchObject({ reason: 'retry-after' });
+      }
+      const nodesOfKey = await Promise.all(keys.map(async (key) => new Set(await Promise.all(Object.values(gate.keysOf(key)).map((k) => nodeOfKey(connection, k))))));
+      for (const nodes of nodesOfKey) expect(nodes.size).toBe(1);
+      expect(new Set(nodesOfKey.map((nodes) => [...nodes][0])).size).toBeGreaterThan(1);
+    } finally {
+      connection.disconnect();
+    }
+  });
 });
 
 /** For each poll shard that has keys under the prefix, the masters that hold them. */

@@ -38,14 +38,17 @@ describe('rate limits (GCRA, one slot per request)', () => {
     const g = gate({ limits: 'rate-a=10/s' });
     const start = Date.now();
     const admissions = await Promise.all(Array.from({ length: 5 }, () => g.admitRequest('rate-a')));
+    const end = Date.now();
     const held = admissions.filter((a) => a.hold).map((a) => a.hold!);
     expect(admissions.filter((a) => !a.hold)).toHaveLength(1);
     expect(held.every((hold) => hold.reason === 'rate-limit' && hold.key === 'rate-a')).toBe(true);
-    const offsets = held.map((hold) => hold.until - start).sort((a, b) => a - b);
-    // 100 ms apart (Redis's clock measures the slots, this process's the answers: a few ms apart).
-    expect(offsets[0]).toBeGreaterThanOrEqual(90);
-    expect(offsets[0]).toBeLessThan(160);
-    for (let i = 1; i < offsets.length; i++) expect(Math.abs(offsets[i]! - offsets[i - 1]! - 100)).toBeLessThanOrEqual(10);
+    // The k-th slot is k intervals after the first request: never sooner, and later only by the
+    // time the answers took to come back (the hold counts from the answer).
+    const untils = held.map((hold) => hold.until).sort((a, b) => a - b);
+    for (const [i, until] of untils.entries()) {
+      expect(until).toBeGreaterThanOrEqual(start + 100 * (i + 1) - 2);
+      expect(until).toBeLessThanOrEqual(end + 100 * (i + 1) + (end - start) + 2);
+    }
   });
 
   it('lets a poll back at its slot through on that slot, without taking the next', async () => {
@@ -62,20 +65,20 @@ describe('rate limits (GCRA, one slot per request)', () => {
   });
 
   it('lets a poll back late on its slot go if the sends allow, and books it a new slot if others took the capacity meanwhile', async () => {
-    const g = gate({ limits: 'rate-c=10/s' });
+    const g = gate({ limits: 'rate-c=1/s' });
     await g.admitRequest('rate-c');
     const late = (await g.admitRequest('rate-c')).hold!;
     const later = (await g.admitRequest('rate-c')).hold!;
     await sleep(later.until - Date.now() + 300);
     // Both slots passed unused: the first poll back is let through late, on its slot.
     expect((await g.admitRequest('rate-c', late)).hold).toBeUndefined();
-    // The second comes right after: sending too would go over 10/s, so it waits for a new slot.
+    // The second comes right after: sending too would go over 1/s, so it waits for a new slot.
     const rebooked = (await g.admitRequest('rate-c', later)).hold;
     expect(rebooked).toMatchObject({ reason: 'rate-limit' });
-    expect(rebooked!.until - Date.now()).toBeGreaterThan(40);
+    expect(rebooked!.until - Date.now()).toBeGreaterThan(500);
     // Another key's hold is no reservation: a fresh request after these books behind them.
     const fresh = (await g.admitRequest('rate-c', { ...late, key: 'other', until: Date.now() })).hold;
-    expect(fresh!.until).toBeGreaterThan(rebooked!.until + 90);
+    expect(fresh!.until).toBeGreaterThan(rebooked!.until + 900);
   });
 
   it('leaves keys without a limit alone, and gives each key under * a limit of its own', async () => {
@@ -170,6 +173,16 @@ describe('circuits', () => {
     expect((await g.admitRequest(key)).hold).toBeUndefined();
   });
 
+  it('lets one probe through among requests admitted together, and holds the others to the next', async () => {
+    const g = gate({ hostFailures: 1, probeEveryMs: 300 });
+    await g.observeRequest('circuit-2', REFUSED);
+    await sleep(320);
+    const admissions = await Promise.all(Array.from({ length: 4 }, () => g.admitRequest('circuit-2')));
+    expect(admissions.filter((a) => a.probe)).toHaveLength(1);
+    expect(admissions.filter((a) => a.hold?.reason === 'circuit-open')).toHaveLength(3);
+    for (const a of admissions.filter((a) => a.hold)) expect(a.hold!.until - Date.now()).toBeGreaterThan(250);
+  });
+
   it('counts neither a 429 without Retry-After nor a 4xx as a failure, and 0 turns circuits off', async () => {
     const g = gate({ hostFailures: 2 });
     const busy: StatusReading = { ok: false, failure: { reason: 'http-status', httpStatus: 429, message: '429' } };
@@ -180,15 +193,14 @@ describe('circuits', () => {
     expect((await off.admitRequest('never-opens')).hold).toBeUndefined();
   });
 
-  it('keeps all of a key\'s state in one hash slot, apart from every other key\'s', async () => {
+  it('keeps all of a key\'s state under one hash tag (one node of a cluster), apart from every other key\'s', async () => {
     const g = gate();
     const tags = ['api.vendor.com:443', '[::1]:8080', 'a}b{c', 'billing-api'].map((key) => {
       const keyTags = new Set(Object.values(g.keysOf(key)).map(hashTagOf));
       expect(keyTags.size, key).toBe(1);
       return [...keyTags][0];
     });
-    expect(new Set(tags).size).toBe(4);
-    expect(tags[2]).toBe('a%7Db%7Bc');
+    expect(tags).toEqual(['api.vendor.com%3A443', '%5B%3A%3A1%5D%3A8080', 'a%7Db%7Bc', 'billing-api']);
   });
 });
 

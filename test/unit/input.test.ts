@@ -34,6 +34,12 @@ describe('parseMonitorInput', () => {
       .toMatchObject({ history: 'all', notify: { url: 'https://h.example/x', queue: 'next' } });
   });
 
+  it('carries a rateKey only when given, as it was written', () => {
+    expect(parse(base)).not.toHaveProperty('rateKey');
+    expect(parse({ ...base, rateKey: 'Vendor-Pool' })).toMatchObject({ rateKey: 'Vendor-Pool' });
+    expect(parse({ jobId: 'j', statusHook: true, rateKey: 'billing-api' })).toMatchObject({ rateKey: 'billing-api' });
+  });
+
   it('reads the status from a hook instead of a URL', () => {
     expect(parse({ jobId: 'j', statusHook: true }).status).toEqual({ kind: 'hook' });
   });
@@ -74,6 +80,12 @@ describe('parseMonitorInput', () => {
     [{ ...base, notifyQueue: 'has space' }, 'notifyQueue'],
     [{ ...base, jobId: 'acme:7', notifyQueue: 'next' }, 'jobId'],
     [{ ...base, monitorId: '123', notifyQueue: 'next' }, 'monitorId'],
+    [{ ...base, rateKey: '' }, 'rateKey'],
+    [{ ...base, rateKey: 'has space' }, 'rateKey'],
+    [{ ...base, rateKey: 'a,b=5/s' }, 'rateKey'],
+    [{ ...base, rateKey: '{tag}' }, 'rateKey'],
+    [{ ...base, rateKey: 'k'.repeat(129) }, 'rateKey'],
+    [{ ...base, rateKey: 7 }, 'rateKey'],
     ['just a string', 'monitor'],
   ])('rejects %j naming %s', (input, field) => {
     expect(() => parse(input)).toThrow(InvalidInputError);

@@ -1,0 +1,143 @@
+import { request } from 'undici';
+import { RedisRequestGate, SEND_TOLERANCE_MS } from '../../src/limits/redis-gate.ts';
+import { rateKeyOf } from '../../src/monitor/rate-key.ts';
+import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../../src/monitor/rate-limits.ts';
+import { DEFAULTS } from '../../src/config/config.ts';
+import { GatedStatusProvider } from '../../src/status/gated-provider.ts';
+import { startBenchChild, type BenchChild } from '../harness/child-process.ts';
+import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
+import { InMemoryStatusProvider } from '../harness/memory-status.ts';
+import { rounds, settle, sleep } from '../harness/measure.ts';
+import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { runJobwatchRound } from './throughput.ts';
+
+/** Where the compiled CLI is, as the package ships it (the memory scenario's RSS row runs it too). */
+const CLI = 'dist/cli/bin.js';
+
+/**
+ * (11a) Per-key rate limits. (11a1, 11a2) Accuracy: 3 `jobwatch worker` processes polling N monitors
+ * of one host every second (N requests/s wanted) under a limit of `limit`/s, the host's requests
+ * counted as they arrive: the mean rate and the most in any 1-s window, against the limit.
+ * (11a3-11a5) Cost: jobwatch's in-memory throughput of (2) with no gate, with the gate as it runs by
+ * default (no limits: the Retry-After hold and the circuit are still read at each poll), and with
+ * a limit that never binds (the GCRA runs at each poll), in alternating rounds.
+ */
+export async function limitsScenario(context: ScenarioContext): Promise<Row[]> {
+  return [...(await accuracy(context)), ...(await cost(context))];
+}
+
+async function accuracy(context: ScenarioContext): Promise<Row[]> {
+  const { config, services } = context;
+  const { monitors, limit, warmupMs, measureMs, workers: workerCount } = config.limits;
+  const server = await startBenchChild({
+    script: 'bench/harness/status-server.ts', env: { BENCH_RECORD_TIMES: '1' }, ready: (line) => JSON.parse(line) as { port: number },
+  });
+  const origin = `http://127.0.0.1:${server.ready.port}`;
+  const key = `127.0.0.1:${server.ready.port}`;
+  const { url: databaseUrl, handle } = await services.database('limits');
+  const fleet = new JobwatchFleet(services, services.prefix('limits'), handle);
+  const workers: BenchChild<true>[] = [];
+  try {
+    context.progress(`limits: ${workerCount} workers, ${monitors} monitors of one host every 1 s, limit ${limit}/s`);
+    for (let i = 0; i < workerCount; i++) {
+      workers.push(await startBenchChild({
+        script: CLI, runWith: 'node', args: ['worker', '--concurrency', String(config.concurrency)],
+        env: {
+          REDIS_URL: config.redisUrl, DATABASE_URL: databaseUrl, JOBWATCH_PREFIX: fleet.prefix, LOG_LEVEL: 'info',
+          JOBWATCH_RATE_LIMITS: `${key}=${limit}/s`,
+        },
+        ready: (line) => (line.includes('worker started') ? true : undefined),
+      }));
+    }
+    // The monitors never end (a million polls to Completed), each due every second, their first polls spread over one.
+    await fleet.seedSpread(monitorInputs('limited', monitors, { intervalMs: 1_000, statusUrl: `${origin}/jobs/1000000/{jobId}` }), 1_000);
+    await sleep(warmupMs);
+    await times(origin); // what came during the warm-up
+    const from = Date.now();
+    await sleep(measureMs);
+    const arrived = (await times(origin)).filter((time) => time >= from && time < from + measureMs);
+    const mean = arrived.length / (measureMs / 1_000);
+    const most = maxInWindow(arrived, 1_000);
+    const shape = `${workerCount} worker processes (compiled CLI), ${monitors} monitors of one host every 1 s (${monitors} requests/s wanted), ` +
+      `JOBWATCH_RATE_LIMITS=host=${limit}/s; ${measureMs / 1_000} s measured after ${warmupMs / 1_000} s, counted by the status server as requests arrive`;
+    return [
+      row({
+        id: '11a1', measurement: 'rate limit: requests/s observed at the host against the limit', value: mean, unit: 'req/s',
+        ratio: { value: mean / limit, of: `the limit (${limit}/s)` }, target: { on: 'ratio', op: '>=', value: 0.9 }, note: shape,
+      }),
+      row({
+        id: '11a2', measurement: 'rate limit: most requests in any 1-s window', value: most, unit: 'req',
+        ratio: { value: most / limit, of: `the limit (${limit}/s)` }, target: { on: 'ratio', op: '<=', value: 1.1 },
+        note: `the same run: admits keep to the limit within GCRA's ${SEND_TOLERANCE_MS} ms tolerance, however late a held poll comes back to its slot; the host counts them as they arrive`,
+      }),
+    ];
+  } finally {
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await fleet.close();
+    await server.stop();
+  }
+}
+
+async function cost(context: ScenarioContext): Promise<Row[]> {
+  const { config, services } = context;
+  const { monitors, pollsPerMonitor } = config.throughput;
+  const { handle } = await services.database('limits-cost');
+  const fleet = new JobwatchFleet(services, services.prefix('limits-cost'), handle);
+  const never = parseRateLimits('*=100000/s');
+  if (!never.ok) throw new Error(never.problem);
+  const variants: Record<'none' | 'holds' | 'limit', RateLimits | undefined> = { none: undefined, holds: NO_RATE_LIMITS, limit: never.limits };
+  const round = (variant: keyof typeof variants, n: number, k: number) => {
+    const limits = variants[variant];
+    const memory = new InMemoryStatusProvider(k);
+    return runJobwatchRound(context, fleet, limits === undefined ? memory : (connection) => new GatedStatusProvider(
+      memory,
+      // As a worker process makes it: on the workers' connection, under the prefix, with the default circuit settings.
+      new RedisRequestGate(connection, { prefix: fleet.prefix, limits, hostFailures: DEFAULTS.hostFailures, probeEveryMs: DEFAULTS.hostProbeEveryMs }),
+      (monitor) => rateKeyOf(monitor),
+    ), { monitors: n, pollsPerMonitor: k });
+  };
+  try {
+    context.progress('limits: cost of the gate, warm-up');
+    for (const variant of ['none', 'holds', 'limit'] as const) await round(variant, config.warmup.monitors, config.warmup.pollsPerMonitor);
+    const samples: Record<keyof typeof variants, number[]> = { none: [], holds: [], limit: [] };
+    for (let r = 1; r <= config.rounds; r++) {
+      for (const variant of ['none', 'holds', 'limit'] as const) {
+        await settle();
+        samples[variant].push(await round(variant, monitors, pollsPerMonitor));
+      }
+      context.progress(`limits round ${r}: no gate ${samples.none.at(-1)!.toFixed(0)}/s, holds only ${samples.holds.at(-1)!.toFixed(0)}/s, limit ${samples.limit.at(-1)!.toFixed(0)}/s`);
+    }
+    const shape = `${monitors} monitors x ${pollsPerMonitor} polls, in-memory status (one rate key), concurrency ${config.concurrency}`;
+    return [
+      row({ id: '11a3', measurement: 'jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
+      row({
+        id: '11a4', measurement: 'jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', value: rounds(samples.holds).median, unit: 'polls/s',
+        samples: samples.holds, ratio: { value: pairedRatio(samples.holds, samples.none), of: '(11a3)' },
+        note: 'one Redis script before each poll (the admits of one key in one turn of the event loop share it); nothing written after a good answer',
+      }),
+      row({
+        id: '11a5', measurement: 'jobwatch, with a rate limit that never binds (*=100000/s)', value: rounds(samples.limit).median, unit: 'polls/s',
+        samples: samples.limit, ratio: { value: pairedRatio(samples.limit, samples.none), of: '(11a3)' }, target: { on: 'ratio', op: '>=', value: 0.85 },
+        note: 'the same script, with the GCRA: one more key read and written',
+      }),
+    ];
+  } finally {
+    await fleet.close();
+  }
+}
+
+/** The arrival times the status server kept since it was last asked. */
+async function times(origin: string): Promise<number[]> {
+  const response = await request(`${origin}/times`);
+  return (await response.body.json()) as number[];
+}
+
+/** The most of `sorted` (epoch ms) in any window of `windowMs`. */
+function maxInWindow(sorted: readonly number[], windowMs: number): number {
+  let most = 0;
+  for (let start = 0, end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= windowMs) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
