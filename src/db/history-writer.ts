@@ -1,5 +1,5 @@
 import { coerceError } from '../errors/errors.ts';
-import { checkRecordFor, type CheckedEvent, type CheckRecord, type HistoryMode } from '../monitor/history.ts';
+import { checkRecordFor, type CheckedEvent, type CheckRecord, type HistoryMode, type RecordOptions } from '../monitor/history.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import type { Database } from './drizzle-database.ts';
 import { insertChecks } from './checks.ts';
@@ -8,6 +8,8 @@ import { isDataError } from './postgres-errors.ts';
 export interface HistoryWriterOptions {
   /** The mode of monitors that name none (JOBWATCH_HISTORY). */
   defaultMode: HistoryMode;
+  /** The rate key of hook monitors that name none (the status hook's `rateKey` export), their rows' status host. @defaultValue 'hook' */
+  hookRateKey?: string;
   /** Most rows one INSERT writes; a buffer this full is written at once. @defaultValue 500 */
   maxBatchSize?: number;
   /** Longest a row waits in memory before it is written, in milliseconds. @defaultValue 200 */
@@ -41,6 +43,7 @@ export class HistoryWriter implements PollObserver {
   private writing: Promise<void> | undefined;
   private dropped = 0;
   private closed = false;
+  private readonly recordOptions: RecordOptions;
 
   constructor(
     private readonly db: Database,
@@ -49,11 +52,12 @@ export class HistoryWriter implements PollObserver {
     this.maxBatchSize = options.maxBatchSize ?? DEFAULT_HISTORY_BATCH_SIZE;
     this.flushEveryMs = options.flushEveryMs ?? DEFAULT_HISTORY_FLUSH_MS;
     this.maxBuffered = options.maxBuffered ?? DEFAULT_HISTORY_MAX_BUFFERED;
+    this.recordOptions = options.hookRateKey ? { hookRateKey: options.hookRateKey } : {};
   }
 
   /** The PollObserver hook: called on every poll, so it does no I/O. */
   readonly checked = (event: CheckedEvent): void => {
-    const record = checkRecordFor(event, this.options.defaultMode);
+    const record = checkRecordFor(event, this.options.defaultMode, this.recordOptions);
     if (!record || this.closed) return;
     this.buffer.push(record);
     if (this.buffer.length >= this.maxBatchSize && !this.writing) this.flush();

@@ -4,11 +4,10 @@ import type { RedisConnection } from '../queue/redis.ts';
 import type { Logger } from 'pino';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import type { Config } from '../config/config.ts';
-import { ServiceUnavailableError } from '../errors/errors.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { MonitorQueues } from '../queue/queues.ts';
-import { TimedOutError, withTimeout } from '../time/with-timeout.ts';
+import { answerWithin } from './answer-within.ts';
 import { createStatusUrlPolicy } from './allowed-urls.ts';
 import { requireBasicAuth, requireBearerToken } from './auth.ts';
 import { createBoard } from './board.ts';
@@ -61,7 +60,8 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.use('*', logRequests(logger));
   app.use('*', closeAfterUnreadBody());
   app.use('/api/*', requireBearerToken(config.apiToken, logger));
-  const within = answerWithin(deps.apiTimeoutMs ?? API_TIMEOUT_MS);
+  const timeoutMs = deps.apiTimeoutMs ?? API_TIMEOUT_MS;
+  const within = answerWithin(timeoutMs);
   const limitBody = bodyLimit({
     maxSize: config.maxBodyBytes,
     onError: (c) => errorResponse(c, new BodyTooLargeError(`body: is larger than ${config.maxBodyBytes} bytes (JOBWATCH_MAX_BODY_BYTES)`), logger),
@@ -72,9 +72,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.use('/metrics', requireBearerToken(config.apiToken, logger));
   app.use(BOARD_PATH, requireBasicAuth(config.apiToken, logger));
   app.use(`${BOARD_PATH}/*`, requireBasicAuth(config.apiToken, logger));
-  // The monitors page: a browser's pages, so the board's basic auth, and the API's time limit.
-  app.use(UI_PATH, requireBasicAuth(config.apiToken, logger), within);
-  app.use(`${UI_PATH}/*`, requireBasicAuth(config.apiToken, logger), within);
+  // The monitors page: a browser's pages, so the board's basic auth; it keeps the API's time limit itself, to answer it in HTML.
+  app.use(UI_PATH, requireBasicAuth(config.apiToken, logger));
+  app.use(`${UI_PATH}/*`, requireBasicAuth(config.apiToken, logger));
 
   app.route('/', healthRoutes({ redis: deps.redis, database: deps.database }));
   app.route('/', metricsRoutes(deps.metrics));
@@ -86,7 +86,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.route('/api/monitors', pushRoutes(push));
   app.route('/callbacks', callbackRoutes(push));
   app.route(UI_PATH, uiRoutes({
-    client: deps.client, queues: deps.queues, database: deps.database, config, logger, boardPath: BOARD_PATH,
+    client: deps.client, queues: deps.queues, database: deps.database, config, logger, boardPath: BOARD_PATH, timeoutMs,
     ...(deps.hostStates ? { hostStates: deps.hostStates } : {}),
   }));
   app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));
@@ -94,18 +94,6 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see /api/openapi.json` } satisfies ErrorBody, 404));
   app.onError((error, c) => errorResponse(c, error, logger));
   return app;
-}
-
-/** A 503 saying what to check when Redis or Postgres keeps a request waiting too long. */
-function answerWithin(ms: number): MiddlewareHandler {
-  return async (_c, next) => {
-    try {
-      await withTimeout(next(), ms, 'the request');
-    } catch (error) {
-      if (!(error instanceof TimedOutError)) throw error;
-      throw new ServiceUnavailableError(`Redis or Postgres did not answer within ${ms}ms; see /healthz`);
-    }
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Hold } from '../monitor/hold.ts';
+import { gateKeysOf, type GateKeys } from './gate-keys.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { Admission, HostGate } from '../monitor/request-gate.ts';
 import { hostSignalOf } from '../monitor/host-signal.ts';
@@ -200,11 +201,9 @@ export class RedisRequestGate implements HostGate {
     this.random = options.random ?? Math.random;
   }
 
-  /** The Redis keys of a rate key's state, under one hash tag: the name URL-encoded inside it. */
-  keysOf(key: string): { rate: string; hold: string; fails: string; open: string } {
-    // Encoded, so that no rate key can end the hash tag early or reach into another's keys.
-    const base = `${this.options.prefix}:limits:{${encodeURIComponent(key)}}`;
-    return { rate: `${base}:rate`, hold: `${base}:hold`, fails: `${base}:fails`, open: `${base}:open` };
+  /** The Redis keys of a rate key's state, under one hash tag. */
+  keysOf(key: string): GateKeys {
+    return gateKeysOf(this.options.prefix, key);
   }
 
   async admit(key: string): Promise<Hold | undefined> {

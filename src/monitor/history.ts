@@ -1,5 +1,6 @@
 import type { MonitorContext } from './context.ts';
 import type { StatusReading } from './reading.ts';
+import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from './rate-key.ts';
 
 /**
  * Which status checks a monitor keeps in its history (`monitor_checks`). `off`: none; `changes`:
@@ -34,8 +35,8 @@ export interface CheckRecord {
   lateMs: number;
   source: CheckSource;
   /**
-   * Which status host the poll called: the monitor's `rateKey`, else the status URL's `host[:port]`,
-   * else `hook`; null for a pushed status (no call was made). Absent in rows of older workers.
+   * Which status host the poll called, as its rate key (see statusHostOf); null for a pushed
+   * status (no call was made). Absent in rows of older workers.
    */
   statusHost?: string | null;
 }
@@ -52,17 +53,25 @@ export interface CheckedEvent {
   ends: boolean;
 }
 
+export interface RecordOptions {
+  /** @defaultValue 'poll' */
+  source?: CheckSource;
+  /** The rate key of hook monitors that name none: the status hook module's `rateKey` export. @defaultValue 'hook' */
+  hookRateKey?: string;
+}
+
 /** The history row of a pushed status, as a check of the monitor's context at the time of the push. */
 export function pushRecordFor(context: MonitorContext, status: string, ends: boolean, now: number, defaultMode: HistoryMode): CheckRecord | undefined {
   const reading: StatusReading = { ok: true, status, body: null };
-  return checkRecordFor({ context, reading, checkedAt: now, lateMs: 0, durationMs: 0, ends }, defaultMode, 'push');
+  return checkRecordFor({ context, reading, checkedAt: now, lateMs: 0, durationMs: 0, ends }, defaultMode, { source: 'push' });
 }
 
 /**
  * The history row of a check, or undefined when the monitor's mode keeps no row for it. Pure, and
  * cheap when it keeps none: it runs on every poll.
  */
-export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, source: CheckSource = 'poll'): CheckRecord | undefined {
+export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, how: RecordOptions = {}): CheckRecord | undefined {
+  const source = how.source ?? 'poll';
   const { context, reading } = event;
   const mode = context.history ?? defaultMode;
   if (mode === 'off') return undefined;
@@ -86,19 +95,18 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, so
     latencyMs: Math.max(0, Math.round(event.durationMs)),
     lateMs: Math.max(0, Math.round(event.lateMs)),
     source,
-    statusHost: source === 'poll' ? statusHostOf(context) : null,
+    statusHost: source === 'poll' ? statusHostOf(context, how.hookRateKey) : null,
   };
 }
 
 /**
- * The status host a monitor's polls call, as the overview groups them: the key its requests are
- * rate-limited under (`rateKey`), else the `host[:port]` of its status URL, else `hook`.
+ * The status host a monitor's polls call, as the overview groups them: the rate key its requests
+ * are limited, held and circuit-broken under (rateKeyOf), so that the monitors page can show each
+ * host's gate state beside its checks.
  */
-export function statusHostOf(context: Pick<MonitorContext, 'status' | 'rateKey'>): string {
-  if (context.rateKey) return context.rateKey;
-  if (context.status.kind === 'hook') return 'hook';
+export function statusHostOf(context: Pick<MonitorContext, 'status' | 'rateKey'>, hookRateKey: string = DEFAULT_HOOK_RATE_KEY): string {
   try {
-    return new URL(context.status.url.replaceAll('{jobId}', 'x')).host;
+    return rateKeyOf(context, hookRateKey);
   } catch {
     return 'invalid-url';
   }

@@ -21,7 +21,7 @@ export interface StatusProviderOptions {
 }
 
 /** The HTTP and batch HTTP providers, plus the status hook when JOBWATCH_STATUS_HOOK names one. */
-export async function createStatusProvider(config: Config, options: StatusProviderOptions = {}): Promise<StatusProvider> {
+export async function createStatusProvider(config: Config, options: StatusProviderOptions = {}): Promise<StatusRouter> {
   const { gate } = options;
   const batch = { maxIds: config.batchMaxIds, windowMs: config.batchWindowMs, slots: options.concurrency ?? config.concurrency, gate };
   const hook = config.statusHookPath ? await HookStatusProvider.load(config.statusHookPath, config.statusTimeoutMs, batch) : undefined;
@@ -31,5 +31,5 @@ export async function createStatusProvider(config: Config, options: StatusProvid
     http: gated(new HttpStatusProvider({ timeoutMs: config.statusTimeoutMs }), (context) => rateKeyOf(context)),
     batch: new BatchHttpStatusProvider({ ...batch, timeoutMs: config.statusTimeoutMs }),
     hook: hook && (hook instanceof HookBatchStatusProvider ? hook : gated(hook, (context) => rateKeyOf(context, hook.rateKey))),
-  });
+  }, hook?.rateKey);
 }

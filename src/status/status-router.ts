@@ -1,10 +1,15 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { StatusAnswer } from '../monitor/hold.ts';
+import { DEFAULT_HOOK_RATE_KEY } from '../monitor/rate-key.ts';
 
 /** Sends each monitor to the provider its status source names. */
 export class StatusRouter implements StatusProvider {
-  constructor(private readonly providers: { http: StatusProvider; batch?: StatusProvider | undefined; hook?: StatusProvider | undefined }) {}
+  constructor(
+    private readonly providers: { http: StatusProvider; batch?: StatusProvider | undefined; hook?: StatusProvider | undefined },
+    /** The rate key of hook monitors that name none: the status hook module's `rateKey` export, or `hook`. */
+    readonly hookRateKey: string = DEFAULT_HOOK_RATE_KEY,
+  ) {}
 
   read(context: MonitorContext): Promise<StatusAnswer> {
     if (context.status.kind === 'http') return this.providers.http.read(context);

@@ -11,6 +11,7 @@ import { assertBindAllowed, DEFAULT_HOST } from '../http/loopback.ts';
 import { BOARD_PATH, createHttpApp } from '../http/server.ts';
 import { UI_PATH } from '../http/ui/layout.ts';
 import type { HostStateProvider } from '../monitor/host-state.ts';
+import { RedisHostStates } from '../limits/host-states.ts';
 
 /** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
 
@@ -20,8 +21,8 @@ export interface ServerOptions {
   /** Use this database instead of opening DATABASE_URL (the quickstart's embedded PGlite). */
   database?: DatabaseHandle;
   /**
-   * The status hosts' rate-limit and circuit state, for the monitors page's host table. None exists
-   * yet (issue 11 brings it); absent, the table has no state column.
+   * The status hosts' rate-limit and circuit state, for the monitors page's host table.
+   * @defaultValue read from the gate's keys in Redis, with this config's JOBWATCH_RATE_LIMITS
    */
   hostStates?: HostStateProvider;
 }
@@ -58,7 +59,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await assertSchemaReady(database);
     const metrics = createMetrics({ queues, logger });
     const app = createHttpApp({
-      config, logger, client, queues, redis, database, metrics, ...(options.hostStates ? { hostStates: options.hostStates } : {}),
+      config, logger, client, queues, redis, database, metrics,
+      hostStates: options.hostStates ?? new RedisHostStates(redis, {
+        prefix: config.prefix, limits: config.rateLimits, hostFailures: config.hostFailures, probeEveryMs: config.hostProbeEveryMs,
+      }),
     });
     const server = await listen(app, { port: options.port, host: options.host });
     logger.info({ url: server.url, board: `${server.url}${BOARD_PATH}`, ui: `${server.url}${UI_PATH}`, auth: config.apiToken ? 'token' : 'none (loopback only)' }, 'server listening');

@@ -52,7 +52,6 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
   if (ownsDatabase) database = openPostgres(requireDatabaseUrl(config, 'to persist results'));
   try {
     if (database) await assertSchemaReady(database);
-    const history = database && roles.polls ? createHistoryWriter(config, database, logger) : undefined;
     const connection = connectRedis(config);
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     // Its slots as the workers will have them: the concurrency spread over shards, rounded up per shard.
@@ -63,6 +62,8 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       connection.disconnect();
       throw error;
     });
+    // Its rows name the status host as the gate keys it, the hook module's own key included.
+    const history = database && roles.polls ? createHistoryWriter(config, database, logger, statusProvider.hookRateKey) : undefined;
     // Every process that writes final records also sends the notifications they owe; its
     // completion worker wakes it when a record owes one.
     const dispatcher: NotificationDispatcher | undefined = database && roles.completions
@@ -139,9 +140,10 @@ function createGate(config: Config, connection: RedisConnection, logger: Logger)
 }
 
 /** The history writer of this process's polls; a failed write is logged and tried again. */
-function createHistoryWriter(config: Config, database: DatabaseHandle, logger: Logger): HistoryWriter {
+function createHistoryWriter(config: Config, database: DatabaseHandle, logger: Logger, hookRateKey: string): HistoryWriter {
   return new HistoryWriter(database.db, {
     defaultMode: config.history,
+    hookRateKey,
     onError: ({ error, buffered, dropped }) => logger.warn({ err: error, buffered, dropped }, 'history rows wait for Postgres; will retry'),
   });
 }

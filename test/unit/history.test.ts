@@ -48,9 +48,17 @@ describe('statusHostOf: the host a poll calls, as the overview groups checks', (
     { name: 'the host and port of the status URL', ctx: context({ status: { kind: 'http', url: 'https://user:pw@jobs.example:8443/v1/{jobId}?token=t' } }), host: 'jobs.example:8443' },
     { name: 'a batch URL likewise', ctx: context({ status: { kind: 'batch', url: 'http://batch.example/statuses' } }), host: 'batch.example' },
     { name: 'hook for a hook monitor', ctx: context({ status: { kind: 'hook' } }), host: 'hook' },
-    { name: 'the rateKey over the URL', ctx: context({ rateKey: 'render-farm' }), host: 'render-farm' },
+    { name: 'the rateKey over the URL, lower-cased as rate keys are', ctx: context({ rateKey: 'Render-Farm' }), host: 'render-farm' },
+    { name: 'a port as the URL writes it, as rate limits key it', ctx: context({ status: { kind: 'http', url: 'https://Jobs.Example:443/{jobId}' } }), host: 'jobs.example:443' },
   ] as const)('$name', ({ ctx, host }) => {
     expect(statusHostOf(ctx)).toBe(host);
+  });
+
+  it('is the status hook\'s own rate key for hook monitors that name none, as the gate keys them', () => {
+    const hook = context({ status: { kind: 'hook' } });
+    expect(statusHostOf(hook, 'billing-api')).toBe('billing-api');
+    expect(checkRecordFor({ context: hook, reading: ok('Running'), checkedAt: T0, lateMs: 0, durationMs: 1, ends: false }, 'all', { hookRateKey: 'billing-api' })?.statusHost).toBe('billing-api');
+    expect(statusHostOf(context({ status: { kind: 'hook' }, rateKey: 'own' }), 'billing-api')).toBe('own');
   });
 
   it('is null for a pushed status: no call was made', () => {

@@ -10,8 +10,11 @@ export interface OverviewView {
   overview: Overview;
   /** The server's JOBWATCH_HISTORY: with `off`, no checks feed the timings and the hosts. */
   history: HistoryMode;
-  /** Each host's state, when the server has a host-state provider; undefined: no such column. */
-  hostStates?: ReadonlyMap<string, HostState>;
+  /**
+   * Each host's state, when the server has a host-state provider; undefined: no such column;
+   * `unavailable`: the column is there, empty, with a note (Redis did not answer).
+   */
+  hostStates?: ReadonlyMap<string, HostState> | 'unavailable';
 }
 
 /** The overview: what runs, what ended and how, and how healthy polling was over the last hour. */
@@ -113,18 +116,27 @@ function hostTable({ overview, hostStates, history }: OverviewView): Html {
   if (overview.hosts.length === 0) {
     return html`<p class="note">No poll checks in the last hour${history === 'off' ? ' (history is off)' : ''}.</p>`;
   }
-  const stateHead = hostStates ? html`<th>state</th>` : '';
+  const states = hostStates === 'unavailable' ? new Map<string, HostState>() : hostStates;
+  const stateHead = states ? html`<th title="what rate limits, Retry-After holds and circuits let its requests do now">state</th>` : '';
+  const unavailable = hostStates === 'unavailable'
+    ? html`<p class="note s-expired">The hosts' state could not be read from Redis just now; see the server log and /healthz.</p>`
+    : '';
   return html`<table>
 <thead><tr><th>host</th><th class="num">checks</th><th class="num">failed</th><th class="num">error rate</th><th class="num">mean duration</th>${stateHead}</tr></thead>
-<tbody>${overview.hosts.map((host) => hostRow(host, hostStates))}</tbody>
-</table>`;
+<tbody>${overview.hosts.map((host) => hostRow(host, states))}</tbody>
+</table>${unavailable}`;
 }
+
+/** How a host's state word is coloured: a circuit open as a failure, a hold or a limit at work as a warning. */
+const STATE_CLASS: Record<string, string> = { 'circuit-open': 's-failed', held: 's-expired', 'rate-limited': 's-expired', failing: 's-expired' };
 
 function hostRow(host: HostHealth, states: ReadonlyMap<string, HostState> | undefined): Html {
   const rate = host.checks > 0 ? (host.failed / host.checks) * 100 : 0;
   const rateClass = rate >= 50 ? 's-failed' : rate > 0 ? 's-expired' : '';
   const state = states?.get(host.host);
-  const stateCell = states ? html`<td>${state ? html`<span title="${state.detail ?? ''}">${state.state}</span>` : html`<span class="muted">-</span>`}</td>` : '';
+  const stateCell = states
+    ? html`<td>${state ? html`<span class="${STATE_CLASS[state.state] ?? ''}" title="${state.detail ?? ''}">${state.state}</span>` : html`<span class="muted">-</span>`}</td>`
+    : '';
   return html`<tr><td class="mono">${host.host}</td><td class="num">${count(host.checks)}</td><td class="num">${count(host.failed)}</td>
 <td class="num ${rateClass}">${rate.toFixed(1)}%</td><td class="num">${ms(host.latencyAvg)}</td>${stateCell}</tr>`;
 }

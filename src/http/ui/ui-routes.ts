@@ -10,9 +10,11 @@ import { readOverview } from '../../client/overview.ts';
 import type { Config } from '../../config/config.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import { MonitorNotFoundError } from '../../errors/errors.ts';
-import type { HostStateProvider } from '../../monitor/host-state.ts';
+import type { HostState, HostStateProvider } from '../../monitor/host-state.ts';
 import { toQueueJobId } from '../../monitor/queue-job-id.ts';
 import type { MonitorQueues } from '../../queue/queues.ts';
+import { withTimeout } from '../../time/with-timeout.ts';
+import { answerWithin } from '../answer-within.ts';
 import { classifyError, INTERNAL_ERROR } from '../errors-to-http.ts';
 import { ASSETS, type AssetName } from './assets.ts';
 import { page, UI_PATH, type Html, type Section } from './layout.ts';
@@ -31,6 +33,8 @@ export interface UiDeps {
   boardPath: string;
   /** Each status host's rate-limit and circuit state; absent: the host table has no state column. */
   hostStates?: HostStateProvider;
+  /** Longest a page may take before it answers 503 (Redis or Postgres not answering). */
+  timeoutMs: number;
   /** @defaultValue Date.now */
   clock?: () => number;
 }
@@ -55,7 +59,7 @@ export function uiRoutes(deps: UiDeps): Hono {
   const render = (c: Context, title: string, section: Section, body: Html, status: 200 | 400 | 403 | 404 | 500 | 503 = 200) =>
     c.html(page(title, section, body, { boardPath: deps.boardPath }), status);
   const app = new Hono();
-  app.use('*', securityHeaders());
+  app.use('*', securityHeaders(), answerWithin(deps.timeoutMs));
 
   app.get('/assets/:name', (c) => {
     const asset = ASSETS[c.req.param('name') as AssetName];
@@ -66,7 +70,7 @@ export function uiRoutes(deps: UiDeps): Hono {
 
   app.get('/', async (c) => {
     const overview = await readOverview({ db: deps.database.db, queues: deps.queues }, clock());
-    const hostStates = deps.hostStates ? await deps.hostStates.hostStates(overview.hosts.map((host) => host.host)) : undefined;
+    const hostStates = deps.hostStates && await readHostStates(deps.hostStates, overview.hosts.map((host) => host.host), logger);
     return render(c, 'Overview', 'overview', overviewBody({ overview, history: config.history, ...(hostStates ? { hostStates } : {}) }));
   });
 
@@ -108,6 +112,22 @@ export function uiRoutes(deps: UiDeps): Hono {
     return render(c, title, 'none', html`<p class="error">${known?.message ?? INTERNAL_ERROR}</p>`, status as 400 | 404 | 500 | 503);
   });
   return app;
+}
+
+/** Longest the overview waits for the status hosts' state before it shows the page without it. */
+export const HOST_STATE_TIMEOUT_MS = 2_000;
+
+/**
+ * The hosts' gate state, or `unavailable` when it cannot be read now (Redis slow or down): the
+ * overview is still worth showing without its state column's values.
+ */
+async function readHostStates(provider: HostStateProvider, hosts: string[], logger: Logger): Promise<ReadonlyMap<string, HostState> | 'unavailable'> {
+  try {
+    return await withTimeout(provider.hostStates(hosts), HOST_STATE_TIMEOUT_MS, 'reading the status hosts\' state');
+  } catch (error) {
+    logger.warn({ err: error }, 'monitors page: the status hosts\' rate-limit and circuit state could not be read; shown without it');
+    return 'unavailable';
+  }
 }
 
 /** The filters of the list's query string; an empty field (as a form sends it) is no filter. */
