@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
-import { openPostgres } from '../../src/db/database.ts';
+import { openPostgres, type DatabaseHandle } from '../../src/db/database.ts';
+import type { HostStateProvider } from '../../src/monitor/host-state.ts';
 import { listen } from '../../src/http/listen.ts';
 import { createHttpApp } from '../../src/http/server.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
@@ -19,17 +20,21 @@ export function startTestServer(iso: Isolated, env: Record<string, string> = {})
 }
 
 /**
- * The HTTP app on this isolation's Redis, but with a Postgres that refuses every connection: what
- * the API answers while Postgres is down. `close` stops it and everything it opened.
+ * The HTTP app on this isolation's Redis and the given database, with parts `startServer` does not
+ * let a test choose (a host-state provider, the API's time limit). `close` stops what it opened.
  */
-export async function startServerWithoutPostgres(iso: Isolated): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveApp(
+  iso: Isolated,
+  options: { database: DatabaseHandle; env?: Record<string, string>; hostStates?: HostStateProvider; apiTimeoutMs?: number },
+): Promise<{ url: string; close(): Promise<void> }> {
   const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
-  const config = iso.config();
-  const deadDatabase = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+  const config = iso.config(options.env);
   const redis = createRedis(config.redisUrl);
-  const client = new JobwatchClient({ config, database: deadDatabase, connection: redis });
+  const client = new JobwatchClient({ config, database: options.database, connection: redis });
   const app = createHttpApp({
-    config, logger, client, queues: openQueues(redis, config.prefix), redis, database: deadDatabase, metrics: createMetrics({ logger }),
+    config, logger, client, queues: openQueues(redis, config.prefix), redis, database: options.database, metrics: createMetrics({ logger }),
+    ...(options.hostStates ? { hostStates: options.hostStates } : {}),
+    ...(options.apiTimeoutMs ? { apiTimeoutMs: options.apiTimeoutMs } : {}),
   });
   const listening = await listen(app, { port: 0, host: '127.0.0.1' });
   return {
@@ -38,6 +43,21 @@ export async function startServerWithoutPostgres(iso: Isolated): Promise<{ url: 
       await listening.close();
       await client.close();
       await redis.quit();
+    },
+  };
+}
+
+/**
+ * The HTTP app on this isolation's Redis, but with a Postgres that refuses every connection: what
+ * the API answers while Postgres is down. `close` stops it and everything it opened.
+ */
+export async function startServerWithoutPostgres(iso: Isolated): Promise<{ url: string; close(): Promise<void> }> {
+  const deadDatabase = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+  const served = await serveApp(iso, { database: deadDatabase });
+  return {
+    url: served.url,
+    async close() {
+      await served.close();
       await deadDatabase.close();
     },
   };

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '../../src/http/listen.ts';
-import { createHttpApp } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { createMetrics } from '../../src/metrics/metrics.ts';
 import type { HostStateProvider } from '../../src/monitor/host-state.ts';
-import { openMonitorQueues } from '../../src/queue/queues.ts';
-import { connectRedis } from '../../src/queue/redis.ts';
-import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { startServer, type RunningServer } from '../../src/wiring/start-server.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
-import { basicAuth, request } from '../helpers/http.ts';
+import { basicAuth, request, serveApp } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -101,29 +95,12 @@ describe('the overview\'s status hosts, with the gate\'s state', () => {
 describe('when the state cannot be read', () => {
   const provider = (hostStates: HostStateProvider['hostStates']): HostStateProvider => ({ hostStates });
 
-  async function serve(hostStates: HostStateProvider, apiTimeoutMs?: number): Promise<{ url: string; close(): Promise<void> }> {
-    const config = iso.config(env);
-    const redis = connectRedis(config);
-    const client = new JobwatchClient({ config, database: iso.database, connection: redis });
-    const app = createHttpApp({
-      config, logger: silent, client, queues: openMonitorQueues(redis, config), redis, database: iso.database,
-      metrics: createMetrics({ logger: silent }), hostStates, ...(apiTimeoutMs ? { apiTimeoutMs } : {}),
-    });
-    const listening = await listen(app, { port: 0, host: '127.0.0.1' });
-    return {
-      url: listening.url,
-      async close() {
-        await listening.close();
-        await client.close();
-        await redis.quit();
-      },
-    };
-  }
-
   it('a provider that fails leaves the column empty, with a note; the rest of the overview is there', async () => {
-    const failing = await serve(provider(async () => {
-      throw new Error('Redis is gone');
-    }));
+    const failing = await serveApp(iso, {
+      database: iso.database, env, hostStates: provider(async () => {
+        throw new Error('Redis is gone');
+      }),
+    });
     try {
       const page = await request(`${failing.url}/ui`, { headers: AUTH });
       expect(page.status).toBe(200);
@@ -137,7 +114,7 @@ describe('when the state cannot be read', () => {
   });
 
   it('a page kept waiting past the time limit answers a 503 page in HTML, not the API\'s JSON', async () => {
-    const hanging = await serve(provider(() => new Promise(() => {})), 300);
+    const hanging = await serveApp(iso, { database: iso.database, env, hostStates: provider(() => new Promise(() => {})), apiTimeoutMs: 300 });
     try {
       const page = await request(`${hanging.url}/ui`, { headers: AUTH });
       expect(page.status).toBe(503);
