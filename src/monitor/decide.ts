@@ -1,5 +1,6 @@
 import type { StatusReading } from './reading.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
+import { finalRecord } from './final-record.ts';
 import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './limits.ts';
 import { nextPollAfterRunning } from './schedule.ts';
 import { classifyStatus, type Outcome, type StatusVocabulary } from './statuses.ts';
@@ -141,21 +142,7 @@ function reschedule(context: MonitorContext, reason: Reschedule['reason'], at: n
 }
 
 function finish(context: MonitorContext, outcome: Outcome, now: number, detail: unknown): Finish {
-  return {
-    kind: 'finish',
-    result: {
-      monitorId: context.monitorId,
-      jobId: context.jobId,
-      outcome,
-      jobStatus: context.lastStatus,
-      polls: context.polls,
-      startedAt: context.startedAt,
-      finishedAt: now,
-      detail,
-      metadata: context.metadata,
-      ...(context.notify ? { notify: context.notify } : {}),
-    },
-  };
+  return { kind: 'finish', result: finalRecord(context, { outcome, detail }, now) };
 }
 
 /** Keeps a status body in the result, unless it is large enough to bloat queues and rows. */

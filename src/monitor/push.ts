@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
 import { truncateDetail } from './decide.ts';
+import { finalRecord } from './final-record.ts';
 import { MAX_ID_LENGTH } from './limits.ts';
 import { classifyStatus, type StatusVocabulary } from './statuses.ts';
 
@@ -44,20 +45,8 @@ export type PushDecision =
 export function decidePush(context: MonitorContext, pushed: PushedStatus, now: number, vocabulary: StatusVocabulary): PushDecision {
   const statusClass = classifyStatus(pushed.status, vocabulary);
   if (statusClass === 'running') return { kind: 'record', context: { ...context, lastStatus: pushed.status, pushes: (context.pushes ?? 0) + 1 } };
-  return {
-    kind: 'finish',
-    result: {
-      monitorId: context.monitorId,
-      jobId: context.jobId,
-      outcome: statusClass,
-      jobStatus: pushed.status,
-      polls: context.polls,
-      startedAt: context.startedAt,
-      finishedAt: now,
-      detail: { source: PUSH_SOURCE, body: truncateDetail(pushed.body ?? null) },
-      metadata: context.metadata,
-    },
-  };
+  const end = { outcome: statusClass, jobStatus: pushed.status, detail: { source: PUSH_SOURCE, body: truncateDetail(pushed.body ?? null) } };
+  return { kind: 'finish', result: finalRecord(context, end, now) };
 }
 
 /** Whether a final record was made by a push (and so by this one, when `finishedAt` matches too). */
