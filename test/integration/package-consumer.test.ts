@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDocumentation } from '../helpers/docs.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { rowsById } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
@@ -13,16 +14,15 @@ import { exited } from '../helpers/workers.ts';
 
 /**
  * The package as a user gets it: `npm pack`, then the tarball installed into new projects, which
- * run the README's own code ("Use it as a library") against real Redis and Postgres.
+ * run the code the docs show (the README's producer, docs/library.md) against real Redis and Postgres.
  */
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ourPackage = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
 
-/** The files the README shows under `<!-- consumer-test: NAME -->`, by name. */
+/** The files the docs show under `<!-- consumer-test: NAME -->`, by name. */
 function readmeFiles(): Map<string, string> {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)];
+  const blocks = [...readDocumentation().matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)];
   return new Map(blocks.map(([, name, code]) => [name!, code!]));
 }
 
