@@ -69,7 +69,7 @@ describe('the packed tarball', () => {
     expect(paths.filter((path) => /^(src|test|bench|workers)\//.test(path) || path.endsWith('.tsbuildinfo'))).toEqual([]);
   });
 
-  it('README code in a plain Node ESM app: a producer starts a monitor, a worker from node_modules/.bin records its row', async () => {
+  it('code from the docs in a plain Node ESM app: a producer starts a monitor, a worker from node_modules/.bin records its row', async () => {
     const app = await newProject(root, 'plain-app', tarball);
     // Runtime dependencies only: no transpiler comes with jobwatch.
     expect(existsSync(join(app, 'node_modules/tsx'))).toBe(false);
@@ -102,7 +102,7 @@ describe('the packed tarball', () => {
     expect(required.stdout.trim()).toBe('function 300000');
   }, 180_000);
 
-  it('README code in a strict TypeScript app (NodeNext, skipLibCheck: false) type-checks', async () => {
+  it('code from the docs in a strict TypeScript app (NodeNext, skipLibCheck: false) type-checks', async () => {
     const dev = ourPackage.devDependencies;
     const app = await newProject(root, 'ts-app', tarball, [`typescript@${dev.typescript}`, `@types/node@${dev['@types/node']}`]);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
