@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findNotifications } from '../../src/db/notification-outbox.ts';
+import { readDocumentation } from '../helpers/docs.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -15,16 +16,15 @@ import { startWebhookReceiver, type Delivery } from '../helpers/webhook-receiver
 import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
 
 // Notifications end to end, with `jobwatch worker` processes and a real receiver. The receiver
-// checks each delivery with the snippet the README shows, taken from the README itself.
+// checks each delivery with the snippet the docs show (docs/history-and-notifications.md), taken from the docs themselves.
 
 const SECRET = 'notify-test-secret-0123456789';
 type Verify = (secret: string, headers: Record<string, unknown>, body: string, now?: number) => boolean;
 let verifyWebhook: Verify;
 
 beforeAll(async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const snippet = /<!-- receiver-snippet -->\n```js\n([\s\S]*?)```\n<!-- \/receiver-snippet -->/.exec(readme)?.[1];
-  expect(snippet, 'the receiver snippet in the README').toBeDefined();
+  const snippet = /<!-- receiver-snippet -->\n```js\n([\s\S]*?)```\n<!-- \/receiver-snippet -->/.exec(readDocumentation())?.[1];
+  expect(snippet, 'the receiver snippet in the docs').toBeDefined();
   const file = join(mkdtempSync(join(tmpdir(), 'jobwatch-receiver-')), 'verify.mjs');
   writeFileSync(file, snippet!);
   ({ verifyWebhook } = (await import(pathToFileURL(file).href)) as { verifyWebhook: Verify });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDocumentation } from '../helpers/docs.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { rowsById } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
@@ -13,16 +14,15 @@ import { exited } from '../helpers/workers.ts';
 
 /**
  * The package as a user gets it: `npm pack`, then the tarball installed into new projects, which
- * run the README's own code ("Use it as a library") against real Redis and Postgres.
+ * run the code the docs show (the README's producer, docs/library.md) against real Redis and Postgres.
  */
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ourPackage = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
 
-/** The files the README shows under `<!-- consumer-test: NAME -->`, by name. */
+/** The files the docs show under `<!-- consumer-test: NAME -->`, by name. */
 function readmeFiles(): Map<string, string> {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)];
+  const blocks = [...readDocumentation().matchAll(/<!-- consumer-test: (\S+) -->\n```\w*\n([\s\S]*?)```/g)];
   return new Map(blocks.map(([, name, code]) => [name!, code!]));
 }
 
@@ -69,7 +69,7 @@ describe('the packed tarball', () => {
     expect(paths.filter((path) => /^(src|test|bench|workers)\//.test(path) || path.endsWith('.tsbuildinfo'))).toEqual([]);
   });
 
-  it('README code in a plain Node ESM app: a producer starts a monitor, a worker from node_modules/.bin records its row', async () => {
+  it('code from the docs in a plain Node ESM app: a producer starts a monitor, a worker from node_modules/.bin records its row', async () => {
     const app = await newProject(root, 'plain-app', tarball);
     // Runtime dependencies only: no transpiler comes with jobwatch.
     expect(existsSync(join(app, 'node_modules/tsx'))).toBe(false);
@@ -102,7 +102,7 @@ describe('the packed tarball', () => {
     expect(required.stdout.trim()).toBe('function 300000');
   }, 180_000);
 
-  it('README code in a strict TypeScript app (NodeNext, skipLibCheck: false) type-checks', async () => {
+  it('code from the docs in a strict TypeScript app (NodeNext, skipLibCheck: false) type-checks', async () => {
     const dev = ourPackage.devDependencies;
     const app = await newProject(root, 'ts-app', tarball, [`typescript@${dev.typescript}`, `@types/node@${dev['@types/node']}`]);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({

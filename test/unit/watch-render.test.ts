@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EndedMonitorState, RunningMonitorState } from '../../src/client/monitor-state.ts';
 import { checkHeaderLine, checkLine } from '../../src/cli/check-rows.ts';
@@ -8,6 +7,7 @@ import {
   SPINNER_FRAMES, WATCH_EXIT_CODE_ROWS, WATCH_EXIT_CODES, endedByCheck, exitCodeFor, formatSpan, nextPollWhen, progressLine, renderSpinner,
 } from '../../src/cli/watch-render.ts';
 import { OUTCOMES } from '../../src/monitor/statuses.ts';
+import { readPage } from '../helpers/docs.ts';
 
 // Local wall-clock times, so that the expected HH:MM:SS holds in any time zone.
 const NOW = new Date(2026, 10, 30, 12, 3, 4).getTime();
@@ -78,9 +78,10 @@ describe('exit codes of jobwatch watch', () => {
     expect(WATCH_EXIT_CODE_ROWS.map(([code]) => code).sort((a, b) => a - b)).toEqual([...codes].sort((a, b) => a - b));
   });
 
-  it('the README lists the same codes as --help', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const table = readme.slice(readme.indexOf('| exit code |'));
+  it('the CLI page lists the same codes as --help', () => {
+    const page = readPage('docs/cli.md');
+    expect(page).toContain('| exit code |');
+    const table = page.slice(page.indexOf('| exit code |'));
     const listed = [...table.matchAll(/^\| `(\d+)` \|/gm)].map(([, code]) => Number(code)).slice(0, WATCH_EXIT_CODE_ROWS.length);
     expect(listed).toEqual(WATCH_EXIT_CODE_ROWS.map(([code]) => code));
   });
