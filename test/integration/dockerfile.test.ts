@@ -78,10 +78,11 @@ beforeAll(async () => {
   iso = await createIsolation({ migrate: false });
 }, 240_000);
 
+// Removing two stages' node_modules is slow on a busy machine: the default hook timeout was not enough.
 afterAll(async () => {
   await iso?.cleanup();
   if (workRoot) rmSync(workRoot, { recursive: true, force: true });
-});
+}, 180_000);
 
 describe('Dockerfile, rehearsed without an engine', () => {
   it('builds in one stage and runs from another that holds production dependencies, dist and migrations only', () => {
