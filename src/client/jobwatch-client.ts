@@ -6,7 +6,7 @@ import { findNotifications } from '../db/notification-outbox.ts';
 import { countEndsSince } from '../db/end-counts.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
-import { MAX_ID_LENGTH } from '../monitor/limits.ts';
+import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/errors.ts';
 import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
-import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
+import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/input-limits.ts';
 import { formatDuration, parseDuration } from '../time/durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
 import { HISTORY_MODES, type HistoryMode } from '../monitor/history.ts';

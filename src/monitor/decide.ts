@@ -1,6 +1,6 @@
 import type { StatusReading } from './reading.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
-import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './limits.ts';
+import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './input-limits.ts';
 import { nextPollAfterRunning } from './schedule.ts';
 import { classifyStatus, type Outcome, type StatusVocabulary } from './statuses.ts';
 

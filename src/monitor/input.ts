@@ -10,7 +10,7 @@ import { MAX_RATE_KEY_LENGTH, rateKeyProblem } from './rate-key.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
   MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
-} from './limits.ts';
+} from './input-limits.ts';
 
 /**
  * What a producer hands jobwatch to start a monitor. The library API, the CLI and the HTTP API all

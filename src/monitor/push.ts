@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
 import { truncateDetail } from './decide.ts';
-import { MAX_ID_LENGTH } from './limits.ts';
+import { MAX_ID_LENGTH } from './input-limits.ts';
 import { classifyStatus, type StatusVocabulary } from './statuses.ts';
 
 /**

@@ -3,7 +3,7 @@ import { describeUrl } from '../monitor/describe-url.ts';
 import type { RequestGate, StatusAnswer } from '../monitor/hold.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
 import { rateKeyOf } from '../monitor/rate-key.ts';

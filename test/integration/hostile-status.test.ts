@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
-import { MAX_JOB_STATUS_LENGTH, MAX_STATUS_BODY_BYTES } from '../../src/monitor/limits.ts';
+import { MAX_JOB_STATUS_LENGTH, MAX_STATUS_BODY_BYTES } from '../../src/monitor/input-limits.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { hostile, startHostileStatusServer, type HostileAnswer, type HostileStatusServer } from '../helpers/hostile-status-server.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
