@@ -22,7 +22,7 @@ import type { PushAnswer } from './push-answer.ts';
 import { assertLayout } from '../queue/layout-record.ts';
 import { MonitorStore } from '../queue/monitor-store.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type MonitorQueues } from '../queue/queues.ts';
-import { connectRedis, type RedisConnection } from '../queue/redis.ts';
+import { connectRedis, type RedisConnection } from '../redis/connection.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
 import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import { completionQueueName, layoutOf, pollQueueName, shardOf, SINGLE_QUEUE, type QueueLayout } from './shards.ts';
 
 /** Each monitor's one poll job lives here, delayed between polls (`{polls-<shard>}` when sharded). */
