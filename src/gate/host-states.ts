@@ -1,8 +1,9 @@
 import { hostStateOf, type GateState, type HostState } from '../monitor/gate/decisions.ts';
-import { limitFor, NO_RATE_LIMITS, type RateLimits } from '../monitor/gate/rate-limits.ts';
+import { limitFor, NO_RATE_LIMITS } from '../monitor/gate/rate-limits.ts';
 import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import { gateKeysOf } from './gate-keys.ts';
+import type { GateSettings } from './redis-gate.ts';
 
 /** What the gate keeps in Redis for one rate key, as read (MGET of its four keys): the raw strings, null where a key is absent. */
 export interface StoredGateState {
@@ -24,15 +25,6 @@ export function parseGateState(stored: StoredGateState, now: number): GateState 
   return stored.open === null ? state : { ...state, probeAt: Number(stored.open) || now };
 }
 
-export interface RedisHostStatesOptions {
-  /** JOBWATCH_PREFIX: where the gate keeps its keys. */
-  prefix: string;
-  /** JOBWATCH_RATE_LIMITS. @defaultValue none */
-  limits?: RateLimits;
-  hostFailures: number;
-  probeEveryMs: number;
-}
-
 /**
  * Reads the gate's state of status hosts (rate keys) for the monitors page: one MGET per host (its
  * four keys share a hash tag, so this works on a Redis Cluster too), all sent at once, and Redis's
@@ -41,7 +33,7 @@ export interface RedisHostStatesOptions {
 export class RedisHostStates implements HostStateProvider {
   constructor(
     private readonly redis: RedisConnection,
-    private readonly options: RedisHostStatesOptions,
+    private readonly options: GateSettings,
   ) {}
 
   async hostStates(hosts: readonly string[]): Promise<ReadonlyMap<string, HostState>> {

@@ -20,7 +20,8 @@ import { gateKeysOf, type GateKeys } from './gate-keys.ts';
  * microseconds from then. What the answers mean is decided in monitor/gate/decisions.ts.
  */
 
-export interface RedisGateOptions {
+/** What the gate is configured with, for admitting requests and for reading its state back alike. */
+export interface GateSettings {
   /** JOBWATCH_PREFIX: the keys live under `<prefix>:limits:`. */
   prefix: string;
   /** JOBWATCH_RATE_LIMITS. @defaultValue none: holds and circuits only */
@@ -29,6 +30,9 @@ export interface RedisGateOptions {
   hostFailures: number;
   /** JOBWATCH_HOST_PROBE_EVERY: while a circuit is open, one request is let through this often. */
   probeEveryMs: number;
+}
+
+export interface RedisGateOptions extends GateSettings {
   /** Told when a circuit opens or closes, or a host asks to wait, once across all workers. */
   events?: GateEvents;
   /** @defaultValue Date.now */
