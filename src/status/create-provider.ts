@@ -1,10 +1,10 @@
 import type { Config } from '../config/config.ts';
 import type { MonitorContext } from '../monitor/context.ts';
+import { GatedStatusProvider } from '../monitor/gate/gated-provider.ts';
 import { rateKeyOf } from '../monitor/gate/rate-key.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { BatchHttpStatusProvider } from './batch-http-provider.ts';
-import { GatedStatusProvider } from '../monitor/gate/gated-provider.ts';
 import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { HookStatusProvider } from './hook-provider.ts';
 import { HttpStatusProvider } from './http-provider.ts';
