@@ -10,7 +10,7 @@ import type { MonitorContext } from '../../src/monitor/context.ts';
 import { parseMonitorInput, type MonitorInput } from '../../src/monitor/input.ts';
 import type { PollObserver } from '../../src/monitor/poll-observer.ts';
 import { openQueues, type MonitorQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import { ResultBatcher } from '../../src/db/result-batcher.ts';
 import { startWorkers, type WorkerRoles } from '../../src/queue/workers.ts';
 import type { StatusProvider } from '../../src/monitor/status-provider.ts';

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { pollJob, START_CHUNK_SIZE, START_CHUNKS_IN_FLIGHT } from '../../src/client/start-monitors.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import { JobwatchFleet, monitorInputs, toContexts } from '../harness/jobwatch-fleet.ts';
 import { nowMs, rounds, settle } from '../harness/measure.ts';
 import { row, type Row, type ScenarioContext } from '../harness/scenario.ts';

@@ -1,9 +1,10 @@
 import { request } from 'undici';
-import { RedisRequestGate, SEND_TOLERANCE_MS } from '../../src/limits/redis-gate.ts';
-import { rateKeyOf } from '../../src/monitor/rate-key.ts';
-import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../../src/monitor/rate-limits.ts';
+import { SEND_TOLERANCE_MS } from '../../src/monitor/gate/decisions.ts';
+import { RedisRequestGate } from '../../src/gate/redis-gate.ts';
+import { rateKeyOf } from '../../src/monitor/gate/rate-key.ts';
+import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../../src/monitor/gate/rate-limits.ts';
 import { DEFAULTS } from '../../src/config/config.ts';
-import { GatedStatusProvider } from '../../src/status/gated-provider.ts';
+import { GatedStatusProvider } from '../../src/monitor/gate/gated-provider.ts';
 import { startBenchChild, type BenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';

@@ -5,7 +5,7 @@ import type { MonitorResult } from '../../src/monitor/context.ts';
 import { toQueueJobId } from '../../src/monitor/queue-job-id.ts';
 import { createCompletionProcessor } from '../../src/queue/completion-processor.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, COMPLETION_QUEUE } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';

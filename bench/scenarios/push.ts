@@ -5,7 +5,7 @@ import { createHttpApp } from '../../src/http/server.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import type { MonitorInput } from '../../src/monitor/input.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
 import type { StatusProvider } from '../../src/monitor/status-provider.ts';

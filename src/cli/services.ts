@@ -8,7 +8,7 @@ import { requireDatabaseUrl, type Config } from '../config/config.ts';
 export async function openClient(config: Config, command: string): Promise<{ client: JobwatchClient; close(): Promise<void> }> {
   const databaseUrl = requireDatabaseUrl(config, `for \`jobwatch ${command}\``);
   const [{ JobwatchClient }, { openPostgres }, { assertSchemaReady }, { assertRedisReady }] = await Promise.all([
-    import('../client/jobwatch-client.ts'), import('../db/database.ts'), import('../db/migrate.ts'), import('../queue/redis.ts'),
+    import('../client/jobwatch-client.ts'), import('../db/database.ts'), import('../db/migrate.ts'), import('../redis/connection.ts'),
   ]);
   await assertRedisReady(config, { requireNoEviction: false });
   const database = openPostgres(databaseUrl, { max: 2 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import { isStorableText } from '../json/unicode.ts';
-import { MAX_ID_LENGTH } from '../monitor/limits.ts';
+import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 
 /** What `listMonitors` can filter on: running monitors, or ended ones by outcome. */

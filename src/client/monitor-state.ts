@@ -5,7 +5,7 @@ import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { describeStatusSource, describeUrl } from '../monitor/describe-url.ts';
 import { HISTORY_MODES } from '../monitor/history.ts';
-import { describeHold } from '../monitor/rate-key.ts';
+import { describeHold } from '../monitor/gate/hold.ts';
 
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
 const isoTime = z.iso.datetime();

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors/errors.ts';
 import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
-import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
+import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/input-limits.ts';
 import { formatDuration, parseDuration } from '../time/durations.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
 import { HISTORY_MODES, type HistoryMode } from '../monitor/history.ts';
-import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../monitor/rate-limits.ts';
+import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../monitor/gate/rate-limits.ts';
 
 /**
  * jobwatch's whole configuration, read from the environment once at start-up and passed down.

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { CheckRecord } from '../monitor/history.ts';
 import type { Database } from './drizzle-database.ts';
-import { rowsOf } from './results.ts';
+import { rowsOf } from './rows.ts';
 import { monitorChecks, type MonitorCheckRow } from './schema.ts';
 
 /**

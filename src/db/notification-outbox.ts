@@ -3,7 +3,7 @@ import type { MonitorResult } from '../monitor/context.ts';
 import { notificationBody, type ClaimedNotification, type NotifyChannel } from '../monitor/notification.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import type { Database } from './drizzle-database.ts';
-import { rowsOf } from './results.ts';
+import { rowsOf } from './rows.ts';
 import { monitorNotifications, type MonitorNotificationRow } from './schema.ts';
 
 export interface OutboxOptions {

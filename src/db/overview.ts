@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './drizzle-database.ts';
-import { rowsOf } from './results.ts';
+import { rowsOf } from './rows.ts';
 
 const HOUR_MS = 3_600_000;
 /** The overview's windows of ended monitors. */

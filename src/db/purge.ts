@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { PurgeCutoffs, PurgeReport } from '../monitor/retention.ts';
 import type { Database } from './drizzle-database.ts';
-import { rowsOf } from './results.ts';
+import { rowsOf } from './rows.ts';
 
 /** Rows one DELETE removes: small enough that no statement holds its locks for long. */
 export const PURGE_BATCH_SIZE = 1_000;

@@ -4,6 +4,7 @@ import type { ResultStore } from '../monitor/result-store.ts';
 import { isStorableText } from '../json/unicode.ts';
 import { storableResult } from './storable.ts';
 import { asStoreError } from './postgres-errors.ts';
+import { rowsOf } from './rows.ts';
 import type { Database } from './drizzle-database.ts';
 import { monitorResults, type MonitorResultRow } from './schema.ts';
 
@@ -61,11 +62,6 @@ export async function insertNewResults(db: Database, given: readonly MonitorResu
 /** A JSON column's value: SQL null for a missing value, as the row had before (not JSON `null`). */
 export function toJson(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
-}
-
-/** postgres.js answers `execute` with the rows, PGlite with `{ rows }`. */
-export function rowsOf<Row>(answer: unknown): Row[] {
-  return Array.isArray(answer) ? (answer as Row[]) : ((answer as { rows: Row[] }).rows ?? []);
 }
 
 export async function findResult(db: Database, monitorId: string): Promise<MonitorResultRow | undefined> {

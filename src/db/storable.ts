@@ -1,5 +1,5 @@
 import type { MonitorResult } from '../monitor/context.ts';
-import { MAX_JOB_STATUS_LENGTH } from '../monitor/limits.ts';
+import { MAX_JOB_STATUS_LENGTH } from '../monitor/input-limits.ts';
 import { isHighSurrogate, LONE_SURROGATE } from '../json/unicode.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { formatDuration } from '../time/durations.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { describeStatusSource } from '../monitor/describe-url.ts';
-import { describeHold } from '../monitor/rate-key.ts';
+import { describeHold } from '../monitor/gate/hold.ts';
 
 /**
  * What the board shows of a poll job's data: the monitor at a glance, times as ISO dates, and the

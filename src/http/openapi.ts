@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_LIST_LIMIT, listQuerySchema } from '../client/list-query.ts';
 import { checkPageSchema, checkQuerySchema, DEFAULT_CHECKS_LIMIT } from '../client/check-page.ts';
 import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
-import { MAX_ID_LENGTH } from '../monitor/limits.ts';
+import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
 import { errorBodySchema, healthReportSchema, monitorPageSchema } from './api-schemas.ts';
 import { pushAnswerSchema } from '../client/push-answer.ts';

@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { RedisConnection } from '../queue/redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import type { Logger } from 'pino';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import type { Config } from '../config/config.ts';
@@ -20,7 +20,7 @@ import { monitorRoutes } from './routes/monitors.ts';
 import { callbackRoutes, pushRoutes } from './routes/push.ts';
 import { UI_PATH } from './ui/layout.ts';
 import { uiRoutes } from './ui/ui-routes.ts';
-import type { HostStateProvider } from '../monitor/host-state.ts';
+import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
 
 /** Where Bull Board is served. */
 export const BOARD_PATH = '/board';

@@ -2,7 +2,7 @@ import type { Schedule } from './schedule.ts';
 import type { HistoryMode } from './history.ts';
 import type { NotifyTargets } from './notification.ts';
 import type { Outcome } from './statuses.ts';
-import type { Hold } from './hold.ts';
+import type { Hold } from './gate/hold.ts';
 
 /** Where a monitor reads its job's status from. */
 export type StatusSource =

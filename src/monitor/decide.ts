@@ -1,7 +1,8 @@
 import type { StatusReading } from './reading.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
+import { backoffDelay } from '../time/backoff.ts';
 import { finalRecord } from './final-record.ts';
-import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './limits.ts';
+import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './input-limits.ts';
 import { nextPollAfterRunning } from './schedule.ts';
 import { classifyStatus, type Outcome, type StatusVocabulary } from './statuses.ts';
 
@@ -129,9 +130,7 @@ function decideAfterFailure(
  * A Retry-After from the service wins when it asks for longer.
  */
 export function retryDelay(failures: number, intervalMs: number, policy: PollPolicy, jitter: number, retryAfterMs?: number): number {
-  const base = Math.min(policy.retryBaseMs, intervalMs);
-  const exponential = Math.min(policy.retryMaxMs, base * 2 ** (failures - 1));
-  const jittered = Math.round(exponential / 2 + (exponential / 2) * jitter);
+  const jittered = backoffDelay(failures, { baseMs: Math.min(policy.retryBaseMs, intervalMs), maxMs: policy.retryMaxMs }, jitter);
   return Math.max(jittered, retryAfterMs ?? 0);
 }
 

@@ -1,6 +1,6 @@
 import type { MonitorContext } from './context.ts';
 import type { StatusReading } from './reading.ts';
-import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from './rate-key.ts';
+import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from './gate/rate-key.ts';
 
 /**
  * Which status checks a monitor keeps in its history (`monitor_checks`). `off`: none; `changes`:

@@ -6,11 +6,11 @@ import { LONE_SURROGATE } from '../json/unicode.ts';
 import type { MonitorContext, StatusSource } from './context.ts';
 import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, type Schedule } from './schedule.ts';
 import { HISTORY_MODES, type HistoryMode } from './history.ts';
-import { MAX_RATE_KEY_LENGTH, rateKeyProblem } from './rate-key.ts';
+import { MAX_RATE_KEY_LENGTH, rateKeyProblem } from './gate/rate-key.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH,
   MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
-} from './limits.ts';
+} from './input-limits.ts';
 
 /**
  * What a producer hands jobwatch to start a monitor. The library API, the CLI and the HTTP API all

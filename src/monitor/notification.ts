@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { backoffDelay, type BackoffPolicy } from '../time/backoff.ts';
 import type { MonitorResult } from './context.ts';
 
 /** Where a monitor's end is announced, as the producer asked (the deployment's JOBWATCH_NOTIFY_URL applies when no URL is named). */
@@ -67,17 +68,12 @@ export function webhookHeaders(secret: string, id: string, now: number, body: st
   return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': webhookSignature(secret, id, timestamp, body) };
 }
 
-export interface NotifyRetryPolicy {
-  /** First retry delay. */
-  baseMs: number;
-  /** Longest retry delay. */
-  maxMs: number;
-}
+/** The first and the longest retry delay of a notification. */
+export type NotifyRetryPolicy = BackoffPolicy;
 
 /** The wait before attempt `attempts + 1`: exponential with equal jitter (`jitter` in [0, 1)), as status retries. */
 export function notifyRetryDelay(attempts: number, policy: NotifyRetryPolicy, jitter: number): number {
-  const exponential = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(exponential / 2 + (exponential / 2) * jitter);
+  return backoffDelay(attempts, policy, jitter);
 }
 
 /** What the notification dispatcher reports, for metrics. Must not throw or block. */

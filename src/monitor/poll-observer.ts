@@ -1,7 +1,7 @@
 import type { MonitorResult } from './context.ts';
 import type { CheckedEvent } from './history.ts';
 import type { StatusReading } from './reading.ts';
-import type { Hold } from './hold.ts';
+import type { Hold } from './gate/hold.ts';
 
 /**
  * What a poll reports as it goes, for metrics. Processors call these synchronously and never

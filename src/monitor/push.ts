@@ -3,7 +3,7 @@ import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
 import { truncateDetail } from './decide.ts';
 import { finalRecord } from './final-record.ts';
-import { MAX_ID_LENGTH } from './limits.ts';
+import { MAX_ID_LENGTH } from './input-limits.ts';
 import { classifyStatus, type StatusVocabulary } from './statuses.ts';
 
 /**

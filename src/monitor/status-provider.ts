@@ -1,5 +1,5 @@
 import type { MonitorContext } from './context.ts';
-import type { StatusAnswer } from './hold.ts';
+import type { StatusAnswer } from './gate/hold.ts';
 
 /**
  * Reads one job's status: the port the poll processor calls, implemented in status/ (HTTP, the

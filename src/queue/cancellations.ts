@@ -1,6 +1,6 @@
 import type { MonitorResult } from '../monitor/context.ts';
 import type { MonitorQueues } from './queues.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 /** How long an end request outlives its monitor's expiry if nobody clears it (a crash at the wrong moment). */
 const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;

@@ -1,6 +1,6 @@
 import type { PushedStatus } from '../monitor/push.ts';
 import type { MonitorQueues } from './queues.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 /**
  * Statuses pushed for a monitor id that has not started yet (a fast job that ended before its

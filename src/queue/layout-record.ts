@@ -1,7 +1,7 @@
 import type { JobType } from 'bullmq';
 import { ConfigError } from '../errors/errors.ts';
 import { openQueues, type MonitorQueues } from './queues.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import type { QueueLayout } from './shards.ts';
 
 /**

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Job } from 'bullmq';
 import type { BullmqPath } from '../config/config.ts';
@@ -6,7 +5,8 @@ import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { Cancellations } from './cancellations.ts';
 import type { CompletionQueue, PollQueue } from './queues.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
+import { Script } from '../redis/script.ts';
 
 /**
  * The one place jobwatch uses BullMQ beyond its documented API: the poll's combined
@@ -45,7 +45,7 @@ export interface MonitorStoreOptions {
 export class MonitorStore {
   /** The path in use: `public` when asked for, or when the fast one cannot be used with this BullMQ. */
   readonly path: BullmqPath;
-  private readonly script: RescheduleScript | undefined;
+  private readonly script: Script | undefined;
 
   constructor(private readonly options: MonitorStoreOptions) {
     const requested = options.path ?? 'fast';
@@ -72,7 +72,7 @@ export class MonitorStore {
       fieldsToUpdate: { data: JSON.stringify(context), opts: JSON.stringify(Job.optsAsJSON({ ...job.opts, delay })) },
     });
     args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.cancellations.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
-    const code = await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args);
+    const code = Number(await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args));
     if (code === CANCEL_REQUESTED) return 'cancel-requested';
     if (code !== 0) throw new RescheduleError(job.id!, code);
     job.data = context;
@@ -185,30 +185,13 @@ function scriptsOf(job: PollJob): MoveToDelayedArgs {
   return (job as unknown as { scripts: MoveToDelayedArgs }).scripts;
 }
 
-class RescheduleScript {
-  private readonly sha: string;
-  constructor(private readonly lua: string) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
-  }
-
-  /** Runs the script by its hash; loads it (EVAL) only the first time a Redis node has not seen it. */
-  async run(redis: RedisConnection, numberOfKeys: number, keysAndArgs: (string | number | Buffer)[]): Promise<number> {
-    try {
-      return Number(await redis.evalsha(this.sha, numberOfKeys, ...keysAndArgs));
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return Number(await redis.eval(this.lua, numberOfKeys, ...keysAndArgs));
-    }
-  }
-}
-
 /** The installed BullMQ's version, from its package.json (BullMQ exports none). */
 export function installedBullmqVersion(): string {
   return (createRequire(import.meta.url)('bullmq/package.json') as { version: string }).version;
 }
 
 /** The fast path's script, or why it cannot be used with the installed BullMQ. */
-function loadFastPath(version: string): { script: RescheduleScript } | { reason: string } {
+function loadFastPath(version: string): { script: Script } | { reason: string } {
   const fallback = (why: string) => ({
     reason: `BullMQ ${version} ${why}: using its public API (updateData, then moveToDelayed), one more Redis round trip per poll; ` +
       `set JOBWATCH_BULLMQ_PATH=public to silence this, or install bullmq@${FAST_PATH_BULLMQ_VERSION}`,
@@ -218,7 +201,7 @@ function loadFastPath(version: string): { script: RescheduleScript } | { reason:
     const module = createRequire(import.meta.url)('bullmq/dist/cjs/scripts/moveToDelayed-12.js') as { moveToDelayed?: { content?: unknown; keys?: unknown } };
     const { content, keys } = module.moveToDelayed ?? {};
     if (typeof content !== 'string' || keys !== MOVE_TO_DELAYED_KEYS) return fallback('ships another moveToDelayed script');
-    return { script: new RescheduleScript(CANCEL_CHECK + content) };
+    return { script: new Script(CANCEL_CHECK + content) };
   } catch (error) {
     return fallback(`has no moveToDelayed script where expected (${(error as Error).message.split('\n')[0]})`);
   }

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 /** The name of the job a monitor's end adds to a user's queue. */
 export const MONITOR_ENDED_JOB = 'monitor.ended';

@@ -2,7 +2,7 @@ import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } from '../monitor/decide.ts';
-import { decideHold, isHeld, type Hold } from '../monitor/hold.ts';
+import { decideHold, isHeld, type Hold } from '../monitor/gate/hold.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { Cancellations } from './cancellations.ts';

@@ -1,7 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Purge } from '../monitor/retention.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import { completionQueueName, type QueueLayout } from './shards.ts';
 
 /** Housekeeping jobs of a deployment (`{maintenance}` when hash-tagged). */

@@ -1,7 +1,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Config } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
+import { backoffDelay } from '../time/backoff.ts';
 import { completionQueueName, layoutOf, pollQueueName, shardOf, SINGLE_QUEUE, type QueueLayout } from './shards.ts';
 
 /** Each monitor's one poll job lives here, delayed between polls (`{polls-<shard>}` when sharded). */
@@ -39,7 +40,7 @@ export const COMPLETION_JOB_OPTIONS: JobsOptions = {
 
 /** The worker-side strategy behind `backoff: { type: 'capped-exponential' }`: 0.5s, 1s, 2s, ... 30s. */
 export function cappedExponentialBackoff(attemptsMade: number): number {
-  return Math.min(MAX_INFRASTRUCTURE_BACKOFF_MS, 500 * 2 ** Math.max(0, attemptsMade - 1));
+  return backoffDelay(attemptsMade, { baseMs: 500, maxMs: MAX_INFRASTRUCTURE_BACKOFF_MS });
 }
 
 export type PollQueue = Queue<MonitorContext, MonitorResult>;

@@ -16,7 +16,7 @@ import { MonitorStore } from './monitor-store.ts';
 import { createPollProcessor } from './poll-processor.ts';
 import { assertLayout } from './layout-record.ts';
 import { cappedExponentialBackoff, openMonitorQueues, type MonitorQueues } from './queues.ts';
-import type { RedisConnection } from './redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import { concurrencyPerShard } from './shards.ts';
 
 /**

@@ -1,6 +1,7 @@
 import { coerceError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import type { RequestGate, StatusAnswer } from '../monitor/hold.ts';
+import type { StatusAnswer } from '../monitor/gate/hold.ts';
+import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 
 /** How reads due together are gathered into one request. */
@@ -119,12 +120,12 @@ export class BatchCoalescer {
   private async admitAndFetch(jobIds: string[], members: MonitorContext[]): Promise<(member: MonitorContext) => StatusAnswer> {
     const { gate } = this.options;
     const key = gate ? this.options.rateKeyOf(members[0]!) : undefined;
-    if (gate && key !== undefined) {
-      const hold = await gate.admit(key);
-      if (hold) return () => ({ held: hold });
-    }
+    const admission = gate && key !== undefined ? await gate.admit(key) : undefined;
+    const { hold } = admission ?? {};
+    if (hold) return () => ({ held: hold });
     const outcome = await this.options.fetch(jobIds, members);
-    if (gate && key !== undefined) await gate.observe(key, outcome.overall);
+    // The answer is recorded for the key's next requests; this batch's members keep their readings.
+    if (gate && key !== undefined) await gate.observe(key, outcome.overall, admission);
     return (member) => outcome.readingOf(member);
   }
 }

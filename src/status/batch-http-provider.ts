@@ -1,12 +1,13 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
-import type { RequestGate, StatusAnswer } from '../monitor/hold.ts';
+import type { StatusAnswer } from '../monitor/gate/hold.ts';
+import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
-import { rateKeyOf } from '../monitor/rate-key.ts';
+import { rateKeyOf } from '../monitor/gate/rate-key.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, parseRetryAfter } from './http-provider.ts';
 import { readStatus } from './read-field.ts';
 import { StatusHttpClient } from './status-request.ts';

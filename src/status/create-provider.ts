@@ -1,10 +1,10 @@
 import type { Config } from '../config/config.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import { rateKeyOf } from '../monitor/rate-key.ts';
-import type { HostGate } from '../monitor/request-gate.ts';
+import { GatedStatusProvider } from '../monitor/gate/gated-provider.ts';
+import { rateKeyOf } from '../monitor/gate/rate-key.ts';
+import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { BatchHttpStatusProvider } from './batch-http-provider.ts';
-import { GatedStatusProvider } from './gated-provider.ts';
 import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { HookStatusProvider } from './hook-provider.ts';
 import { HttpStatusProvider } from './http-provider.ts';
@@ -15,7 +15,7 @@ export interface StatusProviderOptions {
    * Admits each request (rate limits, host-wide Retry-After holds, circuits) under the monitor's
    * rate key: a single request per poll, a batch once. @defaultValue none
    */
-  gate?: HostGate | undefined;
+  gate?: RequestGate | undefined;
   /** Polls the process runs at once: when that many wait in batches, they are sent without waiting out the window. @defaultValue config.concurrency */
   concurrency?: number | undefined;
 }

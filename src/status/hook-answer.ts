@@ -1,6 +1,6 @@
 import { coerceError } from '../errors/errors.ts';
 import { toBoundedJson } from '../json/bounded-json.ts';
-import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import { TimedOutError } from '../time/with-timeout.ts';
 import { readStatus } from './read-field.ts';

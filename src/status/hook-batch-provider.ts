@@ -1,10 +1,11 @@
 import { coerceError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import type { RequestGate, StatusAnswer } from '../monitor/hold.ts';
+import type { StatusAnswer } from '../monitor/gate/hold.ts';
+import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { withTimeout } from '../time/with-timeout.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
-import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from '../monitor/rate-key.ts';
+import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from '../monitor/gate/rate-key.ts';
 import { hookFailure, readHookAnswer } from './hook-answer.ts';
 
 /**

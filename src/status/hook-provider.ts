@@ -2,14 +2,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { coerceError, StatusHookError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
-import type { RequestGate } from '../monitor/hold.ts';
+import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import { withTimeout } from '../time/with-timeout.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import { hookFailure, readHookAnswer } from './hook-answer.ts';
 import type { BatchLimits } from './batch-coalescer.ts';
 import { HookBatchStatusProvider, type GetJobStatuses } from './hook-batch-provider.ts';
-import { DEFAULT_HOOK_RATE_KEY, rateKeyProblem } from '../monitor/rate-key.ts';
+import { DEFAULT_HOOK_RATE_KEY, rateKeyProblem } from '../monitor/gate/rate-key.ts';
 
 /**
  * A status hook reads a job's status from code rather than a URL (an SDK, a database, a queue).

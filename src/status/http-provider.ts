@@ -3,7 +3,7 @@ import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { readStatus } from './read-field.ts';
 import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
-import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { StatusHttpClient } from './status-request.ts';
 

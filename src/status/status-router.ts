@@ -1,7 +1,7 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import type { StatusAnswer } from '../monitor/hold.ts';
-import { DEFAULT_HOOK_RATE_KEY } from '../monitor/rate-key.ts';
+import type { StatusAnswer } from '../monitor/gate/hold.ts';
+import { DEFAULT_HOOK_RATE_KEY } from '../monitor/gate/rate-key.ts';
 
 /** Sends each monitor to the provider its status source names. */
 export class StatusRouter implements StatusProvider {

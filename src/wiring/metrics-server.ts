@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
-import { closeRedis, connectRedis } from '../queue/redis.ts';
+import { closeRedis, connectRedis } from '../redis/connection.ts';
 import { requireBearerToken } from '../http/auth.ts';
 import { listen } from '../http/listen.ts';
 import { assertBindAllowed } from '../http/loopback.ts';

@@ -5,7 +5,7 @@ import { claimDueNotifications, recordDelivered, recordFailed } from '../db/noti
 import { coerceError } from '../errors/errors.ts';
 import { notifyRetryDelay, webhookHeaders, webhookId, type ClaimedNotification, type NotificationObserver } from '../monitor/notification.ts';
 import { NotifyQueues } from '../queue/notify-queue.ts';
-import type { RedisConnection } from '../queue/redis.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { postWebhook } from '../webhook/webhook-sender.ts';
 

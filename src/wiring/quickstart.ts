@@ -6,7 +6,7 @@ import { migrateHandle } from '../db/migrate.ts';
 import { monitorResults } from '../db/schema.ts';
 import { startServer } from './start-server.ts';
 import { createLogger } from '../logging/logger.ts';
-import { assertRedisReady } from '../queue/redis.ts';
+import { assertRedisReady } from '../redis/connection.ts';
 import { startWorkerProcess } from './worker-process.ts';
 import { startDemoApi } from '../demo/demo-api.ts';
 

@@ -5,13 +5,13 @@ import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
-import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
+import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
 import { listen } from '../http/listen.ts';
 import { assertBindAllowed, DEFAULT_HOST } from '../http/loopback.ts';
 import { BOARD_PATH, createHttpApp } from '../http/server.ts';
 import { UI_PATH } from '../http/ui/layout.ts';
-import type { HostStateProvider } from '../monitor/host-state.ts';
-import { RedisHostStates } from '../limits/host-states.ts';
+import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
+import { RedisHostStates } from '../gate/host-states.ts';
 
 /** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
 

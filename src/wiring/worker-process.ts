@@ -13,13 +13,13 @@ import { concurrencyPerShard, layoutOf } from '../queue/shards.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
-import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
+import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
-import type { HostGate } from '../monitor/request-gate.ts';
-import { RedisRequestGate } from '../limits/redis-gate.ts';
-import { describeRateLimits } from '../monitor/rate-limits.ts';
-import type { RedisConnection } from '../queue/redis.ts';
+import type { RequestGate } from '../monitor/gate/request-gate.ts';
+import { RedisRequestGate } from '../gate/redis-gate.ts';
+import { describeRateLimits } from '../monitor/gate/rate-limits.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 export interface WorkerProcessOptions {
   roles?: WorkerRoles;
@@ -30,7 +30,7 @@ export interface WorkerProcessOptions {
   observer?: PollObserver;
   notificationObserver?: NotificationObserver;
   /** Admits every status request (rate limits, host-wide holds, circuits); batch requests once per batch. @defaultValue the Redis gate JOBWATCH_RATE_LIMITS, JOBWATCH_HOST_FAILURES and JOBWATCH_HOST_PROBE_EVERY configure */
-  gate?: HostGate;
+  gate?: RequestGate;
   /** @internal Test-only: called when a notification went out, before it is recorded. */
   afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }

@@ -9,7 +9,9 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * rebuilt from src/ here (incrementally), so an edit is never tested against a stale build.
  */
 function buildPackage(): void {
+  // The two steps of `npm run build`: compile, then copy the Lua scripts beside the compiled code.
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/copy-lua.mjs'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
 }
 
 export default async function setup(): Promise<void> {

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.ts';
-import type { HostStateProvider } from '../../src/monitor/host-state.ts';
+import type { HostStateProvider } from '../../src/monitor/gate/request-gate.ts';
 import { listen } from '../../src/http/listen.ts';
 import { createHttpApp } from '../../src/http/server.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import { startServer, type RunningServer } from '../../src/wiring/start-server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { Isolated } from './isolation.ts';

@@ -89,6 +89,7 @@ describe('Dockerfile, rehearsed without an engine', () => {
     expect(stages).toHaveLength(2);
     const runtime = stages[1]!;
     expect(existsSync(join(runtime.dir, 'dist/cli/bin.js'))).toBe(true);
+    expect(existsSync(join(runtime.dir, 'dist/gate/admit.lua'))).toBe(true); // the build's copy step ran
     expect(existsSync(join(runtime.dir, 'migrations/meta/_journal.json'))).toBe(true);
     expect(existsSync(join(runtime.dir, 'src'))).toBe(false);
     // typescript stays: npm keeps it under --omit=dev as an optional peer of valibot (a Bull Board dependency).

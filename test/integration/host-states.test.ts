@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logging/logger.ts';
-import type { HostStateProvider } from '../../src/monitor/host-state.ts';
+import type { HostStateProvider } from '../../src/monitor/gate/request-gate.ts';
 import { startServer, type RunningServer } from '../../src/wiring/start-server.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { basicAuth, request, serveApp } from '../helpers/http.ts';

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
-import { MAX_JOB_STATUS_LENGTH, MAX_STATUS_BODY_BYTES } from '../../src/monitor/limits.ts';
+import { rowsOf } from '../../src/db/rows.ts';
+import { MAX_JOB_STATUS_LENGTH, MAX_STATUS_BODY_BYTES } from '../../src/monitor/input-limits.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { hostile, startHostileStatusServer, type HostileAnswer, type HostileStatusServer } from '../helpers/hostile-status-server.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
@@ -95,8 +96,7 @@ describe('a hostile status service', () => {
 
   it('writes exactly one row for each monitor', async () => {
     const ids = Object.keys(CASES).map(idOf);
-    const rows = await iso.database.db.execute(sql`select monitor_id from monitor_results`);
-    const written = (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows) as { monitor_id: string }[];
+    const written = rowsOf<{ monitor_id: string }>(await iso.database.db.execute(sql`select monitor_id from monitor_results`));
     expect(written.map((r) => r.monitor_id).sort()).toEqual([...ids].sort());
   });
 

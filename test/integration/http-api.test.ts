@@ -8,7 +8,7 @@ import type { RunningServer } from '../../src/wiring/start-server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { request, startServerWithoutPostgres, startTestServer } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';

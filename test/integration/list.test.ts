@@ -7,7 +7,7 @@ import { InvalidInputError } from '../../src/errors/errors.ts';
 import type { MonitorResult } from '../../src/monitor/context.ts';
 import { toQueueJobId } from '../../src/monitor/queue-job-id.ts';
 import { COMPLETION_JOB, openQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { CLI, runCli, testClient } from '../helpers/workers.ts';
 

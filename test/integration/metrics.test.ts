@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 
 let iso: Isolated;
 let status: StatusServer;

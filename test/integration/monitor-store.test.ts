@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cancellations } from '../../src/queue/cancellations.ts';
 import { FAST_PATH_BULLMQ_VERSION, installedBullmqVersion, MonitorStore } from '../../src/queue/monitor-store.ts';
 import { openQueues, POLL_JOB_OPTIONS, type MonitorQueues } from '../../src/queue/queues.ts';
-import { createRedis } from '../../src/queue/redis.ts';
+import { createRedis } from '../../src/redis/connection.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';

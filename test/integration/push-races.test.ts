@@ -6,7 +6,7 @@ import { Cancellations } from '../../src/queue/cancellations.ts';
 import { decidePush } from '../../src/monitor/push.ts';
 import { createVocabulary } from '../../src/monitor/statuses.ts';
 import { openQueues } from '../../src/queue/queues.ts';
-import { connectRedis } from '../../src/queue/redis.ts';
+import { connectRedis } from '../../src/redis/connection.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';

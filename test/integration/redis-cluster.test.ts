@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { nodeOfKey, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
-import { RedisRequestGate } from '../../src/limits/redis-gate.ts';
-import { parseRateLimits } from '../../src/monitor/rate-limits.ts';
+import { RedisRequestGate } from '../../src/gate/redis-gate.ts';
+import { parseRateLimits } from '../../src/monitor/gate/rate-limits.ts';
 import { countRows, rowsById } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -79,14 +79,14 @@ describe('the request gate on a Redis Cluster', () => {
     try {
       const keys = Array.from({ length: 12 }, (_, i) => `host-${i}.example:${8000 + i}`);
       for (const key of keys) {
-        expect((await gate.admitRequest(key)).hold).toBeUndefined();
-        expect((await gate.admitRequest(key)).hold).toMatchObject({ reason: 'rate-limit' });
+        expect((await gate.admit(key)).hold).toBeUndefined();
+        expect((await gate.admit(key)).hold).toMatchObject({ reason: 'rate-limit' });
         // A Retry-After, and a failure that opens the circuit: every script of the key runs on its node.
-        expect(await gate.observeRequest(key, { ok: false, failure: { reason: 'http-status', httpStatus: 429, message: '429', retryAfterMs: 5_000 } }))
+        expect(await gate.observe(key, { ok: false, failure: { reason: 'http-status', httpStatus: 429, message: '429', retryAfterMs: 5_000 } }))
           .toMatchObject({ reason: 'retry-after' });
-        await gate.observeRequest(key, { ok: false, failure: { reason: 'connection', message: 'ECONNREFUSED' } });
+        await gate.observe(key, { ok: false, failure: { reason: 'connection', message: 'ECONNREFUSED' } });
         expect(await connection.exists(gate.keysOf(key).open)).toBe(1);
-        expect((await gate.admitRequest(key)).hold).toMatchObject({ reason: 'retry-after' });
+        expect((await gate.admit(key)).hold).toMatchObject({ reason: 'retry-after' });
       }
       const nodesOfKey = await Promise.all(keys.map(async (key) => new Set(await Promise.all(Object.values(gate.keysOf(key)).map((k) => nodeOfKey(connection, k))))));
       for (const nodes of nodesOfKey) expect(nodes.size).toBe(1);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisRequestGate, type RedisGateOptions } from '../../src/limits/redis-gate.ts';
+import { RedisRequestGate, type RedisGateOptions } from '../../src/gate/redis-gate.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
-import { parseRateLimits } from '../../src/monitor/rate-limits.ts';
+import { parseRateLimits } from '../../src/monitor/gate/rate-limits.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { uniqueName } from '../helpers/isolation.ts';
 
@@ -37,7 +37,7 @@ describe('rate limits (GCRA, one slot per request)', () => {
   it('lets the first request through and gives each next one its own slot, one interval apart', async () => {
     const g = gate({ limits: 'rate-a=10/s' });
     const start = Date.now();
-    const admissions = await Promise.all(Array.from({ length: 5 }, () => g.admitRequest('rate-a')));
+    const admissions = await Promise.all(Array.from({ length: 5 }, () => g.admit('rate-a')));
     const end = Date.now();
     const held = admissions.filter((a) => a.hold).map((a) => a.hold!);
     expect(admissions.filter((a) => !a.hold)).toHaveLength(1);
@@ -53,46 +53,46 @@ describe('rate limits (GCRA, one slot per request)', () => {
 
   it('lets a poll back at its slot through on that slot, without taking the next', async () => {
     const g = gate({ limits: 'rate-b=10/s' });
-    await g.admitRequest('rate-b');
-    const { hold } = await g.admitRequest('rate-b');
+    await g.admit('rate-b');
+    const { hold } = await g.admit('rate-b');
     expect(hold).toMatchObject({ reason: 'rate-limit' });
     await sleep(hold!.until - Date.now() + 1);
-    expect((await g.admitRequest('rate-b', hold)).hold).toBeUndefined();
+    expect((await g.admit('rate-b', hold)).hold).toBeUndefined();
     // The slot after it is still free: a fresh request now gets the next slot, not two later.
-    const next = await g.admitRequest('rate-b');
+    const next = await g.admit('rate-b');
     expect(next.hold).toBeDefined();
     expect(next.hold!.until - Date.now()).toBeLessThanOrEqual(100);
   });
 
   it('lets a poll back late on its slot go if the sends allow, and books it a new slot if others took the capacity meanwhile', async () => {
     const g = gate({ limits: 'rate-c=1/s' });
-    await g.admitRequest('rate-c');
-    const late = (await g.admitRequest('rate-c')).hold!;
-    const later = (await g.admitRequest('rate-c')).hold!;
+    await g.admit('rate-c');
+    const late = (await g.admit('rate-c')).hold!;
+    const later = (await g.admit('rate-c')).hold!;
     await sleep(later.until - Date.now() + 300);
     // Both slots passed unused: the first poll back is let through late, on its slot.
-    expect((await g.admitRequest('rate-c', late)).hold).toBeUndefined();
+    expect((await g.admit('rate-c', late)).hold).toBeUndefined();
     // The second comes right after: sending too would go over 1/s, so it waits for a new slot.
-    const rebooked = (await g.admitRequest('rate-c', later)).hold;
+    const rebooked = (await g.admit('rate-c', later)).hold;
     expect(rebooked).toMatchObject({ reason: 'rate-limit' });
     expect(rebooked!.until - Date.now()).toBeGreaterThan(500);
     // Another key's hold is no reservation: a fresh request after these books behind them.
-    const fresh = (await g.admitRequest('rate-c', { ...late, key: 'other', until: Date.now() })).hold;
+    const fresh = (await g.admit('rate-c', { ...late, key: 'other', until: Date.now() })).hold;
     expect(fresh!.until).toBeGreaterThan(rebooked!.until + 900);
   });
 
   it('leaves keys without a limit alone, and gives each key under * a limit of its own', async () => {
     const none = gate({ limits: 'listed=1/m' });
-    for (let i = 0; i < 20; i++) expect((await none.admitRequest('unlisted')).hold).toBeUndefined();
+    for (let i = 0; i < 20; i++) expect((await none.admit('unlisted')).hold).toBeUndefined();
     const wildcard = gate({ limits: '*=1/m' });
-    expect((await wildcard.admitRequest('star-1')).hold).toBeUndefined();
-    expect((await wildcard.admitRequest('star-2')).hold).toBeUndefined();
-    expect((await wildcard.admitRequest('star-1')).hold).toMatchObject({ reason: 'rate-limit' });
+    expect((await wildcard.admit('star-1')).hold).toBeUndefined();
+    expect((await wildcard.admit('star-2')).hold).toBeUndefined();
+    expect((await wildcard.admit('star-1')).hold).toMatchObject({ reason: 'rate-limit' });
   });
 
   it('counts admits from every gate on the same Redis together (as from many worker processes)', async () => {
     const gates = [gate({ limits: 'shared=5/s' }), gate({ limits: 'shared=5/s' }), gate({ limits: 'shared=5/s' })];
-    const admissions = await Promise.all(gates.flatMap((g) => [g.admitRequest('shared'), g.admitRequest('shared')]));
+    const admissions = await Promise.all(gates.flatMap((g) => [g.admit('shared'), g.admit('shared')]));
     expect(admissions.filter((a) => !a.hold)).toHaveLength(1);
     const untils = admissions.filter((a) => a.hold).map((a) => a.hold!.until).sort((a, b) => a - b);
     for (let i = 1; i < untils.length; i++) expect(untils[i]! - untils[i - 1]!).toBeGreaterThanOrEqual(195);
@@ -104,33 +104,33 @@ describe('Retry-After: one hold for the whole key', () => {
     const events: number[] = [];
     const g = gate({ events: { retryAfter: ({ waitMs }) => events.push(waitMs) } });
     const start = Date.now();
-    const own = await g.observeRequest('ra-1', TOO_MANY(2_000));
+    const own = await g.observe('ra-1', TOO_MANY(2_000));
     expect(own).toMatchObject({ key: 'ra-1', reason: 'retry-after' });
     expect(own!.until - start).toBeGreaterThanOrEqual(2_000);
-    const other = await g.admitRequest('ra-1');
+    const other = await g.admit('ra-1');
     expect(other.hold).toMatchObject({ reason: 'retry-after' });
     expect(other.hold!.until - start).toBeGreaterThanOrEqual(1_990);
     // A shorter one does not cut it short.
-    await g.observeRequest('ra-1', TOO_MANY(1_000));
-    expect((await g.admitRequest('ra-1')).hold!.until - start).toBeGreaterThanOrEqual(1_990);
+    await g.observe('ra-1', TOO_MANY(1_000));
+    expect((await g.admit('ra-1')).hold!.until - start).toBeGreaterThanOrEqual(1_990);
     expect(events).toEqual([2_000]);
     // Other keys go on.
-    expect((await g.admitRequest('ra-2')).hold).toBeUndefined();
+    expect((await g.admit('ra-2')).hold).toBeUndefined();
     expect(await redis.pttl(g.keysOf('ra-1').hold)).toBeGreaterThan(1_000);
   });
 
   it('spreads the monitors it held over a share of the wait after it, not all at its end', async () => {
     const spread = new RedisRequestGate(redis, { prefix, hostFailures: 20, probeEveryMs: 30_000, random: () => 0.999 });
     const start = Date.now();
-    await spread.observeRequest('ra-3', TOO_MANY(4_000));
-    const { hold } = await spread.admitRequest('ra-3');
+    await spread.observe('ra-3', TOO_MANY(4_000));
+    const { hold } = await spread.admit('ra-3');
     expect(hold!.until - start).toBeGreaterThanOrEqual(4_000 + 0.99 * 1_000 - 50);
   });
 
   it('holds at least a second, whatever the header says', async () => {
     const g = gate();
     const start = Date.now();
-    const hold = await g.observeRequest('ra-4', { ok: false, failure: { reason: 'http-status', httpStatus: 503, message: '503', retryAfterMs: 1 } });
+    const hold = await g.observe('ra-4', { ok: false, failure: { reason: 'http-status', httpStatus: 503, message: '503', retryAfterMs: 1 } });
     expect(hold!.until - start).toBeGreaterThanOrEqual(1_000);
   });
 });
@@ -144,40 +144,40 @@ describe('circuits', () => {
     });
     const key = 'circuit-1';
     // Two failures, a good answer: the run starts over.
-    for (const reading of [REFUSED, REFUSED, OK]) await g.observeRequest(key, reading);
+    for (const reading of [REFUSED, REFUSED, OK]) await g.observe(key, reading);
     expect(await redis.exists(g.keysOf(key).fails)).toBe(0);
     // Three in a row open it; the third is a failed check as usual (no hold).
-    expect(await g.observeRequest(key, REFUSED)).toBeUndefined();
-    expect(await g.observeRequest(key, REFUSED)).toBeUndefined();
-    expect(await g.observeRequest(key, REFUSED)).toBeUndefined();
+    expect(await g.observe(key, REFUSED)).toBeUndefined();
+    expect(await g.observe(key, REFUSED)).toBeUndefined();
+    expect(await g.observe(key, REFUSED)).toBeUndefined();
     expect(log).toEqual([`opened ${key}`]);
-    const held = await g.admitRequest(key);
+    const held = await g.admit(key);
     expect(held.hold).toMatchObject({ key, reason: 'circuit-open' });
     expect(held.hold!.until - Date.now()).toBeGreaterThan(200);
     // A request sent before it opened and failing now is held, not failed: no error budget burns.
-    expect(await g.observeRequest(key, REFUSED)).toMatchObject({ reason: 'circuit-open' });
+    expect(await g.observe(key, REFUSED)).toMatchObject({ reason: 'circuit-open' });
 
     await sleep(held.hold!.until - Date.now() + 10);
-    const probe = await g.admitRequest(key);
+    const probe = await g.admit(key);
     expect(probe).toMatchObject({ probe: true });
-    expect((await g.admitRequest(key)).hold).toMatchObject({ reason: 'circuit-open' }); // one probe at a time
-    expect(await g.observeRequest(key, REFUSED, probe)).toMatchObject({ reason: 'circuit-open' });
+    expect((await g.admit(key)).hold).toMatchObject({ reason: 'circuit-open' }); // one probe at a time
+    expect(await g.observe(key, REFUSED, probe)).toMatchObject({ reason: 'circuit-open' });
 
-    const next = (await g.admitRequest(key)).hold!;
+    const next = (await g.admit(key)).hold!;
     await sleep(next.until - Date.now() + 10);
-    const second = await g.admitRequest(key);
+    const second = await g.admit(key);
     expect(second).toMatchObject({ probe: true });
-    expect(await g.observeRequest(key, OK, second)).toBeUndefined();
+    expect(await g.observe(key, OK, second)).toBeUndefined();
     expect(log).toEqual([`opened ${key}`, `closed ${key}`]);
-    expect(await g.admitRequest(key)).toMatchObject({ probe: false, failures: 0 });
-    expect((await g.admitRequest(key)).hold).toBeUndefined();
+    expect(await g.admit(key)).toMatchObject({ probe: false, failures: 0 });
+    expect((await g.admit(key)).hold).toBeUndefined();
   });
 
   it('lets one probe through among requests admitted together, and holds the others to the next', async () => {
     const g = gate({ hostFailures: 1, probeEveryMs: 300 });
-    await g.observeRequest('circuit-2', REFUSED);
+    await g.observe('circuit-2', REFUSED);
     await sleep(320);
-    const admissions = await Promise.all(Array.from({ length: 4 }, () => g.admitRequest('circuit-2')));
+    const admissions = await Promise.all(Array.from({ length: 4 }, () => g.admit('circuit-2')));
     expect(admissions.filter((a) => a.probe)).toHaveLength(1);
     expect(admissions.filter((a) => a.hold?.reason === 'circuit-open')).toHaveLength(3);
     for (const a of admissions.filter((a) => a.hold)) expect(a.hold!.until - Date.now()).toBeGreaterThan(250);
@@ -186,11 +186,11 @@ describe('circuits', () => {
   it('counts neither a 429 without Retry-After nor a 4xx as a failure, and 0 turns circuits off', async () => {
     const g = gate({ hostFailures: 2 });
     const busy: StatusReading = { ok: false, failure: { reason: 'http-status', httpStatus: 429, message: '429' } };
-    for (let i = 0; i < 5; i++) await g.observeRequest('quiet', busy);
-    expect((await g.admitRequest('quiet')).failures).toBe(0);
+    for (let i = 0; i < 5; i++) await g.observe('quiet', busy);
+    expect((await g.admit('quiet')).failures).toBe(0);
     const off = gate({ hostFailures: 0 });
-    for (let i = 0; i < 30; i++) await off.observeRequest('never-opens', REFUSED);
-    expect((await off.admitRequest('never-opens')).hold).toBeUndefined();
+    for (let i = 0; i < 30; i++) await off.observe('never-opens', REFUSED);
+    expect((await off.admit('never-opens')).hold).toBeUndefined();
   });
 
   it('keeps all of a key\'s state under one hash tag (one node of a cluster), apart from every other key\'s', async () => {

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
-import type { Hold, RequestGate, StatusAnswer } from '../../src/monitor/hold.ts';
+import type { Hold, StatusAnswer } from '../../src/monitor/gate/hold.ts';
+import type { Admission, RequestGate } from '../../src/monitor/gate/request-gate.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
 import { BatchCoalescer, type BatchOutcome, type FetchBatch } from '../../src/status/batch-coalescer.ts';
 import { BatchHttpStatusProvider, interpretBatchResponse } from '../../src/status/batch-http-provider.ts';
-import { rateKeyOf } from '../../src/monitor/rate-key.ts';
+import { rateKeyOf } from '../../src/monitor/gate/rate-key.ts';
 
 const batchRateKey = (first: Parameters<typeof rateKeyOf>[0]) => rateKeyOf(first);
 import { HookBatchStatusProvider, type GetJobStatuses } from '../../src/status/hook-batch-provider.ts';
@@ -39,12 +40,14 @@ class MemoryGate implements RequestGate {
   readonly admitted: string[] = [];
   readonly observed: [string, StatusReading][] = [];
   readonly held = new Map<string, Hold>();
-  async admit(key: string): Promise<Hold | undefined> {
+  async admit(key: string): Promise<Admission> {
     this.admitted.push(key);
-    return this.held.get(key);
+    const hold = this.held.get(key);
+    return hold ? { hold, probe: false, failures: 0 } : { probe: false, failures: 0 };
   }
-  async observe(key: string, reading: StatusReading): Promise<void> {
+  async observe(key: string, reading: StatusReading): Promise<undefined> {
     this.observed.push([key, reading]);
+    return undefined;
   }
 }
 
@@ -163,7 +166,7 @@ describe('BatchCoalescer', () => {
 
   it('turns a gate that throws into a failed check for each member, never a throw', async () => {
     vi.useFakeTimers();
-    const gate: RequestGate = { admit: async () => { throw new Error('Redis is down'); }, observe: async () => {} };
+    const gate: RequestGate = { admit: async () => { throw new Error('Redis is down'); }, observe: async () => undefined };
     const coalescer = new BatchCoalescer({ maxIds: 100, windowMs: 5, fetch: recordingFetch().fetch, gate, rateKeyOf: batchRateKey });
     const read = coalescer.read('src', member('a'));
     await vi.advanceTimersByTimeAsync(5);

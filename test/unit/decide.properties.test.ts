@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, retryDelay, type PollPolicy } from '../../src/monitor/decide.ts';
-import { MAX_DETAIL_BYTES } from '../../src/monitor/limits.ts';
+import { MAX_DETAIL_BYTES } from '../../src/monitor/input-limits.ts';
 import type { StatusFailureReason, StatusReading } from '../../src/monitor/reading.ts';
 import { classifyStatus, createVocabulary } from '../../src/monitor/statuses.ts';
 

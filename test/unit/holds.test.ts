@@ -5,12 +5,12 @@ import { runningState } from '../../src/client/monitor-state.ts';
 import { createPollMetrics, MAX_RATE_KEY_LABELS } from '../../src/metrics/poll-metrics.ts';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, type PollPolicy } from '../../src/monitor/decide.ts';
-import { decideHold, type Hold, type StatusAnswer } from '../../src/monitor/hold.ts';
+import { decideHold, type Hold, type StatusAnswer } from '../../src/monitor/gate/hold.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
-import type { Admission, HostGate } from '../../src/monitor/request-gate.ts';
+import type { Admission, RequestGate } from '../../src/monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../../src/monitor/status-provider.ts';
 import { createVocabulary } from '../../src/monitor/statuses.ts';
-import { GatedStatusProvider } from '../../src/status/gated-provider.ts';
+import { GatedStatusProvider } from '../../src/monitor/gate/gated-provider.ts';
 import { describePollData } from '../../src/http/board-format.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -56,16 +56,14 @@ describe('decisions about held polls', () => {
 });
 
 /** A gate that answers from a script and records what it was asked. */
-class FakeGate implements HostGate {
+class FakeGate implements RequestGate {
   readonly calls: string[] = [];
   constructor(private readonly admission: Admission, private readonly observed?: Hold) {}
-  async admit(key: string) { return (await this.admitRequest(key)).hold; }
-  async observe(key: string, reading: StatusReading) { await this.observeRequest(key, reading); }
-  async admitRequest(key: string, reservation?: Hold): Promise<Admission> {
+  async admit(key: string, reservation?: Hold): Promise<Admission> {
     this.calls.push(`admit ${key}${reservation ? ` with ${reservation.reason}` : ''}`);
     return this.admission;
   }
-  async observeRequest(key: string, reading: StatusReading, admission?: Admission): Promise<Hold | undefined> {
+  async observe(key: string, reading: StatusReading, admission?: Admission): Promise<Hold | undefined> {
     this.calls.push(`observe ${key} ${reading.ok ? 'ok' : reading.failure.reason}${admission ? ' after admit' : ''}`);
     return this.observed;
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { hostStateOf, type StoredGateState } from '../../src/limits/host-states.ts';
-import { parseRateLimits, limitFor } from '../../src/monitor/rate-limits.ts';
+import { parseGateState, type StoredGateState } from '../../src/gate/host-states.ts';
+import { hostStateOf } from '../../src/monitor/gate/decisions.ts';
+import { parseRateLimits, limitFor } from '../../src/monitor/gate/rate-limits.ts';
 
 const NOW = Date.parse('2026-11-30T12:00:00.000Z');
 const parsed = parseRateLimits('api.vendor.com=10/s');
@@ -22,11 +23,11 @@ describe('hostStateOf: what the gate stored, as the monitors page shows it', () 
     },
     { name: 'an open circuit whose probe time has come: the next poll probes', stored: { ...none, open: String(NOW - 5) }, limit: false, state: 'circuit-open', detail: 'circuit open: one probe every 30 s, the next with the next poll' },
   ])('$name', ({ stored, limit, state, detail }) => {
-    const found = hostStateOf(stored, NOW, { ...settings, limit: limit ? settings.limit : undefined });
+    const found = hostStateOf(parseGateState(stored, NOW), NOW, { ...settings, limit: limit ? settings.limit : undefined });
     expect(found).toEqual(detail === undefined ? { state } : { state, detail });
   });
 
   it('reads what it cannot parse as nothing, rather than failing the page', () => {
-    expect(hostStateOf({ rate: 'garbage', hold: 'x', fails: 'y', open: null }, NOW, settings)).toEqual({ state: 'ok', detail: 'limit 10/s' });
+    expect(hostStateOf(parseGateState({ rate: 'garbage', hold: 'x', fails: 'y', open: null }, NOW), NOW, settings)).toEqual({ state: 'ok', detail: 'limit 10/s' });
   });
 });

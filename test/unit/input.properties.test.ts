@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors/errors.ts';
 import { MAX_JSON_DEPTH } from '../../src/json/bounded-json.ts';
 import { parseMonitorInput } from '../../src/monitor/input.ts';
-import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../src/monitor/limits.ts';
+import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../../src/monitor/input-limits.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const defaults = { intervalMs: 60_000, expireInMs: 86_400_000 };

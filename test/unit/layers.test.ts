@@ -10,10 +10,11 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'time', 'json'], // leaf helpers: typed errors, durations and timeouts, bounded JSON reading of outside input
-  ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer
+  ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer, the request gate's rules (monitor/gate/)
   ['config'], // one validated config object
   ['logging'],
-  ['status', 'queue', 'db', 'metrics', 'webhook', 'limits'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate in Redis
+  ['redis'], // what the Redis adapters share: the connection and the Lua script runner
+  ['status', 'queue', 'db', 'metrics', 'webhook', 'gate'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate in Redis
   ['client'], // the producer API, over the queue and the database
   ['http'], // the HTTP API, Bull Board and /metrics over the client
   ['demo'], // the demo job service, on the HTTP helpers

@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { ConfigError } from '../../src/errors/errors.ts';
-import { hostSignalOf, MIN_HOST_HOLD_MS } from '../../src/monitor/host-signal.ts';
-import { describeHold, hostKeyOf, rateKeyOf, rateKeyProblem } from '../../src/monitor/rate-key.ts';
-import { describeRateLimits, emissionIntervalMs, limitFor, parseRateLimits, type RateLimits } from '../../src/monitor/rate-limits.ts';
+import { hostSignalOf, MIN_HOST_HOLD_MS } from '../../src/monitor/gate/decisions.ts';
+import { describeHold } from '../../src/monitor/gate/hold.ts';
+import { hostKeyOf, rateKeyOf, rateKeyProblem } from '../../src/monitor/gate/rate-key.ts';
+import { describeRateLimits, emissionIntervalMs, limitFor, parseRateLimits, type RateLimits } from '../../src/monitor/gate/rate-limits.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
 
 const limitsOf = (text: string): RateLimits => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { storableResult, toStorable, type StorageNotes } from '../../src/db/storable.ts';
 import type { MonitorResult } from '../../src/monitor/context.ts';
-import { MAX_JOB_STATUS_LENGTH } from '../../src/monitor/limits.ts';
+import { MAX_JOB_STATUS_LENGTH } from '../../src/monitor/input-limits.ts';
 
 const result = (over: Partial<MonitorResult>): MonitorResult => ({
   monitorId: 'm', jobId: 'j', outcome: 'completed', jobStatus: 'Completed', polls: 1, startedAt: 0, finishedAt: 1, detail: null, metadata: null, ...over,

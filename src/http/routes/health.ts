@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { RedisConnection } from '../../queue/redis.ts';
+import type { RedisConnection } from '../../redis/connection.ts';
 import type { DatabaseHandle } from '../../db/database.ts';
 import { postgresErrorCode } from '../../db/postgres-errors.ts';
 import { coerceError } from '../../errors/errors.ts';

@@ -2,7 +2,7 @@ import { html } from 'hono/html';
 import type { Overview } from '../../client/overview.ts';
 import { END_CHART_HOURS, OVERVIEW_WINDOWS, type HostHealth } from '../../db/overview.ts';
 import type { HistoryMode } from '../../monitor/history.ts';
-import type { HostState } from '../../monitor/host-state.ts';
+import type { HostState } from '../../monitor/gate/decisions.ts';
 import { OUTCOMES } from '../../monitor/statuses.ts';
 import { badge, count, queryString, timeTag, UI_PATH, type Html } from './layout.ts';
 

@@ -1,5 +1,4 @@
-import type { MonitorContext } from './context.ts';
-import type { Hold } from './hold.ts';
+import type { MonitorContext } from '../context.ts';
 
 /**
  * Rate keys: what the per-key rate limits, the host-wide Retry-After holds and the circuits are
@@ -49,15 +48,4 @@ export function hostKeyOf(url: string): string {
 export function rateKeyOf(context: Pick<MonitorContext, 'status' | 'rateKey'>, hookKey: string = DEFAULT_HOOK_RATE_KEY): string {
   if (context.rateKey) return context.rateKey.toLowerCase();
   return context.status.kind === 'hook' ? hookKey.toLowerCase() : hostKeyOf(context.status.url);
-}
-
-const REASON_TEXT: Record<Hold['reason'], string> = {
-  'rate-limit': 'rate limit',
-  'retry-after': 'Retry-After',
-  'circuit-open': 'circuit open',
-};
-
-/** A hold as `jobwatch status` says it: `api.vendor.com circuit open until 2026-11-30T12:00:00.000Z`. */
-export function describeHold(hold: Hold): string {
-  return `${hold.key} ${REASON_TEXT[hold.reason]} until ${new Date(hold.until).toISOString()}`;
 }

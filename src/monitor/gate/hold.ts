@@ -1,5 +1,5 @@
-import type { MonitorContext } from './context.ts';
-import type { StatusReading } from './reading.ts';
+import type { MonitorContext } from '../context.ts';
+import type { StatusReading } from '../reading.ts';
 
 /**
  * Why a poll did not call its job service this time. None of them is a status check: a held poll
@@ -32,21 +32,21 @@ export function isHeld(answer: StatusAnswer): answer is HeldAnswer {
 }
 
 /**
- * The gate every status request passes, shared by all worker processes (through Redis): per-key
- * rate limits, host-wide Retry-After holds and circuits. A batch of many monitors is one request.
- */
-export interface RequestGate {
-  /** Before a request to `key`: undefined to send it now, or the hold that says until when to wait. */
-  admit(key: string): Promise<Hold | undefined>;
-  /** After the request: what it found, for host-wide backoff and circuits. Never throws. */
-  observe(key: string, reading: StatusReading): Promise<void>;
-}
-
-/**
  * The context a held poll is re-delayed with: the same checks and failures, its next check at the
  * hold's end, and the hold itself so that `jobwatch status` and the API can say why it waits.
  * Never past the expiry: a monitor held until then ends on time (as `expired`, see decideBeforeCheck).
  */
 export function decideHold(context: MonitorContext, hold: Hold): MonitorContext {
   return { ...context, nextCheckAt: Math.min(hold.until, context.expireAt), hold };
+}
+
+const REASON_TEXT: Record<HoldReason, string> = {
+  'rate-limit': 'rate limit',
+  'retry-after': 'Retry-After',
+  'circuit-open': 'circuit open',
+};
+
+/** A hold as `jobwatch status` says it: `api.vendor.com circuit open until 2026-11-30T12:00:00.000Z`. */
+export function describeHold(hold: Hold): string {
+  return `${hold.key} ${REASON_TEXT[hold.reason]} until ${new Date(hold.until).toISOString()}`;
 }
