@@ -72,6 +72,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JOBWATCH_BATCH_WINDOW: '1m' })).toThrow(/^JOBWATCH_BATCH_WINDOW: 1m is out of range; use 0ms to 10s$/);
   });
 
+  it('reads JOBWATCH_DEBUG as any other switch, off by default', () => {
+    expect(loadConfig({}).debug).toBe(false);
+    expect(loadConfig({ JOBWATCH_DEBUG: '1' }).debug).toBe(true);
+    expect(() => loadConfig({ JOBWATCH_DEBUG: 'loud' })).toThrow(/^JOBWATCH_DEBUG: must be true or false$/);
+  });
+
   it('reads a sharded cluster layout', () => {
     const config = loadConfig({ JOBWATCH_SHARDS: '6', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001' });
     expect(config).toMatchObject({ shards: 6, redisClusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-2', port: 7001 }] });
