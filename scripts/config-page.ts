@@ -20,7 +20,7 @@ export function renderConfigPage(): string {
     '',
     'jobwatch reads its configuration from the environment once, when a process starts (`loadConfig`), and passes the',
     'validated, frozen result down; nothing else reads the environment. An empty variable counts as unset. A bad value',
-    'stops the process with one line that names the variable and what it accepts, e.g.',
+    'stops the process (exit code 2) with one line that names the variable and what it accepts, e.g.',
     '`jobwatch: JOBWATCH_CONCURRENCY: must be at least 1`.',
     '',
     'The second column is the field of the `Config` object that `loadConfig` returns (for the library, and `withOverrides`).',

@@ -108,7 +108,7 @@ export const CONFIG_OPTIONS = {
     env: 'REDIS_CLUSTER_NODES',
     check: clusterNodes,
     unset: 'REDIS_URL is used',
-    description: 'The nodes of a Redis Cluster to use instead of REDIS_URL.',
+    description: "The nodes of a Redis Cluster to use instead of REDIS_URL (whose user, password and `rediss://` then apply to every node); see JOBWATCH_SHARDS.",
   }),
   databaseUrl: optional({
     env: 'DATABASE_URL',
@@ -116,7 +116,7 @@ export const CONFIG_OPTIONS = {
       error: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/jobwatch',
     }), 'a postgres:// URL'),
     unset: 'the quickstart uses an embedded PGlite; other commands that need Postgres refuse to start',
-    description: 'The Postgres where final records, history and notifications are persisted.',
+    description: 'The Postgres where final records, history and notifications are persisted (`postgres://user:pass@host:5432/db`). Required by `worker`, `server`, `enqueue`, `status`, `cancel`, `list`, `purge` and `migrate`.',
   }),
   pgliteDir: option({
     env: 'JOBWATCH_PGLITE_DIR',
@@ -208,8 +208,8 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_STATUS_HOOK',
     check: text(z.string().min(1), 'a module path'),
     unset: 'no status hook: a check of a `statusHook` monitor fails, naming this variable',
-    description: 'Path of a module exporting `getJobStatus(jobId, context)` (and optionally `getJobStatuses`, `rateKey`), ' +
-      'for monitors that read their status through it.',
+    description: 'Path of a module exporting `getJobStatus(jobId, context)`, or `getJobStatuses(jobIds)` for batches (and, if it ' +
+      'likes, the `rateKey` of its monitors), for monitors started with `statusHook: true`.',
   }),
   earlyStatusTtlMs: option({
     env: 'JOBWATCH_EARLY_STATUS_TTL',
@@ -243,7 +243,7 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_HOST_FAILURES',
     check: integer(0, 100_000),
     default: 20,
-    description: 'Failed status requests in a row to one rate key, across its monitors (connection refused, timeouts, 5xx), ' +
+    description: 'Failed status requests in a row to one rate key, across its monitors (connection refused, timeouts, 5xx, a hook that throws), ' +
       'that open its circuit; `0`: no circuits.',
   }),
   hostProbeEveryMs: option({
@@ -265,7 +265,8 @@ export const CONFIG_OPTIONS = {
     check: duration(1_000, 600_000),
     default: 30_000,
     description: "How long a poll's lock lasts without renewal (workers renew it every half of it). A crashed worker's polls " +
-      'are taken over within about twice this.',
+      'are taken over within about twice this. Give every worker of a deployment the same value: BullMQ runs one stalled ' +
+      "check per interval per queue, so one worker with a longer value slows the others' recovery.",
   }),
   shutdownTimeoutMs: option({
     env: 'JOBWATCH_SHUTDOWN_TIMEOUT',
@@ -287,8 +288,8 @@ export const CONFIG_OPTIONS = {
   apiToken: optional({
     env: 'JOBWATCH_API_TOKEN',
     check: secret,
-    unset: '`jobwatch server` serves loopback only',
-    description: "The HTTP API's bearer token, and the board's basic-auth password. Never logged.",
+    unset: '`server` and `worker --metrics-port` listen on loopback only',
+    description: 'The bearer token of `/api` and `/metrics`, and the basic-auth password of `/board`. Never logged.',
   }),
   allowedStatusUrls: optional({
     env: 'JOBWATCH_ALLOWED_STATUS_URLS',
@@ -340,19 +341,19 @@ export const CONFIG_OPTIONS = {
     check: text(z.string().min(MIN_API_TOKEN_LENGTH, { error: `must be at least ${MIN_API_TOKEN_LENGTH} characters, or whsec_ and base64` }),
       `\`whsec_\` and base64, or any text of at least ${MIN_API_TOKEN_LENGTH} characters`),
     unset: 'no notification URL may be used',
-    description: 'The key notifications are signed with (HMAC-SHA256, Standard Webhooks). Required when any notification URL is used; never logged.',
+    description: "The key notifications are signed with (HMAC-SHA256, Standard Webhooks). Required with JOBWATCH_NOTIFY_URL, and by workers that send a monitor's `notifyUrl`; never logged.",
   }),
   notifyForMs: option({
     env: 'JOBWATCH_NOTIFY_FOR',
     check: duration(1_000, 30 * DAY),
     default: DAY,
-    description: 'How long a notification that is not accepted is retried.',
+    description: 'How long a notification that is not accepted is retried before it is given up.',
   }),
   notifyRetryBaseMs: option({
     env: 'JOBWATCH_NOTIFY_RETRY_BASE',
     check: duration(10, HOUR),
     default: 5_000,
-    description: 'First retry delay of a notification, doubling up to 1h.',
+    description: 'First retry delay of a notification, doubling (with jitter) up to 1h.',
   }),
   notifyTimeoutMs: option({
     env: 'JOBWATCH_NOTIFY_TIMEOUT',
@@ -374,7 +375,7 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_RETENTION',
     check: retention,
     unset: '`off`: kept for ever',
-    description: 'Final records (and done notifications) older than this are purged.',
+    description: 'Final records (and delivered or given-up notifications) older than this are purged.',
   }),
   historyRetentionMs: optional({
     env: 'JOBWATCH_HISTORY_RETENTION',
@@ -394,7 +395,7 @@ export const CONFIG_OPTIONS = {
     env: 'LOG_LEVEL',
     check: oneOf(LOG_LEVELS),
     default: 'info',
-    description: 'The pino log level.',
+    description: 'The log level. Logs are JSON lines (pino), pretty on a terminal.',
   }),
   debug: option({
     env: 'JOBWATCH_DEBUG',
