@@ -37,7 +37,7 @@ export function renderConfigPage(): string {
     'What a monitor is started with: the body of `POST /api/monitors` (see the OpenAPI document at `/openapi.json`), the',
     "library's `startMonitor` input, and the flags of `jobwatch enqueue` (`jobwatch enqueue --help`). Give exactly one of",
     '`statusUrl`, `batchStatusUrl` or `statusHook`. A field left out gets the default; where that is a variable, its',
-    'value as configured (its own default is shown in brackets).',
+    "value as configured (the variable's own default in parentheses).",
     '',
     '| Field | Flag | Default | Meaning |',
     '| --- | --- | --- | --- |',
