@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../time/durations.ts';
+import { describeRateLimits, parseRateLimits } from '../monitor/rate-limits.ts';
 
 /**
  * How one environment variable is read: the zod schema that turns its text into a value (its
@@ -81,4 +82,60 @@ export function canParseUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
+
+/** Shortest API token or callback secret accepted: shorter ones can be guessed. */
+export const MIN_API_TOKEN_LENGTH = 16;
+
+// Messages never echo the value: it is a secret.
+export const secret = text(z.string()
+  .min(MIN_API_TOKEN_LENGTH, { error: `must be at least ${MIN_API_TOKEN_LENGTH} characters; generate one with \`openssl rand -hex 32\`` })
+  .regex(/^[\x21-\x7e]+$/, { error: 'must be visible ASCII characters without spaces, e.g. from `openssl rand -hex 32`' }),
+`at least ${MIN_API_TOKEN_LENGTH} visible ASCII characters, e.g. from \`openssl rand -hex 32\``);
+
+export const httpUrl = (example: string) => text(z.string().refine((value) => /^https?:\/\//.test(value) && canParseUrl(value), {
+  error: `must be an http:// or https:// URL, e.g. ${example}`,
+}), 'an http:// or https:// URL');
+
+/** A retention: `off`, or a duration of at least a minute. */
+export const retention: Check<number | undefined> = {
+  schema: z.union([z.literal('off').transform(() => undefined), duration(60_000, 100 * 365 * DAY).schema], {
+    error: 'must be off or a duration of at least 1m, such as 30d',
+  }),
+  accepts: '`off`, or a duration of at least `1m`, e.g. `30d`',
+  show: (ms) => (ms === undefined ? 'off' : formatDuration(ms)),
+};
+
+export const clusterNodes = parsed((value) => {
+  const nodes = value.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
+    return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
+  });
+  if (nodes.length === 0 || nodes.some((node) => !node || node.port < 1 || node.port > 65_535)) {
+    return { ok: false, problem: 'must be host:port pairs separated by commas, e.g. 10.0.0.1:7000,10.0.0.2:7000' };
+  }
+  return { ok: true, value: Object.freeze(nodes as { host: string; port: number }[]) as readonly { host: string; port: number }[] };
+}, '`host:port` pairs separated by commas, e.g. `10.0.0.1:7000,10.0.0.2:7000`', (nodes) => nodes.map(({ host, port }) => `${host}:${port}`).join(','));
+
+export const rateLimits = parsed((value) => {
+  const result = parseRateLimits(value);
+  return result.ok ? { ok: true, value: result.limits } : result;
+}, '`KEY=N/s`, `N/m` or `N/h` entries separated by commas; `*` is each key not listed', describeRateLimits);
+
+/** Status URL prefixes the HTTP API accepts (JOBWATCH_ALLOWED_STATUS_URLS). */
+export const statusUrlPrefixes: Check<readonly string[]> = {
+  schema: commaList('URL prefix', 'https://jobs.internal/').schema
+    .refine((list) => list.every(isHttpPrefix), { error: 'each entry must be an http:// or https:// URL, e.g. https://jobs.internal/api/' }),
+  accepts: 'comma-separated http(s) URL prefixes without credentials or `{jobId}`, e.g. `https://jobs.internal/`',
+  show: (list) => list.join(','),
+};
+
+/** An http(s) URL without `{jobId}` or credentials, usable as a status URL prefix. */
+function isHttpPrefix(value: string): boolean {
+  if (!/^https?:\/\//.test(value) || value.includes('{') || !canParseUrl(value)) return false;
+  const url = new URL(value);
+  return url.username === '' && url.password === '';
 }

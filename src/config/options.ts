@@ -2,9 +2,13 @@ import { z } from 'zod';
 import { DEFAULT_RUNNING_STATUSES } from '../monitor/statuses.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/limits.ts';
 import { HISTORY_MODES } from '../monitor/history.ts';
-import { describeRateLimits, NO_RATE_LIMITS, parseRateLimits } from '../monitor/rate-limits.ts';
-import { formatDuration } from '../time/durations.ts';
-import { boolean, canParseUrl, commaList, duration, integer, oneOf, parsed, text, type Check } from './checks.ts';
+import { NO_RATE_LIMITS } from '../monitor/rate-limits.ts';
+import {
+  boolean, canParseUrl, clusterNodes, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, oneOf, rateLimits, retention, secret,
+  statusUrlPrefixes, text, type Check,
+} from './checks.ts';
+
+export { MIN_API_TOKEN_LENGTH } from './checks.ts';
 
 /**
  * Every option jobwatch reads from the environment, each declared once: its variable, its check,
@@ -28,19 +32,18 @@ export interface DefaultedOption<T> extends OptionBase<T> {
   readonly defaultText?: string;
 }
 
-export type ConfigOption = DefaultedOption<unknown> | OptionalOption<unknown>;
-
 /** An option that may stay unset (`undefined` in the config); `unset` says what that means. */
 export interface OptionalOption<T> extends OptionBase<T> {
   readonly default?: undefined;
   readonly unset: string;
 }
 
+/** Any one option of the list, its value's type forgotten. */
+export type ConfigOption = DefaultedOption<unknown> | OptionalOption<unknown>;
+
 const option = <T>(spec: OptionBase<T> & { default: NoInfer<T>; defaultText?: string }): DefaultedOption<T> => spec;
 const optional = <T>(spec: OptionBase<T> & { unset: string }): OptionalOption<T> => spec;
 
-/** Shortest API token or callback secret accepted: shorter ones can be guessed. */
-export const MIN_API_TOKEN_LENGTH = 16;
 /** Most job ids one batch status request may carry (`JOBWATCH_BATCH_MAX`). */
 export const MAX_BATCH_IDS = 10_000;
 /** Longest batch window (`JOBWATCH_BATCH_WINDOW`): a poll waits this long before its request leaves. */
@@ -55,44 +58,6 @@ export const BULLMQ_PATHS = ['fast', 'public'] as const;
 export type BullmqPath = (typeof BULLMQ_PATHS)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-// Messages never echo the value: it is a secret.
-const secret = text(z.string()
-  .min(MIN_API_TOKEN_LENGTH, { error: `must be at least ${MIN_API_TOKEN_LENGTH} characters; generate one with \`openssl rand -hex 32\`` })
-  .regex(/^[\x21-\x7e]+$/, { error: 'must be visible ASCII characters without spaces, e.g. from `openssl rand -hex 32`' }),
-`at least ${MIN_API_TOKEN_LENGTH} visible ASCII characters, e.g. from \`openssl rand -hex 32\``);
-
-const httpUrl = (example: string) => text(z.string().refine((value) => /^https?:\/\//.test(value) && canParseUrl(value), {
-  error: `must be an http:// or https:// URL, e.g. ${example}`,
-}), 'an http:// or https:// URL');
-
-/** A retention: `off`, or a duration of at least a minute. */
-const retention: Check<number | undefined> = {
-  schema: z.union([z.literal('off').transform(() => undefined), duration(60_000, 100 * 365 * DAY).schema], {
-    error: 'must be off or a duration of at least 1m, such as 30d',
-  }),
-  accepts: '`off`, or a duration of at least `1m`, e.g. `30d`',
-  show: (ms) => (ms === undefined ? 'off' : formatDuration(ms)),
-};
-
-const clusterNodes = parsed((value) => {
-  const nodes = value.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const match = /^([^:\s]+):(\d{1,5})$/.exec(entry);
-    return match ? { host: match[1]!, port: Number(match[2]) } : undefined;
-  });
-  if (nodes.length === 0 || nodes.some((node) => !node || node.port < 1 || node.port > 65_535)) {
-    return { ok: false, problem: 'must be host:port pairs separated by commas, e.g. 10.0.0.1:7000,10.0.0.2:7000' };
-  }
-  return { ok: true, value: Object.freeze(nodes as { host: string; port: number }[]) as readonly { host: string; port: number }[] };
-}, '`host:port` pairs separated by commas, e.g. `10.0.0.1:7000,10.0.0.2:7000`', (nodes) => nodes.map(({ host, port }) => `${host}:${port}`).join(','));
-
-const rateLimits = parsed((value) => {
-  const result = parseRateLimits(value);
-  return result.ok ? { ok: true, value: result.limits } : result;
-}, '`KEY=N/s`, `N/m` or `N/h` entries separated by commas; `*` is each key not listed', describeRateLimits);
 
 export const CONFIG_OPTIONS = {
   // Where state lives.
@@ -293,12 +258,7 @@ export const CONFIG_OPTIONS = {
   }),
   allowedStatusUrls: optional({
     env: 'JOBWATCH_ALLOWED_STATUS_URLS',
-    check: {
-      schema: commaList('URL prefix', 'https://jobs.internal/').schema
-        .refine((list) => list.every(isHttpPrefix), { error: 'each entry must be an http:// or https:// URL, e.g. https://jobs.internal/api/' }),
-      accepts: 'comma-separated http(s) URL prefixes without credentials or `{jobId}`, e.g. `https://jobs.internal/`',
-      show: (list) => list.join(','),
-    },
+    check: statusUrlPrefixes,
     unset: 'loopback URLs only (the API must not be an open proxy)',
     description: 'URL prefixes the HTTP API accepts status and notification URLs under.',
   }),
@@ -404,10 +364,3 @@ export const CONFIG_OPTIONS = {
     description: 'Whether a command that fails with an unexpected error prints its stack trace after the one-line message.',
   }),
 } as const satisfies Record<string, ConfigOption>;
-
-/** An http(s) URL without `{jobId}` or credentials, usable as a status URL prefix. */
-function isHttpPrefix(value: string): boolean {
-  if (!/^https?:\/\//.test(value) || value.includes('{') || !canParseUrl(value)) return false;
-  const url = new URL(value);
-  return url.username === '' && url.password === '';
-}
