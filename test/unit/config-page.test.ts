@@ -84,6 +84,6 @@ describe('the declaration of the monitor fields', () => {
       if (spec.flag) expect(enqueueHelp).toMatch(new RegExp(`^  --${spec.flag.name}\\b`, 'm'));
     }
     expect(enqueueHelp).toContain('(default: JOBWATCH_DEFAULT_INTERVAL, 1m)');
-    expect(enqueueHelp.split('\n').every((line) => line.length <= 100)).toBe(true);
+    expect(enqueueHelp.split('\n').filter((line) => line.startsWith('  ') && line.length > 100)).toEqual([]);
   });
 });
