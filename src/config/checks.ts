@@ -43,6 +43,13 @@ export const boolean: Check<boolean> = {
   show: String,
 };
 
+/** A switch that any value turns on: set or unset, as shells and CI runners set it (`JOBWATCH_DEBUG=1`). */
+export const present: Check<boolean> = {
+  schema: z.string().transform(() => true),
+  accepts: 'any value turns it on',
+  show: (on) => (on ? '1' : ''),
+};
+
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T): Check<T[number]> {
   const list = values.join(', ');
   return {

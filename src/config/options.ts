@@ -4,7 +4,7 @@ import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/l
 import { HISTORY_MODES } from '../monitor/history.ts';
 import { NO_RATE_LIMITS } from '../monitor/rate-limits.ts';
 import {
-  boolean, canParseUrl, clusterNodes, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, oneOf, rateLimits, retention, secret,
+  boolean, canParseUrl, clusterNodes, present, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, oneOf, rateLimits, retention, secret,
   statusUrlPrefixes, text, type Check,
 } from './checks.ts';
 
@@ -81,7 +81,9 @@ export const CONFIG_OPTIONS = {
       error: 'must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/jobwatch',
     }), 'a postgres:// URL'),
     unset: 'the quickstart uses an embedded PGlite; other commands that need Postgres refuse to start',
-    description: 'The Postgres where final records, history and notifications are persisted (`postgres://user:pass@host:5432/db`). Required by `worker`, `server`, `enqueue`, `status`, `cancel`, `list`, `purge` and `migrate`.',
+    description: 'The Postgres where final records, history and notifications are persisted (`postgres://user:pass@host:5432/db`). ' +
+      'Required by `enqueue`, `status`, `cancel`, `report`, `history`, `list`, `watch`, `top`, `purge`, `migrate`, `server` and `worker` ' +
+      '(a `worker --only polls` without it writes no history); not needed by `callback-url` or `demo-api`.',
   }),
   pgliteDir: option({
     env: 'JOBWATCH_PGLITE_DIR',
@@ -102,7 +104,7 @@ export const CONFIG_OPTIONS = {
     default: 1,
     description: 'Poll queues monitors are spread over, by a stable hash of their id. More than one spreads polls over the nodes ' +
       "of a Redis Cluster. Fixed for the life of a deployment's monitors: workers refuse a value that differs from the one " +
-      'running monitors were started with.',
+      'running monitors were started with. See [Scaling](scaling.md).',
   }),
 
   // Monitors: what a monitor gets when its input names nothing.
@@ -129,7 +131,7 @@ export const CONFIG_OPTIONS = {
     check: oneOf(HISTORY_MODES),
     default: 'changes',
     description: "Which status checks monitors keep in `monitor_checks` (a monitor's `history` overrides it): `off`, `changes` " +
-      '(the first check, each change of status, each failed check and the last check) or `all`.',
+      '(the first check, each change of status, each failed check and the last check) or `all`. See [Poll history](history-and-notifications.md#poll-history).',
   }),
 
   // Status checks.
@@ -188,7 +190,7 @@ export const CONFIG_OPTIONS = {
     check: integer(1, MAX_BATCH_IDS),
     default: 100,
     description: "Most job ids in one batch status request (`batchStatusUrl`, or a status hook's `getJobStatuses`); a batch " +
-      'that reaches it is sent at once.',
+      'that reaches it is sent at once. See [Batched status checks](batching-and-rate-limits.md#batched-status-checks).',
   }),
   batchWindowMs: option({
     env: 'JOBWATCH_BATCH_WINDOW',
@@ -202,7 +204,8 @@ export const CONFIG_OPTIONS = {
     default: NO_RATE_LIMITS,
     defaultText: 'unset: no rate limits (Retry-After holds and circuits still apply)',
     description: 'Requests per second (`/s`), minute (`/m`) or hour (`/h`) per rate key, shared by every worker process, ' +
-      "e.g. `jobs.internal=50/s,api.vendor.com:443=5/s,*=200/s`. A monitor's key is its `rateKey`, else its status URL's `host[:port]`.",
+      "e.g. `jobs.internal=50/s,api.vendor.com:443=5/s,*=200/s`. A monitor's key is its `rateKey`, else its status URL's `host[:port]`. " +
+      'See [Rate limits and host-wide backoff](batching-and-rate-limits.md#rate-limits-and-host-wide-backoff).',
   }),
   hostFailures: option({
     env: 'JOBWATCH_HOST_FAILURES',
@@ -246,7 +249,7 @@ export const CONFIG_OPTIONS = {
     description: "How a poll re-schedules its job and how monitors are looked up. `fast`: one Redis script per re-schedule (BullMQ's " +
       'own moveToDelayed, with the context and a cancel check), used only with the BullMQ release it was written for; with ' +
       "another one jobwatch logs one line and uses `public`. `public`: BullMQ's documented API only (updateData and an EXISTS " +
-      'sent together, then moveToDelayed: one round trip more).',
+      'sent together, then moveToDelayed: one round trip more). See [How a monitor behaves](how-it-works.md#how-a-monitor-behaves).',
   }),
 
   // The HTTP server.
@@ -266,7 +269,7 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_BOARD_WRITE',
     check: boolean,
     default: false,
-    description: 'Whether Bull Board may retry, promote, clean or remove jobs, and the monitors page (/ui) cancel monitors.',
+    description: 'Whether Bull Board may retry, promote, clean or remove jobs, and the [monitors page](monitors-page.md#monitors-page) (/ui) cancel monitors.',
   }),
   maxBodyBytes: option({
     env: 'JOBWATCH_MAX_BODY_BYTES',
@@ -294,7 +297,8 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_NOTIFY_URL',
     check: httpUrl('https://orders.internal/hooks/jobwatch'),
     unset: 'only monitors that name a `notifyUrl` notify',
-    description: "Where every monitor's end is POSTed, signed, unless the monitor names its own `notifyUrl`. Needs JOBWATCH_NOTIFY_SECRET.",
+    description: "Where every monitor's end is POSTed, signed, unless the monitor names its own `notifyUrl`. Needs JOBWATCH_NOTIFY_SECRET. " +
+      'See [Notifications](history-and-notifications.md#notifications).',
   }),
   notifySecret: optional({
     env: 'JOBWATCH_NOTIFY_SECRET',
@@ -335,7 +339,7 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_RETENTION',
     check: retention,
     unset: '`off`: kept for ever',
-    description: 'Final records (and delivered or given-up notifications) older than this are purged.',
+    description: 'Final records (and delivered or given-up notifications) older than this are purged. See [Retention](history-and-notifications.md#retention).',
   }),
   historyRetentionMs: optional({
     env: 'JOBWATCH_HISTORY_RETENTION',
@@ -359,8 +363,9 @@ export const CONFIG_OPTIONS = {
   }),
   debug: option({
     env: 'JOBWATCH_DEBUG',
-    check: boolean,
+    check: present,
     default: false,
-    description: 'Whether a command that fails with an unexpected error prints its stack trace after the one-line message.',
+    defaultText: 'unset: off',
+    description: 'Set, a command that fails with an unexpected error prints its stack trace on stderr after the one-line message ([CLI](cli.md)).',
   }),
 } as const satisfies Record<string, ConfigOption>;

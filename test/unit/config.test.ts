@@ -72,10 +72,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JOBWATCH_BATCH_WINDOW: '1m' })).toThrow(/^JOBWATCH_BATCH_WINDOW: 1m is out of range; use 0ms to 10s$/);
   });
 
-  it('reads JOBWATCH_DEBUG as any other switch, off by default', () => {
+  it('reads JOBWATCH_DEBUG as on when set to anything, off when unset or empty', () => {
     expect(loadConfig({}).debug).toBe(false);
+    expect(loadConfig({ JOBWATCH_DEBUG: '' }).debug).toBe(false);
     expect(loadConfig({ JOBWATCH_DEBUG: '1' }).debug).toBe(true);
-    expect(() => loadConfig({ JOBWATCH_DEBUG: 'loud' })).toThrow(/^JOBWATCH_DEBUG: must be true or false$/);
+    expect(loadConfig({ JOBWATCH_DEBUG: 'yes please' }).debug).toBe(true);
   });
 
   it('reads a sharded cluster layout', () => {
