@@ -37,7 +37,7 @@ Commands:
 ${Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(12)} ${summary}`).join('\n')}
 
 Run \`jobwatch <command> --help\` for a command's options. Configuration comes from the environment
-(REDIS_URL, DATABASE_URL, JOBWATCH_PREFIX, ...): see the README.`;
+(REDIS_URL, DATABASE_URL, JOBWATCH_PREFIX, ...): see docs/configuration.md.`;
 
 /** Runs one CLI command; returns the exit code. Errors become one line on stderr, no stack trace. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -51,17 +51,28 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(`jobwatch: unknown command ${name}; run jobwatch --help\n`);
     return 2;
   }
+  // Kept once read, so that an unexpected error can be told apart by JOBWATCH_DEBUG.
+  let config: Config | undefined;
   try {
     const [command, { loadConfig }] = await Promise.all([entry.load(), import('../config/config.ts')]);
-    return await command(args, () => loadConfig(env));
+    return await command(args, () => (config = loadConfig(env)));
   } catch (error) {
     if (error instanceof JobwatchError) {
       process.stderr.write(`jobwatch: ${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`jobwatch: ${(error as Error)?.message ?? String(error)}\n`);
-    if (env.JOBWATCH_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    if (config?.debug ?? (await debugWanted(env))) process.stderr.write(`${(error as Error)?.stack}\n`);
     return 1;
   }
 }
 
+/** JOBWATCH_DEBUG, for an error before the configuration was read: false when the environment does not load. */
+async function debugWanted(env: NodeJS.ProcessEnv): Promise<boolean> {
+  try {
+    const { loadConfig } = await import('../config/config.ts');
+    return loadConfig(env).debug;
+  } catch {
+    return false;
+  }
+}

@@ -72,6 +72,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ JOBWATCH_BATCH_WINDOW: '1m' })).toThrow(/^JOBWATCH_BATCH_WINDOW: 1m is out of range; use 0ms to 10s$/);
   });
 
+  it('reads JOBWATCH_DEBUG as on when set to anything, off when unset or empty', () => {
+    expect(loadConfig({}).debug).toBe(false);
+    expect(loadConfig({ JOBWATCH_DEBUG: '' }).debug).toBe(false);
+    expect(loadConfig({ JOBWATCH_DEBUG: '1' }).debug).toBe(true);
+    expect(loadConfig({ JOBWATCH_DEBUG: 'yes please' }).debug).toBe(true);
+  });
+
   it('reads a sharded cluster layout', () => {
     const config = loadConfig({ JOBWATCH_SHARDS: '6', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2:7001' });
     expect(config).toMatchObject({ shards: 6, redisClusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-2', port: 7001 }] });

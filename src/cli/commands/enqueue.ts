@@ -1,77 +1,54 @@
 import { monitorDefaults, type Config } from '../../config/config.ts';
+import { describeEnvDefault } from '../../config/describe-option.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
 import { parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../../monitor/input.ts';
+import { MONITOR_FIELDS, type FlagForm, type MonitorField, type MonitorFlag } from '../../monitor/input-fields.ts';
 import { parseFlags, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
+
+/** The monitor fields that have a flag, in the order of their declaration (and of the help). */
+const FLAGGED = Object.entries(MONITOR_FIELDS).flatMap(([field, spec]: [string, MonitorField]) => (spec.flag ? [{ field, spec, flag: spec.flag }] : []));
+
+const FLAG_OPTIONS = Object.fromEntries(FLAGGED.map(({ flag }) => [flag.name, { type: flag.form === 'switch' ? 'boolean' as const : 'string' as const }]));
+
+const FLAG_OF_FIELD: Record<string, string> = Object.fromEntries(FLAGGED.map(({ field, flag }) => [field, `--${flag.name}`]));
+
+/** How each form of flag text becomes a field's value; the schema then checks the value by the field's rules. */
+const READ_FLAG: Record<FlagForm, (text: string, flag: string) => unknown> = {
+  text: (text) => text,
+  // A number when it reads as one; otherwise the text, which the schema refuses by name.
+  number: (text) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text),
+  json: parseJsonObject,
+  'factor-max': parseFactorMax,
+  switch: () => true,
+};
+
+/** Where the text of a help line starts, and the width it wraps at. */
+const HELP_INDENT = 24;
+const HELP_WIDTH = 100;
 
 export const enqueueHelp = `Usage: jobwatch enqueue --job-id ID (--status-url URL | --batch-status-url URL | --status-hook) [options]
 
 Starts a monitor and prints it as one JSON line. Starting a monitor id that exists prints that
 monitor and starts nothing.
 
-  --job-id ID           the job's id in the service that runs it (required)
-  --status-url URL      GET this URL for the status; {jobId} in it is replaced
-  --batch-status-url URL  POST {"ids": [...]} here with the jobs due together; the answer holds
-                        each job's status body under its id
-  --status-hook         read the status through the workers' JOBWATCH_STATUS_HOOK module
-  --monitor-id ID       the monitor's id (default: the job id)
-  --interval DURATION   time between polls, e.g. 30s, 1m (default: JOBWATCH_DEFAULT_INTERVAL, 60s)
-  --expire-in DURATION  how long to keep polling, e.g. 2h (default: JOBWATCH_DEFAULT_EXPIRE_IN, 24h)
-  --status-field PATH   dotted path to the status in the JSON body (default: status)
-  --meta JSON           a JSON object kept with the monitor and written with its result
-  --backoff FACTOR,MAX  after each running status the interval grows by FACTOR up to MAX, e.g. 1.5,5m
-  --jitter FRACTION     the random fraction of each delay, 0 to 1 (default: 0.1)
-  --first-poll-in DURATION  when the first poll is due, e.g. 2m (default: at once)
-  --history MODE        which status checks to keep: off, changes or all (default: JOBWATCH_HISTORY, changes)
-  --notify-url URL      POST the final record here, signed, once the monitor has ended (default: JOBWATCH_NOTIFY_URL)
-  --notify-queue NAME   add one job (id = monitor id) with the final record to this BullMQ queue
-  --rate-key KEY        rate-limit, hold and circuit-break this monitor's status requests under KEY
-                        (default: the status URL's host[:port]; see JOBWATCH_RATE_LIMITS)`;
+${FLAGGED.map(({ spec, flag }) => helpLine(flag, spec)).join('\n')}`;
 
 export async function enqueueCommand(args: string[], readConfig: () => Config): Promise<number> {
-  const { values } = parseFlags(args, {
-    'job-id': { type: 'string' },
-    'status-url': { type: 'string' },
-    'batch-status-url': { type: 'string' },
-    'status-hook': { type: 'boolean' },
-    'monitor-id': { type: 'string' },
-    interval: { type: 'string' },
-    'expire-in': { type: 'string' },
-    'status-field': { type: 'string' },
-    meta: { type: 'string' },
-    backoff: { type: 'string' },
-    jitter: { type: 'string' },
-    'first-poll-in': { type: 'string' },
-    history: { type: 'string' },
-    'notify-url': { type: 'string' },
-    'notify-queue': { type: 'string' },
-    'rate-key': { type: 'string' },
-  }, 'enqueue');
+  const { values } = parseFlags(args, FLAG_OPTIONS, 'enqueue');
   if (values.help) return printHelp(enqueueHelp);
-  if (values['job-id'] === undefined) throw new InvalidInputError('--job-id', 'is required');
-  const input: MonitorInput = {
-    jobId: values['job-id'],
-    ...(values['status-url'] !== undefined ? { statusUrl: values['status-url'] } : {}),
-    ...(values['batch-status-url'] !== undefined ? { batchStatusUrl: values['batch-status-url'] } : {}),
-    ...(values['status-hook'] ? { statusHook: true } : {}),
-    ...(values['monitor-id'] !== undefined ? { monitorId: values['monitor-id'] } : {}),
-    ...(values.interval !== undefined ? { interval: values.interval } : {}),
-    ...(values['expire-in'] !== undefined ? { expireIn: values['expire-in'] } : {}),
-    ...(values['status-field'] !== undefined ? { statusField: values['status-field'] } : {}),
-    ...(values.meta !== undefined ? { metadata: parseMeta(values.meta) } : {}),
-    ...(values.backoff !== undefined ? { backoff: parseBackoff(values.backoff) } : {}),
-    // A number when it reads as one; otherwise the text, which the schema refuses by name.
-    ...(values.jitter !== undefined ? { jitter: (values.jitter.trim() !== '' && Number.isFinite(Number(values.jitter)) ? Number(values.jitter) : values.jitter) as number } : {}),
-    ...(values['first-poll-in'] !== undefined ? { firstPollIn: values['first-poll-in'] } : {}),
-    // Checked against the modes by parseMonitorInput, as any other value.
-    ...(values.history !== undefined ? { history: values.history as MonitorInput['history'] } : {}),
-    ...(values['notify-url'] !== undefined ? { notifyUrl: values['notify-url'] } : {}),
-    ...(values['notify-queue'] !== undefined ? { notifyQueue: values['notify-queue'] } : {}),
-    ...(values['rate-key'] !== undefined ? { rateKey: values['rate-key'] } : {}),
-  };
+  const input: Record<string, unknown> = {};
+  for (const { field, spec, flag } of FLAGGED) {
+    const value = values[flag.name];
+    if (value === undefined || value === false) {
+      if (spec.required) throw new InvalidInputError(`--${flag.name}`, 'is required');
+      continue;
+    }
+    input[field] = READ_FLAG[flag.form ?? 'text'](String(value), `--${flag.name}`);
+  }
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.
-  const monitor = validateWithFlagNames(input, config);
+  const monitor = validateWithFlagNames(input as MonitorInput, config);
 
   const services = await openClient(config, 'enqueue');
   try {
@@ -83,17 +60,10 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
   }
 }
 
-const FLAG_OF_FIELD: Record<string, string> = {
-  jobId: '--job-id', statusUrl: '--status-url', batchStatusUrl: '--batch-status-url', statusHook: '--status-hook', monitorId: '--monitor-id',
-  interval: '--interval', expireIn: '--expire-in', statusField: '--status-field', metadata: '--meta',
-  backoff: '--backoff', jitter: '--jitter', firstPollIn: '--first-poll-in',
-  history: '--history', notifyUrl: '--notify-url', notifyQueue: '--notify-queue', rateKey: '--rate-key',
-};
-
 /** `1.5,5m` as `{factor: 1.5, max: "5m"}`; the schema checks the values. */
-function parseBackoff(text: string): { factor: number; max: string } {
+function parseFactorMax(text: string, flag: string): { factor: number; max: string } {
   const match = /^\s*([\d.]+)\s*,\s*(\S+)\s*$/.exec(text);
-  if (!match || !Number.isFinite(Number(match[1]))) throw new InvalidInputError('--backoff', `${JSON.stringify(text)} is not FACTOR,MAX; use e.g. 1.5,5m`);
+  if (!match || !Number.isFinite(Number(match[1]))) throw new InvalidInputError(flag, `${JSON.stringify(text)} is not FACTOR,MAX; use e.g. 1.5,5m`);
   return { factor: Number(match[1]), max: match[2]! };
 }
 
@@ -111,16 +81,31 @@ function validateWithFlagNames(input: MonitorInput, config: Config): ValidatedMo
   }
 }
 
-function parseMeta(text: string): Record<string, unknown> {
+function parseJsonObject(text: string, flag: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InvalidInputError('--meta', `is not valid JSON: ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`);
+    throw new InvalidInputError(flag, `is not valid JSON: ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InvalidInputError('--meta', 'must be a JSON object, e.g. {"customer":"acme"}');
+    throw new InvalidInputError(flag, 'must be a JSON object, e.g. {"customer":"acme"}');
   }
   return value as Record<string, unknown>;
 }
 
+/** `  --interval DURATION   time between polls, e.g. 30s, 1m (default: JOBWATCH_DEFAULT_INTERVAL, 60s)`, wrapped. */
+function helpLine(flag: MonitorFlag, spec: MonitorField): string {
+  const usage = `  --${flag.name}${flag.value ? ` ${flag.value}` : ''}`;
+  const fallback = spec.defaultEnv ? describeEnvDefault(spec.defaultEnv) : spec.default?.replaceAll('`', '');
+  const text = `${flag.help}${fallback ? ` (default: ${fallback})` : ''}`;
+  // The first line ends in spaces until its first word; a word that would pass the width starts a new line.
+  const lines = [usage.length < HELP_INDENT ? usage.padEnd(HELP_INDENT) : `${usage}  `];
+  for (const word of text.split(' ')) {
+    const last = lines[lines.length - 1]!;
+    if (last.endsWith(' ')) lines[lines.length - 1] = last + word;
+    else if (last.length + 1 + word.length > HELP_WIDTH) lines.push(' '.repeat(HELP_INDENT) + word);
+    else lines[lines.length - 1] = `${last} ${word}`;
+  }
+  return lines.join('\n');
+}
