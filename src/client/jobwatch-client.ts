@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { insertChecks, listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
-import { countEndsSince } from '../db/end-counts.ts';
+import { countEndsByOutcome } from '../db/end-counts.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { MAX_ID_LENGTH } from '../monitor/limits.ts';
@@ -26,6 +26,7 @@ import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
 import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
+import { readOverview, type Overview } from './overview.ts';
 import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
@@ -255,7 +256,12 @@ export class JobwatchClient {
    * present. One aggregate query over the finish-time index.
    */
   async countEnds(since: Date): Promise<EndCounts> {
-    return countEndsSince(this.options.database.db, since);
+    return (await countEndsByOutcome(this.options.database.db, { since })).since;
+  }
+
+  /** What the monitors page's overview shows, read now: running counts from the queues, the rest from Postgres. */
+  async readOverview(): Promise<Overview> {
+    return readOverview({ db: this.options.database.db, queues: this.queues }, this.clock());
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/drizzle-database.ts';
-import { monitorResults } from '../db/schema.ts';
+import { findWatchedJobIds } from '../db/results.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorDefaults, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
@@ -150,7 +149,7 @@ async function findExistingJobIds(deps: StartMonitorsDeps, monitorIds: string[])
   inPolls.forEach(record);
   record(await store.watchedJobIds(queues.completions, monitorIds));
   const notInRedis = monitorIds.filter((id) => !existing.has(id));
-  for (const row of await findPersisted(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
+  for (const row of await findWatchedJobIds(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
   return existing;
 }
 
@@ -164,13 +163,4 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
     else groups.set(key, [item]);
   }
   return groups;
-}
-
-/** One query for the whole chunk: `= any($1)` keeps it one prepared statement whatever its size. */
-async function findPersisted(db: Database, monitorIds: string[]): Promise<{ monitorId: string; jobId: string }[]> {
-  if (monitorIds.length === 0) return [];
-  return db
-    .select({ monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
-    .from(monitorResults)
-    .where(sql`${monitorResults.monitorId} = any(${sql.param(monitorIds)}::text[])`);
 }
