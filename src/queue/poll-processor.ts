@@ -87,7 +87,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
 
     // A first run reaches the cancel check after its status call (below). A poll that runs again,
     // after its worker died or Redis failed it, checks first: a cancel may have come meanwhile.
-    // (Both counters only grow: a monitor that went through a crash keeps paying this EXISTS.)
+    // (Both counters only grow: a monitor that went through a crash keeps paying this GET.)
     // The request holds the record that decided the end (a cancel's, or a pushed status's).
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
     const requested = rerun ? await deps.cancellations.requestedEnd(context.monitorId) : undefined;
