@@ -10,7 +10,7 @@ import { MAX_ID_LENGTH } from '../monitor/limits.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
-import { Cancellations } from '../queue/cancellations.ts';
+import { EndRequests } from '../queue/end-requests.ts';
 import { EarlyStatuses } from '../queue/early-statuses.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { pushRecordFor } from '../monitor/history.ts';
@@ -51,7 +51,7 @@ export interface ClientOptions {
  */
 export class JobwatchClient {
   private readonly queues: MonitorQueues;
-  private readonly cancellations: Cancellations;
+  private readonly endRequests: EndRequests;
   private readonly store: MonitorStore;
   private readonly earlyStatuses: EarlyStatuses;
   private readonly vocabulary: StatusVocabulary;
@@ -63,8 +63,8 @@ export class JobwatchClient {
     this.ownsConnection = !options.connection;
     this.connection = options.connection ?? connectRedis(options.config);
     this.queues = openMonitorQueues(this.connection, options.config);
-    this.cancellations = new Cancellations(this.connection, this.queues);
-    this.store = new MonitorStore({ connection: this.connection, cancellations: this.cancellations, path: options.config.bullmqPath });
+    this.endRequests = new EndRequests(this.connection, this.queues);
+    this.store = new MonitorStore({ connection: this.connection, endRequests: this.endRequests, path: options.config.bullmqPath });
     this.earlyStatuses = new EarlyStatuses(this.connection, this.queues);
     this.vocabulary = createVocabulary({ running: options.config.runningStatuses });
     this.clock = options.clock ?? Date.now;
@@ -237,9 +237,9 @@ export class JobwatchClient {
   private async endMonitor(pollJob: Job<MonitorContext, MonitorResult>, record: MonitorResult): Promise<EndedMonitorState | null> {
     const { monitorId, expireAt } = pollJob.data;
     const queueJobId = toQueueJobId(monitorId);
-    const decided = await this.cancellations.request(record, expireAt);
+    const decided = await this.endRequests.request(record, expireAt);
     await this.queues.completions.add(COMPLETION_JOB, decided, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
-    if ((await this.queues.pollsOf(monitorId).remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
+    if ((await this.queues.pollsOf(monitorId).remove(queueJobId)) === 1) await this.endRequests.clear(monitorId);
     return this.endedState(monitorId);
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cancellations } from '../../src/queue/cancellations.ts';
+import { EndRequests } from '../../src/queue/end-requests.ts';
 import { FAST_PATH_BULLMQ_VERSION, installedBullmqVersion, MonitorStore } from '../../src/queue/monitor-store.ts';
 import { openQueues, POLL_JOB_OPTIONS, type MonitorQueues } from '../../src/queue/queues.ts';
 import { createRedis } from '../../src/queue/redis.ts';
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 describe('choosing the BullMQ path', () => {
   const storeFor = (options: { path?: 'fast' | 'public'; bullmqVersion?: string }, warnings: string[]) =>
-    new MonitorStore({ connection: redis, cancellations: new Cancellations(redis, openQueues(redis, 'unused')), warn: (line) => warnings.push(line), ...options });
+    new MonitorStore({ connection: redis, endRequests: new EndRequests(redis, openQueues(redis, 'unused')), warn: (line) => warnings.push(line), ...options });
 
   it('takes the fast path with the BullMQ it was written for, which is the one installed', () => {
     expect(installedBullmqVersion()).toBe(FAST_PATH_BULLMQ_VERSION);

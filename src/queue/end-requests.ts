@@ -15,7 +15,7 @@ const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;
  * the worker after the job completed. A TTL past the monitor's expiry cleans up after a crash
  * between the two.
  */
-export class Cancellations {
+export class EndRequests {
   /** Requests live beside each monitor's poll job, in its queue's key space (and hash slot). */
   constructor(
     private readonly redis: RedisConnection,
