@@ -20,7 +20,7 @@ import type { Job } from 'bullmq';
 import { callbackUrl } from './callback-url.ts';
 import type { PushAnswer } from './push-answer.ts';
 import { assertLayout } from '../queue/layout-record.ts';
-import { MonitorStore } from '../queue/monitor-store.ts';
+import { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type MonitorQueues } from '../queue/queues.ts';
 import { connectRedis, type RedisConnection } from '../queue/redis.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
@@ -52,7 +52,7 @@ export interface ClientOptions {
 export class JobwatchClient {
   private readonly queues: MonitorQueues;
   private readonly endRequests: EndRequests;
-  private readonly store: MonitorStore;
+  private readonly bullmq: BullmqSeam;
   private readonly earlyStatuses: EarlyStatuses;
   private readonly vocabulary: StatusVocabulary;
   private readonly connection: RedisConnection;
@@ -64,7 +64,7 @@ export class JobwatchClient {
     this.connection = options.connection ?? connectRedis(options.config);
     this.queues = openMonitorQueues(this.connection, options.config);
     this.endRequests = new EndRequests(this.connection, this.queues);
-    this.store = new MonitorStore({ connection: this.connection, endRequests: this.endRequests, path: options.config.bullmqPath });
+    this.bullmq = new BullmqSeam({ connection: this.connection, endRequests: this.endRequests, path: options.config.bullmqPath });
     this.earlyStatuses = new EarlyStatuses(this.connection, this.queues);
     this.vocabulary = createVocabulary({ running: options.config.runningStatuses });
     this.clock = options.clock ?? Date.now;
@@ -101,7 +101,7 @@ export class JobwatchClient {
    * and not started again. See `startMonitors`.
    */
   async startMonitors(inputs: readonly (MonitorInput | ValidatedMonitor)[]): Promise<StartMonitorsResult> {
-    const deps = { queues: this.queues, store: this.store, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
+    const deps = { queues: this.queues, bullmq: this.bullmq, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
     await this.assertLayout();
     return startMonitors(deps, inputs);
   }
@@ -248,7 +248,7 @@ export class JobwatchClient {
    * outcome) and pass the page's `nextCursor` back for the next one.
    */
   async listMonitors(query: ListQueryInput = {}): Promise<MonitorPage> {
-    return listMonitors({ queues: this.queues, store: this.store, db: this.options.database.db }, parseListQuery(query));
+    return listMonitors({ queues: this.queues, bullmq: this.bullmq, db: this.options.database.db }, parseListQuery(query));
   }
 
   /**

@@ -2,7 +2,7 @@ import type { Database } from '../db/drizzle-database.ts';
 import { readEndedPage, type EndedWanted } from '../db/ended-page.ts';
 import { inTimeRange, matchesFilter, readsMonitorData, type ListFilter } from '../monitor/list-filter.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
-import type { MonitorStore } from '../queue/monitor-store.ts';
+import type { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from '../queue/job-states.ts';
 import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
 import { comparePositions, encodeCursor, type ListPosition, type ListQuery } from './list-query.ts';
@@ -19,7 +19,7 @@ export interface MonitorPage {
 export interface ListSources {
   queues: MonitorQueues;
   /** Reads the running monitors' start times. */
-  store: MonitorStore;
+  bullmq: BullmqSeam;
   db: Database;
 }
 
@@ -60,8 +60,8 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
  * Running monitors sorted by their poll job's creation time (the monitor's start), over all shards.
  * Only the start times are read for all of them, one small field per job; whole jobs only for the page.
  */
-async function runningEntries({ queues, store }: ListSources, after: ListPosition | undefined, count: number, filter: ListFilter | undefined): Promise<Entry[]> {
-  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(store, queue)));
+async function runningEntries({ queues, bullmq }: ListSources, after: ListPosition | undefined, count: number, filter: ListFilter | undefined): Promise<Entry[]> {
+  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(bullmq, queue)));
   const activeIds = new Set(shards.flatMap((shard) => shard.active));
   const positions = shards.flatMap((shard) => shard.positions).filter((position) => inTimeRange(position.at, filter));
   const load = async (position: ListPosition) => {
@@ -86,11 +86,11 @@ async function runningEntries({ queues, store }: ListSources, after: ListPositio
   return found.slice(0, count);
 }
 
-async function runningInShard(store: MonitorStore, queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
+async function runningInShard(bullmq: BullmqSeam, queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
   // `active` apart as well, to tell the polls in flight; a job that moves between the two reads is in both.
   const [active, running] = await Promise.all([queue.getRanges(['active'], 0, -1), queue.getRanges([...RUNNING_JOB_STATES], 0, -1)]);
   const ids = [...new Set([...active, ...running])];
-  const startTimes = await store.addedAt(queue, ids);
+  const startTimes = await bullmq.addedAt(queue, ids);
   const positions: ListPosition[] = [];
   ids.forEach((queueJobId, i) => {
     const at = startTimes[i];

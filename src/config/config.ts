@@ -198,7 +198,7 @@ export const MAX_BATCH_WINDOW_MS = 10_000;
 /** Shortest API token accepted: shorter ones can be guessed. */
 export const MIN_API_TOKEN_LENGTH = 16;
 
-/** How workers re-schedule a poll and read jobs: see `bullmqPath` above and queue/monitor-store.ts. */
+/** How workers re-schedule a poll and read jobs: see `bullmqPath` above and queue/bullmq-seam.ts. */
 export type BullmqPath = 'fast' | 'public';
 
 /** Most poll queues one deployment may use (`JOBWATCH_SHARDS`). Each is a BullMQ worker (and a blocking connection) per process. */

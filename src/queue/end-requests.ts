@@ -22,7 +22,7 @@ export class EndRequests {
     private readonly queues: MonitorQueues,
   ) {}
 
-  /** The monitor's request key; the fast re-schedule script checks it (see monitor-store). */
+  /** The monitor's request key; the fast re-schedule script checks it (see bullmq-seam.ts). */
   keyOf(monitorId: string): string {
     return `${this.queues.pollsOf(monitorId).toKey('cancel')}:${encodeURIComponent(monitorId)}`;
   }

@@ -9,7 +9,7 @@ import type { EndRequests } from './end-requests.ts';
 import type { EarlyStatuses } from './early-statuses.ts';
 import { decidePush } from '../monitor/push.ts';
 import type { FaultHook } from './fault-points.ts';
-import type { MonitorStore } from './monitor-store.ts';
+import type { BullmqSeam } from './bullmq-seam.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
 
@@ -26,7 +26,7 @@ export interface PollProcessorDeps {
   /** Statuses pushed before the monitor started; its first poll takes them. */
   earlyStatuses?: EarlyStatuses;
   /** Writes the new context and re-schedules, unless an end was requested meanwhile. */
-  store: MonitorStore;
+  bullmq: BullmqSeam;
   policy: PollPolicy;
   logger: Logger;
   /** @defaultValue Date.now */
@@ -71,7 +71,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
    */
   async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string): Promise<MonitorResult> {
     const held = decideHold(context, hold);
-    if ((await deps.store.reschedule(job, held, held.nextCheckAt, token)) === 'end-requested') {
+    if ((await deps.bullmq.reschedule(job, held, held.nextCheckAt, token)) === 'end-requested') {
       return finishMonitor(job, (await deps.endRequests.requestedEnd(context.monitorId)) ?? decideCancel(held, clock()));
     }
     observer.held?.(hold);
@@ -117,11 +117,11 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     observer.checked?.({ context, reading, checkedAt, lateMs, durationMs: checkedAt - startedAt, ends: after.kind === 'finish' });
     if (after.kind === 'finish') return finishMonitor(job, after.result);
 
-    // The end-request check, the new context and the delay are one step (see MonitorStore.reschedule):
+    // The end-request check, the new context and the delay are one step (see BullmqSeam.reschedule):
     // a crash leaves either the old context with the job still active (stall recovery re-runs this
     // poll, its count unchanged) or the new context with the job delayed; and an end request that
     // arrived while the status call was in flight wins over polling again.
-    if ((await deps.store.reschedule(job, after.context, after.at, token!)) === 'end-requested') {
+    if ((await deps.bullmq.reschedule(job, after.context, after.at, token!)) === 'end-requested') {
       return finishMonitor(job, (await deps.endRequests.requestedEnd(context.monitorId)) ?? decideCancel(after.context, clock()));
     }
     if (fault) await fault('after-reschedule', context.monitorId);

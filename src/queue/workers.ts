@@ -12,7 +12,7 @@ import { EarlyStatuses } from './early-statuses.ts';
 import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
-import { MonitorStore } from './monitor-store.ts';
+import { BullmqSeam } from './bullmq-seam.ts';
 import { createPollProcessor } from './poll-processor.ts';
 import { assertLayout } from './layout-record.ts';
 import { cappedExponentialBackoff, openMonitorQueues, type MonitorQueues } from './queues.ts';
@@ -107,13 +107,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
 function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, shared: WorkerOptions): Worker[] {
   const { config, connection, logger } = options;
   const endRequests = new EndRequests(connection, queues);
-  const store = new MonitorStore({ connection, endRequests, path: config.bullmqPath, warn: (message) => logger.warn(message) });
+  const bullmq = new BullmqSeam({ connection, endRequests, path: config.bullmqPath, warn: (message) => logger.warn(message) });
   const processor = createPollProcessor({
     statusProvider: options.statusProvider,
     completions: queues.completions,
     endRequests,
     earlyStatuses: new EarlyStatuses(connection, queues),
-    store,
+    bullmq,
     policy: policyFromConfig(config),
     logger,
     faultHook: options.faultHook,

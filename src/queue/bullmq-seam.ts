@@ -30,7 +30,7 @@ const READ_BATCH = 1_000;
 type MonitorQueue = PollQueue | CompletionQueue;
 type PollJob = Job<MonitorContext, MonitorResult>;
 
-export interface MonitorStoreOptions {
+export interface BullmqSeamOptions {
   /** The connection the queues use; the raw reads and the re-schedule script run on it. */
   connection: RedisConnection;
   endRequests: EndRequests;
@@ -42,12 +42,12 @@ export interface MonitorStoreOptions {
   bullmqVersion?: string;
 }
 
-export class MonitorStore {
+export class BullmqSeam {
   /** The path in use: `public` when asked for, or when the fast one cannot be used with this BullMQ. */
   readonly path: BullmqPath;
   private readonly script: RescheduleScript | undefined;
 
-  constructor(private readonly options: MonitorStoreOptions) {
+  constructor(private readonly options: BullmqSeamOptions) {
     const requested = options.path ?? 'fast';
     const fast = requested === 'fast' ? loadFastPath(options.bullmqVersion ?? installedBullmqVersion()) : undefined;
     if (fast && !('script' in fast)) options.warn?.(fast.reason);
