@@ -8,6 +8,7 @@ export { callbackUrl } from './client/callback-url.ts';
 export { decidePush, parsePushedStatus, type PushedStatus } from './monitor/push.ts';
 export { nextPollAfterRunning, DEFAULT_JITTER, type Schedule } from './monitor/schedule.ts';
 export type { CheckPage, CheckRecordView, CheckQueryInput } from './client/check-page.ts';
+export type { Overview, OutcomeCounts, RunningCounts } from './client/overview.ts';
 export { HISTORY_MODES, type HistoryMode } from './monitor/history.ts';
 export { webhookSignature, type NotifyTargets } from './monitor/notification.ts';
 export { loadConfig, withOverrides, DEFAULTS, type Config } from './config/config.ts';

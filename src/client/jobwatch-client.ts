@@ -3,14 +3,14 @@ import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { insertChecks, listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
-import { countEndsSince } from '../db/end-counts.ts';
+import { countEndsByOutcome } from '../db/end-counts.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
-import { Cancellations } from '../queue/cancellations.ts';
+import { EndRequests } from '../queue/end-requests.ts';
 import { EarlyStatuses } from '../queue/early-statuses.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { pushRecordFor } from '../monitor/history.ts';
@@ -20,12 +20,13 @@ import type { Job } from 'bullmq';
 import { callbackUrl } from './callback-url.ts';
 import type { PushAnswer } from './push-answer.ts';
 import { assertLayout } from '../queue/layout-record.ts';
-import { MonitorStore } from '../queue/monitor-store.ts';
+import { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type MonitorQueues } from '../queue/queues.ts';
 import { connectRedis, type RedisConnection } from '../redis/connection.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
 import { parseListQuery, type ListQueryInput } from './list-query.ts';
 import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
+import { readOverview, type Overview } from './overview.ts';
 import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 
 export interface StartedMonitor {
@@ -50,8 +51,8 @@ export interface ClientOptions {
  */
 export class JobwatchClient {
   private readonly queues: MonitorQueues;
-  private readonly cancellations: Cancellations;
-  private readonly store: MonitorStore;
+  private readonly endRequests: EndRequests;
+  private readonly bullmq: BullmqSeam;
   private readonly earlyStatuses: EarlyStatuses;
   private readonly vocabulary: StatusVocabulary;
   private readonly connection: RedisConnection;
@@ -62,8 +63,8 @@ export class JobwatchClient {
     this.ownsConnection = !options.connection;
     this.connection = options.connection ?? connectRedis(options.config);
     this.queues = openMonitorQueues(this.connection, options.config);
-    this.cancellations = new Cancellations(this.connection, this.queues);
-    this.store = new MonitorStore({ connection: this.connection, cancellations: this.cancellations, path: options.config.bullmqPath });
+    this.endRequests = new EndRequests(this.connection, this.queues);
+    this.bullmq = new BullmqSeam({ connection: this.connection, endRequests: this.endRequests, path: options.config.bullmqPath });
     this.earlyStatuses = new EarlyStatuses(this.connection, this.queues);
     this.vocabulary = createVocabulary({ running: options.config.runningStatuses });
     this.clock = options.clock ?? Date.now;
@@ -100,7 +101,7 @@ export class JobwatchClient {
    * and not started again. See `startMonitors`.
    */
   async startMonitors(inputs: readonly (MonitorInput | ValidatedMonitor)[]): Promise<StartMonitorsResult> {
-    const deps = { queues: this.queues, store: this.store, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
+    const deps = { queues: this.queues, bullmq: this.bullmq, db: this.options.database.db, defaults: this.defaults(), now: this.clock() };
     await this.assertLayout();
     return startMonitors(deps, inputs);
   }
@@ -236,9 +237,9 @@ export class JobwatchClient {
   private async endMonitor(pollJob: Job<MonitorContext, MonitorResult>, record: MonitorResult): Promise<EndedMonitorState | null> {
     const { monitorId, expireAt } = pollJob.data;
     const queueJobId = toQueueJobId(monitorId);
-    const decided = await this.cancellations.request(record, expireAt);
+    const decided = await this.endRequests.request(record, expireAt);
     await this.queues.completions.add(COMPLETION_JOB, decided, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
-    if ((await this.queues.pollsOf(monitorId).remove(queueJobId)) === 1) await this.cancellations.clear(monitorId);
+    if ((await this.queues.pollsOf(monitorId).remove(queueJobId)) === 1) await this.endRequests.clear(monitorId);
     return this.endedState(monitorId);
   }
 
@@ -247,7 +248,7 @@ export class JobwatchClient {
    * outcome) and pass the page's `nextCursor` back for the next one.
    */
   async listMonitors(query: ListQueryInput = {}): Promise<MonitorPage> {
-    return listMonitors({ queues: this.queues, store: this.store, db: this.options.database.db }, parseListQuery(query));
+    return listMonitors({ queues: this.queues, bullmq: this.bullmq, db: this.options.database.db }, parseListQuery(query));
   }
 
   /**
@@ -255,7 +256,12 @@ export class JobwatchClient {
    * present. One aggregate query over the finish-time index.
    */
   async countEnds(since: Date): Promise<EndCounts> {
-    return countEndsSince(this.options.database.db, since);
+    return (await countEndsByOutcome(this.options.database.db, { since })).since;
+  }
+
+  /** What the monitors page's overview shows, read now: running counts from the queues, the rest from Postgres. */
+  async readOverview(): Promise<Overview> {
+    return readOverview({ db: this.options.database.db, queues: this.queues }, this.clock());
   }
 
   async close(): Promise<void> {

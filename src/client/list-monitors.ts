@@ -1,11 +1,11 @@
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
-import type { JobType } from 'bullmq';
 import type { Database } from '../db/drizzle-database.ts';
-import { monitorResults } from '../db/schema.ts';
+import { readEndedPage, type EndedWanted } from '../db/ended-page.ts';
+import { inTimeRange, matchesFilter, readsMonitorData, type ListFilter } from '../monitor/list-filter.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
-import type { MonitorStore } from '../queue/monitor-store.ts';
+import type { BullmqSeam } from '../queue/bullmq-seam.ts';
+import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from '../queue/job-states.ts';
 import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
-import { comparePositions, encodeCursor, inTimeRange, matchesFilter, type ListFilter, type ListPosition, type ListQuery } from './list-query.ts';
+import { comparePositions, encodeCursor, type ListPosition, type ListQuery } from './list-query.ts';
 import { pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 
 export interface MonitorPage {
@@ -19,16 +19,12 @@ export interface MonitorPage {
 export interface ListSources {
   queues: MonitorQueues;
   /** Reads the running monitors' start times. */
-  store: MonitorStore;
+  bullmq: BullmqSeam;
   db: Database;
 }
 
-/** Poll job states of a running monitor (`active`: a poll is in flight). */
-const RUNNING_STATES: JobType[] = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'];
 /** Running monitors read at a time while a filter that needs their data looks for a page's worth. */
 const FILTER_CHUNK = 200;
-/** Completion job states of a record that has not reached Postgres yet. */
-const PENDING_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'];
 
 /** A candidate for the page: its sort position, and how to read its state. */
 interface Entry {
@@ -64,8 +60,8 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
  * Running monitors sorted by their poll job's creation time (the monitor's start), over all shards.
  * Only the start times are read for all of them, one small field per job; whole jobs only for the page.
  */
-async function runningEntries({ queues, store }: ListSources, after: ListPosition | undefined, count: number, filter: ListFilter | undefined): Promise<Entry[]> {
-  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(store, queue)));
+async function runningEntries({ queues, bullmq }: ListSources, after: ListPosition | undefined, count: number, filter: ListFilter | undefined): Promise<Entry[]> {
+  const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(bullmq, queue)));
   const activeIds = new Set(shards.flatMap((shard) => shard.active));
   const positions = shards.flatMap((shard) => shard.positions).filter((position) => inTimeRange(position.at, filter));
   const load = async (position: ListPosition) => {
@@ -73,7 +69,7 @@ async function runningEntries({ queues, store }: ListSources, after: ListPositio
     const job = await queues.pollsOf(position.monitorId).getJob(queueJobId);
     return job ? runningState(job, activeIds.has(queueJobId) ? 'active' : 'delayed') : null;
   };
-  if (!filter?.idPrefix && !filter?.metadata) {
+  if (!readsMonitorData(filter)) {
     return selectAfter(positions, after, count).map((position) => ({ position, load: () => load(position) }));
   }
   // The job id and the metadata are in the job's data: read in chunks, newest first, until a page is found.
@@ -84,16 +80,17 @@ async function runningEntries({ queues, store }: ListSources, after: ListPositio
     const states = await Promise.all(chunk.map(load));
     chunk.forEach((position, j) => {
       const state = states[j];
-      if (state && matchesFilter(state, filter)) found.push({ position, load: async () => state });
+      if (state && matchesFilter({ ...state, at: position.at }, filter)) found.push({ position, load: async () => state });
     });
   }
   return found.slice(0, count);
 }
 
-async function runningInShard(store: MonitorStore, queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
-  const [active, others] = await Promise.all([queue.getRanges(['active'], 0, -1), queue.getRanges(RUNNING_STATES, 0, -1)]);
-  const ids = [...new Set([...active, ...others])];
-  const startTimes = await store.addedAt(queue, ids);
+async function runningInShard(bullmq: BullmqSeam, queue: PollQueue): Promise<{ active: string[]; positions: ListPosition[] }> {
+  // `active` apart as well, to tell the polls in flight; a job that moves between the two reads is in both.
+  const [active, running] = await Promise.all([queue.getRanges(['active'], 0, -1), queue.getRanges([...RUNNING_JOB_STATES], 0, -1)]);
+  const ids = [...new Set([...active, ...running])];
+  const startTimes = await bullmq.addedAt(queue, ids);
   const positions: ListPosition[] = [];
   ids.forEach((queueJobId, i) => {
     const at = startTimes[i];
@@ -105,7 +102,7 @@ async function runningInShard(store: MonitorStore, queue: PollQueue): Promise<{ 
 /** Ended monitors by finish time: rows from Postgres merged with records still in Redis. */
 async function endedEntries(sources: ListSources, wanted: EndedWanted, after: ListPosition | undefined, count: number): Promise<Entry[]> {
   const [rows, pending] = await Promise.all([
-    readRows(sources.db, wanted, after, count),
+    readEndedPage(sources.db, wanted, after, count),
     readPending(sources.queues, wanted),
   ]);
   const byId = new Map<string, EndedMonitorState>();
@@ -118,47 +115,11 @@ async function endedEntries(sources: ListSources, wanted: EndedWanted, after: Li
   });
 }
 
-/** Which ended monitors a page shows: an outcome, and the list's filter. */
-interface EndedWanted {
-  outcome: string | undefined;
-  filter: ListFilter | undefined;
-}
-
-function readRows(db: Database, { outcome, filter }: EndedWanted, after: ListPosition | undefined, count: number) {
-  const conditions: SQL[] = [];
-  if (outcome) conditions.push(eq(monitorResults.outcome, outcome));
-  conditions.push(...filterConditions(filter));
-  if (after) {
-    // Ids compared bytewise ("C"), as JavaScript compares them, so pages meet exactly at equal times.
-    const at = new Date(after.at).toISOString();
-    conditions.push(sql`(${monitorResults.finishedAt} < ${at}::timestamptz or (${monitorResults.finishedAt} = ${at}::timestamptz and ${monitorResults.monitorId} collate "C" < ${after.monitorId}))`);
-  }
-  return db.select().from(monitorResults).where(and(...conditions))
-    .orderBy(desc(monitorResults.finishedAt), sql`${monitorResults.monitorId} collate "C" desc`)
-    .limit(count);
-}
-
-/** The filter in SQL, deciding as matchesFilter does for monitors read from Redis. */
-function filterConditions(filter: ListFilter | undefined): SQL[] {
-  const conditions: SQL[] = [];
-  if (!filter) return conditions;
-  if (filter.idPrefix) {
-    conditions.push(sql`(starts_with(${monitorResults.monitorId}, ${filter.idPrefix}) or starts_with(${monitorResults.jobId}, ${filter.idPrefix}))`);
-  }
-  if (filter.metadata) {
-    const { key, value } = filter.metadata;
-    conditions.push(sql`(jsonb_typeof(${monitorResults.metadata} -> ${key}) in ('string', 'number', 'boolean') and ${monitorResults.metadata} ->> ${key} = ${value})`);
-  }
-  if (filter.from !== undefined) conditions.push(sql`${monitorResults.finishedAt} >= ${new Date(filter.from).toISOString()}::timestamptz`);
-  if (filter.to !== undefined) conditions.push(sql`${monitorResults.finishedAt} <= ${new Date(filter.to).toISOString()}::timestamptz`);
-  return conditions;
-}
-
 /** Records waiting for Postgres: few, since a record is written within moments unless Postgres is down. */
 async function readPending(queues: MonitorQueues, { outcome, filter }: EndedWanted): Promise<EndedMonitorState[]> {
-  const jobs = await queues.completions.getJobs(PENDING_STATES);
+  const jobs = await queues.completions.getJobs([...PENDING_RECORD_STATES]);
   return jobs
-    .filter((job) => job?.data && (!outcome || job.data.outcome === outcome) && inTimeRange(job.data.finishedAt, filter) && matchesFilter(job.data, filter))
+    .filter((job) => job?.data && (!outcome || job.data.outcome === outcome) && matchesFilter({ ...job.data, at: job.data.finishedAt }, filter))
     .map((job) => pendingResultState(job.data));
 }
 

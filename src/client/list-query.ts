@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import { isStorableText } from '../json/unicode.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
+import type { ListFilter } from '../monitor/list-filter.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 
 /** What `listMonitors` can filter on: running monitors, or ended ones by outcome. */
@@ -22,19 +23,6 @@ export interface ListPosition {
   /** Epoch milliseconds: start time of a running monitor, finish time of an ended one. */
   at: number;
   monitorId: string;
-}
-
-/**
- * What narrows the list besides its state. Times are epoch milliseconds and apply to the time the
- * list is sorted by: the start of a running monitor, the finish of an ended one.
- */
-export interface ListFilter {
-  /** The monitor id or the job id starts with this. */
-  idPrefix?: string;
-  /** The metadata holds this key with this value (a string, number or boolean, compared as text). */
-  metadata?: { key: string; value: string };
-  from?: number;
-  to?: number;
 }
 
 export interface ListQuery {
@@ -115,32 +103,6 @@ export function parseListQuery(raw: ListQueryInput): ListQuery {
 function splitKeyValue(pair: string): { key: string; value: string } {
   const equals = pair.indexOf('=');
   return { key: pair.slice(0, equals).trim(), value: pair.slice(equals + 1) };
-}
-
-/** What the filter needs to know of a monitor besides its list time. */
-export interface Filterable {
-  monitorId: string;
-  jobId: string;
-  metadata: Record<string, unknown> | null;
-}
-
-/** Whether a list time passes the filter's range. */
-export function inTimeRange(at: number, filter: ListFilter | undefined): boolean {
-  return (filter?.from === undefined || at >= filter.from) && (filter?.to === undefined || at <= filter.to);
-}
-
-/**
- * Whether a monitor passes the filter's id prefix and metadata (as the SQL of the ended part
- * decides it: a scalar value compared as text).
- */
-export function matchesFilter(monitor: Filterable, filter: ListFilter | undefined): boolean {
-  if (!filter) return true;
-  if (filter.idPrefix && !monitor.monitorId.startsWith(filter.idPrefix) && !monitor.jobId.startsWith(filter.idPrefix)) return false;
-  if (filter.metadata) {
-    const value = monitor.metadata?.[filter.metadata.key];
-    if (!['string', 'number', 'boolean'].includes(typeof value) || String(value) !== filter.metadata.value) return false;
-  }
-  return true;
 }
 
 /** Opaque to callers: base64url of the position, so they pass it back unchanged. */

@@ -1,8 +1,10 @@
 import type { Database } from '../db/drizzle-database.ts';
+import { countEndsByOutcome } from '../db/end-counts.ts';
 import {
-  checkTimings, countEndsByHour, countOutcomes, END_CHART_HOURS, hostHealth, type CheckTimings, type HostHealth, type OutcomeCounts,
+  checkTimings, countEndsByHour, END_CHART_HOURS, hostHealth, OVERVIEW_WINDOWS, type CheckTimings, type HostHealth,
 } from '../db/overview.ts';
-import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
+import { noEnds, OUTCOMES, type Outcome } from '../monitor/statuses.ts';
+import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from '../queue/job-states.ts';
 import type { MonitorQueues } from '../queue/queues.ts';
 
 /** Running monitors by what their poll job is doing, summed over the poll shards. */
@@ -11,8 +13,16 @@ export interface RunningCounts {
   scheduled: number;
   /** A poll in flight. */
   polling: number;
-  /** Due, waiting for a free worker: a backlog that stays means the workers are short. */
+  /** Due, waiting for a free worker (or held in a paused queue): a backlog that stays means the workers are short. */
   due: number;
+}
+
+/** Ended monitors of one outcome over the last hour, day and week (OVERVIEW_WINDOWS). */
+export interface OutcomeCounts {
+  outcome: Outcome;
+  hour: number;
+  day: number;
+  week: number;
 }
 
 /** What the monitors page's overview shows, read at `at`. */
@@ -29,30 +39,33 @@ export interface Overview {
   hosts: HostHealth[];
 }
 
+/** @internal */
 export interface OverviewSources {
   db: Database;
   queues: MonitorQueues;
 }
 
-/** Reads the overview: counts from the queues (as the list and the board do), the rest from Postgres, at once. */
+/**
+ * Reads the overview: counts from the queues (as the list and the board do), the rest from Postgres, at once.
+ * @internal
+ */
 export async function readOverview(sources: OverviewSources, now: number): Promise<Overview> {
   const [outcomes, buckets, timings, hosts, running, pendingRecords] = await Promise.all([
-    countOutcomes(sources.db, now),
+    countEndsByOutcome(sources.db, windowStarts(now), new Date(now)),
     countEndsByHour(sources.db, now),
     checkTimings(sources.db, now),
     hostHealth(sources.db, now),
     countRunning(sources.queues),
     countPending(sources.queues),
   ]);
-  const zeros = () => Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<Outcome, number>;
-  const endsByHour = Array.from({ length: END_CHART_HOURS }, zeros);
+  const endsByHour = Array.from({ length: END_CHART_HOURS }, noEnds);
   for (const { bucket, outcome, count } of buckets) {
     const hour = endsByHour[bucket];
     if (hour && outcome in hour) hour[outcome as Outcome] = count;
   }
   return {
     at: now,
-    outcomes: OUTCOMES.map((outcome) => outcomes.find((row) => row.outcome === outcome) ?? { outcome, hour: 0, day: 0, week: 0 }),
+    outcomes: OUTCOMES.map((outcome) => ({ outcome, hour: outcomes.hour[outcome], day: outcomes.day[outcome], week: outcomes.week[outcome] })),
     running,
     pendingRecords,
     endsByHour,
@@ -61,17 +74,24 @@ export async function readOverview(sources: OverviewSources, now: number): Promi
   };
 }
 
+function windowStarts(now: number): Record<keyof typeof OVERVIEW_WINDOWS, Date> {
+  const { hour, day, week } = OVERVIEW_WINDOWS;
+  return { hour: new Date(now - hour), day: new Date(now - day), week: new Date(now - week) };
+}
+
+/** Every running state is counted once: delayed is scheduled, active is polling, the rest is due. */
 async function countRunning(queues: MonitorQueues): Promise<RunningCounts> {
-  const shards = await Promise.all(queues.pollShards.map((queue) => queue.getJobCounts('delayed', 'active', 'waiting', 'prioritized')));
-  const sum = (pick: (counts: Record<string, number>) => number) => shards.reduce((total, counts) => total + pick(counts), 0);
-  return {
-    scheduled: sum((c) => c.delayed ?? 0),
-    polling: sum((c) => c.active ?? 0),
-    due: sum((c) => (c.waiting ?? 0) + (c.prioritized ?? 0)),
-  };
+  const shards = await Promise.all(queues.pollShards.map((queue) => queue.getJobCounts(...RUNNING_JOB_STATES)));
+  const counts: RunningCounts = { scheduled: 0, polling: 0, due: 0 };
+  for (const [state, n] of shards.flatMap((byState) => Object.entries(byState))) {
+    if (state === 'delayed') counts.scheduled += n;
+    else if (state === 'active') counts.polling += n;
+    else counts.due += n;
+  }
+  return counts;
 }
 
 async function countPending(queues: MonitorQueues): Promise<number> {
-  const counts = await queues.completions.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
+  const counts = await queues.completions.getJobCounts(...PENDING_RECORD_STATES);
   return Object.values(counts).reduce((total, n) => total + n, 0);
 }

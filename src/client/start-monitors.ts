@@ -1,11 +1,10 @@
-import { sql } from 'drizzle-orm';
 import type { Database } from '../db/drizzle-database.ts';
-import { monitorResults } from '../db/schema.ts';
+import { findWatchedJobIds } from '../db/results.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorDefaults, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
-import type { MonitorStore } from '../queue/monitor-store.ts';
+import type { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
 
 /**
@@ -41,7 +40,7 @@ export interface StartMonitorsResult {
 export interface StartMonitorsDeps {
   queues: MonitorQueues;
   /** Reads which monitors already have a job, and for which job. */
-  store: MonitorStore;
+  bullmq: BullmqSeam;
   db: Database;
   defaults: MonitorDefaults;
   now: number;
@@ -139,18 +138,18 @@ export function pollJob(context: MonitorContext, delayMs = context.nextCheckAt -
  * `getMonitor` does, so a monitor that ends meanwhile is still found.
  */
 async function findExistingJobIds(deps: StartMonitorsDeps, monitorIds: string[]): Promise<Map<string, string>> {
-  const { queues, store } = deps;
+  const { queues, bullmq } = deps;
   const existing = new Map<string, string>();
   const record = (found: Map<string, string>) => {
     for (const [monitorId, jobId] of found) if (!existing.has(monitorId)) existing.set(monitorId, jobId);
   };
   // One queue's keys share a hash slot, so each group is one command even on a Redis Cluster.
   const pollGroups = [...groupBy(monitorIds, (id) => queues.pollsOf(id))];
-  const inPolls = await Promise.all(pollGroups.map(([queue, ids]) => store.watchedJobIds(queue, ids)));
+  const inPolls = await Promise.all(pollGroups.map(([queue, ids]) => bullmq.watchedJobIds(queue, ids)));
   inPolls.forEach(record);
-  record(await store.watchedJobIds(queues.completions, monitorIds));
+  record(await bullmq.watchedJobIds(queues.completions, monitorIds));
   const notInRedis = monitorIds.filter((id) => !existing.has(id));
-  for (const row of await findPersisted(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
+  for (const row of await findWatchedJobIds(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
   return existing;
 }
 
@@ -164,13 +163,4 @@ function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> 
     else groups.set(key, [item]);
   }
   return groups;
-}
-
-/** One query for the whole chunk: `= any($1)` keeps it one prepared statement whatever its size. */
-async function findPersisted(db: Database, monitorIds: string[]): Promise<{ monitorId: string; jobId: string }[]> {
-  if (monitorIds.length === 0) return [];
-  return db
-    .select({ monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
-    .from(monitorResults)
-    .where(sql`${monitorResults.monitorId} = any(${sql.param(monitorIds)}::text[])`);
 }

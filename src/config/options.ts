@@ -53,7 +53,7 @@ export const MAX_SHARDS = 64;
 /** Most polls one worker process may have in flight (`JOBWATCH_CONCURRENCY`, `--concurrency`). */
 export const MAX_CONCURRENCY = 10_000;
 
-/** How workers re-schedule a poll and read jobs: see `bullmqPath` below and queue/monitor-store.ts. */
+/** How workers re-schedule a poll and read jobs: see `bullmqPath` below and queue/bullmq-seam.ts. */
 export const BULLMQ_PATHS = ['fast', 'public'] as const;
 export type BullmqPath = (typeof BULLMQ_PATHS)[number];
 

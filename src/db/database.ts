@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { mkdirSync } from 'node:fs';
 import postgres from 'postgres';
@@ -48,4 +49,9 @@ export async function openPglite(dataDir?: string): Promise<DatabaseHandle> {
     description: dataDir ? `PGlite in ${dataDir}` : 'PGlite in memory',
     close: () => client.close(),
   };
+}
+
+/** The cheapest statement: it answers when the database is up (/healthz). */
+export async function pingDatabase(database: DatabaseHandle): Promise<void> {
+  await database.db.execute(sql`select 1`);
 }

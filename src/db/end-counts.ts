@@ -1,17 +1,28 @@
-import { count, gte } from 'drizzle-orm';
-import { OUTCOMES, type EndCounts, type Outcome } from '../monitor/statuses.ts';
+import { sql } from 'drizzle-orm';
+import { noEnds, OUTCOMES, type EndCounts, type Outcome } from '../monitor/statuses.ts';
 import type { Database } from './drizzle-database.ts';
-import { monitorResults } from './schema.ts';
+import { rowsOf } from './rows.ts';
 
 /**
- * Counts the final records that finished at or after `since`, by outcome: one aggregate over the
- * `finished_at` index, so its cost follows the window, not the table.
+ * Counts the final records by outcome in each window, from its start (`since`) to `until` (or
+ * without end): `jobwatch top`'s last hour, the overview's hour, day and week. One pass over the
+ * widest window's rows, which the (finished_at, outcome) index answers without reading the table,
+ * so its cost follows the window, not the table. Every outcome is present, with zeros.
  */
-export async function countEndsSince(db: Database, since: Date): Promise<EndCounts> {
-  const rows = await db.select({ outcome: monitorResults.outcome, n: count() }).from(monitorResults)
-    .where(gte(monitorResults.finishedAt, since))
-    .groupBy(monitorResults.outcome);
-  const counts = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as EndCounts;
-  for (const row of rows) if (Object.hasOwn(counts, row.outcome)) counts[row.outcome as Outcome] = Number(row.n);
+export async function countEndsByOutcome<Window extends string>(db: Database, since: Record<Window, Date>, until?: Date): Promise<Record<Window, EndCounts>> {
+  const windows = Object.entries(since) as [Window, Date][];
+  const earliest = new Date(Math.min(...windows.map(([, start]) => start.getTime())));
+  const columns = windows.map(([name, start]) =>
+    sql`(count(*) filter (where finished_at >= ${start.toISOString()}::timestamptz))::int as ${sql.identifier(name)}`);
+  const rows = rowsOf<Record<Window, number> & { outcome: string }>(await db.execute(sql`
+    select outcome, ${sql.join(columns, sql`, `)}
+    from monitor_results
+    where finished_at >= ${earliest.toISOString()}::timestamptz${until ? sql` and finished_at <= ${until.toISOString()}::timestamptz` : sql``}
+    group by outcome`));
+  const counts = Object.fromEntries(windows.map(([name]) => [name, noEnds()])) as Record<Window, EndCounts>;
+  for (const row of rows) {
+    if (!(OUTCOMES as readonly string[]).includes(row.outcome)) continue; // a row of an outcome this release does not know
+    for (const [name] of windows) counts[name][row.outcome as Outcome] = Number(row[name]);
+  }
   return counts;
 }

@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './rows.ts';
 
+// The queries are @internal: they take Drizzle's handle, which stays out of the published types
+// (see src/index.ts); the overview's shapes below are published, in JobwatchClient.readOverview's answer.
 const HOUR_MS = 3_600_000;
 /** The overview's windows of ended monitors. */
 export const OVERVIEW_WINDOWS = { hour: HOUR_MS, day: 24 * HOUR_MS, week: 7 * 24 * HOUR_MS } as const;
@@ -9,14 +11,6 @@ export const OVERVIEW_WINDOWS = { hour: HOUR_MS, day: 24 * HOUR_MS, week: 7 * 24
 export const END_CHART_HOURS = 24;
 /** Status hosts the overview lists, the busiest first. */
 export const MAX_OVERVIEW_HOSTS = 50;
-
-/** Ended monitors of one outcome over the last hour, day and week. */
-export interface OutcomeCounts {
-  outcome: string;
-  hour: number;
-  day: number;
-  week: number;
-}
 
 /** Ends of one outcome in one hourly bucket; bucket 0 is the oldest. */
 export interface EndBucket {
@@ -45,22 +39,9 @@ export interface HostHealth {
 }
 
 /**
- * Counts by outcome over the last hour, day and week in one pass over the week's rows; the
- * (finished_at, outcome) index answers it without reading the table.
+ * Ends per hour and outcome over the last END_CHART_HOURS hours.
+ * @internal
  */
-export async function countOutcomes(db: Database, now: number): Promise<OutcomeCounts[]> {
-  const at = (ms: number) => new Date(now - ms).toISOString();
-  return rowsOf<OutcomeCounts>(await db.execute(sql`
-    select outcome,
-      (count(*) filter (where finished_at >= ${at(OVERVIEW_WINDOWS.hour)}::timestamptz))::int as hour,
-      (count(*) filter (where finished_at >= ${at(OVERVIEW_WINDOWS.day)}::timestamptz))::int as day,
-      count(*)::int as week
-    from monitor_results
-    where finished_at >= ${at(OVERVIEW_WINDOWS.week)}::timestamptz and finished_at <= ${new Date(now).toISOString()}::timestamptz
-    group by outcome order by outcome`));
-}
-
-/** Ends per hour and outcome over the last END_CHART_HOURS hours. */
 export async function countEndsByHour(db: Database, now: number): Promise<EndBucket[]> {
   const from = new Date(now - END_CHART_HOURS * HOUR_MS).toISOString();
   return rowsOf<EndBucket>(await db.execute(sql`
@@ -71,7 +52,10 @@ export async function countEndsByHour(db: Database, now: number): Promise<EndBuc
     group by 1, 2 order by 1, 2`));
 }
 
-/** p50/p99 of lateness and status-call duration over the last hour's poll checks (pushes made no call). */
+/**
+ * p50/p99 of lateness and status-call duration over the last hour's poll checks (pushes made no call).
+ * @internal
+ */
 export async function checkTimings(db: Database, now: number): Promise<CheckTimings> {
   // One sort per column for both percentiles (an array of fractions), not one per percentile.
   const [row] = rowsOf<{ checks: number; late: number[] | null; latency: number[] | null }>(await db.execute(sql`
@@ -89,7 +73,10 @@ export async function checkTimings(db: Database, now: number): Promise<CheckTimi
   };
 }
 
-/** The last hour's poll checks per status host: how many, how many failed, and the mean duration. */
+/**
+ * The last hour's poll checks per status host: how many, how many failed, and the mean duration.
+ * @internal
+ */
 export async function hostHealth(db: Database, now: number): Promise<HostHealth[]> {
   return rowsOf<HostHealth>(await db.execute(sql`
     select coalesce(status_host, 'unknown') as host, count(*)::int as checks,

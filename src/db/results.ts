@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import { isStorableText } from '../json/unicode.ts';
@@ -69,4 +69,21 @@ export async function findResult(db: Database, monitorId: string): Promise<Monit
   if (!isStorableText(monitorId)) return undefined;
   const rows = await db.select().from(monitorResults).where(eq(monitorResults.monitorId, monitorId)).limit(1);
   return rows[0];
+}
+
+/**
+ * The job each of these monitors watched, for those that have a row. One query for any number of
+ * ids: `= any($1)` keeps it one prepared statement whatever its size.
+ */
+export async function findWatchedJobIds(db: Database, monitorIds: readonly string[]): Promise<{ monitorId: string; jobId: string }[]> {
+  if (monitorIds.length === 0) return [];
+  return db
+    .select({ monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
+    .from(monitorResults)
+    .where(sql`${monitorResults.monitorId} = any(${sql.param(monitorIds)}::text[])`);
+}
+
+/** The rows of these monitors, the first finished first. */
+export async function findResultsByFinish(db: Database, monitorIds: readonly string[]): Promise<MonitorResultRow[]> {
+  return db.select().from(monitorResults).where(inArray(monitorResults.monitorId, [...monitorIds])).orderBy(monitorResults.finishedAt);
 }

@@ -86,7 +86,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.route('/api/monitors', pushRoutes(push));
   app.route('/callbacks', callbackRoutes(push));
   app.route(UI_PATH, uiRoutes({
-    client: deps.client, queues: deps.queues, database: deps.database, config, logger, boardPath: BOARD_PATH, timeoutMs,
+    client: deps.client, queues: deps.queues, config, logger, boardPath: BOARD_PATH, timeoutMs,
     ...(deps.hostStates ? { hostStates: deps.hostStates } : {}),
   }));
   app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));

@@ -9,6 +9,11 @@ export type Outcome = (typeof OUTCOMES)[number];
 /** How many monitors ended with each outcome (in some window): every outcome present, 0 when none. */
 export type EndCounts = Record<Outcome, number>;
 
+/** EndCounts with every outcome at 0, to count into. */
+export function noEnds(): EndCounts {
+  return Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as EndCounts;
+}
+
 /** Statuses that mean "still going: poll again". Compared case-insensitively, ignoring `-`, `_` and spaces. */
 export const DEFAULT_RUNNING_STATUSES = [
   'Processing', 'Running', 'Pending', 'Queued', 'InProgress', 'NotStarted', 'Started', 'Starting',

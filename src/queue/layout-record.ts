@@ -1,5 +1,5 @@
-import type { JobType } from 'bullmq';
 import { ConfigError } from '../errors/errors.ts';
+import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from './job-states.ts';
 import { openQueues, type MonitorQueues } from './queues.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import type { QueueLayout } from './shards.ts';
@@ -11,9 +11,6 @@ import type { QueueLayout } from './shards.ts';
  * its layout against the record before it touches a queue; the record may only change while no
  * monitor is running or waiting to be persisted.
  */
-
-/** Job states of a monitor that is still in the old layout's queues. */
-const LIVE_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children'];
 
 export function layoutKey(prefix: string): string {
   return `${prefix}:layout`;
@@ -34,7 +31,7 @@ export async function assertLayout(redis: RedisConnection, prefix: string, layou
   if (live > 0) {
     throw new ConfigError(
       `JOBWATCH_SHARDS: ${describe(layout)} does not match the ${live} monitors under prefix ${prefix}, started with ` +
-        `${describe(previous)}; keep that until they have ended, or use another JOBWATCH_PREFIX for the new layout`,
+        `${describe(previous)}; keep that until they have ended and their records are in Postgres (retry or remove failed ones in Bull Board), or use another JOBWATCH_PREFIX for the new layout`,
     );
   }
   // Nothing runs in the old layout: the new one takes over. A process racing this with yet another
@@ -55,12 +52,12 @@ function parseLayout(stored: string | null): QueueLayout {
 async function liveMonitors(redis: RedisConnection, prefix: string, layout: QueueLayout): Promise<number> {
   const queues: MonitorQueues = openQueues(redis, prefix, layout);
   try {
-    let live = 0;
-    for (const queue of [...queues.pollShards, queues.completions]) {
-      const counts = await queue.getJobCounts(...LIVE_STATES);
-      live += Object.values(counts).reduce((sum, count) => sum + count, 0);
-    }
-    return live;
+    // A record Postgres refused (failed) counts too: in the new layout's queues it would be lost from sight.
+    const counts = [
+      ...(await Promise.all(queues.pollShards.map((queue) => queue.getJobCounts(...RUNNING_JOB_STATES)))),
+      await queues.completions.getJobCounts(...PENDING_RECORD_STATES),
+    ];
+    return counts.flatMap((byState) => Object.values(byState)).reduce((sum, count) => sum + count, 0);
   } finally {
     await queues.close();
   }

@@ -5,11 +5,11 @@ import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } fr
 import { decideHold, isHeld, type Hold } from '../monitor/gate/hold.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import type { Cancellations } from './cancellations.ts';
+import type { EndRequests } from './end-requests.ts';
 import type { EarlyStatuses } from './early-statuses.ts';
 import { decidePush } from '../monitor/push.ts';
 import type { FaultHook } from './fault-points.ts';
-import type { MonitorStore } from './monitor-store.ts';
+import type { BullmqSeam } from './bullmq-seam.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
 
@@ -22,11 +22,11 @@ const RESCHEDULED = new DelayedError('re-scheduled until its next poll');
 export interface PollProcessorDeps {
   statusProvider: StatusProvider;
   completions: Queue<MonitorResult, boolean>;
-  cancellations: Cancellations;
+  endRequests: EndRequests;
   /** Statuses pushed before the monitor started; its first poll takes them. */
   earlyStatuses?: EarlyStatuses;
-  /** Writes the new context and re-schedules, unless a cancel was requested meanwhile. */
-  store: MonitorStore;
+  /** Writes the new context and re-schedules, unless an end was requested meanwhile. */
+  bullmq: BullmqSeam;
   policy: PollPolicy;
   logger: Logger;
   /** @defaultValue Date.now */
@@ -67,12 +67,12 @@ export function createPollProcessor(deps: PollProcessorDeps) {
 
   /**
    * A request the gate held back: no check happened, so the poll is re-delayed to the hold's end
-   * with its counts as they were. A cancel that came meanwhile still wins.
+   * with its counts as they were. An end request (cancel or push) that came meanwhile still wins.
    */
   async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string): Promise<MonitorResult> {
     const held = decideHold(context, hold);
-    if ((await deps.store.reschedule(job, held, held.nextCheckAt, token)) === 'cancel-requested') {
-      return finishMonitor(job, (await deps.cancellations.requestedEnd(context.monitorId)) ?? decideCancel(held, clock()));
+    if ((await deps.bullmq.reschedule(job, held, held.nextCheckAt, token)) === 'end-requested') {
+      return finishMonitor(job, (await deps.endRequests.requestedEnd(context.monitorId)) ?? decideCancel(held, clock()));
     }
     observer.held?.(hold);
     throw RESCHEDULED;
@@ -85,12 +85,12 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     const log = () => (childLogger ??= deps.logger.child({ monitorId: context.monitorId, jobId: context.jobId }));
     const startedAt = clock();
 
-    // A first run reaches the cancel check after its status call (below). A poll that runs again,
-    // after its worker died or Redis failed it, checks first: a cancel may have come meanwhile.
-    // (Both counters only grow: a monitor that went through a crash keeps paying this EXISTS.)
+    // A first run reaches the end-request check after its status call (below). A poll that runs
+    // again, after its worker died or Redis failed it, checks first: a cancel or push may have come.
+    // (Both counters only grow: a monitor that went through a crash keeps paying this GET.)
     // The request holds the record that decided the end (a cancel's, or a pushed status's).
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
-    const requested = rerun ? await deps.cancellations.requestedEnd(context.monitorId) : undefined;
+    const requested = rerun ? await deps.endRequests.requestedEnd(context.monitorId) : undefined;
     const before = decideBeforeCheck(context, startedAt, requested !== undefined);
     if (before.kind === 'finish') return finishMonitor(job, context.result ?? requested ?? before.result);
 
@@ -117,12 +117,12 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     observer.checked?.({ context, reading, checkedAt, lateMs, durationMs: checkedAt - startedAt, ends: after.kind === 'finish' });
     if (after.kind === 'finish') return finishMonitor(job, after.result);
 
-    // The cancel check, the new context and the delay are one step (see MonitorStore.reschedule): a
-    // crash leaves either the old context with the job still active (stall recovery re-runs this
-    // poll, its count unchanged) or the new context with the job delayed; and a cancel that arrived
-    // while the status call was in flight wins over polling again.
-    if ((await deps.store.reschedule(job, after.context, after.at, token!)) === 'cancel-requested') {
-      return finishMonitor(job, (await deps.cancellations.requestedEnd(context.monitorId)) ?? decideCancel(after.context, clock()));
+    // The end-request check, the new context and the delay are one step (see BullmqSeam.reschedule):
+    // a crash leaves either the old context with the job still active (stall recovery re-runs this
+    // poll, its count unchanged) or the new context with the job delayed; and an end request that
+    // arrived while the status call was in flight wins over polling again.
+    if ((await deps.bullmq.reschedule(job, after.context, after.at, token!)) === 'end-requested') {
+      return finishMonitor(job, (await deps.endRequests.requestedEnd(context.monitorId)) ?? decideCancel(after.context, clock()));
     }
     if (fault) await fault('after-reschedule', context.monitorId);
     observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });

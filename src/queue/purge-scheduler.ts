@@ -2,7 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Purge } from '../monitor/retention.ts';
 import type { RedisConnection } from '../redis/connection.ts';
-import { completionQueueName, type QueueLayout } from './shards.ts';
+import { unshardedQueueName, type QueueLayout } from './shards.ts';
 
 /** Housekeeping jobs of a deployment (`{maintenance}` when hash-tagged). */
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -30,7 +30,7 @@ export async function startPurgeScheduler(options: PurgeSchedulerOptions): Promi
   // A connection of its own, closed with the queue: a queue closed early on the worker's shared
   // connection left a command of BullMQ's to fail unhandled when that connection later quit.
   const connection = options.connection.duplicate();
-  const queue = new Queue(completionQueueName(options.layout, MAINTENANCE_QUEUE), { connection, prefix });
+  const queue = new Queue(unshardedQueueName(options.layout, MAINTENANCE_QUEUE), { connection, prefix });
   const closeQueue = async () => {
     await queue.close();
     await connection.quit().catch(() => connection.disconnect());

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import { backoffDelay } from '../time/backoff.ts';
-import { completionQueueName, layoutOf, pollQueueName, shardOf, SINGLE_QUEUE, type QueueLayout } from './shards.ts';
+import { unshardedQueueName, layoutOf, pollQueueName, shardOf, SINGLE_QUEUE, type QueueLayout } from './shards.ts';
 
 /** Each monitor's one poll job lives here, delayed between polls (`{polls-<shard>}` when sharded). */
 export const POLL_QUEUE = 'polls';
@@ -63,7 +63,7 @@ export function openMonitorQueues(connection: RedisConnection, config: Pick<Conf
 export function openQueues(connection: RedisConnection, prefix: string, layout: QueueLayout = SINGLE_QUEUE): MonitorQueues {
   const pollShards = Array.from({ length: layout.shards }, (_, shard) =>
     new Queue<MonitorContext, MonitorResult>(pollQueueName(shard, layout, POLL_QUEUE), { connection, prefix }));
-  const completions = new Queue<MonitorResult, boolean>(completionQueueName(layout, COMPLETION_QUEUE), { connection, prefix });
+  const completions = new Queue<MonitorResult, boolean>(unshardedQueueName(layout, COMPLETION_QUEUE), { connection, prefix });
   return {
     layout,
     pollShards,

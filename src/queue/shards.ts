@@ -32,7 +32,11 @@ export function pollQueueName(shard: number, layout: QueueLayout, base: string):
   return layout.hashTagged ? `{${base}-${shard}}` : base;
 }
 
-export function completionQueueName(layout: QueueLayout, base: string): string {
+/**
+ * The name of a queue that is one queue in every layout (the completions, the maintenance queue):
+ * hash-tagged when the layout is, so that the queue's keys share one slot on a Redis Cluster.
+ */
+export function unshardedQueueName(layout: QueueLayout, base: string): string {
   return layout.hashTagged ? `{${base}}` : base;
 }
 

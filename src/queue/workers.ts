@@ -7,12 +7,12 @@ import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { REDIS_CLOSE_TIMEOUT_MS, settleWithin, TimedOutError, withTimeout } from '../time/with-timeout.ts';
-import { Cancellations } from './cancellations.ts';
+import { EndRequests } from './end-requests.ts';
 import { EarlyStatuses } from './early-statuses.ts';
 import { createCompletionProcessor } from './completion-processor.ts';
 import type { FaultHook } from './fault-points.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
-import { MonitorStore } from './monitor-store.ts';
+import { BullmqSeam } from './bullmq-seam.ts';
 import { createPollProcessor } from './poll-processor.ts';
 import { assertLayout } from './layout-record.ts';
 import { cappedExponentialBackoff, openMonitorQueues, type MonitorQueues } from './queues.ts';
@@ -106,14 +106,14 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
 /** One poll worker per shard: every process consumes every shard, so any can take over a crashed one's polls. */
 function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, shared: WorkerOptions): Worker[] {
   const { config, connection, logger } = options;
-  const cancellations = new Cancellations(connection, queues);
-  const store = new MonitorStore({ connection, cancellations, path: config.bullmqPath, warn: (message) => logger.warn(message) });
+  const endRequests = new EndRequests(connection, queues);
+  const bullmq = new BullmqSeam({ connection, endRequests, path: config.bullmqPath, warn: (message) => logger.warn(message) });
   const processor = createPollProcessor({
     statusProvider: options.statusProvider,
     completions: queues.completions,
-    cancellations,
+    endRequests,
     earlyStatuses: new EarlyStatuses(connection, queues),
-    store,
+    bullmq,
     policy: policyFromConfig(config),
     logger,
     faultHook: options.faultHook,
@@ -124,7 +124,7 @@ function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, s
     const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
     // Only now is the poll job gone for good, so only now may an end request (cancel or push) be forgotten.
     pollWorker.on('completed', (job) => {
-      cancellations.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear a cancel request'));
+      endRequests.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear an end request'));
     });
     return pollWorker;
   });

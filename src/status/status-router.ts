@@ -6,17 +6,16 @@ import { DEFAULT_HOOK_RATE_KEY } from '../monitor/gate/rate-key.ts';
 /** Sends each monitor to the provider its status source names. */
 export class StatusRouter implements StatusProvider {
   constructor(
-    private readonly providers: { http: StatusProvider; batch?: StatusProvider | undefined; hook?: StatusProvider | undefined },
+    /** `hook` only when JOBWATCH_STATUS_HOOK names a module; the HTTP ones always. */
+    private readonly providers: { http: StatusProvider; batch: StatusProvider; hook?: StatusProvider | undefined },
     /** The rate key of hook monitors that name none: the status hook module's `rateKey` export, or `hook`. */
     readonly hookRateKey: string = DEFAULT_HOOK_RATE_KEY,
   ) {}
 
   read(context: MonitorContext): Promise<StatusAnswer> {
     if (context.status.kind === 'http') return this.providers.http.read(context);
-    if (context.status.kind === 'batch') {
-      if (this.providers.batch) return this.providers.batch.read(context);
-      return Promise.resolve({ ok: false, failure: { reason: 'hook-error', message: 'this worker cannot read batch status URLs' } });
-    }
+    if (context.status.kind === 'batch') return this.providers.batch.read(context);
+    // A hook monitor reaches a worker started without the hook when its producer had one.
     if (this.providers.hook) return this.providers.hook.read(context);
     return Promise.resolve({
       ok: false,
@@ -25,6 +24,6 @@ export class StatusRouter implements StatusProvider {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.providers.http.close(), this.providers.batch?.close(), this.providers.hook?.close()]);
+    await Promise.all([this.providers.http.close(), this.providers.batch.close(), this.providers.hook?.close()]);
   }
 }

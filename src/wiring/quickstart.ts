@@ -1,9 +1,8 @@
-import { inArray } from 'drizzle-orm';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import { DEFAULTS, withOverrides, type Config } from '../config/config.ts';
 import { openPglite, openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { migrateHandle } from '../db/migrate.ts';
-import { monitorResults } from '../db/schema.ts';
+import { findResultsByFinish } from '../db/results.ts';
 import { startServer } from './start-server.ts';
 import { createLogger } from '../logging/logger.ts';
 import { assertRedisReady } from '../redis/connection.ts';
@@ -140,11 +139,7 @@ async function watchUntilEnded(client: JobwatchClient, monitors: DemoMonitor[], 
 }
 
 async function printRows(database: DatabaseHandle, monitorIds: string[], print: (line: string) => void): Promise<void> {
-  const rows = await database.db
-    .select({ monitorId: monitorResults.monitorId, outcome: monitorResults.outcome, jobStatus: monitorResults.jobStatus, polls: monitorResults.polls })
-    .from(monitorResults)
-    .where(inArray(monitorResults.monitorId, monitorIds))
-    .orderBy(monitorResults.finishedAt);
+  const rows = await findResultsByFinish(database.db, monitorIds);
   print(`\nmonitor_results in ${database.description}:`);
   print(['monitor_id'.padEnd(16), 'outcome'.padEnd(10), 'job_status'.padEnd(11), 'polls'].join(' '));
   for (const row of rows) {

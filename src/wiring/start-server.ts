@@ -7,13 +7,11 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
 import { listen } from '../http/listen.ts';
-import { assertBindAllowed, DEFAULT_HOST } from '../http/loopback.ts';
+import { assertBindAllowed } from '../http/loopback.ts';
 import { BOARD_PATH, createHttpApp } from '../http/server.ts';
 import { UI_PATH } from '../http/ui/layout.ts';
 import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
 import { RedisHostStates } from '../gate/host-states.ts';
-
-/** The defaults of `jobwatch server`: loopback, so that nothing is exposed by accident. */
 
 export interface ServerOptions {
   port: number;

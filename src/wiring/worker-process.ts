@@ -5,7 +5,7 @@ import { ResultBatcher } from '../db/result-batcher.ts';
 import { HistoryWriter } from '../db/history-writer.ts';
 import { withNotificationOutbox } from '../db/notification-outbox.ts';
 import type { ClaimedNotification, NotificationObserver } from '../monitor/notification.ts';
-import { startNotificationDispatcher, type NotificationDispatcher } from './notification-dispatcher.ts';
+import { startNotificationDispatcher, type NotificationDispatcher } from '../notifications/notification-dispatcher.ts';
 import { purgeOldRows } from '../db/purge.ts';
 import { retentionCutoffs, type Purge } from '../monitor/retention.ts';
 import { startPurgeScheduler } from '../queue/purge-scheduler.ts';

@@ -7,7 +7,7 @@ import type { BullmqPath } from '../../src/config/config.ts';
 import { createIsolation, type Isolated } from './isolation.ts';
 import { startStatusServer, type StatusServer } from './status-server.ts';
 
-/** The two ways jobwatch re-schedules a poll (see MonitorStore); the lifecycle, cancel and crash tests run on both. */
+/** The two ways jobwatch re-schedules a poll (see BullmqSeam); the lifecycle, cancel and crash tests run on both. */
 export const BULLMQ_PATHS: readonly BullmqPath[] = ['fast', 'public'];
 
 /** The compiled `jobwatch` command, as the package ships it; the global setup builds it from src/ first. */

@@ -27,7 +27,7 @@ const TEST_TIMEOUT_MS = 660_000;
 // before it ends however fast its polls run.
 const LONG_LIVED_KILL_AT = [0.1, 0.25, 0.4, 0.55, 0.7, 0.85];
 
-// Both ways of re-scheduling (see MonitorStore), one after the other: the chaos harness starts its
+// Both ways of re-scheduling (see BullmqSeam), one after the other: the chaos harness starts its
 // worker processes with the isolation's environment, which carries JOBWATCH_BULLMQ_PATH.
 describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
   beforeAll(() => {

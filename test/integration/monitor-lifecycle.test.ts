@@ -10,7 +10,7 @@ import { startStatusServer, type StatusServer } from '../helpers/status-server.t
 import { waitFor } from '../helpers/wait.ts';
 import { BULLMQ_PATHS, startTestWorker, testClient } from '../helpers/workers.ts';
 
-// Every behaviour on both ways of re-scheduling (see MonitorStore): each with its own prefix,
+// Every behaviour on both ways of re-scheduling (see BullmqSeam): each with its own prefix,
 // database, status server and hook module.
 describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
   let iso: Isolated;

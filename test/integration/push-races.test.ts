@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
-import { Cancellations } from '../../src/queue/cancellations.ts';
+import { EndRequests } from '../../src/queue/end-requests.ts';
 import { decidePush } from '../../src/monitor/push.ts';
 import { createVocabulary } from '../../src/monitor/statuses.ts';
 import { openQueues } from '../../src/queue/queues.ts';
@@ -134,7 +134,7 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
       const job = await queues.pollsOf('push-7').getJob('m-push-7');
       const decision = decidePush(job!.data, { status: 'Completed' }, Date.now(), createVocabulary({ running: iso.config().runningStatuses }));
       if (decision.kind !== 'finish') throw new Error('Completed is terminal');
-      await new Cancellations(redis, queues).request(decision.result, job!.data.expireAt);
+      await new EndRequests(redis, queues).request(decision.result, job!.data.expireAt);
       const calls = server.calls('push-7');
       expect(await row('push-7')).toMatchObject({ outcome: 'completed', detail: { source: 'push' } });
       expect(server.calls('push-7')).toBeLessThanOrEqual(calls + 1); // at most the poll already due, which then ends

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { UnrecoverableError, Worker } from 'bullmq';
 import { ConfigError } from '../../src/errors/errors.ts';
-import { openMonitorQueues } from '../../src/queue/queues.ts';
+import { COMPLETION_JOB, openMonitorQueues } from '../../src/queue/queues.ts';
 import { shardOf } from '../../src/queue/shards.ts';
 import { toQueueJobId } from '../../src/monitor/queue-job-id.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
@@ -93,6 +94,34 @@ describe('JOBWATCH_SHARDS on one Redis', () => {
     } finally {
       await other.close();
       await client.close();
+    }
+  });
+
+  it('counts a record Postgres refused for good (failed) as live: another layout would no longer see it', async () => {
+    const own = await createIsolation(); // a layout record of its own
+    const client = testClient(own, SHARDS);
+    const other = testClient(own, { JOBWATCH_SHARDS: '2' });
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const queues = openMonitorQueues(redis, own.config(SHARDS));
+    const refuser = new Worker(queues.completions.name, async () => {
+      throw new UnrecoverableError('refused, as Postgres refuses a record it can never take');
+    }, { connection: redis, prefix: own.prefix });
+    try {
+      await client.getMonitor('none'); // records the layout (4 shards), no monitor yet
+      await client.startMonitor({ jobId: 'first', statusUrl: server.template, interval: '1h' });
+      await client.cancelMonitor('first');
+      await waitFor(async () => (await queues.completions.getJobCounts('failed')).failed === 1, { what: 'the record in the failed set' });
+      expect(await queues.completions.getJob(toQueueJobId('first'))).toMatchObject({ name: COMPLETION_JOB });
+      await expect(other.startMonitor({ jobId: 'elsewhere', statusUrl: server.template })).rejects.toThrow(/does not match the 1 monitors/);
+      await (await queues.completions.getJob(toQueueJobId('first')))!.remove();
+      expect((await other.startMonitor({ jobId: 'elsewhere', statusUrl: server.template, interval: '1h' })).created).toBe(true);
+    } finally {
+      await refuser.close();
+      await queues.close();
+      await redis.quit();
+      await other.close();
+      await client.close();
+      await own.cleanup();
     }
   });
 });

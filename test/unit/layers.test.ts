@@ -15,7 +15,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['logging'],
   ['redis'], // what the Redis adapters share: the connection and the Lua script runner
   ['status', 'queue', 'db', 'metrics', 'webhook', 'gate'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate in Redis
-  ['client'], // the producer API, over the queue and the database
+  // Services over the adapters, apart from each other: the producer API (over the queue and the
+  // database), and the notification dispatcher (outbox rows in Postgres, webhook POSTs, its BullMQ queue).
+  ['client', 'notifications'],
   ['http'], // the HTTP API, Bull Board and /metrics over the client
   ['demo'], // the demo job service, on the HTTP helpers
   ['wiring'], // composes adapters into the worker process, the server and the quickstart

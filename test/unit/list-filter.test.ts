@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, parseListQuery } from '../../src/client/list-query.ts';
+import { parseListQuery } from '../../src/client/list-query.ts';
 import { InvalidInputError } from '../../src/errors/errors.ts';
 import { isOverdue } from '../../src/http/ui/list-page.ts';
 import { formatElapsed } from '../../src/time/durations.ts';
@@ -24,18 +24,6 @@ describe('parseListQuery: the list filters', () => {
   ])('refuses %j: %s', (query, message) => {
     expect(() => parseListQuery(query)).toThrow(InvalidInputError);
     expect(() => parseListQuery(query)).toThrow(message);
-  });
-});
-
-describe('matchesFilter: as the SQL of ended monitors decides', () => {
-  const monitor = { monitorId: 'render-7', jobId: 'job-7', metadata: { team: 'video', n: 5, on: true, nested: { a: 1 } } };
-  it.each([
-    [{ idPrefix: 'render' }, true], [{ idPrefix: 'job-' }, true], [{ idPrefix: 'x' }, false],
-    [{ metadata: { key: 'team', value: 'video' } }, true], [{ metadata: { key: 'team', value: 'audio' } }, false],
-    [{ metadata: { key: 'n', value: '5' } }, true], [{ metadata: { key: 'on', value: 'true' } }, true],
-    [{ metadata: { key: 'nested', value: '{"a":1}' } }, false], [{ metadata: { key: 'missing', value: '' } }, false],
-  ])('%j: %s', (filter, expected) => {
-    expect(matchesFilter(monitor, filter)).toBe(expected);
   });
 });
 

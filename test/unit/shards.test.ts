@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completionQueueName, concurrencyPerShard, layoutOf, pollQueueName, shardOf } from '../../src/queue/shards.ts';
+import { unshardedQueueName, concurrencyPerShard, layoutOf, pollQueueName, shardOf } from '../../src/queue/shards.ts';
 
 describe('shardOf', () => {
   it('is FNV-1a of the id: the same shard on every process, machine and release', () => {
@@ -19,10 +19,10 @@ describe('shardOf', () => {
 describe('queue names', () => {
   it('carry a hash tag per shard when sharded or on a cluster, and stay plain otherwise', () => {
     expect(pollQueueName(0, layoutOf(1, false), 'polls')).toBe('polls');
-    expect(completionQueueName(layoutOf(1, false), 'completions')).toBe('completions');
+    expect(unshardedQueueName(layoutOf(1, false), 'completions')).toBe('completions');
     expect(pollQueueName(3, layoutOf(6, false), 'polls')).toBe('{polls-3}');
     expect(pollQueueName(0, layoutOf(1, true), 'polls')).toBe('{polls-0}');
-    expect(completionQueueName(layoutOf(6, true), 'completions')).toBe('{completions}');
+    expect(unshardedQueueName(layoutOf(6, true), 'completions')).toBe('{completions}');
   });
 });
 

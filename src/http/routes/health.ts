@@ -1,7 +1,6 @@
-import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { RedisConnection } from '../../redis/connection.ts';
-import type { DatabaseHandle } from '../../db/database.ts';
+import { pingDatabase, type DatabaseHandle } from '../../db/database.ts';
 import { postgresErrorCode } from '../../db/postgres-errors.ts';
 import { coerceError } from '../../errors/errors.ts';
 import { withTimeout } from '../../time/with-timeout.ts';
@@ -24,7 +23,7 @@ export function healthRoutes(deps: HealthDeps): Hono {
   app.get('/healthz', async (c) => {
     const [redis, postgres] = await Promise.all([
       probe(() => deps.redis.ping(), 'Redis'),
-      probe(() => deps.database.db.execute(sql`select 1`), 'Postgres'),
+      probe(() => pingDatabase(deps.database), 'Postgres'),
     ]);
     const up = redis === 'ok' && postgres === 'ok';
     return c.json({ status: up ? 'ok' : 'down', redis, postgres } satisfies HealthReport, up ? 200 : 503);

@@ -6,9 +6,7 @@ import type { Logger } from 'pino';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
 import type { ListQueryInput } from '../../client/list-query.ts';
 import type { MonitorState } from '../../client/monitor-state.ts';
-import { readOverview } from '../../client/overview.ts';
 import type { Config } from '../../config/config.ts';
-import type { DatabaseHandle } from '../../db/database.ts';
 import { MonitorNotFoundError } from '../../errors/errors.ts';
 import type { HostState } from '../../monitor/gate/decisions.ts';
 import type { HostStateProvider } from '../../monitor/gate/request-gate.ts';
@@ -25,9 +23,8 @@ import { overviewBody } from './overview-page.ts';
 
 export interface UiDeps {
   client: JobwatchClient;
-  /** The deployment's queues, for the running counts and the board links. */
+  /** The deployment's queues, for the board links. */
   queues: MonitorQueues;
-  database: DatabaseHandle;
   config: Config;
   logger: Logger;
   /** Where Bull Board is mounted, for links to a monitor's job. */
@@ -70,7 +67,7 @@ export function uiRoutes(deps: UiDeps): Hono {
   });
 
   app.get('/', async (c) => {
-    const overview = await readOverview({ db: deps.database.db, queues: deps.queues }, clock());
+    const overview = await client.readOverview();
     const hostStates = deps.hostStates && await readHostStates(deps.hostStates, overview.hosts.map((host) => host.host), logger);
     return render(c, 'Overview', 'overview', overviewBody({ overview, history: config.history, ...(hostStates ? { hostStates } : {}) }));
   });

@@ -3,7 +3,7 @@ import { Job } from 'bullmq';
 import type { BullmqPath } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
-import type { Cancellations } from './cancellations.ts';
+import type { EndRequests } from './end-requests.ts';
 import type { CompletionQueue, PollQueue } from './queues.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import { Script } from '../redis/script.ts';
@@ -20,8 +20,8 @@ export type { BullmqPath };
 /** The BullMQ release the fast path was written against (its moveToDelayed script, its job hash). */
 export const FAST_PATH_BULLMQ_VERSION = '5.81.5';
 
-/** What a re-schedule did. `cancel-requested`: nothing was written; the monitor is to end as canceled. */
-export type RescheduleOutcome = 'rescheduled' | 'cancel-requested';
+/** What a re-schedule did. `end-requested`: nothing was written; the monitor is to end with the requested record (a cancel's or a push's). */
+export type RescheduleOutcome = 'rescheduled' | 'end-requested';
 
 /** Reads fields of this many jobs per Redis round trip. */
 const READ_BATCH = 1_000;
@@ -30,10 +30,10 @@ const READ_BATCH = 1_000;
 type MonitorQueue = PollQueue | CompletionQueue;
 type PollJob = Job<MonitorContext, MonitorResult>;
 
-export interface MonitorStoreOptions {
+export interface BullmqSeamOptions {
   /** The connection the queues use; the raw reads and the re-schedule script run on it. */
   connection: RedisConnection;
-  cancellations: Cancellations;
+  endRequests: EndRequests;
   /** JOBWATCH_BULLMQ_PATH. @defaultValue `fast` (when the installed BullMQ is the one it was written for) */
   path?: BullmqPath;
   /** Told, in one line, when `fast` was asked for but the installed BullMQ is another release. */
@@ -42,12 +42,12 @@ export interface MonitorStoreOptions {
   bullmqVersion?: string;
 }
 
-export class MonitorStore {
+export class BullmqSeam {
   /** The path in use: `public` when asked for, or when the fast one cannot be used with this BullMQ. */
   readonly path: BullmqPath;
   private readonly script: Script | undefined;
 
-  constructor(private readonly options: MonitorStoreOptions) {
+  constructor(private readonly options: BullmqSeamOptions) {
     const requested = options.path ?? 'fast';
     const fast = requested === 'fast' ? loadFastPath(options.bullmqVersion ?? installedBullmqVersion()) : undefined;
     if (fast && !('script' in fast)) options.warn?.(fast.reason);
@@ -56,13 +56,13 @@ export class MonitorStore {
   }
 
   /**
-   * Writes the poll job's new context and moves it to delayed until `at`, unless a cancel was
+   * Writes the poll job's new context and moves it to delayed until `at`, unless an end was
    * requested for the monitor; then nothing is written and the poll ends the monitor instead.
-   * On the fast path the cancel check, the context and the delay are one Redis script, so a crash
-   * leaves either the old context with the job active (stall recovery runs the poll again) or the
-   * new one with the job delayed, and a cancel that lands during the poll is never overtaken. The
-   * job's `delay` (and `opts.delay`) are counted from its `timestamp`, so that `timestamp + delay`,
-   * which Bull Board shows as the next run, is `at`.
+   * On the fast path the end-request check, the context and the delay are one Redis script, so a
+   * crash leaves either the old context with the job active (stall recovery runs the poll again)
+   * or the new one with the job delayed, and an end request that lands during the poll is never
+   * overtaken. The job's `delay` (and `opts.delay`) are counted from its `timestamp`, so that
+   * `timestamp + delay`, which Bull Board shows as the next run, is `at`.
    */
   async reschedule(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
     if (!this.script) return this.reschedulePublicly(job, context, at, token);
@@ -71,9 +71,9 @@ export class MonitorStore {
       skipAttempt: true,
       fieldsToUpdate: { data: JSON.stringify(context), opts: JSON.stringify(Job.optsAsJSON({ ...job.opts, delay })) },
     });
-    args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.cancellations.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
+    args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.endRequests.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
     const code = Number(await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args));
-    if (code === CANCEL_REQUESTED) return 'cancel-requested';
+    if (code === CANCEL_REQUESTED) return 'end-requested';
     if (code !== 0) throw new RescheduleError(job.id!, code);
     job.data = context;
     job.delay = delay;
@@ -83,15 +83,15 @@ export class MonitorStore {
   /**
    * BullMQ's public step-job pattern, in two round trips. The context goes before `moveToDelayed`:
    * a crash between them leaves the new context on an active job, which stall recovery runs again;
-   * no crash can lose the poll. The cancel check is sent with the context write (their order does
-   * not matter: a cancel-requested poll ends the monitor, and the context it wrote is its last), so
-   * a cancel that lands in the one round trip before `moveToDelayed` is seen by the next poll,
-   * after its status call. Each round trip more is time in which a crash of any other poll in this
+   * no crash can lose the poll. The end-request check is sent with the context write (their order
+   * does not matter: a poll that finds a request ends the monitor, and the context it wrote is its
+   * last), so a request that lands in the one round trip before `moveToDelayed` is seen by the next
+   * poll, after its status call. Each round trip more is time in which a crash of any other poll in this
    * process kills this one before its re-schedule lands (see the crash-points test).
    */
   private async reschedulePublicly(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
-    const [, cancelRequested] = await Promise.all([job.updateData(context), this.options.cancellations.isRequested(context.monitorId)]);
-    if (cancelRequested) return 'cancel-requested';
+    const [, endRequested] = await Promise.all([job.updateData(context), this.options.endRequests.isRequested(context.monitorId)]);
+    if (endRequested) return 'end-requested';
     await job.moveToDelayed(at, token);
     return 'rescheduled';
   }

@@ -15,14 +15,14 @@ const REQUEST_TTL_MARGIN_MS = 24 * 3_600_000;
  * the worker after the job completed. A TTL past the monitor's expiry cleans up after a crash
  * between the two.
  */
-export class Cancellations {
+export class EndRequests {
   /** Requests live beside each monitor's poll job, in its queue's key space (and hash slot). */
   constructor(
     private readonly redis: RedisConnection,
     private readonly queues: MonitorQueues,
   ) {}
 
-  /** The monitor's request key; the fast re-schedule script checks it (see monitor-store). */
+  /** The monitor's request key; the fast re-schedule script checks it (see bullmq-seam.ts). */
   keyOf(monitorId: string): string {
     return `${this.queues.pollsOf(monitorId).toKey('cancel')}:${encodeURIComponent(monitorId)}`;
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cancellations } from '../../src/queue/cancellations.ts';
-import { FAST_PATH_BULLMQ_VERSION, installedBullmqVersion, MonitorStore } from '../../src/queue/monitor-store.ts';
+import { EndRequests } from '../../src/queue/end-requests.ts';
+import { BullmqSeam, FAST_PATH_BULLMQ_VERSION, installedBullmqVersion } from '../../src/queue/bullmq-seam.ts';
 import { openQueues, POLL_JOB_OPTIONS, type MonitorQueues } from '../../src/queue/queues.ts';
 import { createRedis } from '../../src/redis/connection.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
@@ -16,26 +16,26 @@ afterAll(async () => {
 });
 
 describe('choosing the BullMQ path', () => {
-  const storeFor = (options: { path?: 'fast' | 'public'; bullmqVersion?: string }, warnings: string[]) =>
-    new MonitorStore({ connection: redis, cancellations: new Cancellations(redis, openQueues(redis, 'unused')), warn: (line) => warnings.push(line), ...options });
+  const seamFor = (options: { path?: 'fast' | 'public'; bullmqVersion?: string }, warnings: string[]) =>
+    new BullmqSeam({ connection: redis, endRequests: new EndRequests(redis, openQueues(redis, 'unused')), warn: (line) => warnings.push(line), ...options });
 
   it('takes the fast path with the BullMQ it was written for, which is the one installed', () => {
     expect(installedBullmqVersion()).toBe(FAST_PATH_BULLMQ_VERSION);
     const warnings: string[] = [];
-    expect(storeFor({}, warnings).path).toBe('fast');
+    expect(seamFor({}, warnings).path).toBe('fast');
     expect(warnings).toEqual([]);
   });
 
   it('takes the public path with another BullMQ, and says so in one line', () => {
     const warnings: string[] = [];
-    expect(storeFor({ bullmqVersion: '6.0.0' }, warnings).path).toBe('public');
+    expect(seamFor({ bullmqVersion: '6.0.0' }, warnings).path).toBe('public');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^BullMQ 6\.0\.0 is not 5\.81\.5.*JOBWATCH_BULLMQ_PATH=public/);
   });
 
   it('takes the public path when asked, silently', () => {
     const warnings: string[] = [];
-    expect(storeFor({ path: 'public' }, warnings).path).toBe('public');
+    expect(seamFor({ path: 'public' }, warnings).path).toBe('public');
     expect(warnings).toEqual([]);
   });
 });
