@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'time', 'json'], // leaf helpers: typed errors, durations and timeouts, bounded JSON reading of outside input
   ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer
+  ['sources'], // the domain of named status sources: URL templates, mappings, the long-running-operation conventions, the sources file
   ['config'], // one validated config object
   ['logging'],
   ['status', 'queue', 'db', 'metrics', 'webhook', 'limits'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate in Redis
