@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wrongType } from './schema-messages.ts';
 
 /**
  * How a source proves who jobwatch is. A sources file never holds a secret: it names where each
@@ -26,12 +27,12 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 const NEEDS_ENV_OR_FILE = 'needs "env" or "file", e.g. { "env": "OPS_TOKEN" }; a secret is never written in the sources file';
 
-const filePath = z.string({ error: 'must be a file path' })
+const filePath = z.string({ error: wrongType('must be a file path') })
   .min(1, { error: 'must be a file path' })
   .max(4_096, { error: 'must be at most 4096 characters' })
   .refine((path) => !path.includes('\u0000'), { error: 'must not contain a NUL character' });
 
-const envName = z.string({ error: 'must be the name of an environment variable' })
+const envName = z.string({ error: wrongType('must be the name of an environment variable') })
   .regex(ENV_NAME, { error: 'must be the name of an environment variable, e.g. OPS_TOKEN' });
 
 /** `{ "env": NAME }` or `{ "file": path }`, exactly one; anything else, an inline string above all, is refused. */
@@ -50,7 +51,7 @@ const credential = z.unknown().transform((value, ctx): CredentialRef => {
   return keys[0] === 'env' ? { env: checked.data } : { file: checked.data };
 });
 
-const headerName = z.string({ error: 'must be a header name' }).regex(HEADER_NAME, { error: 'must be a header name, e.g. X-Api-Key' });
+const headerName = z.string({ error: wrongType('must be a header name') }).regex(HEADER_NAME, { error: 'must be a header name, e.g. X-Api-Key' });
 
 /** The `auth` member of a source: exactly one kind. */
 export const authSchema = z.strictObject({

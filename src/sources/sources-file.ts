@@ -8,6 +8,7 @@ import { CONVENTIONS } from './conventions/index.ts';
 import { createMapping } from './mapping.ts';
 import type { SourceReader } from './read-answer.ts';
 import { authHeaderName, authSchema, HEADER_NAME, type SourceAuth } from './source-auth.ts';
+import { describeIssue, wrongType } from './schema-messages.ts';
 import { parseUrlTemplate, usesJobId, type UrlTemplate } from './url-template.ts';
 
 /**
@@ -53,13 +54,13 @@ export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Headers a source may not set statically: credentials go under `auth`, and these belong to the HTTP client. */
 const RESERVED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection']);
 
-const statusList = z.array(z.string().min(1, { error: 'must not be empty' }).max(MAX_JOB_STATUS_LENGTH), { error: 'must be a list of statuses' })
+const statusList = z.array(z.string().min(1, { error: 'must not be empty' }).max(MAX_JOB_STATUS_LENGTH), { error: wrongType('must be a list of statuses') })
   .min(1, { error: 'must list at least one status' }).max(100, { error: 'must list at most 100 statuses' });
-const text = (what: string) => z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}` });
+const text = (what: string) => z.string({ error: wrongType(`must be ${what}`) }).min(1, { error: `must be ${what}` });
 
 const sourceSchema = z.strictObject({
   url: text('a URL').optional(),
-  params: z.array(z.string({ error: 'must be a list of names' }), { error: 'must be a list of names' }).optional(),
+  params: z.array(z.string({ error: wrongType('must be a list of names') }), { error: wrongType('must be a list of names') }).optional(),
   method: z.enum(['GET', 'POST'], { error: 'must be GET or POST' }).optional(),
   headers: z.record(z.string(), z.string({ error: 'must be a text value' }), { error: 'must be an object of header names and values' }).optional(),
   hook: text('a module path').optional(),
@@ -124,18 +125,6 @@ export function sourceNamed(sources: Sources, name: string): Source | undefined 
 
 function sourceError(origin: string, name: string, { field, problem }: Problem): ConfigError {
   return new ConfigError(`${origin}: source ${JSON.stringify(name)}: ${field === '' ? '' : `${field}: `}${problem}`);
-}
-
-/** A message for a value of the wrong type only, so that an unknown or missing field keeps its own (`describeIssue`). */
-function wrongType(message: string): (issue: z.core.$ZodRawIssue) => string | undefined {
-  return (issue) => (issue.code === 'invalid_type' && issue.input !== undefined ? message : undefined);
-}
-
-/** zod's issues in the words of this file: an unknown field named, a wrong type said plainly. */
-function describeIssue(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'unrecognized_keys') return `has no field ${JSON.stringify(issue.keys[0])}; check its spelling`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return undefined;
 }
 
 function buildSource(name: string, raw: RawSource): Source | Problem {

@@ -126,6 +126,8 @@ function shapeProblem(text: string): string | undefined {
   const scheme = /^https?:\/\//i.exec(text);
   if (!scheme) return 'must be an http:// or https:// URL, e.g. https://jobs.internal/v1/jobs/{jobId}';
   const authority = /^[^/?#]*/.exec(text.slice(scheme[0].length))![0];
+  // `https:///{jobId}` parses with the job id as its host: the host must be written out.
+  if (authority === '') return 'must name a host, e.g. https://jobs.internal/v1/jobs/{jobId}';
   if (/[{}]/.test(authority)) return 'must not have a placeholder in its host or port: a param may not choose where requests go';
   if (authority.includes('@')) return 'must not hold credentials; give them under auth';
   const hash = text.indexOf('#');
@@ -136,7 +138,16 @@ function shapeProblem(text: string): string | undefined {
   } catch {
     return 'is not a valid URL once its placeholders are filled';
   }
-  return sample.hostname === '' ? 'must name a host' : undefined;
+  // The host as the template writes it, placeholders or not: nothing after it may become the host.
+  return sample.host === hostOf(`${scheme[0]}${authority}`) ? undefined : 'must name its host before the first /';
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The template cut into literals and placeholders, or why it cannot be. */
