@@ -2,6 +2,7 @@ import { readJson } from '../json/bounded-json.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/limits.ts';
 import type { StatusCheckFailure } from '../monitor/reading.ts';
 import { parseRetryAfter } from '../time/retry-after.ts';
+import { statusText } from './field-path.ts';
 
 /**
  * One answer of a job service, as the conventions and mappings read it: the status code, the
@@ -66,13 +67,29 @@ export function failureOfStatusCode(answer: HttpAnswer): StatusCheckFailure | un
 }
 
 /** The JSON object of a 2xx answer, or the failed check that says why there is none. */
-export function bodyObject(answer: HttpAnswer): { ok: true; body: Record<string, unknown> } | { ok: false; failure: StatusCheckFailure } {
+export function bodyObject(answer: HttpAnswer): BodyRead {
   const { body } = answer;
   if (body.kind === 'json' && body.value !== null && typeof body.value === 'object' && !Array.isArray(body.value)) {
     return { ok: true, body: body.value as Record<string, unknown> };
   }
   const what = body.kind === 'invalid' ? `a body that ${body.reason}` : body.kind === 'empty' ? 'no body' : 'JSON that is not an object';
   return { ok: false, failure: { reason: 'bad-body', httpStatus: answer.statusCode, message: `${answer.where} returned ${what}` } };
+}
+
+type BodyRead = { ok: true; body: Record<string, unknown> } | { ok: false; failure: StatusCheckFailure };
+
+/** The JSON object of a 2xx answer; a non-2xx or a body that is not a JSON object is the failed check it means. */
+export function successBody(answer: HttpAnswer): BodyRead {
+  const failure = failureOfStatusCode(answer);
+  return failure ? { ok: false, failure } : bodyObject(answer);
+}
+
+/** As `successBody`, with the status string in the body's member `key`; none there is `missing-field`. */
+export function successBodyWithStatus(answer: HttpAnswer, key: string): (BodyRead & { ok: false }) | { ok: true; body: Record<string, unknown>; status: string } {
+  const read = successBody(answer);
+  if (!read.ok) return read;
+  const status = statusText(member(read.body, key));
+  return status === undefined ? { ok: false, failure: missingField(answer, key) } : { ...read, status };
 }
 
 /** The failed check of a body with no usable value at `path`. */

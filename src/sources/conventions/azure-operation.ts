@@ -1,6 +1,5 @@
 import { normalizeStatus } from '../../monitor/statuses.ts';
-import { bodyObject, failureOfStatusCode, member, missingField, type HttpAnswer } from '../http-answer.ts';
-import { statusText } from '../field-path.ts';
+import { member, successBodyWithStatus, type HttpAnswer } from '../http-answer.ts';
 import { ended, running, type Reading } from '../source-reading.ts';
 
 /**
@@ -12,12 +11,9 @@ import { ended, running, type Reading } from '../source-reading.ts';
  * is everywhere in jobwatch. Compared ignoring case, as services spell them `notStarted` too.
  */
 export function readAzureOperation(answer: HttpAnswer): Reading {
-  const failure = failureOfStatusCode(answer);
-  if (failure) return { ok: false, failure };
-  const parsed = bodyObject(answer);
+  const parsed = successBodyWithStatus(answer, 'status');
   if (!parsed.ok) return parsed;
-  const status = statusText(member(parsed.body, 'status'));
-  if (status === undefined) return { ok: false, failure: missingField(answer, 'status') };
+  const status = parsed.status;
   const error = member(parsed.body, 'error');
   switch (normalizeStatus(status)) {
     case 'notstarted':

@@ -1,5 +1,5 @@
 import { normalizeStatus } from '../../monitor/statuses.ts';
-import { bodyObject, failureOfStatusCode, member, missingField, type HttpAnswer } from '../http-answer.ts';
+import { member, successBodyWithStatus, type HttpAnswer } from '../http-answer.ts';
 import { statusText } from '../field-path.ts';
 import { ended, running, type Reading } from '../source-reading.ts';
 
@@ -11,12 +11,9 @@ import { ended, running, type Reading } from '../source-reading.ts';
  * success is a success. The raw status of an end is its conclusion; every end keeps `html_url`.
  */
 export function readGithubActionsRun(answer: HttpAnswer): Reading {
-  const failure = failureOfStatusCode(answer);
-  if (failure) return { ok: false, failure };
-  const parsed = bodyObject(answer);
+  const parsed = successBodyWithStatus(answer, 'status');
   if (!parsed.ok) return parsed;
-  const status = statusText(member(parsed.body, 'status'));
-  if (status === undefined) return { ok: false, failure: missingField(answer, 'status') };
+  const status = parsed.status;
   if (normalizeStatus(status) !== 'completed') return running(answer, status, false);
   const conclusion = statusText(member(parsed.body, 'conclusion'));
   const htmlUrl = member(parsed.body, 'html_url');

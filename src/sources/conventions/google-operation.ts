@@ -1,4 +1,4 @@
-import { bodyObject, failureOfStatusCode, member, type HttpAnswer } from '../http-answer.ts';
+import { member, successBody, type HttpAnswer } from '../http-answer.ts';
 import { ended, running, type Reading } from '../source-reading.ts';
 
 /**
@@ -9,9 +9,7 @@ import { ended, running, type Reading } from '../source-reading.ts';
  * no output, which the spec allows. The raw status is `RUNNING`, `DONE`, or the error code's name.
  */
 export function readGoogleOperation(answer: HttpAnswer): Reading {
-  const failure = failureOfStatusCode(answer);
-  if (failure) return { ok: false, failure };
-  const parsed = bodyObject(answer);
+  const parsed = successBody(answer);
   if (!parsed.ok) return parsed;
   if (member(parsed.body, 'done') !== true) return running(answer, 'RUNNING', false);
   const error = member(parsed.body, 'error');

@@ -1,4 +1,4 @@
-import { bodyObject, failureOfStatusCode, member, type HttpAnswer } from '../http-answer.ts';
+import { member, successBody, type HttpAnswer } from '../http-answer.ts';
 import { statusText } from '../field-path.ts';
 import { ended, running, type Reading } from '../source-reading.ts';
 
@@ -12,9 +12,7 @@ import { ended, running, type Reading } from '../source-reading.ts';
  * true condition (`Suspended`, `FailureTarget`) or is `Running`.
  */
 export function readKubernetesJob(answer: HttpAnswer): Reading {
-  const failure = failureOfStatusCode(answer);
-  if (failure) return { ok: false, failure };
-  const parsed = bodyObject(answer);
+  const parsed = successBody(answer);
   if (!parsed.ok) return parsed;
   const status = member(parsed.body, 'status');
   const conditions = trueConditions(member(status, 'conditions'));

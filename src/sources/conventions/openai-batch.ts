@@ -1,5 +1,4 @@
-import { bodyObject, failureOfStatusCode, member, missingField, type HttpAnswer } from '../http-answer.ts';
-import { statusText } from '../field-path.ts';
+import { member, successBodyWithStatus, type HttpAnswer } from '../http-answer.ts';
 import { ended, running, type Reading } from '../source-reading.ts';
 
 /**
@@ -10,12 +9,9 @@ import { ended, running, type Reading } from '../source-reading.ts';
  * and expired ends keep `errors` too. An unknown status is a failed end that keeps the raw value.
  */
 export function readOpenAiBatch(answer: HttpAnswer): Reading {
-  const failure = failureOfStatusCode(answer);
-  if (failure) return { ok: false, failure };
-  const parsed = bodyObject(answer);
+  const parsed = successBodyWithStatus(answer, 'status');
   if (!parsed.ok) return parsed;
-  const status = statusText(member(parsed.body, 'status'));
-  if (status === undefined) return { ok: false, failure: missingField(answer, 'status') };
+  const status = parsed.status;
   const output = fileIds(parsed.body);
   switch (status) {
     case 'validating':
