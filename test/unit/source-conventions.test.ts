@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONVENTION_READERS, CONVENTIONS, type ConventionName } from '../../src/sources/conventions/index.ts';
 import type { HttpAnswer } from '../../src/sources/http-answer.ts';
@@ -150,6 +151,28 @@ describe('a convention\'s reading', () => {
     if (reading.ok && reading.state === 'ended') expect(endDetail(reading)).toEqual((status as { body: unknown }).body);
     const runningReading = toStatusReading(readSourceAnswer({ kind: 'convention', convention: 'http-202' }, answer({ code: 202, headers: RETRY })));
     expect(runningReading).toEqual({ ok: true, status: 'Accepted', body: null, running: true, httpStatus: 202, retryAfterMs: 5_000 });
+  });
+
+  it('property: never throws, whatever the status code, headers and body; an end always has an outcome and a status', () => {
+    const body = fc.oneof(
+      fc.constant({ kind: 'empty' } as const),
+      fc.constant({ kind: 'invalid', reason: 'is not valid JSON' } as const),
+      fc.jsonValue({ maxDepth: 4 }).map((value) => ({ kind: 'json', value }) as const),
+      fc.record({ status: fc.string(), done: fc.boolean(), conclusion: fc.string(), error: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] })
+        .map((value) => ({ kind: 'json', value }) as const),
+    );
+    fc.assert(fc.property(
+      fc.constantFrom(...CONVENTIONS), fc.integer({ min: 100, max: 599 }), body,
+      fc.dictionary(fc.constantFrom('retry-after', 'location'), fc.string()),
+      (convention, statusCode, answerBody, headers) => {
+        const reading = CONVENTION_READERS[convention]({ statusCode, headers, body: answerBody, where: 'GET https://x/1', url: 'https://x/1' });
+        if (reading.ok && reading.state === 'ended') {
+          expect(['completed', 'failed', 'canceled']).toContain(reading.outcome);
+          expect(reading.status.trim()).not.toBe('');
+        }
+        if (reading.ok && reading.state === 'running') expect(reading.retryAfterMs ?? 0).toBeGreaterThanOrEqual(0);
+      },
+    ), { numRuns: 3_000 });
   });
 
   it('has a table for every convention', () => {
