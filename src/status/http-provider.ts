@@ -6,6 +6,10 @@ import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { StatusHttpClient } from './status-request.ts';
+import { parseRetryAfter } from '../time/retry-after.ts';
+
+/** Moved down to time/ (the status conventions read it too); re-exported for the callers that import it from here. */
+export { parseRetryAfter };
 
 export interface HttpStatusProviderOptions {
   /** Longest a status call may take, connect to last byte. */
@@ -18,9 +22,6 @@ export interface HttpStatusProviderOptions {
 
 /** Connections kept open per status host, unless told otherwise. */
 export const DEFAULT_CONNECTIONS_PER_HOST = 64;
-
-/** Longest Retry-After honoured, so that a confused service cannot park a monitor for days. */
-const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /** Reads statuses with GET requests over keep-alive connections. */
 export class HttpStatusProvider implements StatusProvider {
@@ -83,13 +84,4 @@ export function interpretResponse(
 /** A 202 with no status at the field: running, whatever the vocabulary; `Accepted` is kept as its last status. */
 function runningWithoutStatus(body: unknown, retryAfterMs: number | undefined): StatusReading {
   return { ok: true, status: 'Accepted', body, running: true, httpStatus: 202, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-}
-
-/** Retry-After is either seconds or an HTTP date. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
-  if (!Number.isFinite(ms) || ms < 0) return undefined;
-  return Math.min(Math.round(ms), MAX_RETRY_AFTER_MS);
 }

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'time', 'json'], // leaf helpers: typed errors, durations and timeouts, bounded JSON reading of outside input
   ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer, the request gate's rules (monitor/gate/)
+  ['sources'], // the domain of named status sources: URL templates, mappings, the long-running-operation conventions, the sources file
   ['config'], // one validated config object
   ['logging'],
   ['redis'], // what the Redis adapters share: the connection and the Lua script runner
