@@ -55,7 +55,9 @@ export async function createIsolation(options: { migrate?: boolean } = {}): Prom
     redisKeys: () => scanKeys(`${prefix}:*`),
     async cleanup() {
       await database.close();
-      await deleteKeys(`${prefix}:*`);
+      // The whole of the prefix's name space: also the prefixes a test builds on it, such as the
+      // user queue's `<prefix>-user` of the notifyQueue test.
+      await deleteKeys(`${prefix}*`);
       const dropper = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
       await dropper.unsafe(`drop database if exists ${databaseName} with (force)`);
       await dropper.end();
