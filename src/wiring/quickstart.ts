@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import { DEFAULTS, withOverrides, type Config } from '../config/config.ts';
@@ -7,6 +8,7 @@ import { monitorResults } from '../db/schema.ts';
 import { startServer } from './start-server.ts';
 import { createLogger } from '../logging/logger.ts';
 import { assertRedisReady } from '../queue/redis.ts';
+import { removeKeysUnder } from '../queue/remove-keys.ts';
 import { startWorkerProcess } from './worker-process.ts';
 import { startDemoApi } from '../demo/demo-api.ts';
 
@@ -27,8 +29,9 @@ export interface QuickstartOptions {
  */
 export async function runQuickstart(baseConfig: Config, options: QuickstartOptions = {}): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  // A prefix of its own, so that other workers on the same Redis never take the demo's jobs.
-  const config = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart` });
+  // A prefix of this run's own, so that other workers on the same Redis (another demo's among
+  // them) never take the demo's jobs, and so that the demo can remove all it made there once done.
+  const config = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart-${randomBytes(3).toString('hex')}` });
   const quiet = config.logLevel === DEFAULTS.logLevel ? 'warn' : config.logLevel;
   const logger = createLogger({ logLevel: quiet }, { name: 'jobwatch-quickstart' });
 
@@ -52,6 +55,10 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
     await server.close();
     await api.close();
     await database.close();
+    // Its monitors have ended and their rows are in the results database: Redis keeps nothing of use.
+    await removeKeysUnder(config, config.prefix).catch((error: Error) => {
+      print(`could not remove the demo's keys (${config.prefix}:*) from Redis: ${error.message}`);
+    });
   }
 }
 
