@@ -1,5 +1,4 @@
 import { Cluster, type Redis } from 'ioredis';
-import { closeRedis, connectRedis, type RedisTarget } from './redis.ts';
 
 /** Keys asked for, and removed, per round trip. */
 const BATCH = 500;
@@ -8,17 +7,11 @@ const BATCH = 500;
  * Removes every key under `<prefix>:`, on one Redis or on each master of a cluster: what a run
  * with a prefix of its own (the quickstart's) made, once it is over. Returns how many it removed.
  */
-export async function removeKeysUnder(target: RedisTarget, prefix: string): Promise<number> {
-  // A Redis gone by now fails the removal instead of holding it forever.
-  const connection = connectRedis(target, { maxRetriesPerRequest: 1 });
-  try {
-    const nodes = connection instanceof Cluster ? connection.nodes('master') : [connection];
-    let removed = 0;
-    for (const node of nodes) removed += await removeFromNode(node, `${escapeGlob(prefix)}:*`);
-    return removed;
-  } finally {
-    await closeRedis(connection);
-  }
+export async function removeKeysUnder(connection: Redis | Cluster, prefix: string): Promise<number> {
+  const nodes = connection instanceof Cluster ? connection.nodes('master') : [connection];
+  let removed = 0;
+  for (const node of nodes) removed += await removeFromNode(node, `${escapeGlob(prefix)}:*`);
+  return removed;
 }
 
 async function removeFromNode(node: Redis, pattern: string): Promise<number> {

@@ -7,7 +7,7 @@ import { migrateHandle } from '../db/migrate.ts';
 import { monitorResults } from '../db/schema.ts';
 import { startServer } from './start-server.ts';
 import { createLogger } from '../logging/logger.ts';
-import { assertRedisReady } from '../queue/redis.ts';
+import { assertRedisReady, closeRedis, connectRedis } from '../queue/redis.ts';
 import { removeKeysUnder } from '../queue/remove-keys.ts';
 import { startWorkerProcess } from './worker-process.ts';
 import { startDemoApi } from '../demo/demo-api.ts';
@@ -55,10 +55,20 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
     await server.close();
     await api.close();
     await database.close();
-    // Its monitors have ended and their rows are in the results database: Redis keeps nothing of use.
-    await removeKeysUnder(config, config.prefix).catch((error: Error) => {
-      print(`could not remove the demo's keys (${config.prefix}:*) from Redis: ${error.message}`);
-    });
+    await removeDemoKeys(config, print);
+  }
+}
+
+/** Its monitors have ended and their rows are in the results database: Redis keeps nothing of use. */
+async function removeDemoKeys(config: Config, print: (line: string) => void): Promise<void> {
+  // A Redis gone by now fails the removal instead of holding the demo's exit forever.
+  const redis = connectRedis(config, { maxRetriesPerRequest: 1 });
+  try {
+    await removeKeysUnder(redis, config.prefix);
+  } catch (error) {
+    print(`could not remove the demo's keys (${config.prefix}:*) from Redis: ${(error as Error).message}`);
+  } finally {
+    await closeRedis(redis);
   }
 }
 
