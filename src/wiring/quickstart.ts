@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import { DEFAULTS, withOverrides, type Config } from '../config/config.ts';
 import { openPglite, openPostgres, type DatabaseHandle } from '../db/database.ts';
@@ -5,7 +6,8 @@ import { migrateHandle } from '../db/migrate.ts';
 import { findResultsByFinish } from '../db/results.ts';
 import { startServer } from './start-server.ts';
 import { createLogger } from '../logging/logger.ts';
-import { assertRedisReady } from '../redis/connection.ts';
+import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
+import { removeKeysUnder } from '../redis/remove-keys.ts';
 import { startWorkerProcess } from './worker-process.ts';
 import { startDemoApi } from '../demo/demo-api.ts';
 
@@ -26,8 +28,9 @@ export interface QuickstartOptions {
  */
 export async function runQuickstart(baseConfig: Config, options: QuickstartOptions = {}): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
-  // A prefix of its own, so that other workers on the same Redis never take the demo's jobs.
-  const config = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart` });
+  // A prefix of this run's own, so that other workers on the same Redis (another demo's among
+  // them) never take the demo's jobs, and so that the demo can remove all it made there once done.
+  const config = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart-${randomBytes(3).toString('hex')}` });
   const quiet = config.logLevel === DEFAULTS.logLevel ? 'warn' : config.logLevel;
   const logger = createLogger({ logLevel: quiet }, { name: 'jobwatch-quickstart' });
 
@@ -51,6 +54,20 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
     await server.close();
     await api.close();
     await database.close();
+    await removeDemoKeys(config, print);
+  }
+}
+
+/** Its monitors have ended and their rows are in the results database: Redis keeps nothing of use. */
+async function removeDemoKeys(config: Config, print: (line: string) => void): Promise<void> {
+  // A Redis gone by now fails the removal instead of holding the demo's exit forever.
+  const redis = connectRedis(config, { maxRetriesPerRequest: 1 });
+  try {
+    await removeKeysUnder(redis, config.prefix);
+  } catch (error) {
+    print(`could not remove the demo's keys (${config.prefix}:*) from Redis: ${(error as Error).message}`);
+  } finally {
+    await closeRedis(redis);
   }
 }
 

@@ -23,8 +23,21 @@ export interface Isolated {
   cleanup(): Promise<void>;
 }
 
+/**
+ * A run's tag, when the environment gives one (JWTEST_RUN, letters and digits): `.ci/run` sets it
+ * to count what its own tests left behind, apart from the names other runs on the machine use.
+ */
+const RUN_TAG = runTag(process.env.JWTEST_RUN);
+
+function runTag(value: string | undefined): string {
+  if (!value) return '';
+  if (!/^[a-z0-9]{1,16}$/.test(value)) throw new Error(`JWTEST_RUN must be 1 to 16 lowercase letters or digits, not ${JSON.stringify(value)}`);
+  return `${value}_`;
+}
+
+/** `jwtest_[<run>_]<kind>_<random>`: a Redis prefix or a database name (a plain SQL identifier). */
 export function uniqueName(kind: string): string {
-  return `jwtest_${kind}_${randomBytes(5).toString('hex')}`;
+  return `jwtest_${RUN_TAG}${kind}_${randomBytes(5).toString('hex')}`;
 }
 
 export async function createIsolation(options: { migrate?: boolean } = {}): Promise<Isolated> {
@@ -55,7 +68,9 @@ export async function createIsolation(options: { migrate?: boolean } = {}): Prom
     redisKeys: () => scanKeys(`${prefix}:*`),
     async cleanup() {
       await database.close();
-      await deleteKeys(`${prefix}:*`);
+      // The whole of the prefix's name space: also the prefixes a test builds on it, such as the
+      // user queue's `<prefix>-user` of the notifyQueue test.
+      await deleteKeys(`${prefix}*`);
       const dropper = postgres(TEST_POSTGRES_URL, { max: 1, onnotice: () => {} });
       await dropper.unsafe(`drop database if exists ${databaseName} with (force)`);
       await dropper.end();

@@ -31,8 +31,8 @@ export interface StatusServer {
   calls(jobId: string): number;
   /** Calls to every job so far. */
   totalCalls(): number;
-  /** When each call arrived (epoch ms, this process's clock), every job's, in order. */
-  callTimes(): readonly number[];
+  /** When each call arrived (epoch ms, this process's clock), in order: every job's, or one job's. */
+  callTimes(jobId?: string): readonly number[];
   /** Called at each call as it arrives (before it is answered), with the calls to every job so far. */
   onCall(listener: (totalCalls: number) => void): void;
   maxOverlap(jobId: string): number;
@@ -49,13 +49,18 @@ export async function startStatusServer(): Promise<StatusServer> {
   const overlap = new Map<string, number>();
   const listeners: Array<(totalCalls: number) => void> = [];
   const callTimes: number[] = [];
+  const jobCallTimes = new Map<string, number[]>();
   let totalCalls = 0;
 
   const server: Server = createServer(async (request, response) => {
     const jobId = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/jobs\//, ''));
     const count = calls.get(jobId) ?? 0;
     calls.set(jobId, count + 1);
-    callTimes.push(Date.now());
+    const now = Date.now();
+    callTimes.push(now);
+    const jobTimes = jobCallTimes.get(jobId) ?? [];
+    jobCallTimes.set(jobId, jobTimes);
+    jobTimes.push(now);
     totalCalls++;
     const current = (inFlight.get(jobId) ?? 0) + 1;
     inFlight.set(jobId, current);
@@ -89,7 +94,7 @@ export async function startStatusServer(): Promise<StatusServer> {
     script: (jobId, answers) => scripts.set(jobId, answers),
     calls: (jobId) => calls.get(jobId) ?? 0,
     totalCalls: () => totalCalls,
-    callTimes: () => callTimes,
+    callTimes: (jobId) => (jobId === undefined ? callTimes : jobCallTimes.get(jobId) ?? []),
     onCall: (listener) => listeners.push(listener),
     maxOverlap: (jobId) => overlap.get(jobId) ?? 0,
     jobsWithOverlap: () => [...overlap.entries()].filter(([, n]) => n > 1).map(([jobId]) => jobId),
@@ -102,12 +107,37 @@ export async function startStatusServer(): Promise<StatusServer> {
 
 /** The most of `times` (sorted, epoch ms) that fall in any window of `windowMs`, over [from, to). */
 export function maxInWindow(times: readonly number[], windowMs: number, from = -Infinity, to = Infinity): number {
-  const inRange = times.filter((time) => time >= from && time < to);
+  return maxInTrustedWindows(times.filter((time) => time >= from && time < to), windowMs, () => true).most;
+}
+
+/**
+ * The most of `times` (sorted, epoch ms) in any window of `windowMs` that holds only times
+ * `trusted` accepts, and how many of the windows (one ending at each time) were judged.
+ */
+export function maxInTrustedWindows(times: readonly number[], windowMs: number, trusted: (time: number) => boolean): { most: number; judged: number } {
   let most = 0;
+  let judged = 0;
   let start = 0;
-  for (let end = 0; end < inRange.length; end++) {
-    while (inRange[end]! - inRange[start]! >= windowMs) start++;
+  let lastUntrusted = -1;
+  for (let end = 0; end < times.length; end++) {
+    while (times[end]! - times[start]! >= windowMs) start++;
+    if (!trusted(times[end]!)) lastUntrusted = end;
+    if (lastUntrusted >= start) continue;
+    judged++;
     most = Math.max(most, end - start + 1);
   }
-  return most;
+  return { most, judged };
+}
+
+/** How many of `times` (sorted, epoch ms) fall in each whole window of `windowMs` from the first on, in turn. */
+export function countsPerWindow(times: readonly number[], windowMs: number): number[] {
+  const first = times[0];
+  if (first === undefined) return [];
+  const windows = Math.floor((times.at(-1)! - first) / windowMs);
+  const counts = new Array<number>(windows).fill(0);
+  for (const time of times) {
+    const window = Math.floor((time - first) / windowMs);
+    if (window < windows) counts[window]!++;
+  }
+  return counts;
 }

@@ -1,18 +1,23 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadBenchConfig } from '../../bench/config.ts';
 import { formatReport, writeReport, type BenchReport } from '../../bench/harness/report.ts';
 import { runBench } from '../../bench/run-bench.ts';
 import { TEST_POSTGRES_URL, TEST_REDIS_URL } from '../helpers/services.ts';
 
+/** Where the runs write their reports, one folder each; removed after the file's tests. */
+const scratch = mkdtempSync(join(tmpdir(), 'jobwatch-bench-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const reportPath = (name: string) => join(scratch, name, 'latest.json');
+
 /** Keeps `npm run bench` working: its quick mode, end to end, produces figures and leaves nothing behind. */
 describe('npm run bench, quick mode', () => {
   it('measures throughput, enqueue and persistence against their baselines, prints and writes them, and cleans up', async () => {
-    const output = join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json');
+    const output = reportPath('quick');
     const config = loadBenchConfig({
       BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: 'throughput,enqueue,persistence', BENCH_OUTPUT: output,
       BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
@@ -53,7 +58,7 @@ describe('npm run bench, quick mode', () => {
 /** One scenario in quick mode: no error, the rows named, each a positive figure. */
 async function quickRun(scenario: string, rowIds: string[]): Promise<BenchReport> {
   const config = loadBenchConfig({
-    BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: scenario, BENCH_OUTPUT: join(mkdtempSync(join(tmpdir(), 'jobwatch-bench-')), 'latest.json'),
+    BENCH_QUICK: '1', BENCH_REDIS_CONFIG: '', BENCH_ONLY: scenario, BENCH_OUTPUT: reportPath(scenario),
     BENCH_REDIS_URL: TEST_REDIS_URL, BENCH_POSTGRES_URL: TEST_POSTGRES_URL,
   });
   const report = await runBench(config);

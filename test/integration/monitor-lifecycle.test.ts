@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,7 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     await worker?.close(5_000);
     await server?.close();
     await iso?.cleanup();
+    if (hookDir) rmSync(hookDir, { recursive: true, force: true });
   });
 
   async function endedRow(monitorId: string) {

@@ -1,11 +1,11 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findNotifications } from '../../src/db/notification-outbox.ts';
 import { readDocumentation } from '../helpers/docs.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
@@ -19,13 +19,16 @@ import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
 // checks each delivery with the snippet the docs show (docs/history-and-notifications.md), taken from the docs themselves.
 
 const SECRET = 'notify-test-secret-0123456789';
+/** The README's receiver snippet and the status hook, as files; removed after the file's tests. */
+const scratch = mkdtempSync(join(tmpdir(), 'jobwatch-notify-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 type Verify = (secret: string, headers: Record<string, unknown>, body: string, now?: number) => boolean;
 let verifyWebhook: Verify;
 
 beforeAll(async () => {
   const snippet = /<!-- receiver-snippet -->\n```js\n([\s\S]*?)```\n<!-- \/receiver-snippet -->/.exec(readDocumentation())?.[1];
   expect(snippet, 'the receiver snippet in the docs').toBeDefined();
-  const file = join(mkdtempSync(join(tmpdir(), 'jobwatch-receiver-')), 'verify.mjs');
+  const file = join(scratch, 'verify.mjs');
   writeFileSync(file, snippet!);
   ({ verifyWebhook } = (await import(pathToFileURL(file).href)) as { verifyWebhook: Verify });
 });
@@ -61,7 +64,7 @@ async function startEndedMonitors(iso: Isolated, ids: string[], extra: Record<st
 }
 
 const HOOK_DONE = (() => {
-  const file = join(mkdtempSync(join(tmpdir(), 'jobwatch-hook-')), 'done.mjs');
+  const file = join(scratch, 'done.mjs');
   writeFileSync(file, 'export async function getJobStatus() { return "Completed"; }\n');
   return file;
 })();

@@ -17,11 +17,26 @@ const prefix = uniqueName('qs');
 
 afterAll(async () => {
   rmSync(freshClone, { recursive: true, force: true });
-  const redis = new Redis(TEST_REDIS_URL);
-  const keys = await redis.keys(`${prefix}-quickstart:*`);
-  if (keys.length) await redis.del(...keys);
-  await redis.quit();
+  // The demo removes its keys itself (checked below); these are a failed run's.
+  const keys = await demoKeys();
+  if (keys.length) await withRedis((redis) => redis.del(...keys));
 });
+
+/** Keys of the demo's runs under this file's prefix (each run adds `-quickstart-<run>` to it). */
+const demoKeys = () => withRedis(async (redis) => {
+  const keys: string[] = [];
+  for await (const batch of redis.scanStream({ match: `${prefix}-quickstart*`, count: 1_000 }) as AsyncIterable<string[]>) keys.push(...batch);
+  return keys;
+});
+
+async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    return await use(redis);
+  } finally {
+    await redis.quit();
+  }
+}
 
 describe('npm start (jobwatch quickstart)', () => {
   it('runs the demo with only Redis and no data folder: completed, failed, expired and canceled land in the embedded Postgres', async () => {
@@ -34,6 +49,8 @@ describe('npm start (jobwatch quickstart)', () => {
     expect(ended.map(([, , outcome, jobStatus]) => `${outcome}/${jobStatus}`).sort())
       .toEqual(['canceled/Processing', 'completed/Completed', 'expired/Processing', 'failed/Failed']);
     expect(result.stdout).toMatch(/^producer canceled monitor demo-\w+ after \d+ polls$/m);
+    // Its monitors ended and their rows are below: it left nothing in Redis.
+    expect(await demoKeys()).toEqual([]);
 
     const database = await openPglite(dataDir);
     try {

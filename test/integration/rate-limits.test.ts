@@ -1,11 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import type { RunningMonitorState } from '../../src/client/monitor-state.ts';
+import { gateKeysOf } from '../../src/gate/gate-keys.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/private-redis.ts';
+import { watchLoopStalls } from '../helpers/loop-stalls.ts';
 import { rowsById } from '../helpers/results.ts';
-import { maxInWindow, startStatusServer, type StatusServer } from '../helpers/status-server.ts';
-import { waitFor } from '../helpers/wait.ts';
+import { countsPerWindow, maxInTrustedWindows, maxInWindow, startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import { waitFor, waitForCount } from '../helpers/wait.ts';
 import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
 
 // Per-key rate limits, host-wide Retry-After holds and circuits, through real `jobwatch worker`
@@ -54,6 +57,28 @@ async function startWorkers(count: number, extra: Record<string, string>): Promi
 
 const running = async (monitorId: string) => (await client.getMonitor(monitorId)) as RunningMonitorState | null;
 
+/** The first line the workers logged with this message, parsed: its `time` is when (epoch ms). */
+function workerLog(message: string): { time: number; msg: string } | undefined {
+  // Whole lines only: the last may still be on its way.
+  const lines = workers.flatMap((worker) => worker.output().split('\n').slice(0, -1)).filter((line) => line.startsWith('{'));
+  return lines.map((line) => JSON.parse(line) as { time: number; msg: string }).find((entry) => entry.msg.startsWith(message));
+}
+
+/** When the open circuit of a rate key lets its next probe go (epoch ms, Redis's clock), as the gate keeps it. */
+async function nextProbeAt(key: string): Promise<number> {
+  const connection = new Redis(redis.url);
+  try {
+    const value = await connection.get(gateKeysOf(iso.prefix, key).open);
+    expect(value, `the open circuit of ${key}`).not.toBeNull();
+    return Number(value);
+  } finally {
+    await connection.quit();
+  }
+}
+
+const gapsOf = (times: readonly number[]) => times.slice(1).map((time, i) => time - times[i]!);
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
 describe('per-key rate limits across 3 worker processes', () => {
   it('keep a host within 10% of its limit in every 1-s window over 30 s, and a second host with its own limit is not slowed', async () => {
     const limited = await statusServer();
@@ -69,24 +94,36 @@ describe('per-key rate limits across 3 worker processes', () => {
       ...limitedIds.map((jobId) => ({ jobId, statusUrl: limited.template, interval: '1s', expireIn: '2m' })),
       ...otherIds.map((jobId) => ({ jobId, statusUrl: other.template, interval: '1s', expireIn: '2m', jitter: 0 })),
     ]);
-    const start = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 40_000));
-    // The first ten seconds are the fleet's start (three processes warming up on a small machine,
-    // every monitor due at once, polls late on their slots, so under the limit); the next 30 are measured.
-    const from = start + 10_000;
-    const to = from + 30_000;
-    const limitedTimes = limited.callTimes();
-    const inRange = limitedTimes.filter((time) => time >= from && time < to).length;
-    const most = maxInWindow(limitedTimes, 1_000, from, to);
+    // Progress, not the clock: the first 240 requests are the fleet's start (three processes warming
+    // up on a small machine, every monitor due at once, polls late on their slots, so under the
+    // limit); the next 30 s worth at the limit are measured, over the windows they actually took.
+    const WARM_UP = limitedIds.length;
+    const MEASURED = LIMIT * 30;
+    const stalls = watchLoopStalls();
+    try {
+      await waitForCount(() => limited.totalCalls(), WARM_UP + MEASURED, { what: 'requests to the limited host', timeoutMs: 120_000 });
+    } finally {
+      stalls.stop();
+    }
+    const measured = limited.callTimes().slice(WARM_UP, WARM_UP + MEASURED);
+    const [from, to] = [measured[0]!, measured.at(-1)!];
+    // Every 1-s window of arrivals within 10% of the limit, but for the windows this process's own
+    // stalls blurred (arrivals stamped late, bunched): most of them are left to judge.
+    const { most, judged } = maxInTrustedWindows(measured, 1_000, (time) => !stalls.blurred(time));
+    expect(judged, 'windows not blurred by stalls of this process').toBeGreaterThanOrEqual(MEASURED / 2);
     expect(most, `most requests in a 1-s window (limit ${LIMIT}/s)`).toBeLessThanOrEqual(LIMIT * 1.1);
     expect(most).toBeGreaterThanOrEqual(LIMIT * 0.9);
-    // And the limit is used, not only respected: close to 40/s on average.
-    expect(inRange / 30).toBeGreaterThanOrEqual(LIMIT * 0.75);
-    expect(inRange / 30).toBeLessThanOrEqual(LIMIT * 1.02);
+    expect(MEASURED / ((to - from) / 1_000), 'requests per second over the measured span').toBeLessThanOrEqual(LIMIT * 1.02);
+    // And the limit is used, not only respected: close to it in most of the seconds observed (the
+    // median, not the mean: a second in which the machine stalled is not the limiter's doing).
+    const perSecond = countsPerWindow(measured, 1_000);
+    expect(median(perSecond), `requests in each second: ${perSecond.join(' ')}`).toBeGreaterThanOrEqual(LIMIT * 0.75);
 
-    // The other host's monitors polled every second, as if the first host did not exist.
-    const otherCalls = other.callTimes().filter((time) => time >= from && time < to).length;
-    expect(otherCalls).toBeGreaterThanOrEqual(otherIds.length * 30 * 0.9);
+    // The other host's monitors polled every second meanwhile, as if the first host did not exist
+    // (sharing its 40/s, each would wait about 6 s between polls).
+    const otherGaps = otherIds.flatMap((id) => gapsOf(other.callTimes(id).filter((time) => time >= from && time <= to)));
+    expect(otherGaps.length).toBeGreaterThanOrEqual(otherIds.length * 10);
+    expect(median(otherGaps), 'the other host\'s median gap between polls (ms)').toBeLessThanOrEqual(1_200);
 
     // What a user sees: the held monitor says so.
     const held = await waitFor(async () => {
@@ -108,7 +145,7 @@ describe('per-key rate limits across 3 worker processes', () => {
     const states = await Promise.all(limitedIds.slice(0, 20).map(running));
     for (const state of states) expect(state!.polls).toBeLessThanOrEqual(limited.calls(state!.jobId));
     await Promise.all([...limitedIds, ...otherIds].map((id) => client.cancelMonitor(id)));
-  }, 100_000);
+  }, 180_000);
 });
 
 describe('Retry-After holds the whole host', () => {
@@ -127,15 +164,22 @@ describe('Retry-After holds the whole host', () => {
     await client.startMonitors([...ids, 'busy'].map((jobId) => ({ jobId, statusUrl: server.template, interval: 200 })));
     await client.startMonitor({ jobId: 'bystander', statusUrl: bystander.template, interval: 200 });
     const t = await waitFor(() => heldAt, { what: 'the 429', timeoutMs: 20_000 });
-    await new Promise((resolve) => setTimeout(resolve, 5_000 - (Date.now() - t)));
+    // When the hold was in force: the worker that got the 429 says so once it has recorded it.
+    const recorded = await waitFor(() => workerLog('host asked to wait (Retry-After)'), { what: 'the hold recorded' });
+    // Watch the whole hold (Retry-After: 3, from the 429 on) and the polls after it, by progress.
+    const holdEnd = t + 3_000;
+    const after = () => server.callTimes().filter((time) => time >= holdEnd).length;
+    await waitForCount(after, 21, { what: 'polls of the host after the hold', timeoutMs: 30_000 });
+    await waitFor(() => bystander.callTimes().some((time) => time >= holdEnd), { what: 'a poll of the bystander after the hold' });
 
-    const times = server.callTimes();
-    // Requests already on their way when the 429 came may land a moment later; none after that.
-    const duringHold = times.filter((time) => time > t + 100 && time < t + 3_000);
-    expect(duringHold).toEqual([]);
-    expect(times.filter((time) => time >= t + 3_000).length).toBeGreaterThan(20);
+    // Once recorded, the hold stops every monitor of the host, in every worker: at most the one
+    // request each had already let through lands later (without the hold: about 15 each).
+    for (const id of [...ids, 'busy']) {
+      const held = server.callTimes(id).filter((time) => time > recorded.time && time < holdEnd);
+      expect(held.length, `${id}'s polls during the hold`).toBeLessThanOrEqual(1);
+    }
     // The other host was polled all along.
-    expect(bystander.callTimes().filter((time) => time > t + 100 && time < t + 3_000).length).toBeGreaterThan(2);
+    expect(bystander.callTimes().filter((time) => time > t && time < holdEnd).length).toBeGreaterThan(2);
     const logs = workers.map((worker) => worker.output()).join('');
     expect(logs.match(/host asked to wait \(Retry-After\)/g)).toHaveLength(1);
 
@@ -151,14 +195,16 @@ describe('Retry-After holds the whole host', () => {
       // The 429 was a hold, not a failed check: it is not among the polls.
       expect(row.polls, id).toBe(server.calls(id) - (id === 'busy' ? 1 : 0));
     }
-  }, 60_000);
+  }, 90_000);
 });
+
+const PROBE_EVERY_MS = 1_000;
 
 describe('circuits', () => {
   it('open after a run of failures across monitors, let one probe through per interval, close on a good answer; held monitors burn no budget and end expired at expiry', async () => {
     const server = await statusServer();
     await startWorkers(2, {
-      JOBWATCH_HOST_FAILURES: '5', JOBWATCH_HOST_PROBE_EVERY: '1s', JOBWATCH_MAX_STATUS_FAILURES: '3',
+      JOBWATCH_HOST_FAILURES: '5', JOBWATCH_HOST_PROBE_EVERY: `${PROBE_EVERY_MS}ms`, JOBWATCH_MAX_STATUS_FAILURES: '3',
       JOBWATCH_RETRY_BASE: '50ms', JOBWATCH_RETRY_MAX: '100ms',
     });
     const ids = Array.from({ length: 10 }, (_, i) => `down-${i}`);
@@ -167,13 +213,16 @@ describe('circuits', () => {
     await client.startMonitors(ids.map((jobId) => ({ jobId, statusUrl: server.template, interval: 200 })));
     await client.startMonitor({ jobId: 'expiring', statusUrl: server.template, interval: 200, expireIn: '6s' });
     await waitFor(circuitOpened, { what: 'the circuit to open' });
-    const openedAt = Date.now();
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
-    // While open: about one probe a second (each probe is one request of one monitor), not 11 monitors x 5/s.
-    const duringOpen = server.callTimes().filter((time) => time > openedAt + 200 && time < openedAt + 5_000).length;
-    expect(duringOpen).toBeGreaterThanOrEqual(2);
-    expect(duringOpen).toBeLessThanOrEqual(7);
-    // Nobody ended errored, though each monitor's budget is 3 and the host failed for 5 s.
+    // While open: one probe per interval (each probe one request of one monitor), not 11 monitors
+    // x 5/s. The gate keeps when the next probe may go: requests that land before it were let
+    // through before the circuit opened. Judged on the probes that happened, however late.
+    const firstProbeAt = await nextProbeAt(server.key);
+    const probes = () => server.callTimes().filter((time) => time >= Math.floor(firstProbeAt));
+    await waitForCount(() => probes().length, 5, { what: 'probes of the open circuit', timeoutMs: 30_000 });
+    const gaps = gapsOf(probes().slice(0, 5));
+    for (const gap of gaps) expect(gap, `gaps between probes: ${gaps.join(' ')} ms`).toBeGreaterThanOrEqual(PROBE_EVERY_MS / 2);
+    expect(gaps.reduce((a, b) => a + b, 0) / gaps.length).toBeGreaterThanOrEqual(PROBE_EVERY_MS * 0.9);
+    // Nobody ended errored, though each monitor's budget is 3 and the host failed all along.
     const early = [...(await rowsById(iso)).values()].filter((row) => ids.includes(row.monitorId));
     expect(early).toEqual([]);
     const state = await running('down-3');
@@ -197,5 +246,5 @@ describe('circuits', () => {
     const logs = workers.map((worker) => worker.output()).join('');
     expect(logs.match(/"msg":"circuit opened/g)).toHaveLength(1);
     expect(logs.match(/"msg":"circuit closed/g)).toHaveLength(1);
-  }, 60_000);
+  }, 90_000);
 });
