@@ -75,13 +75,13 @@ export async function seedOverview(handle: DatabaseHandle, ended: number, lastHo
       '{"status": "Completed"}'::jsonb, jsonb_build_object('team', 'team-' || (i % 8))
     from generate_series(1, ${ended}::int) as i`);
   await handle.db.execute(sql`
-    insert into monitor_checks (monitor_id, seq, checked_at, status, result, latency_ms, late_ms, source, status_host)
+    insert into monitor_checks (monitor_id, seq, checked_at, status, result, latency_ms, late_ms, via, status_host)
     select 'ended-' || i, s, now() - make_interval(secs => i * ${spacingMs / 1000}::float8) - make_interval(mins => 10 - 5 * (s - 1)),
       case s when 1 then 'Queued' when 2 then 'Processing' else 'Completed' end,
       case s when 3 then 'terminal' else 'running' end, 20 + (i * 7 + s) % 400, (i * 13 + s) % 120, 'poll', 'jobs-' || (i % ${HOSTS}::int) || '.example:443'
     from generate_series(1, ${ended}::int) as i, generate_series(1, 3) as s`);
   await handle.db.execute(sql`
-    insert into monitor_checks (monitor_id, seq, checked_at, status, result, reason, http_status, latency_ms, late_ms, source, status_host)
+    insert into monitor_checks (monitor_id, seq, checked_at, status, result, reason, http_status, latency_ms, late_ms, via, status_host)
     select 'running-' || (i % 1000), 1000 + i / 1000, now() - make_interval(secs => (i % 3600)),
       case when i % 50 = 0 then null else 'Processing' end, case when i % 50 = 0 then 'failed' else 'running' end,
       case when i % 50 = 0 then 'http-status' end, case when i % 50 = 0 then 503 else 200 end,

@@ -2,7 +2,7 @@ import type { CheckRecordView } from '../client/check-page.ts';
 import { alignColumns, padRow } from './table.ts';
 
 /** The columns of a monitor's checks, as `jobwatch history` and `jobwatch watch` print them. */
-export const CHECK_COLUMNS = ['SEQ', 'CHECKED AT', 'RESULT', 'STATUS / REASON', 'HTTP', 'LATENCY', 'LATE', 'SOURCE'] as const;
+export const CHECK_COLUMNS = ['SEQ', 'CHECKED AT', 'RESULT', 'STATUS / REASON', 'HTTP', 'LATENCY', 'LATE', 'VIA'] as const;
 
 /**
  * Widths for checks printed one at a time (`watch`), wide enough for the usual values: an ISO
@@ -29,6 +29,6 @@ export function checkLine(check: CheckRecordView): string {
 function checkCells(c: CheckRecordView): string[] {
   return [
     String(c.seq), c.checkedAt, c.result, c.status ?? c.reason ?? '-', c.httpStatus === null ? '-' : String(c.httpStatus),
-    `${c.latencyMs}ms`, `${c.lateMs}ms`, c.source,
+    `${c.latencyMs}ms`, `${c.lateMs}ms`, c.via,
   ];
 }

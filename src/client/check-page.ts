@@ -18,7 +18,7 @@ export const checkRecordSchema = z.object({
   httpStatus: z.int().nullable(),
   latencyMs: z.int().nonnegative().meta({ description: 'How long the status call took' }),
   lateMs: z.int().nonnegative().meta({ description: 'How late the poll started after it was due' }),
-  source: z.string().meta({ description: '`poll`: a status call; `push`: a status the job service pushed' }),
+  via: z.string().meta({ description: 'How the status was learned. `poll`: a status call; `push`: a status the job service pushed (formerly `source`)' }),
 });
 export type CheckRecordView = z.infer<typeof checkRecordSchema>;
 
@@ -67,7 +67,7 @@ export function checkView(row: MonitorCheckRow): CheckRecordView {
     httpStatus: row.httpStatus,
     latencyMs: row.latencyMs,
     lateMs: row.lateMs,
-    source: row.source,
+    via: row.via,
   };
 }
 

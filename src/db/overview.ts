@@ -63,7 +63,7 @@ export async function checkTimings(db: Database, now: number): Promise<CheckTimi
       percentile_disc(array[0.5, 0.99]) within group (order by late_ms) as late,
       percentile_disc(array[0.5, 0.99]) within group (order by latency_ms) as latency
     from monitor_checks
-    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and source = 'poll'`));
+    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'`));
   return {
     checks: row?.checks ?? 0,
     lateP50: row?.late?.[0] ?? null,
@@ -83,6 +83,6 @@ export async function hostHealth(db: Database, now: number): Promise<HostHealth[
       (count(*) filter (where result = 'failed'))::int as failed,
       round(avg(latency_ms))::int as "latencyAvg"
     from monitor_checks
-    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and source = 'poll'
+    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'
     group by 1 order by checks desc, host limit ${MAX_OVERVIEW_HOSTS}`));
 }

@@ -58,8 +58,11 @@ export const monitorChecks = pgTable(
     httpStatus: integer('http_status'),
     latencyMs: integer('latency_ms').notNull(),
     lateMs: integer('late_ms').notNull(),
-    /** Where the status came from: poll (push adds push). */
-    source: text('source').notNull().default('poll'),
+    /**
+     * How the status was learned: `poll` (a status call) or `push` (the job service pushed it).
+     * Named `source` before migration 0004; `source` now names a configured status source.
+     */
+    via: text('via').notNull().default('poll'),
     /**
      * The status host the poll called (the monitor's rateKey, else the URL's host[:port], else
      * `hook`); null for a push and for rows written before migration 0003. The overview's host table

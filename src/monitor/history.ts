@@ -13,8 +13,12 @@ export type HistoryMode = (typeof HISTORY_MODES)[number];
 /** What a check found: the job still running, a terminal status, or no status (a failed check). */
 export type CheckResult = 'running' | 'terminal' | 'failed';
 
-/** Where a check's status came from: a poll's status call, or a status the job service pushed. */
-export type CheckSource = 'poll' | 'push';
+/**
+ * How a check's status was learned: a poll's status call, or a status the job service pushed.
+ * Not `source`: that word names a configured status source (src/sources/), and a source may be
+ * named `push`.
+ */
+export type CheckVia = 'poll' | 'push';
 
 /** One status check as its history row; times are epoch milliseconds. */
 export interface CheckRecord {
@@ -33,7 +37,7 @@ export interface CheckRecord {
   latencyMs: number;
   /** How late the poll started after it was due. */
   lateMs: number;
-  source: CheckSource;
+  via: CheckVia;
   /**
    * Which status host the poll called, as its rate key (see statusHostOf); null for a pushed
    * status (no call was made). Absent in rows of older workers.
@@ -55,7 +59,7 @@ export interface CheckedEvent {
 
 export interface RecordOptions {
   /** @defaultValue 'poll' */
-  source?: CheckSource;
+  via?: CheckVia;
   /** The rate key of hook monitors that name none: the status hook module's `rateKey` export. @defaultValue 'hook' */
   hookRateKey?: string;
 }
@@ -63,7 +67,7 @@ export interface RecordOptions {
 /** The history row of a pushed status, as a check of the monitor's context at the time of the push. */
 export function pushRecordFor(context: MonitorContext, status: string, ends: boolean, now: number, defaultMode: HistoryMode): CheckRecord | undefined {
   const reading: StatusReading = { ok: true, status, body: null };
-  return checkRecordFor({ context, reading, checkedAt: now, lateMs: 0, durationMs: 0, ends }, defaultMode, { source: 'push' });
+  return checkRecordFor({ context, reading, checkedAt: now, lateMs: 0, durationMs: 0, ends }, defaultMode, { via: 'push' });
 }
 
 /**
@@ -71,7 +75,7 @@ export function pushRecordFor(context: MonitorContext, status: string, ends: boo
  * cheap when it keeps none: it runs on every poll.
  */
 export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, how: RecordOptions = {}): CheckRecord | undefined {
-  const source = how.source ?? 'poll';
+  const via = how.via ?? 'poll';
   const { context, reading } = event;
   const mode = context.history ?? defaultMode;
   if (mode === 'off') return undefined;
@@ -94,8 +98,8 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, ho
     httpStatus: (reading.ok ? reading.httpStatus : reading.failure.httpStatus) ?? null,
     latencyMs: Math.max(0, Math.round(event.durationMs)),
     lateMs: Math.max(0, Math.round(event.lateMs)),
-    source,
-    statusHost: source === 'poll' ? statusHostOf(context, how.hookRateKey) : null,
+    via,
+    statusHost: via === 'poll' ? statusHostOf(context, how.hookRateKey) : null,
   };
 }
 

@@ -29,8 +29,8 @@ export function parsePushedStatus(raw: unknown): PushedStatus {
   throw new InvalidInputError(issue.path.filter((part): part is string | number => typeof part !== 'symbol'), issue.message, 'push');
 }
 
-/** How the end of a monitor was learned, in the final record's `detail.source` for pushes. */
-export const PUSH_SOURCE = 'push';
+/** How the end of a monitor was learned, in the final record's `detail.via` for pushes. */
+export const PUSH_VIA = 'push';
 
 export type PushDecision =
   /** A terminal status: the monitor ends with this record. */
@@ -40,16 +40,23 @@ export type PushDecision =
 
 /**
  * What a pushed status does to a running monitor at `now`. Terminal statuses end it with the same
- * outcomes as a polled one; the record's `detail` is `{source: "push", body}`. Pure, like decide.ts.
+ * outcomes as a polled one; the record's `detail` is `{via: "push", body}`. Pure, like decide.ts.
  */
 export function decidePush(context: MonitorContext, pushed: PushedStatus, now: number, vocabulary: StatusVocabulary): PushDecision {
   const statusClass = classifyStatus(pushed.status, vocabulary);
   if (statusClass === 'running') return { kind: 'record', context: { ...context, lastStatus: pushed.status, pushes: (context.pushes ?? 0) + 1 } };
-  const end = { outcome: statusClass, jobStatus: pushed.status, detail: { source: PUSH_SOURCE, body: truncateDetail(pushed.body ?? null) } };
+  const end = { outcome: statusClass, jobStatus: pushed.status, detail: { via: PUSH_VIA, body: truncateDetail(pushed.body ?? null) } };
   return { kind: 'finish', result: finalRecord(context, end, now) };
 }
 
-/** Whether a final record was made by a push (and so by this one, when `finishedAt` matches too). */
+/**
+ * Whether a final record was made by a push (and so by this one, when `finishedAt` matches too).
+ * Records written before `detail.source` was renamed `detail.via` still say `source: "push"`, and
+ * running deployments keep such records in Redis (a completion job not yet written) and in
+ * Postgres: both spellings are a push.
+ */
 export function isPushedResult(detail: unknown): boolean {
-  return typeof detail === 'object' && detail !== null && (detail as { source?: unknown }).source === PUSH_SOURCE;
+  if (typeof detail !== 'object' || detail === null) return false;
+  const marks = detail as { via?: unknown; source?: unknown };
+  return marks.via === PUSH_VIA || marks.source === PUSH_VIA;
 }

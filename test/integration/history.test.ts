@@ -65,9 +65,9 @@ describe('poll history', () => {
     for (const row of rows) {
       const answer = answered(row.seq);
       if (answer.code === 503) {
-        expect(row).toMatchObject({ result: 'failed', status: null, reason: 'http-status', httpStatus: 503, source: 'poll' });
+        expect(row).toMatchObject({ result: 'failed', status: null, reason: 'http-status', httpStatus: 503, via: 'poll' });
       } else {
-        expect(row).toMatchObject({ status: answer.status, httpStatus: 200, source: 'poll' });
+        expect(row).toMatchObject({ status: answer.status, httpStatus: 200, via: 'poll' });
       }
       expect(row.latencyMs).toBeGreaterThanOrEqual(0);
       expect(row.lateMs).toBeGreaterThanOrEqual(0);
@@ -110,7 +110,7 @@ describe('poll history', () => {
 });
 
 describe('pushed statuses in the history', () => {
-  it('a running push and the push that ends the monitor are rows of source push, numbered after the polls', async () => {
+  it('a running push and the push that ends the monitor are rows via push, numbered after the polls', async () => {
     server.script('hist-push', [{ status: 'Processing' }]);
     // A long interval: after its first poll, only the pushes below add checks.
     await client.startMonitor({ jobId: 'hist-push', statusUrl: server.template, interval: '1h', history: 'all' });
@@ -121,10 +121,10 @@ describe('pushed statuses in the history', () => {
     expect(await client.reportStatus('hist-push', { status: 'Failed' })).toMatchObject({ accepted: false, outcome: 'completed' });
 
     const rows = await listChecks(iso.database.db, 'hist-push');
-    expect(rows.map(({ seq, status, result, source }) => ({ seq, status, result, source }))).toEqual([
-      { seq: 1, status: 'Processing', result: 'running', source: 'poll' },
-      { seq: 2, status: 'Running', result: 'running', source: 'push' },
-      { seq: 3, status: 'Completed', result: 'terminal', source: 'push' },
+    expect(rows.map(({ seq, status, result, via }) => ({ seq, status, result, via }))).toEqual([
+      { seq: 1, status: 'Processing', result: 'running', via: 'poll' },
+      { seq: 2, status: 'Running', result: 'running', via: 'push' },
+      { seq: 3, status: 'Completed', result: 'terminal', via: 'push' },
     ]);
     expect(server.calls('hist-push')).toBe(1);
   });

@@ -127,7 +127,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     const running = await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Processing' } });
     expect(running).toMatchObject({ status: 200, requestValid: true, json: { lastStatus: 'Processing', accepted: true } });
     const ended = await api.call(server.url, 'POST', callbackUrl.pathname, { body: { status: 'Completed', body: { size: 3 } } });
-    expect(ended).toMatchObject({ status: 200, requestValid: true, json: { state: 'ended', outcome: 'completed', accepted: true, detail: { source: 'push', body: { size: 3 } } } });
+    expect(ended).toMatchObject({ status: 200, requestValid: true, json: { state: 'ended', outcome: 'completed', accepted: true, detail: { via: 'push', body: { size: 3 } } } });
     expect((await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Failed' } })).json).toMatchObject({ outcome: 'completed', accepted: false });
 
     const early = await call('POST', '/api/monitors/oa-later/status', { body: { status: 'Failed' } });

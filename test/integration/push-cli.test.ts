@@ -30,7 +30,7 @@ describe('jobwatch report and jobwatch callback-url', () => {
     expect((await runCli(['enqueue', '--job-id', 'cli-push', '--status-url', status.template, '--interval', '1m'], iso.env())).code).toBe(0);
     const reported = await runCli(['report', 'cli-push', 'Completed', '--body', '{"frames":240}'], iso.env());
     expect(reported.code).toBe(0);
-    expect(JSON.parse(reported.stdout)).toMatchObject({ state: 'ended', outcome: 'completed', accepted: true, detail: { source: 'push', body: { frames: 240 } } });
+    expect(JSON.parse(reported.stdout)).toMatchObject({ state: 'ended', outcome: 'completed', accepted: true, detail: { via: 'push', body: { frames: 240 } } });
     await waitFor(() => findResult(iso.database.db, 'cli-push'), { what: 'the row' });
     expect(JSON.parse((await runCli(['report', 'cli-push', 'Failed'], iso.env())).stdout)).toMatchObject({ outcome: 'completed', accepted: false });
   });

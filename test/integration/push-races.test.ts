@@ -59,14 +59,14 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     await waitFor(() => server.calls(id) > callsBefore, { what: `a status call of ${id} in flight`, intervalMs: 5 });
   }
 
-  it('a terminal push ends a scheduled monitor now, with source push, and nothing polls it again', async () => {
+  it('a terminal push ends a scheduled monitor now, via push, and nothing polls it again', async () => {
     server.script('push-1', [{ status: 'Processing' }]);
     await client.startMonitor({ jobId: 'push-1', statusUrl: server.template, interval: 300, metadata: { team: 'video' } });
     await waitFor(() => server.calls('push-1') >= 1, { what: 'a first poll' });
     const callsAtPush = server.calls('push-1');
     const answer = await client.reportStatus('push-1', { status: 'Completed', body: { url: 's3://out/1.mp4' } });
     expect(answer).toMatchObject({ state: 'ended', outcome: 'completed', jobStatus: 'Completed', accepted: true });
-    expect(await row('push-1')).toMatchObject({ outcome: 'completed', jobStatus: 'Completed', detail: { source: 'push', body: { url: 's3://out/1.mp4' } }, metadata: { team: 'video' } });
+    expect(await row('push-1')).toMatchObject({ outcome: 'completed', jobStatus: 'Completed', detail: { via: 'push', body: { url: 's3://out/1.mp4' } }, metadata: { team: 'video' } });
     await letPollsGoBy('push-1-witness');
     // A poll a worker had taken before the push landed may still make its one status call (it then
     // ends with the pushed record, as with a cancel); nothing polls after that.
@@ -80,7 +80,7 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     await withPollInFlight('push-2', 'Processing');
     const answer = await client.reportStatus('push-2', { status: 'Failed' });
     expect(answer).toMatchObject({ state: 'ended', outcome: 'failed', accepted: true });
-    expect(await row('push-2')).toMatchObject({ outcome: 'failed', detail: { source: 'push' } });
+    expect(await row('push-2')).toMatchObject({ outcome: 'failed', detail: { via: 'push' } });
     const calls = server.calls('push-2');
     await letPollsGoBy('push-2-witness');
     expect(server.calls('push-2')).toBe(calls);
@@ -136,7 +136,7 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
       if (decision.kind !== 'finish') throw new Error('Completed is terminal');
       await new EndRequests(redis, queues).request(decision.result, job!.data.expireAt);
       const calls = server.calls('push-7');
-      expect(await row('push-7')).toMatchObject({ outcome: 'completed', detail: { source: 'push' } });
+      expect(await row('push-7')).toMatchObject({ outcome: 'completed', detail: { via: 'push' } });
       expect(server.calls('push-7')).toBeLessThanOrEqual(calls + 1); // at most the poll already due, which then ends
     } finally {
       await queues.close();
@@ -158,7 +158,7 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     await exited(workers[0]!);
     expect(await findResult(iso.database.db, 'push-8')).toBeUndefined();
     workers = [spawnWorker(env()), spawnWorker(env())];
-    expect(await row('push-8')).toMatchObject({ outcome: 'completed', detail: { source: 'push' } });
+    expect(await row('push-8')).toMatchObject({ outcome: 'completed', detail: { via: 'push' } });
   });
 
   it('an early push is kept, and ends the monitor at its start without a status call', async () => {
@@ -166,7 +166,7 @@ describe.each(BULLMQ_PATHS)('on the %s BullMQ path', (path) => {
     expect(early).toMatchObject({ monitorId: 'push-9', state: 'not-started', accepted: true, status: 'Completed' });
     server.script('push-9', [{ status: 'Processing' }]);
     await client.startMonitor({ jobId: 'push-9', statusUrl: server.template, interval: 100 });
-    expect(await row('push-9')).toMatchObject({ outcome: 'completed', detail: { source: 'push', body: { early: true } } });
+    expect(await row('push-9')).toMatchObject({ outcome: 'completed', detail: { via: 'push', body: { early: true } } });
     expect(server.calls('push-9')).toBe(0);
   });
 });

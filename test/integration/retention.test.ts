@@ -32,7 +32,7 @@ function result(monitorId: string, finishedAt: number): MonitorResult {
 }
 
 function check(monitorId: string, seq: number, checkedAt: number): CheckRecord {
-  return { monitorId, seq, checkedAt, status: 'Running', result: 'running', reason: null, error: null, httpStatus: 200, latencyMs: 1, lateMs: 0, source: 'poll' };
+  return { monitorId, seq, checkedAt, status: 'Running', result: 'running', reason: null, error: null, httpStatus: 200, latencyMs: 1, lateMs: 0, via: 'poll' };
 }
 
 /** 2,500 old and 20 new final records and history rows (more than two purge batches of old ones), and old notifications, one undelivered. */

@@ -182,6 +182,8 @@ describe('pages', () => {
     expect(text).toContain('<h2>Final record</h2>');
     const rows = [...text.matchAll(/<tr><td class="num">(\d+)<\/td><td><time[^>]*>[^<]*<\/time><\/td><td><span class="badge s-(\w+)">\w+<\/span><\/td><td>(\w+)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
     expect(rows).toEqual([['1', 'running', 'Processing'], ['2', 'terminal', 'Completed']]);
+    expect(text).toContain('<th>via</th></tr></thead>'); // how each status was learned: both polled
+    expect([...text.matchAll(/<td>(\w+)<\/td><\/tr>/g)].map((m) => m[1])).toEqual(['poll', 'poll']);
     expect(text).toContain('href="/board/queue/completions/m-ui-done"');
     expect(text).toContain('/callbacks/ui-done/'); // the callback URL, to copy
     expect(text).not.toContain('Cancel monitor'); // ended: nothing to cancel

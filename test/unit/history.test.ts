@@ -37,7 +37,7 @@ describe('checkRecordFor: which checks a mode keeps', () => {
     const event = { context: context({ polls: 7 }), reading: failed, checkedAt: T0 + 5, lateMs: -4, durationMs: 12.6, ends: false };
     expect(checkRecordFor(event, 'all')).toEqual({
       monitorId: 'm1', seq: 8, checkedAt: T0 + 5, status: null, result: 'failed', reason: 'http-status', error: 'GET x answered 503',
-      httpStatus: 503, latencyMs: 13, lateMs: 0, source: 'poll', statusHost: 'x',
+      httpStatus: 503, latencyMs: 13, lateMs: 0, via: 'poll', statusHost: 'x',
     });
     expect(checkRecordFor({ ...event, reading: ok('Done'), ends: true }, 'all')).toMatchObject({ seq: 8, status: 'Done', result: 'terminal', httpStatus: 200 });
   });
@@ -79,13 +79,13 @@ describe('combineObservers', () => {
 
 describe('formatChecks (jobwatch history on a terminal)', () => {
   it('aligns one row per check: the status, or the reason of a failed check', () => {
-    const base = { checkedAt: '2026-01-01T00:00:00.000Z', error: null, latencyMs: 12, lateMs: 3, source: 'poll' };
+    const base = { checkedAt: '2026-01-01T00:00:00.000Z', error: null, latencyMs: 12, lateMs: 3, via: 'poll' };
     const text = formatChecks([
       { ...base, seq: 1, status: 'Processing', result: 'running', reason: null, httpStatus: 200 },
       { ...base, seq: 2, status: null, result: 'failed', reason: 'timeout', httpStatus: null },
     ]);
     expect(text.split('\n')).toEqual([
-      'SEQ  CHECKED AT                RESULT   STATUS / REASON  HTTP  LATENCY  LATE  SOURCE',
+      'SEQ  CHECKED AT                RESULT   STATUS / REASON  HTTP  LATENCY  LATE  VIA',
       '1    2026-01-01T00:00:00.000Z  running  Processing       200   12ms     3ms   poll',
       '2    2026-01-01T00:00:00.000Z  failed   timeout          -     12ms     3ms   poll',
     ]);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { decideAfterCheck, type PollPolicy } from '../../src/monitor/decide.ts';
 import { parseMonitorInput } from '../../src/monitor/input.ts';
-import { decidePush } from '../../src/monitor/push.ts';
+import { decidePush, isPushedResult } from '../../src/monitor/push.ts';
 import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, nextPollAfterRunning, type Schedule } from '../../src/monitor/schedule.ts';
 import { createVocabulary } from '../../src/monitor/statuses.ts';
 
@@ -67,10 +67,28 @@ describe('decidePush', () => {
     const decision = decidePush(context({ polls: 3, lastStatus: 'Queued', metadata: { a: 1 } }), { status, body: { n: 1 } }, T0 + 9, createVocabulary());
     expect(decision.kind).toBe(kind);
     if (decision.kind === 'finish') {
-      expect(decision.result).toEqual({ monitorId: 'm1', jobId: 'j1', outcome, jobStatus: status, polls: 3, startedAt: T0, finishedAt: T0 + 9, detail: { source: 'push', body: { n: 1 } }, metadata: { a: 1 } });
+      expect(decision.result).toEqual({ monitorId: 'm1', jobId: 'j1', outcome, jobStatus: status, polls: 3, startedAt: T0, finishedAt: T0 + 9, detail: { via: 'push', body: { n: 1 } }, metadata: { a: 1 } });
     } else {
       expect(decision.context.lastStatus).toBe(status);
     }
+  });
+});
+
+describe('isPushedResult', () => {
+  it.each([
+    { name: 'a push record', detail: { via: 'push', body: null }, pushed: true },
+    { name: 'a push record written before the rename to via', detail: { source: 'push', body: { n: 1 } }, pushed: true },
+    { name: 'a polled end', detail: { status: 'Completed', output: null }, pushed: false },
+    { name: 'an end read from a status source named push', detail: { decidedBy: { source: 'push', convention: 'http-202' }, status: 'Completed' }, pushed: false },
+    { name: 'no detail', detail: null, pushed: false },
+    { name: 'a string', detail: 'push', pushed: false },
+  ])('$name: $pushed', ({ detail, pushed }) => {
+    expect(isPushedResult(detail)).toBe(pushed);
+  });
+
+  it('recognises what decidePush writes', () => {
+    const decision = decidePush(context({ polls: 1 }), { status: 'Completed' }, T0 + 1, createVocabulary());
+    expect(decision.kind === 'finish' && isPushedResult(decision.result.detail)).toBe(true);
   });
 });
 

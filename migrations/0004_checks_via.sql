@@ -1,0 +1,1 @@
+ALTER TABLE "monitor_checks" RENAME COLUMN "source" TO "via";

@@ -1,0 +1,67 @@
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertChecks, listChecks } from '../../src/db/checks.ts';
+import { migrateHandle, MIGRATIONS_FOLDER } from '../../src/db/migrate.ts';
+import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+
+/** The migration that renamed monitor_checks.source to via. */
+const RENAME_TAG = '0004_checks_via';
+
+interface Journal { entries: { tag: string }[] }
+
+/** A copy of migrations/ that stops before `tag`: the schema a deployment had before it. */
+function migrationsBefore(tag: string): string {
+  const folder = mkdtempSync(join(tmpdir(), 'jobwatch-migrations-'));
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as Journal;
+  const until = journal.entries.findIndex((entry) => entry.tag === tag);
+  if (until < 1) throw new Error(`migration ${tag} is not in ${MIGRATIONS_FOLDER}`);
+  const entries = journal.entries.slice(0, until);
+  mkdirSync(join(folder, 'meta'));
+  writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries }));
+  for (const entry of entries) cpSync(join(MIGRATIONS_FOLDER, `${entry.tag}.sql`), join(folder, `${entry.tag}.sql`));
+  return folder;
+}
+
+let iso: Isolated;
+let before: string;
+
+beforeAll(async () => {
+  iso = await createIsolation({ migrate: false });
+  before = migrationsBefore(RENAME_TAG);
+});
+
+afterAll(async () => {
+  await iso?.cleanup();
+  if (before) rmSync(before, { recursive: true, force: true });
+});
+
+describe('upgrading a database whose checks say source', () => {
+  it('keeps every row, its source now read as via, and writes new rows under via', async () => {
+    await migrate(iso.database.db as unknown as PostgresJsDatabase, { migrationsFolder: before });
+    await iso.database.db.execute(sql`
+      insert into monitor_checks (monitor_id, seq, checked_at, status, result, latency_ms, late_ms, source)
+      values ('old', 1, now(), 'Running', 'running', 5, 0, 'poll'), ('old', 2, now(), 'Completed', 'terminal', 0, 0, 'push')`);
+    await iso.database.db.execute(sql`
+      insert into monitor_checks (monitor_id, seq, checked_at, status, result, latency_ms, late_ms)
+      values ('old', 0, now(), 'Queued', 'running', 5, 0)`);
+
+    await migrateHandle(iso.database);
+
+    const rows = await listChecks(iso.database.db, 'old', { afterSeq: -1 });
+    expect(rows.map(({ seq, status, via }) => ({ seq, status, via }))).toEqual([
+      { seq: 0, status: 'Queued', via: 'poll' },
+      { seq: 1, status: 'Running', via: 'poll' },
+      { seq: 2, status: 'Completed', via: 'push' },
+    ]);
+    expect(await insertChecks(iso.database.db, [{
+      monitorId: 'new', seq: 1, checkedAt: Date.now(), status: 'Done', result: 'terminal', reason: null, error: null,
+      httpStatus: null, latencyMs: 0, lateMs: 0, via: 'push', statusHost: null,
+    }])).toBe(1);
+    expect((await listChecks(iso.database.db, 'new'))[0]).toMatchObject({ seq: 1, via: 'push' });
+  });
+});
