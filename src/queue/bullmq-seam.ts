@@ -73,7 +73,7 @@ export class BullmqSeam {
     });
     args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.endRequests.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
     const code = Number(await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args));
-    if (code === CANCEL_REQUESTED) return 'end-requested';
+    if (code === END_REQUESTED) return 'end-requested';
     if (code !== 0) throw new RescheduleError(job.id!, code);
     job.data = context;
     job.delay = delay;
@@ -162,16 +162,17 @@ const RESCHEDULE_REFUSALS: Record<number, string> = {
   [-6]: "another worker holds the job's lock (this poll stalled and was taken over)",
 };
 
-// ---- The fast path's script: BullMQ's moveToDelayed with a cancel check in front. ----
+// ---- The fast path's script: BullMQ's moveToDelayed with an end-request check in front. ----
 
 const MOVE_TO_DELAYED_KEYS = 12;
-/** The cancel check's answer; BullMQ's script answers 0 or a negative code. */
-const CANCEL_REQUESTED = 1;
+/** The end-request check's answer; BullMQ's script answers 0 or a negative code. */
+const END_REQUESTED = 1;
 /**
  * Runs before BullMQ's script, whose keys stay KEYS[1..12] and arguments ARGV[1..]. KEYS[13] is the
- * monitor's cancel request, in the poll queue's hash slot. Returning here writes nothing.
+ * monitor's end request (a cancel's or a push's), in the poll queue's hash slot. Returning here
+ * writes nothing. A string, not a .lua file: it is joined to BullMQ's own script at start-up.
  */
-const CANCEL_CHECK = `if redis.call("EXISTS", KEYS[${MOVE_TO_DELAYED_KEYS + 1}]) == 1 then return ${CANCEL_REQUESTED} end\n`;
+const END_REQUEST_CHECK = `if redis.call("EXISTS", KEYS[${MOVE_TO_DELAYED_KEYS + 1}]) == 1 then return ${END_REQUESTED} end\n`;
 
 /** The part of BullMQ's (protected) script runner used: it builds moveToDelayed's keys and arguments. */
 interface MoveToDelayedArgs {
@@ -201,7 +202,7 @@ function loadFastPath(version: string): { script: Script } | { reason: string } 
     const module = createRequire(import.meta.url)('bullmq/dist/cjs/scripts/moveToDelayed-12.js') as { moveToDelayed?: { content?: unknown; keys?: unknown } };
     const { content, keys } = module.moveToDelayed ?? {};
     if (typeof content !== 'string' || keys !== MOVE_TO_DELAYED_KEYS) return fallback('ships another moveToDelayed script');
-    return { script: new Script(CANCEL_CHECK + content) };
+    return { script: new Script(END_REQUEST_CHECK + content) };
   } catch (error) {
     return fallback(`has no moveToDelayed script where expected (${(error as Error).message.split('\n')[0]})`);
   }
@@ -209,13 +210,7 @@ function loadFastPath(version: string): { script: Script } | { reason: string } 
 
 // ---- Raw existence check of job keys (start-up of many monitors). ----
 
-/** Returns the 1-based positions of the keys that exist. */
-const EXISTING_KEYS_SCRIPT = `
-local found = {}
-for i, key in ipairs(KEYS) do
-  if redis.call('EXISTS', key) == 1 then found[#found + 1] = i end
-end
-return found`;
+const EXISTING_KEYS = Script.fromFile(new URL('./existing-keys.lua', import.meta.url));
 
 /**
  * Which of one queue's job keys exist, in one command: a pipeline of an EXISTS per key costs Redis
@@ -224,6 +219,6 @@ return found`;
  */
 async function existingKeys(redis: RedisConnection, keys: string[]): Promise<string[]> {
   if (keys.length === 0) return [];
-  const positions = (await redis.eval(EXISTING_KEYS_SCRIPT, keys.length, ...keys)) as number[];
+  const positions = (await EXISTING_KEYS.run(redis, keys.length, keys)) as number[];
   return positions.map((position) => keys[position - 1]!);
 }
