@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, formatInputPath } from '../errors/errors.ts';
 import { readJson } from '../json/bounded-json.ts';
-import { MAX_JOB_STATUS_LENGTH } from '../monitor/input-limits.ts';
+import { MAX_JOB_STATUS_LENGTH, SOURCE_NAME_PATTERN } from '../monitor/input-limits.ts';
 import { limitFor, parseRateLimits, type RateLimit } from '../monitor/gate/rate-limits.ts';
 import { rateKeyProblem } from '../monitor/gate/rate-key.ts';
 import { CONVENTIONS } from './conventions/index.ts';
@@ -49,8 +49,8 @@ export interface Sources {
 export const MAX_SOURCES = 1_000;
 /** Largest sources file read. */
 export const MAX_SOURCES_FILE_BYTES = 1024 * 1024;
-/** What a source's name may be: it is the default rate key, and monitors and the CLI name it. */
-export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Declared in monitor/input-limits.ts, where a monitor's `source` is checked too. */
+export { SOURCE_NAME_PATTERN };
 /** Headers a source may not set statically: credentials go under `auth`, and these belong to the HTTP client. */
 const RESERVED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection']);
 
