@@ -1,0 +1,109 @@
+import type { MonitorContext } from '../monitor/context.ts';
+import { describeUrl } from '../monitor/describe-url.ts';
+import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
+import type { StatusReading } from '../monitor/reading.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
+import { SourceParamError } from '../sources/errors.ts';
+import { answerFromBytes } from '../sources/http-answer.ts';
+import { readSourceAnswer } from '../sources/read-answer.ts';
+import { toStatusReading } from '../sources/source-reading.ts';
+import { sourceNamed, type Source, type Sources } from '../sources/sources-file.ts';
+import { expandUrlTemplate } from '../sources/url-template.ts';
+import { unknownSourceProblem } from '../sources/check-monitor-source.ts';
+import { DEFAULT_CONNECTIONS_PER_HOST } from './http-provider.ts';
+import { authHeaders, clientTls, type Resolved, type SecretEnv } from './source-credentials.ts';
+import { callSourceHook, loadSourceHook, type SourceHook } from './source-hook.ts';
+import { StatusHttpClient } from './status-request.ts';
+
+export interface SourceStatusProviderOptions {
+  /** The worker's sources file (JOBWATCH_SOURCES); none: every source monitor's check fails as `unknown-source`. */
+  sources: Sources | undefined;
+  /** Longest a status call may take, connect to last byte. */
+  timeoutMs: number;
+  /** Where `{ "env": NAME }` credentials are looked up, at each request. */
+  env: SecretEnv;
+}
+
+/**
+ * Reads the status of monitors that name a source: the source's URL expanded for the job, its
+ * credentials set (only ever on its own URL, whose host no param can change), and the answer read
+ * by its convention or mapping, which decide the outcome. Redirects are never followed: a 302 is an
+ * answer to read (http-202 keeps its Location), and the source's credentials never leave its origin.
+ */
+export class SourceStatusProvider implements StatusProvider {
+  private readonly http: StatusHttpClient;
+  /** One client per client-certificate source: its TLS options hold for all its connections. */
+  private readonly tlsClients = new Map<string, Promise<Resolved<StatusHttpClient>>>();
+  private readonly hooks = new Map<string, Promise<Awaited<ReturnType<typeof loadSourceHook>>>>();
+
+  constructor(private readonly options: SourceStatusProviderOptions) {
+    this.http = new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_STATUS_BODY_BYTES });
+  }
+
+  /** The source a monitor names, or undefined when this worker's sources file lacks it. */
+  sourceOf(context: MonitorContext): Source | undefined {
+    return context.status.kind === 'source' && this.options.sources ? sourceNamed(this.options.sources, context.status.name) : undefined;
+  }
+
+  async read(context: MonitorContext): Promise<StatusReading> {
+    if (context.status.kind !== 'source') throw new Error('SourceStatusProvider given a monitor that names no source');
+    const { name, params } = context.status;
+    const source = this.sourceOf(context);
+    if (!source) return unknownSource(`this worker cannot read the source "${name}": ${unknownSourceProblem(this.options.sources, name)}`);
+    const { target } = source;
+    if (target.kind === 'hook') return this.readHook(source, target.module, context.jobId, params);
+    if (target.kind === 'batch') return unknownSource(`source "${name}" is a batch source, which monitors cannot name yet`);
+    let url: string;
+    try {
+      url = expandUrlTemplate(target.template, context.jobId, params);
+    } catch (error) {
+      // Checked at start; the sources file has changed since.
+      if (error instanceof SourceParamError) return unknownSource(`source "${name}" no longer takes this monitor's params: ${error.message}`);
+      throw error;
+    }
+    const headers = await authHeaders(name, source.auth, this.options.env);
+    if (!headers.ok) return headers;
+    const client = await this.clientOf(source);
+    if (!client.ok) return client;
+    const where = `${target.method} ${describeUrl(url)}`;
+    const response = await client.value.send({ method: target.method, url, timeoutMs: this.options.timeoutMs, where, headers: { ...source.headers, ...headers.value } });
+    if (!response.ok) return response;
+    const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
+    return toStatusReading(readSourceAnswer(source.reader, answer, name));
+  }
+
+  async close(): Promise<void> {
+    const clients = await Promise.all(this.tlsClients.values());
+    this.tlsClients.clear();
+    await Promise.all([this.http.close(), ...clients.map((client) => (client.ok ? client.value.close() : undefined))]);
+  }
+
+  private async readHook(source: Source, module: string, jobId: string, params: Readonly<Record<string, string>>): Promise<StatusReading> {
+    const loading = this.hooks.get(source.name) ?? loadSourceHook(source, module);
+    this.hooks.set(source.name, loading);
+    const loaded = await loading;
+    // A module that failed to load is tried again at the next check (it may be deployed by then).
+    if (!loaded.ok) {
+      this.hooks.delete(source.name);
+      return loaded.failure;
+    }
+    const called = await callSourceHook(loaded.hook as SourceHook, source, module, jobId, params, this.options.timeoutMs);
+    return called.ok ? toStatusReading(readSourceAnswer(source.reader, called.answer, source.name)) : called;
+  }
+
+  private async clientOf(source: Source): Promise<Resolved<StatusHttpClient>> {
+    const auth = source.auth;
+    if (auth?.kind !== 'clientCert') return { ok: true, value: this.http };
+    const making = this.tlsClients.get(source.name) ?? clientTls(source.name, auth).then((tls): Resolved<StatusHttpClient> => (tls.ok
+      ? { ok: true, value: new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_STATUS_BODY_BYTES, tls: tls.value }) }
+      : tls));
+    this.tlsClients.set(source.name, making);
+    const client = await making;
+    if (!client.ok) this.tlsClients.delete(source.name);
+    return client;
+  }
+}
+
+function unknownSource(message: string): StatusReading & { ok: false } {
+  return { ok: false, failure: { reason: 'unknown-source', message } };
+}
