@@ -6,7 +6,7 @@ import type { StatusProvider } from '../monitor/status-provider.ts';
 import { SourceParamError } from '../sources/errors.ts';
 import { answerFromBytes } from '../sources/http-answer.ts';
 import { readSourceAnswer } from '../sources/read-answer.ts';
-import { toStatusReading } from '../sources/source-reading.ts';
+import { toStatusReading, type SourceReading } from '../sources/source-reading.ts';
 import { sourceNamed, type Source, type Sources } from '../sources/sources-file.ts';
 import { expandUrlTemplate } from '../sources/url-template.ts';
 import { unknownSourceProblem } from '../sources/check-monitor-source.ts';
@@ -49,27 +49,35 @@ export class SourceStatusProvider implements StatusProvider {
     if (context.status.kind !== 'source') throw new Error('SourceStatusProvider given a monitor that names no source');
     const { name, params } = context.status;
     const source = this.sourceOf(context);
-    if (!source) return unknownSource(`this worker cannot read the source "${name}": ${unknownSourceProblem(this.options.sources, name)}`);
-    const { target } = source;
-    if (target.kind === 'hook') return this.readHook(source, target.module, context.jobId, params);
-    if (target.kind === 'batch') return unknownSource(`source "${name}" is a batch source, which monitors cannot name yet`);
+    if (!source) return unknownSource(name, `this worker cannot read the source "${name}": ${unknownSourceProblem(this.options.sources, name)}`);
+    return toStatusReading(await this.check(source, context.jobId, params));
+  }
+
+  /**
+   * One check of a source for a job, with what decided it: what a monitor's poll reads, and what
+   * `jobwatch sources try` shows. Never throws: every failure is a reading.
+   */
+  async check(source: Source, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
+    const { name, target } = source;
+    if (target.kind === 'hook') return this.readHook(source, target.module, jobId, params);
+    if (target.kind === 'batch') return unknownSource(name, `source "${name}" is a batch source, which monitors cannot name yet`);
     let url: string;
     try {
-      url = expandUrlTemplate(target.template, context.jobId, params);
+      url = expandUrlTemplate(target.template, jobId, params);
     } catch (error) {
       // Checked at start; the sources file has changed since.
-      if (error instanceof SourceParamError) return unknownSource(`source "${name}" no longer takes this monitor's params: ${error.message}`);
+      if (error instanceof SourceParamError) return unknownSource(name, `source "${name}" no longer takes this monitor's params: ${error.message}`);
       throw error;
     }
     const headers = await authHeaders(name, source.auth, this.options.env);
-    if (!headers.ok) return headers;
+    if (!headers.ok) return { ...headers, decidedBy: { source: name } };
     const client = await this.clientOf(source);
-    if (!client.ok) return client;
+    if (!client.ok) return { ...client, decidedBy: { source: name } };
     const where = `${target.method} ${describeUrl(url)}`;
     const response = await client.value.send({ method: target.method, url, timeoutMs: this.options.timeoutMs, where, headers: { ...source.headers, ...headers.value } });
-    if (!response.ok) return response;
+    if (!response.ok) return { ...response, decidedBy: { source: name } };
     const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
-    return toStatusReading(readSourceAnswer(source.reader, answer, name));
+    return readSourceAnswer(source.reader, answer, name);
   }
 
   async close(): Promise<void> {
@@ -78,17 +86,17 @@ export class SourceStatusProvider implements StatusProvider {
     await Promise.all([this.http.close(), ...clients.map((client) => (client.ok ? client.value.close() : undefined))]);
   }
 
-  private async readHook(source: Source, module: string, jobId: string, params: Readonly<Record<string, string>>): Promise<StatusReading> {
+  private async readHook(source: Source, module: string, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
     const loading = this.hooks.get(source.name) ?? loadSourceHook(source, module);
     this.hooks.set(source.name, loading);
     const loaded = await loading;
     // A module that failed to load is tried again at the next check (it may be deployed by then).
     if (!loaded.ok) {
       this.hooks.delete(source.name);
-      return loaded.failure;
+      return { ...loaded.failure, decidedBy: { source: source.name } };
     }
     const called = await callSourceHook(loaded.hook as SourceHook, source, module, jobId, params, this.options.timeoutMs);
-    return called.ok ? toStatusReading(readSourceAnswer(source.reader, called.answer, source.name)) : called;
+    return called.ok ? readSourceAnswer(source.reader, called.answer, source.name) : { ...called, decidedBy: { source: source.name } };
   }
 
   private async clientOf(source: Source): Promise<Resolved<StatusHttpClient>> {
@@ -104,6 +112,6 @@ export class SourceStatusProvider implements StatusProvider {
   }
 }
 
-function unknownSource(message: string): StatusReading & { ok: false } {
-  return { ok: false, failure: { reason: 'unknown-source', message } };
+function unknownSource(source: string, message: string): SourceReading & { ok: false } {
+  return { ok: false, failure: { reason: 'unknown-source', message }, decidedBy: { source } };
 }

@@ -251,3 +251,42 @@ describe('start-time checks against the sources file: nothing is written', () =>
     expect(result.stderr.trim()).toBe(`jobwatch: JOBWATCH_SOURCES: ${badFile}: source "runs": auth.bearer: needs "env" or "file", e.g. { "env": "OPS_TOKEN" }; a secret is never written in the sources file`);
   });
 });
+
+describe('jobwatch sources', () => {
+  it('lists each source, how it is read, its params and whether its credentials resolve, never a value', async () => {
+    const listed = await runCli(['sources'], env());
+    expect(listed.code).toBe(0);
+    const lines = listed.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+READS\s+PARAMS\s+AUTH\s+CREDENTIALS$/);
+    expect(lines.find((line) => line.startsWith('runs '))).toMatch(/^runs\s+convention github-actions-run\s+owner,repo\s+bearer\s+resolved$/);
+    expect(lines.find((line) => line.startsWith('render '))).toMatch(/^render\s+mapping job\.phase\s+-\s+header X-Api-Key\s+resolved$/);
+    expect(lines.find((line) => line.startsWith('unset '))).toMatch(/missing: auth\.bearer: the environment variable SRC_NEVER_SET is not set$/);
+    expect(listed.stdout).not.toContain(TOKEN);
+    expect(listed.stdout).not.toContain(KEY);
+  });
+
+  it('try: one real check, printed with how it was decided; no monitor is started', async () => {
+    const fake = fakes.get('github-actions-run')!;
+    const jobId = fake.createJob('success', { runningPolls: 1 });
+    const tried = await runCli(['sources', 'try', 'runs', jobId, '--param', 'owner=acme', '--param', 'repo=web'], env());
+    expect(tried.code).toBe(0);
+    expect(JSON.parse(tried.stdout)).toEqual({
+      source: 'runs', jobId, request: `GET ${fake.template.replace('{owner}', 'acme').replace('{repo}', 'web').replace('{jobId}', jobId)}`,
+      read: 'running', status: 'queued', httpStatus: 200, decidedBy: { source: 'runs', convention: 'github-actions-run' },
+    });
+    const ended = JSON.parse((await runCli(['sources', 'try', 'runs', jobId, '--param', 'owner=acme', '--param', 'repo=web'], env())).stdout);
+    expect(ended).toMatchObject({ read: 'ended', outcome: 'completed', status: 'success', output: { html_url: expect.any(String) } });
+    expect(await client.getMonitor(jobId)).toBeNull();
+  });
+
+  it('try: a failed check exits 1 with the failure; a bad param exits 2 before any request', async () => {
+    const fake = fakes.get('github-actions-run')!;
+    const failed = await runCli(['sources', 'try', 'wrong', fake.createJob('success'), '--param', 'owner=acme', '--param', 'repo=web'], env());
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ read: 'failed', failure: { reason: 'http-status', httpStatus: 401 } });
+    expect(failed.stdout).not.toContain(SECRETS.SRC_WRONG);
+    const bad = await runCli(['sources', 'try', 'runs', 'j', '--param', 'owner=..', '--param', 'repo=web'], env());
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^jobwatch: params\.owner: must not be \. or \.\./);
+  });
+});

@@ -3,7 +3,7 @@ import { describeEnvDefault } from '../../config/describe-option.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
 import { parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../../monitor/input.ts';
 import { MONITOR_FIELDS, type FlagForm, type MonitorField, type MonitorFlag } from '../../monitor/input-fields.ts';
-import { parseFlags, printHelp, printJson } from '../flags.ts';
+import { parseFlags, parsePairs, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
 
 /** The monitor fields that have a flag, in the order of their declaration (and of the help). */
@@ -46,7 +46,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
       if (spec.required) throw new InvalidInputError(`--${flag.name}`, 'is required');
       continue;
     }
-    input[field] = flag.form === 'pairs' ? readPairs(value as string[], `--${flag.name}`) : READ_FLAG[flag.form ?? 'text'](String(value), `--${flag.name}`);
+    input[field] = flag.form === 'pairs' ? parsePairs(value as string[], `--${flag.name}`) : READ_FLAG[flag.form ?? 'text'](String(value), `--${flag.name}`);
   }
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.
@@ -60,19 +60,6 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
   } finally {
     await services.close();
   }
-}
-
-/** `--param owner=acme --param repo=api` as `{owner: "acme", repo: "api"}`; the source's URL checks the values. */
-function readPairs(texts: readonly string[], flag: string): Record<string, string> {
-  const pairs: Record<string, string> = {};
-  for (const text of texts) {
-    const at = text.indexOf('=');
-    if (at <= 0) throw new InvalidInputError(flag, `${JSON.stringify(text)} is not KEY=VALUE; use e.g. ${flag} owner=acme`);
-    const key = text.slice(0, at);
-    if (Object.hasOwn(pairs, key)) throw new InvalidInputError(flag, `gives "${key}" twice`);
-    pairs[key] = text.slice(at + 1);
-  }
-  return pairs;
 }
 
 /** `1.5,5m` as `{factor: 1.5, max: "5m"}`; the schema checks the values. */
