@@ -8,7 +8,7 @@ export interface SourceSummary {
   target: Source['target']['kind'];
   /** `convention github-actions-run`, or `mapping job.phase` (its status path). */
   reads: string;
-  params: readonly string[];
+  params: string[];
   /** `none`, `bearer`, `basic`, `header X-Api-Key` or `clientCert`. */
   auth: string;
   /** Whether this process can read the credentials now; when not, where it looked (never a value). */
@@ -28,7 +28,7 @@ async function summarize(source: Source, env: SecretEnv): Promise<SourceSummary>
     name: source.name,
     target: target.kind,
     reads: reader.kind === 'convention' ? `convention ${reader.convention}` : `mapping ${reader.mapping.statusPath.text}`,
-    params: target.kind === 'hook' ? [] : target.template.params,
+    params: target.kind === 'hook' ? [] : [...target.template.params],
     auth: auth === undefined ? 'none' : auth.kind === 'header' ? `header ${auth.name}` : auth.kind,
     credentials: resolved.ok ? { resolved: true } : { resolved: false, problem: resolved.failure.message },
     rateKey: source.rateKey,

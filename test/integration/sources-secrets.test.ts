@@ -92,6 +92,18 @@ describe('a source\'s secrets appear nowhere jobwatch writes', () => {
       await api(`/api/monitors/${id}/checks`);
       await api(`/ui/monitors/${id}`);
     }
+    // The sources routes: the list says whether credentials resolve, a try reads through them.
+    const listed = (await api('/api/sources')).json as { sources: { name: string; credentials: { resolved: boolean; problem?: string } }[] };
+    expect(listed.sources.map((source) => [source.name, source.credentials])).toEqual([
+      ['runs', { resolved: true }], ['tasks', { resolved: true }], ['wrong', { resolved: true }],
+      ['unset', { resolved: false, problem: 'source "unset": auth.basic.password: the environment variable SRC_UNSET is not set' }],
+    ]);
+    const tried = await api('/api/sources/runs/try', { method: 'POST', body: { jobId: runs.createJob('success', { runningPolls: 0 }), params } });
+    expect(tried).toMatchObject({ status: 200, json: { read: 'ended', outcome: 'completed', status: 'success', decidedBy: { convention: 'github-actions-run' } } });
+    expect((await api('/api/sources/wrong/try', { method: 'POST', body: { jobId: runs.createJob('success'), params } })).json)
+      .toMatchObject({ read: 'failed', failure: { reason: 'http-status', httpStatus: 401 } });
+    expect((await api('/api/sources/nope/try', { method: 'POST', body: { jobId: '1' } }))).toMatchObject({ status: 400, json: { field: 'source' } });
+    expect((await api('/api/sources/runs/try', { method: 'POST', body: { jobId: '1', params: { owner: '%2e%2e', repo: 'r' } } }))).toMatchObject({ status: 400, json: { field: 'params.owner' } });
     await api('/api/monitors');
     await api('/ui');
     await api('/ui/monitors');
