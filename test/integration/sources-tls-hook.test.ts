@@ -10,7 +10,7 @@ import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { exited, spawnWorker, testClient } from '../helpers/workers.ts';
+import { spawnWorker, stopChild, testClient } from '../helpers/workers.ts';
 
 /**
  * The two sources that are not one plain request: a Kubernetes-style API server that only answers
@@ -79,10 +79,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  if (worker) {
-    worker.kill('SIGTERM');
-    await exited(worker);
-  }
+  await stopChild(worker);
   apiServer?.closeAllConnections();
   await new Promise((resolve) => apiServer?.close(resolve));
   await iso?.cleanup();

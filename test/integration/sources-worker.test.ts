@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { startFakeJobService, type FakeConvention, type FakeJobService } from '../helpers/fake-job-services.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
+import { runCli, spawnWorker, stopChild, testClient } from '../helpers/workers.ts';
 
 /**
  * Named sources, end to end: a sources file as a user writes it, monitors started by name and
@@ -68,8 +68,7 @@ const env = (extra: Record<string, string> = {}) => iso.env({ ...ENV, ...SECRETS
 const row = (monitorId: string) => waitFor(() => findResult(iso.database.db, monitorId), { what: `result of ${monitorId}`, timeoutMs: 30_000 });
 
 async function restartWorker(extra: Record<string, string> = {}): Promise<void> {
-  worker.kill('SIGTERM');
-  await exited(worker);
+  await stopChild(worker);
   worker = spawnWorker(env(extra));
 }
 
@@ -90,10 +89,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  if (worker) {
-    worker.kill('SIGTERM');
-    await exited(worker);
-  }
+  await stopChild(worker);
   for (const fake of fakes.values()) await fake.close();
   await new Promise((resolve) => mapped?.server.close(resolve));
   await iso?.cleanup();
