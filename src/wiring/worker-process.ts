@@ -96,7 +96,9 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       : undefined;
     logger.info({
       roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix,
-      rateLimits: describeRateLimits(config.rateLimits), hostFailures: config.hostFailures, hostProbeEveryMs: config.hostProbeEveryMs,
+      rateLimits: describeRateLimits(withSourceRateLimits(config.rateLimits, config.sources)), hostFailures: config.hostFailures, hostProbeEveryMs: config.hostProbeEveryMs,
+      // The names only: what a monitor of an unknown-source failure can be checked against.
+      sources: Object.keys(config.sources?.byName ?? {}),
     }, 'worker started');
     return {
       async close(timeoutMs) {
