@@ -32,13 +32,17 @@ export async function authHeaders(source: string, auth: SourceAuth | undefined, 
   return value.ok ? { ok: true, value: { [auth.name.toLowerCase()]: value.value } } : value;
 }
 
-/** The PEM files of a client-certificate source, read when its connections are first made. */
-export async function clientTls(source: string, auth: SourceAuth & { kind: 'clientCert' }): Promise<Resolved<ClientTls>> {
+/**
+ * The PEM files of a source's TLS, read when its connections are first made: a client certificate
+ * and its CA (`auth.clientCert`), or the source's own `ca` alone.
+ */
+export async function clientTls(source: string, auth: SourceAuth | undefined, ca: string | undefined): Promise<Resolved<ClientTls>> {
+  const files = auth?.kind === 'clientCert' ? { cert: auth.cert, key: auth.key, ca: auth.ca } : { ca };
   const tls: ClientTls = {};
   for (const part of ['cert', 'key', 'ca'] as const) {
-    const path = auth[part];
+    const path = files[part];
     if (path === undefined) continue;
-    const read = await fileText(source, `auth.clientCert.${part}`, path);
+    const read = await fileText(source, auth?.kind === 'clientCert' ? `auth.clientCert.${part}` : part, path);
     if (!read.ok) return read;
     tls[part] = read.value;
   }

@@ -23,7 +23,8 @@ export async function summarizeSources(sources: Sources | undefined, env: Secret
 
 async function summarize(source: Source, env: SecretEnv): Promise<SourceSummary> {
   const { auth, target, reader } = source;
-  const resolved = auth?.kind === 'clientCert' ? await clientTls(source.name, auth) : await authHeaders(source.name, auth, env);
+  const headers = await authHeaders(source.name, auth, env);
+  const resolved = headers.ok && (auth?.kind === 'clientCert' || source.ca !== undefined) ? await clientTls(source.name, auth, source.ca) : headers;
   return {
     name: source.name,
     target: target.kind,

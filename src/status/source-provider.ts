@@ -32,7 +32,7 @@ export interface SourceStatusProviderOptions {
  */
 export class SourceStatusProvider implements StatusProvider {
   private readonly http: StatusHttpClient;
-  /** One client per client-certificate source: its TLS options hold for all its connections. */
+  /** One client per source with its own TLS (a client certificate, a CA): its options hold for all its connections. */
   private readonly tlsClients = new Map<string, Promise<Resolved<StatusHttpClient>>>();
   private readonly hooks = new Map<string, Promise<Awaited<ReturnType<typeof loadSourceHook>>>>();
 
@@ -100,9 +100,8 @@ export class SourceStatusProvider implements StatusProvider {
   }
 
   private async clientOf(source: Source): Promise<Resolved<StatusHttpClient>> {
-    const auth = source.auth;
-    if (auth?.kind !== 'clientCert') return { ok: true, value: this.http };
-    const making = this.tlsClients.get(source.name) ?? clientTls(source.name, auth).then((tls): Resolved<StatusHttpClient> => (tls.ok
+    if (source.auth?.kind !== 'clientCert' && source.ca === undefined) return { ok: true, value: this.http };
+    const making = this.tlsClients.get(source.name) ?? clientTls(source.name, source.auth, source.ca).then((tls): Resolved<StatusHttpClient> => (tls.ok
       ? { ok: true, value: new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_STATUS_BODY_BYTES, tls: tls.value }) }
       : tls));
     this.tlsClients.set(source.name, making);

@@ -24,6 +24,10 @@ let iso: Isolated;
 let dir: string;
 let apiServer: Server;
 let apiUrl: string;
+/** An API server that takes a service account's bearer token, its certificate signed by the same private CA. */
+let tokenServer: Server;
+let tokenUrl: string;
+const SA_TOKEN = 'sa-token-2b8d0e';
 let client: JobwatchClient;
 let worker: ReturnType<typeof spawnWorker>;
 const clientsSeen: string[] = [];
@@ -58,6 +62,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
   apiUrl = `https://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+  tokenServer = createServer({ key: read('server.key'), cert: read('server.crt') }, (request, response) => {
+    if (request.headers.authorization !== `Bearer ${SA_TOKEN}`) return void response.writeHead(401).end();
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+      kind: 'Job', status: { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'too many retries' }] },
+    }));
+  });
+  await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+  tokenUrl = `https://127.0.0.1:${(tokenServer.address() as AddressInfo).port}`;
+  writeFileSync(join(dir, 'sa-token'), `${SA_TOKEN}\n`);
   writeFileSync(join(dir, 'render-hook.mjs'), `
     export async function getJobStatus(jobId, { source }) {
       if (jobId === 'throws') throw new Error('the render farm is down');
@@ -67,6 +80,10 @@ beforeAll(async () => {
     cluster: {
       url: `${apiUrl}/apis/batch/v1/namespaces/{namespace}/jobs/{jobId}`, params: ['namespace'], convention: 'kubernetes-job',
       auth: { clientCert: { cert: join(dir, 'client.crt'), key: join(dir, 'client.key'), ca: join(dir, 'ca.crt') } },
+    },
+    'cluster-sa': {
+      url: `${tokenUrl}/apis/batch/v1/namespaces/{namespace}/jobs/{jobId}`, params: ['namespace'], convention: 'kubernetes-job',
+      auth: { bearer: { file: join(dir, 'sa-token') } }, ca: join(dir, 'ca.crt'),
     },
     'cluster-no-cert': { url: `${apiUrl}/apis/batch/v1/namespaces/{namespace}/jobs/{jobId}`, params: ['namespace'], convention: 'kubernetes-job' },
     farm: { hook: join(dir, 'render-hook.mjs'), statusPath: 'render.state', completed: ['OK'], failed: ['ERR'], outputPath: 'render' },
@@ -80,8 +97,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await stopChild(worker);
-  apiServer?.closeAllConnections();
-  await new Promise((resolve) => apiServer?.close(resolve));
+  for (const server of [apiServer, tokenServer]) {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+  }
   await iso?.cleanup();
 });
 
@@ -90,6 +109,11 @@ describe('a client-certificate source (mutual TLS, its own CA)', () => {
     await client.startMonitor({ monitorId: 'tls-ok', jobId: 'render-7', source: 'cluster', params: { namespace: 'renders' }, interval: '100ms' });
     expect(await row('tls-ok')).toMatchObject({ outcome: 'completed', jobStatus: 'Complete', detail: { decidedBy: { source: 'cluster', convention: 'kubernetes-job' } } });
     expect(clientsSeen).toContain('jobwatch-worker');
+  });
+
+  it('a bearer token with the source\'s own CA (a Kubernetes service account): the Failed condition ends it as failed', async () => {
+    await client.startMonitor({ monitorId: 'tls-sa', jobId: 'render-9', source: 'cluster-sa', params: { namespace: 'renders' }, interval: '100ms' });
+    expect(await row('tls-sa')).toMatchObject({ outcome: 'failed', jobStatus: 'Failed', detail: { error: { reason: 'BackoffLimitExceeded', message: 'too many retries' } } });
   });
 
   it('without them, the connection fails (the system CAs do not know the server): a failed check, then errored', async () => {

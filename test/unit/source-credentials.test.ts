@@ -43,9 +43,17 @@ describe('clientTls', () => {
   it('reads the PEM files; a missing one names its field and path', async () => {
     const cert = file('c.pem', 'CERT');
     const key = file('k.pem', 'KEY');
-    expect(await clientTls('k8s', { kind: 'clientCert', cert, key })).toEqual({ ok: true, value: { cert: 'CERT', key: 'KEY' } });
-    expect(await clientTls('k8s', { kind: 'clientCert', cert, key, ca: join(dir, 'ca.pem') })).toEqual({
+    expect(await clientTls('k8s', { kind: 'clientCert', cert, key }, undefined)).toEqual({ ok: true, value: { cert: 'CERT', key: 'KEY' } });
+    expect(await clientTls('k8s', { kind: 'clientCert', cert, key, ca: join(dir, 'ca.pem') }, undefined)).toEqual({
       ok: false, failure: { reason: 'credentials', message: `source "k8s": auth.clientCert.ca: cannot read the file ${join(dir, 'ca.pem')}: ENOENT` },
+    });
+  });
+
+  it('a source\'s own ca, with a bearer token (a Kubernetes service account), is read alone', async () => {
+    const ca = file('ca-only.pem', 'CA');
+    expect(await clientTls('k8s', { kind: 'bearer', token: { env: 'T' } }, ca)).toEqual({ ok: true, value: { ca: 'CA' } });
+    expect(await clientTls('k8s', undefined, join(dir, 'no-ca.pem'))).toEqual({
+      ok: false, failure: { reason: 'credentials', message: `source "k8s": ca: cannot read the file ${join(dir, 'no-ca.pem')}: ENOENT` },
     });
   });
 });
