@@ -7,17 +7,14 @@ import { expandUrlTemplate } from './url-template.ts';
 const NAMES_LISTED = 10;
 
 /**
- * The start-time check of a monitor that names a source: the sources file has it, and its URL
- * takes exactly these params with values that fit (the URL is expanded once, for the job, and
- * thrown away). Throws InvalidInputError naming `source`, or SourceParamError naming the param.
+ * The start-time check of a monitor that names a source: the sources file has it, and its URL (or
+ * batch URL) takes exactly these params with values that fit (the URL is expanded once, for the
+ * job, and thrown away). Throws InvalidInputError naming `source`, or SourceParamError naming the param.
  */
 export function checkMonitorSource(sources: Sources | undefined, name: string, jobId: string, params: Readonly<Record<string, string>>): Source {
   const source = sources === undefined ? undefined : sourceNamed(sources, name);
   if (!source) throw new InvalidInputError('source', unknownSourceProblem(sources, name));
   const { target } = source;
-  if (target.kind === 'batch') {
-    throw new InvalidInputError('source', `"${name}" is a batch source, which monitors cannot name yet; give it "url" instead of "batch"`);
-  }
   if (target.kind === 'hook') {
     const extra = Object.keys(params)[0];
     if (extra !== undefined) throw new SourceParamError(extra, 'is not a param of this source; a hook source takes none');

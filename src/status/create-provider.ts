@@ -8,6 +8,7 @@ import { BatchHttpStatusProvider } from './batch-http-provider.ts';
 import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { HookStatusProvider } from './hook-provider.ts';
 import { HttpStatusProvider } from './http-provider.ts';
+import { SourceBatchStatusProvider } from './source-batch.ts';
 import { SourceStatusProvider } from './source-provider.ts';
 import type { SecretEnv } from './source-credentials.ts';
 import { StatusRouter } from './status-router.ts';
@@ -35,6 +36,7 @@ export async function createStatusProvider(config: Config, options: StatusProvid
     http: gated(new HttpStatusProvider({ timeoutMs: config.statusTimeoutMs }), (context) => rateKeyOf(context)),
     batch: new BatchHttpStatusProvider({ ...batch, timeoutMs: config.statusTimeoutMs }),
     source: gated(new SourceStatusProvider({ sources: config.sources, timeoutMs: config.statusTimeoutMs, env: options.env ?? {} }), (context) => rateKeyOf(context)),
+    sourceBatch: new SourceBatchStatusProvider({ ...batch, sources: config.sources, timeoutMs: config.statusTimeoutMs, env: options.env ?? {} }),
     hook: hook && (hook instanceof HookBatchStatusProvider ? hook : gated(hook, (context) => rateKeyOf(context, hook.rateKey))),
   }, hook?.rateKey);
 }

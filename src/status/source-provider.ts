@@ -1,6 +1,5 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
-import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { SourceParamError } from '../sources/errors.ts';
@@ -10,10 +9,10 @@ import { toStatusReading, type SourceReading } from '../sources/source-reading.t
 import { sourceNamed, type Source, type Sources } from '../sources/sources-file.ts';
 import { expandUrlTemplate } from '../sources/url-template.ts';
 import { unknownSourceProblem } from '../sources/check-monitor-source.ts';
-import { DEFAULT_CONNECTIONS_PER_HOST } from './http-provider.ts';
-import { authHeaders, clientTls, type Resolved, type SecretEnv } from './source-credentials.ts';
+import { fetchSourceBatch } from './source-batch.ts';
+import { SourceClients } from './source-clients.ts';
+import type { SecretEnv } from './source-credentials.ts';
 import { callSourceHook, loadSourceHook, type SourceHook } from './source-hook.ts';
-import { StatusHttpClient } from './status-request.ts';
 
 export interface SourceStatusProviderOptions {
   /** The worker's sources file (JOBWATCH_SOURCES); none: every source monitor's check fails as `unknown-source`. */
@@ -31,13 +30,11 @@ export interface SourceStatusProviderOptions {
  * answer to read (http-202 keeps its Location), and the source's credentials never leave its origin.
  */
 export class SourceStatusProvider implements StatusProvider {
-  private readonly http: StatusHttpClient;
-  /** One client per source with its own TLS (a client certificate, a CA): its options hold for all its connections. */
-  private readonly tlsClients = new Map<string, Promise<Resolved<StatusHttpClient>>>();
+  private readonly clients: SourceClients;
   private readonly hooks = new Map<string, Promise<Awaited<ReturnType<typeof loadSourceHook>>>>();
 
   constructor(private readonly options: SourceStatusProviderOptions) {
-    this.http = new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_STATUS_BODY_BYTES });
+    this.clients = new SourceClients(options.env);
   }
 
   /** The source a monitor names, or undefined when this worker's sources file lacks it. */
@@ -60,7 +57,6 @@ export class SourceStatusProvider implements StatusProvider {
   async check(source: Source, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
     const { name, target } = source;
     if (target.kind === 'hook') return this.readHook(source, target.module, jobId, params);
-    if (target.kind === 'batch') return unknownSource(name, `source "${name}" is a batch source, which monitors cannot name yet`);
     let url: string;
     try {
       url = expandUrlTemplate(target.template, jobId, params);
@@ -69,21 +65,17 @@ export class SourceStatusProvider implements StatusProvider {
       if (error instanceof SourceParamError) return unknownSource(name, `source "${name}" no longer takes this monitor's params: ${error.message}`);
       throw error;
     }
-    const headers = await authHeaders(name, source.auth, this.options.env);
-    if (!headers.ok) return { ...headers, decidedBy: { source: name } };
-    const client = await this.clientOf(source);
-    if (!client.ok) return { ...client, decidedBy: { source: name } };
+    // A batch source's monitors are read in batches (SourceBatchStatusProvider); one job alone is a batch of one.
+    if (target.kind === 'batch') return (await fetchSourceBatch(this.clients, source, url, [jobId], this.options.timeoutMs)).readingOf(jobId);
     const where = `${target.method} ${describeUrl(url)}`;
-    const response = await client.value.send({ method: target.method, url, timeoutMs: this.options.timeoutMs, where, headers: { ...source.headers, ...headers.value } });
+    const response = await this.clients.send(source, { method: target.method, url, timeoutMs: this.options.timeoutMs, where });
     if (!response.ok) return { ...response, decidedBy: { source: name } };
     const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
     return readSourceAnswer(source.reader, answer, name);
   }
 
   async close(): Promise<void> {
-    const clients = await Promise.all(this.tlsClients.values());
-    this.tlsClients.clear();
-    await Promise.all([this.http.close(), ...clients.map((client) => (client.ok ? client.value.close() : undefined))]);
+    await this.clients.close();
   }
 
   private async readHook(source: Source, module: string, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
@@ -97,17 +89,6 @@ export class SourceStatusProvider implements StatusProvider {
     }
     const called = await callSourceHook(loaded.hook as SourceHook, source, module, jobId, params, this.options.timeoutMs);
     return called.ok ? readSourceAnswer(source.reader, called.answer, source.name) : { ...called, decidedBy: { source: source.name } };
-  }
-
-  private async clientOf(source: Source): Promise<Resolved<StatusHttpClient>> {
-    if (source.auth?.kind !== 'clientCert' && source.ca === undefined) return { ok: true, value: this.http };
-    const making = this.tlsClients.get(source.name) ?? clientTls(source.name, source.auth, source.ca).then((tls): Resolved<StatusHttpClient> => (tls.ok
-      ? { ok: true, value: new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_STATUS_BODY_BYTES, tls: tls.value }) }
-      : tls));
-    this.tlsClients.set(source.name, making);
-    const client = await making;
-    if (!client.ok) this.tlsClients.delete(source.name);
-    return client;
   }
 }
 

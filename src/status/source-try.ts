@@ -11,7 +11,7 @@ import { SourceStatusProvider } from './source-provider.ts';
 export interface SourceTry {
   source: string;
   jobId: string;
-  /** The request, without query or credentials: `GET https://api.github.com/repos/acme/api/actions/runs/17`, or `hook ./hooks/x.mjs`. */
+  /** The request, without query or credentials: `GET https://api.github.com/repos/acme/api/actions/runs/17`, `POST <batch URL>`, or `hook ./hooks/x.mjs`. */
   request: string;
   /** `running` or `ended` when a status was read; `failed` when the check failed. */
   read: 'running' | 'ended' | 'failed';
@@ -38,7 +38,9 @@ export async function trySource(
   try {
     const reading = await provider.check(source, jobId, params);
     const { target } = source;
-    const request = target.kind === 'url' ? `${target.method} ${describeUrl(expandUrlTemplate(target.template, jobId, params))}` : `${target.kind} ${target.kind === 'hook' ? target.module : describeUrl(target.template.text)}`;
+    const request = target.kind === 'hook'
+      ? `hook ${target.module}`
+      : `${target.kind === 'url' ? target.method : 'POST'} ${describeUrl(expandUrlTemplate(target.template, jobId, params))}`;
     const base = { source: name, jobId, request, decidedBy: reading.decidedBy };
     if (!reading.ok) return { ...base, read: 'failed', failure: reading.failure };
     if (reading.state === 'running') {

@@ -29,6 +29,26 @@ let client: JobwatchClient;
 let worker: ReturnType<typeof spawnWorker>;
 const fakes = new Map<FakeConvention, FakeJobService>();
 let mapped: { server: Server; url: string; hits: number };
+/** A batch endpoint: POST {"ids": [...]} with the bearer token; each job is `{ "state": ... }`, `gone-*` left out. */
+let batchServer: Server;
+let batchUrl: string;
+const batchRequests: { path: string; ids: string[] }[] = [];
+
+async function startBatchService(): Promise<void> {
+  batchServer = createServer((request, response) => {
+    let text = '';
+    request.on('data', (chunk) => (text += chunk));
+    request.on('end', () => {
+      if (request.method !== 'POST' || request.headers.authorization !== `Bearer ${TOKEN}`) return void response.writeHead(401).end();
+      const { ids } = JSON.parse(text) as { ids: string[] };
+      batchRequests.push({ path: request.url!, ids });
+      const answer = Object.fromEntries(ids.filter((id) => !id.startsWith('gone')).map((id) => [id, { state: id.startsWith('bad') ? 'ERROR' : 'DONE' }]));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+  });
+  await new Promise<void>((resolve) => batchServer.listen(0, '127.0.0.1', resolve));
+  batchUrl = `http://127.0.0.1:${(batchServer.address() as AddressInfo).port}`;
+}
 
 /** A service of its own kind: `{ "job": { "phase": ... } }`, an API key in X-Api-Key. */
 async function startMappedService(): Promise<typeof mapped> {
@@ -59,6 +79,7 @@ function writeSources(extra: Record<string, unknown> = {}): void {
       url: `${mapped.url}/v2/renders/{jobId}`, statusPath: 'job.phase', running: ['WORKING'], completed: ['FINISHED'], failed: ['BROKEN'],
       outputPath: 'job.out', headers: { Accept: 'application/json' }, auth: { header: { name: 'X-Api-Key', env: 'SRC_KEY' } },
     },
+    fleet: { batch: `${batchUrl}/v1/{region}/statuses`, params: ['region'], statusPath: 'state', completed: ['DONE'], failed: ['ERROR'], auth: bearer },
     ...extra,
   };
   writeFileSync(sourcesPath, JSON.stringify({ sources }, null, 2));
@@ -82,6 +103,7 @@ beforeAll(async () => {
   }
   fakes.set('http-202', await startFakeJobService('http-202', { header: { name: 'X-Api-Key', value: KEY } }));
   mapped = await startMappedService();
+  await startBatchService();
   writeSources();
   worker = spawnWorker(env());
   client = testClient(iso, { JOBWATCH_SOURCES: sourcesPath });
@@ -92,6 +114,7 @@ afterAll(async () => {
   await stopChild(worker);
   for (const fake of fakes.values()) await fake.close();
   await new Promise((resolve) => mapped?.server.close(resolve));
+  await new Promise((resolve) => batchServer?.close(resolve));
   await iso?.cleanup();
 });
 
@@ -142,6 +165,16 @@ describe('a monitor of a named source, polled by a jobwatch worker', () => {
     expect(await row('render-bad')).toMatchObject({ outcome: 'failed', jobStatus: 'BROKEN', detail: { decidedBy: { mapping: 'job.phase' }, output: { rows: 7 } } });
   });
 
+  it('a batch source: its monitors are asked for by POST with the credentials, each read by the mapping', async () => {
+    const ids = ['ok-b1', 'bad-b2', 'gone-b3'];
+    await client.startMonitors(ids.map((jobId) => ({ monitorId: `fleet-${jobId}`, jobId, source: 'fleet', params: { region: 'eu' }, interval: '100ms' })));
+    expect(await row('fleet-ok-b1')).toMatchObject({ outcome: 'completed', jobStatus: 'DONE', detail: { decidedBy: { source: 'fleet', mapping: 'state' } } });
+    expect(await row('fleet-bad-b2')).toMatchObject({ outcome: 'failed', jobStatus: 'ERROR' });
+    expect(await row('fleet-gone-b3')).toMatchObject({ outcome: 'errored', detail: { reason: 'not-found' } });
+    expect(new Set(batchRequests.map((request) => request.path))).toEqual(new Set(['/v1/eu/statuses']));
+    expect(batchRequests.flatMap((request) => request.ids).sort()).toEqual(expect.arrayContaining(ids.sort()));
+  });
+
   it('a mapping that finds no status: missing-field, retried, then errored', async () => {
     await client.startMonitor({ monitorId: 'render-nophase', jobId: 'nophase-1', source: 'render', interval: '100ms' });
     const result = await row('render-nophase');
@@ -190,7 +223,7 @@ describe('a source the worker does not know', () => {
       const state = await client.getMonitor('later-1');
       return state && 'lastError' in state && state.lastError ? state : undefined;
     }, { what: 'the unknown-source failure' });
-    expect(failed.lastError).toBe('this worker cannot read the source "later": "later" is not a source of the sources file; it declares runs, ops, k8s, tasks, azure, wrong, unset, render');
+    expect(failed.lastError).toBe('this worker cannot read the source "later": "later" is not a source of the sources file; it declares runs, ops, k8s, tasks, azure, wrong, unset, render, fleet');
     writeSources({ later: { url: fake.template, params: ['owner', 'repo'], convention: 'github-actions-run', auth: { bearer: { env: 'SRC_TOKEN' } } } });
     await restartWorker(patient);
     // The retry is due within the backoff (20-100ms), far inside the minute interval.
@@ -273,6 +306,12 @@ describe('jobwatch sources', () => {
     const ended = JSON.parse((await runCli(['sources', 'try', 'runs', jobId, '--param', 'owner=acme', '--param', 'repo=web'], env())).stdout);
     expect(ended).toMatchObject({ read: 'ended', outcome: 'completed', status: 'success', output: { html_url: expect.any(String) } });
     expect(await client.getMonitor(jobId)).toBeNull();
+    // A batch source is tried as a batch of one.
+    const batch = await runCli(['sources', 'try', 'fleet', 'ok-try', '--param', 'region=eu'], env());
+    expect(JSON.parse(batch.stdout)).toEqual({
+      source: 'fleet', jobId: 'ok-try', request: `POST ${batchUrl}/v1/eu/statuses`, read: 'ended', outcome: 'completed', status: 'DONE', httpStatus: 200,
+      output: { state: 'DONE' }, decidedBy: { source: 'fleet', mapping: 'state' },
+    });
   });
 
   it('try: a failed check exits 1 with the failure; a bad param exits 2 before any request', async () => {

@@ -62,6 +62,10 @@ describe('a monitor that names a source', () => {
     expect(rateKeyOf(monitor)).toBe('runs');
   });
 
+  it('takes a batch source, whose URL holds no job id', () => {
+    expect(parse({ jobId: '9', source: 'fanout' }).status).toEqual({ kind: 'source', name: 'fanout', params: {} });
+  });
+
   it('takes the source\'s own rate key, or the monitor\'s when it names one', () => {
     expect(parse({ jobId: '1', source: 'render' }).rateKey).toBe('Render-Pool');
     expect(parse({ jobId: '1', source: 'render', rateKey: 'mine' }).rateKey).toBe('mine');
@@ -75,7 +79,7 @@ describe('a monitor that names a source', () => {
     [{ jobId: '1', source: 'runs', params: { owner: '..', repo: 'api' } }, expect.stringMatching(/^params\.owner: must not be \. or \.\./)],
     [{ jobId: '../x', source: 'render' }, expect.stringMatching(/^jobId: must not hold \//)],
     [{ jobId: '1', source: 'scripted', params: { a: 'b' } }, 'params.a: is not a param of this source; a hook source takes none'],
-    [{ jobId: '1', source: 'fanout' }, 'source: "fanout" is a batch source, which monitors cannot name yet; give it "url" instead of "batch"'],
+    [{ jobId: '1', source: 'fanout', params: { a: 'b' } }, 'params.a: is not a param of this source; it takes none'],
     [{ jobId: '1', source: 'runs/x' }, 'source: must be the name of a source in the sources file, e.g. runs'],
     [{ jobId: '1', statusHook: true, params: { a: 'b' } }, 'params: are the params of a source; give source too'],
     [{ jobId: '1', statusHook: true, source: 'render' }, expect.stringMatching(/^statusUrl: give exactly one of/)],
