@@ -55,3 +55,16 @@ export function printHelp(text: string): number {
   process.stdout.write(`${text}\n`);
   return 0;
 }
+
+/** `--param owner=acme --param repo=api` as `{owner: "acme", repo: "api"}`; the source's URL checks the values. */
+export function parsePairs(texts: readonly string[], flag: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const text of texts) {
+    const at = text.indexOf('=');
+    if (at <= 0) throw new InvalidInputError(flag, `${JSON.stringify(text)} is not KEY=VALUE; use e.g. ${flag} owner=acme`);
+    const key = text.slice(0, at);
+    if (Object.hasOwn(pairs, key)) throw new InvalidInputError(flag, `gives "${key}" twice`);
+    pairs[key] = text.slice(at + 1);
+  }
+  return pairs;
+}

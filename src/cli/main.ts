@@ -5,7 +5,7 @@ import { JobwatchError } from '../errors/errors.ts';
  * A command parses its flags first (so `--help` and a bad flag answer before anything else), then
  * reads the configuration through `readConfig`, which validates the environment once.
  */
-export type Command = (args: string[], readConfig: () => Config) => Promise<number>;
+export type Command = (args: string[], readConfig: () => Config, env: NodeJS.ProcessEnv) => Promise<number>;
 
 interface CommandEntry {
   summary: string;
@@ -26,6 +26,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   worker: { summary: 'run poll and completion workers', load: async () => (await import('./commands/worker.ts')).workerCommand },
   server: { summary: 'serve the HTTP API, Bull Board and /metrics', load: async () => (await import('./commands/server.ts')).serverCommand },
   purge: { summary: 'delete old results, history and notifications', load: async () => (await import('./commands/purge.ts')).purgeCommand },
+  sources: { summary: 'list the sources of JOBWATCH_SOURCES, or try one for a job', load: async () => (await import('./commands/sources.ts')).sourcesCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
   'demo-api': { summary: 'run the demo job service', load: async () => (await import('./commands/demo-api.ts')).demoApiCommand },
   quickstart: { summary: 'run the whole demo in one process (npm start)', load: async () => (await import('./commands/quickstart.ts')).quickstartCommand },
@@ -55,7 +56,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let config: Config | undefined;
   try {
     const [command, { loadConfig }] = await Promise.all([entry.load(), import('../config/config.ts')]);
-    return await command(args, () => (config = loadConfig(env)));
+    return await command(args, () => (config = loadConfig(env)), env);
   } catch (error) {
     if (error instanceof JobwatchError) {
       process.stderr.write(`jobwatch: ${error.message}\n`);

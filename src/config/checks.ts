@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { coerceError } from '../errors/errors.ts';
 import { formatDuration, parseDuration } from '../time/durations.ts';
+import { parseSourcesText, type Sources } from '../sources/sources-file.ts';
 import { describeRateLimits, parseRateLimits } from '../monitor/gate/rate-limits.ts';
 
 /**
@@ -146,3 +149,29 @@ function isHttpPrefix(value: string): boolean {
   const url = new URL(value);
   return url.username === '' && url.password === '';
 }
+
+/**
+ * A sources file, read and validated where the config is loaded, so that every entry point (the
+ * library client, the CLI, the server, the worker) has the same frozen `Sources` or refuses to
+ * start with one line naming the file, the source and the field. The file names where secrets are,
+ * never a secret: it is read here, its secrets only at each request.
+ */
+export const sourcesFile: Check<Sources> = {
+  schema: z.string().transform((path, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read the sources file ${path}: ${(error as NodeJS.ErrnoException).code ?? coerceError(error).message}` });
+      return z.NEVER;
+    }
+    try {
+      return parseSourcesText(text, path);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: coerceError(error).message });
+      return z.NEVER;
+    }
+  }),
+  accepts: 'the path of a JSON sources file (see [Watch a real service](sources.md))',
+  show: (sources) => Object.keys(sources.byName).join(','),
+};

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/errors.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
+import { checkMonitorSource } from '../sources/check-monitor-source.ts';
 import { CONFIG_OPTIONS, type ConfigOption, type DefaultedOption, type OptionalOption } from './options.ts';
 
 export {
@@ -53,9 +54,12 @@ function checkCombinations(config: Config): void {
   }
 }
 
-/** What a new monitor gets when its input names no interval or expiry, and the interval floor. */
+/** What a new monitor gets when its input names no interval or expiry, the interval floor, and the check of its source. */
 export function monitorDefaults(config: Config): MonitorDefaults {
-  return { intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs };
+  return {
+    intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs,
+    checkSource: (name, jobId, params) => checkMonitorSource(config.sources, name, jobId, params),
+  };
 }
 
 /**

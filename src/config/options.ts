@@ -5,7 +5,7 @@ import { HISTORY_MODES } from '../monitor/history.ts';
 import { NO_RATE_LIMITS } from '../monitor/gate/rate-limits.ts';
 import {
   boolean, canParseUrl, clusterNodes, present, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, oneOf, rateLimits, retention, secret,
-  statusUrlPrefixes, text, type Check,
+  sourcesFile, statusUrlPrefixes, text, type Check,
 } from './checks.ts';
 
 export { MIN_API_TOKEN_LENGTH } from './checks.ts';
@@ -177,6 +177,14 @@ export const CONFIG_OPTIONS = {
     unset: 'no status hook: a check of a `statusHook` monitor fails, naming this variable',
     description: 'Path of a module exporting `getJobStatus(jobId, context)`, or `getJobStatuses(jobIds)` for batches (and, if it ' +
       'likes, the `rateKey` of its monitors), for monitors started with `statusHook: true`.',
+  }),
+  sources: optional({
+    env: 'JOBWATCH_SOURCES',
+    check: sourcesFile,
+    unset: 'no sources: a monitor that names a `source` is refused at start, and a worker counts its checks as failed (`unknown-source`)',
+    description: 'Path of the sources file (e.g. `./jobwatch.sources.json`): the job services monitors name as their `source`, ' +
+      'each with its URL template, params, credentials (by env or file, never inline) and a convention or mapping. Read and ' +
+      'validated at start-up; a bad file stops start-up naming the source and the field. See [Watch a real service](sources.md).',
   }),
   earlyStatusTtlMs: option({
     env: 'JOBWATCH_EARLY_STATUS_TTL',

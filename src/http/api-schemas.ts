@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { MonitorPage } from '../client/list-monitors.ts';
 import { monitorStateSchema } from '../client/monitor-state.ts';
+import type { SourceSummary } from '../status/source-list.ts';
+import type { SourceTry } from '../status/source-try.ts';
 
 /**
  * The bodies the HTTP API sends that are not the client's own types. With the monitor input
@@ -32,3 +34,49 @@ export const healthReportSchema = z.object({
   postgres: z.string().meta({ description: '`ok`, or `down: ` and a code or short message' }),
 });
 export type HealthReport = z.infer<typeof healthReportSchema>;
+
+/** `POST /api/sources/{name}/try`: the job to check, and the source's params. */
+export const sourceTryInputSchema = z.strictObject({
+  jobId: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).meta({ description: "The job's id in the source's service" }),
+  params: z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of param names and values' }).optional()
+    .meta({ description: "Values for the source's params, as a monitor gives them" }),
+}, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : 'must be an object') });
+
+const failureSchema = z.object({
+  reason: z.string(), message: z.string(), httpStatus: z.number().optional(), retryAfterMs: z.number().optional(),
+});
+
+/** What one tried check read, and how it was decided. */
+export const sourceTrySchema = z.object({
+  source: z.string(),
+  jobId: z.string(),
+  request: z.string().meta({ description: 'The request, without query or credentials, e.g. `GET https://api.github.com/repos/acme/api/actions/runs/17`' }),
+  read: z.enum(['running', 'ended', 'failed']).meta({ description: '`running` or `ended` when a status was read; `failed` when the check failed' }),
+  status: z.string().optional(),
+  outcome: z.string().optional(),
+  httpStatus: z.number().optional(),
+  retryAfterMs: z.number().optional(),
+  output: z.unknown().optional(),
+  error: z.unknown().optional(),
+  failure: failureSchema.optional(),
+  decidedBy: z.object({ source: z.string().optional(), convention: z.string().optional(), mapping: z.string().optional() }),
+});
+
+/** `GET /api/sources`: each source, never a secret. */
+export const sourceListSchema = z.object({
+  sources: z.array(z.object({
+    name: z.string(),
+    target: z.enum(['url', 'hook', 'batch']),
+    reads: z.string().meta({ description: '`convention <name>`, or `mapping <status path>`' }),
+    params: z.array(z.string()),
+    auth: z.string().meta({ description: '`none`, `bearer`, `basic`, `header <name>` or `clientCert`' }),
+    credentials: z.union([z.object({ resolved: z.literal(true) }), z.object({ resolved: z.literal(false), problem: z.string() })])
+      .meta({ description: 'Whether the server can read the credentials now; when not, where it looked (never a value)' }),
+    rateKey: z.string(),
+  })),
+});
+// status/ declares both answers itself; these fail to compile if an answer no longer fits its schema.
+const sameTry: SourceTry extends z.infer<typeof sourceTrySchema> ? true : false = true;
+const sameSummary: SourceSummary extends z.infer<typeof sourceListSchema>['sources'][number] ? true : false = true;
+void sameTry;
+void sameSummary;

@@ -4,7 +4,7 @@ import { checkPageSchema, checkQuerySchema, DEFAULT_CHECKS_LIMIT } from '../clie
 import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
-import { errorBodySchema, healthReportSchema, monitorPageSchema } from './api-schemas.ts';
+import { errorBodySchema, healthReportSchema, monitorPageSchema, sourceListSchema, sourceTryInputSchema, sourceTrySchema } from './api-schemas.ts';
 import { pushAnswerSchema } from '../client/push-answer.ts';
 import { pushedStatusSchema } from '../monitor/push.ts';
 
@@ -25,6 +25,9 @@ const COMPONENTS: [string, z.ZodType][] = [
   ['CheckPage', checkPageSchema],
   ['Error', errorBodySchema],
   ['HealthReport', healthReportSchema],
+  ['SourceList', sourceListSchema],
+  ['SourceTryInput', sourceTryInputSchema],
+  ['SourceTry', sourceTrySchema],
 ];
 
 const GENERATE: z.core.ToJSONSchemaParams = {
@@ -120,7 +123,8 @@ function buildDocument(): Record<string, unknown> {
         post: {
           summary: 'Start a monitor',
           description: 'Status URLs (and batch status URLs) must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only). ' +
-            'Give exactly one of statusUrl, batchStatusUrl and statusHook: true, and at most one of expireIn and expireAt.',
+            'Give exactly one of statusUrl, batchStatusUrl, statusHook: true and source (with its params), and at most one of expireIn and expireAt. ' +
+            'A source and its params are checked against the server\'s sources file (JOBWATCH_SOURCES).',
           requestBody: { required: true, content: json('MonitorInput') },
           responses: {
             201: reply('Started', 'MonitorState'),
@@ -173,6 +177,25 @@ function buildDocument(): Record<string, unknown> {
           responses: {
             200: reply('A page of checks', 'CheckPage'), 400: reply('Invalid query parameter; `field` names it'),
             404: reply('No monitor with this id'), ...API_ERRORS,
+          },
+        },
+      },
+      '/api/sources': {
+        get: {
+          summary: 'The sources of JOBWATCH_SOURCES: how each is read, its params and auth, and whether the server can read its credentials (never a value)',
+          responses: { 200: reply('Every source', 'SourceList'), ...API_ERRORS },
+        },
+      },
+      '/api/sources/{name}/try': {
+        post: {
+          summary: 'One real status check of a source for a job, as a worker makes it; starts nothing. A failed check is a 200 with `read: failed`',
+          parameters: [{ name: 'name', in: 'path', required: true, description: 'The source, as the sources file names it', schema: { type: 'string' } }],
+          requestBody: { required: true, content: json('SourceTryInput') },
+          responses: {
+            200: reply('What was read and how it was decided', 'SourceTry'),
+            400: reply('Unknown source, or a missing, extra or bad param; `field` names it'),
+            413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
+            ...API_ERRORS,
           },
         },
       },

@@ -18,6 +18,8 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { callbackRoutes, pushRoutes } from './routes/push.ts';
+import { sourceRoutes } from './routes/sources.ts';
+import type { SecretEnv } from '../status/source-credentials.ts';
 import { UI_PATH } from './ui/layout.ts';
 import { uiRoutes } from './ui/ui-routes.ts';
 import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
@@ -47,6 +49,8 @@ export interface HttpAppDeps {
   apiTimeoutMs?: number;
   /** For the monitors page's host table: each status host's rate-limit and circuit state. Absent: no state column. */
   hostStates?: HostStateProvider;
+  /** Where `/api/sources` looks up sources' `{ "env": NAME }` credentials. @defaultValue none: every such credential is missing */
+  env?: SecretEnv;
 }
 
 /**
@@ -84,6 +88,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   }));
   const push = { client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes };
   app.route('/api/monitors', pushRoutes(push));
+  app.route('/api/sources', sourceRoutes({ config, env: deps.env ?? {} }));
   app.route('/callbacks', callbackRoutes(push));
   app.route(UI_PATH, uiRoutes({
     client: deps.client, queues: deps.queues, config, logger, boardPath: BOARD_PATH, timeoutMs,

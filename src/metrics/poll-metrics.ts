@@ -27,7 +27,7 @@ export function createPollMetrics(registry: Registry): PollObserver {
   const statusChecks = counter('jobwatch_status_checks_total',
     'Status checks made, by result (ok: a status was read; failed: see jobwatch_status_check_failures_total)', ['result']);
   const failures = counter('jobwatch_status_check_failures_total',
-    'Failed status checks, by reason (connection, timeout, http-status, not-found, bad-body, missing-field, hook-error)', ['reason']);
+    'Failed status checks, by reason (connection, timeout, http-status, not-found, bad-body, missing-field, hook-error, unknown-source, credentials)', ['reason']);
   const polls = counter('jobwatch_polls_total',
     'Polls by outcome: rescheduled (job still running), retry (failed check, retried with backoff), ended (monitor finished)', ['outcome']);
   const ended = counter('jobwatch_monitors_ended_total',

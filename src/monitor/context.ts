@@ -14,7 +14,13 @@ export type StatusSource =
    * POST `{"ids": [...]}` to this URL, with the ids of every monitor of this URL that is due in the
    * same short window, and read this job's status body from the answer's `[jobId]` member.
    */
-  | { kind: 'batch'; url: string };
+  | { kind: 'batch'; url: string }
+  /**
+   * A source named in the workers' sources file (JOBWATCH_SOURCES), with the values of its URL's
+   * params. Its URL, credentials and how its answers are read stay in the file, never here: the
+   * context rides in Redis and ends in Postgres.
+   */
+  | { kind: 'source'; name: string; params: Readonly<Record<string, string>> };
 
 /**
  * Everything a monitor knows, carried by its poll job from one poll to the next (the

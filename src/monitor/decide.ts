@@ -98,7 +98,7 @@ export function decideAfterCheck(
   if (!reading.ok) return decideAfterFailure({ ...context, polls }, reading.failure, now, policy, jitter);
 
   const next: MonitorContext = { ...context, polls, consecutiveFailures: 0, lastStatus: reading.status, lastError: null };
-  const statusClass = reading.running ? 'running' : classifyStatus(reading.status, policy.vocabulary);
+  const statusClass = reading.running ? 'running' : reading.outcome ?? classifyStatus(reading.status, policy.vocabulary);
   if (statusClass === 'running') {
     // The floor never holds a monitor slower than its own interval (validated where it was started,
     // perhaps under a lower JOBWATCH_MIN_INTERVAL than this worker's).

@@ -1,8 +1,9 @@
 import type { StatusSource } from './context.ts';
 
-/** Where a monitor reads its status, for people: the URL described, `batch <url>`, or `hook`. */
+/** Where a monitor reads its status, for people: the URL described, `batch <url>`, `source <name>`, or `hook`. */
 export function describeStatusSource(source: StatusSource): string {
   if (source.kind === 'http') return describeUrl(source.url);
+  if (source.kind === 'source') return `source ${source.name}`;
   if (source.kind === 'batch') return `batch ${describeUrl(source.url)}`;
   return 'hook';
 }

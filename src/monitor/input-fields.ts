@@ -6,7 +6,8 @@ import { DEFAULT_JITTER, MAX_BACKOFF_FACTOR } from './schedule.ts';
 import { HISTORY_MODES } from './history.ts';
 import { MAX_RATE_KEY_LENGTH, rateKeyProblem } from './gate/rate-key.ts';
 import {
-  MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_STATUS_FIELD_LENGTH, MAX_STATUS_URL_LENGTH, MIN_INTERVAL_MS,
+  MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_SOURCE_PARAMS, MAX_STATUS_FIELD_LENGTH, MAX_STATUS_URL_LENGTH,
+  MIN_INTERVAL_MS, SOURCE_NAME_PATTERN,
 } from './input-limits.ts';
 
 /**
@@ -30,10 +31,10 @@ export interface MonitorField {
 }
 
 /**
- * How a flag's text becomes the field's value: as it is, a number, a JSON object, `FACTOR,MAX`, or
- * a switch (present: true). The CLI reads each form; the schema then checks the value as any other.
+ * How a flag's text becomes the field's value: as it is, a number, a JSON object, `FACTOR,MAX`, a
+ * switch (present: true), or `KEY=VALUE` pairs, one per repeated flag, as an object. The CLI reads each form; the schema then checks the value as any other.
  */
-export type FlagForm = 'text' | 'number' | 'json' | 'factor-max' | 'switch';
+export type FlagForm = 'text' | 'number' | 'json' | 'factor-max' | 'switch' | 'pairs';
 
 export interface MonitorFlag {
   /** Without the dashes: `job-id`. */
@@ -76,7 +77,7 @@ export const MONITOR_FIELDS = {
   }),
   statusUrl: field({
     schema: statusUrl,
-    description: 'http(s) URL to GET for the status as JSON; `{jobId}` is replaced by the URL-encoded job id. Give this, batchStatusUrl or statusHook',
+    description: 'http(s) URL to GET for the status as JSON; `{jobId}` is replaced by the URL-encoded job id. Give this, batchStatusUrl, statusHook or source',
     flag: { name: 'status-url', value: 'URL', help: 'GET this URL for the status; {jobId} in it is replaced' },
   }),
   batchStatusUrl: field({
@@ -92,6 +93,22 @@ export const MONITOR_FIELDS = {
     schema: z.boolean({ error: 'must be true or false' }),
     description: "true: read the status through the workers' JOBWATCH_STATUS_HOOK module instead of a URL",
     flag: { name: 'status-hook', form: 'switch', help: "read the status through the workers' JOBWATCH_STATUS_HOOK module" },
+  }),
+  source: field({
+    schema: z.string({ error: 'must be a string' }).regex(SOURCE_NAME_PATTERN, { error: 'must be the name of a source in the sources file, e.g. runs' }),
+    description: "The name of a source in the deployment's sources file (JOBWATCH_SOURCES), which says where the status is, " +
+      'with which credentials and how to read it. Give this, statusUrl, batchStatusUrl or statusHook',
+    examples: ['runs'],
+    flag: { name: 'source', value: 'NAME', help: 'read the status from this source of the sources file (JOBWATCH_SOURCES)' },
+  }),
+  params: field({
+    schema: z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of param names and values' })
+      .refine((params) => Object.keys(params).length <= MAX_SOURCE_PARAMS, { error: `must have at most ${MAX_SOURCE_PARAMS} params` }),
+    description: "Values for the params the source's URL declares, e.g. {\"owner\": \"acme\", \"repo\": \"api\"}; each fills one path segment " +
+      'or query value, so none may be empty, `.`, `..` or hold `/` (not even percent-encoded)',
+    examples: [{ owner: 'acme', repo: 'api' }],
+    default: 'none',
+    flag: { name: 'param', value: 'KEY=VALUE', form: 'pairs', help: "a value for one of the source's params; repeat for each" },
   }),
   monitorId: field({
     schema: id,
@@ -187,7 +204,7 @@ export const MONITOR_FIELDS = {
     description: "The key this monitor's status requests are rate-limited (JOBWATCH_RATE_LIMITS), held (Retry-After) and circuit-broken under, " +
       `shared with every monitor of the key. 1-${MAX_RATE_KEY_LENGTH} letters, digits or . _ ~ : @ / [ ] + -; compared ignoring case`,
     examples: ['billing-api', 'api.vendor.com:443'],
-    default: "the status URL's host[:port]; hook monitors: the hook module's rateKey export, or `hook`",
+    default: "the status URL's host[:port]; hook monitors: the hook module's rateKey export, or `hook`; source monitors: the source's rateKey, or its name",
     flag: { name: 'rate-key', value: 'KEY', help: "rate-limit (JOBWATCH_RATE_LIMITS), hold and circuit-break this monitor's status requests under KEY" },
   }),
 } as const;

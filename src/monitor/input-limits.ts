@@ -10,6 +10,10 @@ export const MAX_INTERVAL_MS = 7 * 24 * 3_600_000;
 export const MAX_EXPIRE_IN_MS = 90 * 24 * 3_600_000;
 /** Largest metadata object, as JSON bytes. It rides in every poll job, so it stays small. */
 export const MAX_METADATA_BYTES = 16 * 1024;
+/** What a source's name may be: the sources file declares it, monitors and the CLI name it, and it is the default rate key. */
+export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Most params a source may declare (and so a monitor may give). */
+export const MAX_SOURCE_PARAMS = 16;
 /** Longest status URL. */
 export const MAX_STATUS_URL_LENGTH = 2_048;
 /** Longest dotted path to the status field. */

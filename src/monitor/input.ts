@@ -19,7 +19,19 @@ export interface MonitorDefaults {
   expireInMs: number;
   /** The shortest interval accepted. @defaultValue MIN_INTERVAL_MS (100ms) */
   minIntervalMs?: number;
+  /**
+   * Checks a monitor's `source` and `params` against the deployment's sources file (`monitorDefaults`
+   * builds it from JOBWATCH_SOURCES). @defaultValue none: a monitor that names a source is refused
+   */
+  checkSource?: SourceCheck;
 }
+
+/**
+ * Whether the sources file has the source and its URL takes these params for this job; throws
+ * InvalidInputError naming `source` or `params.<name>`. Answers the source's rate key, which a
+ * monitor that names none is limited under.
+ */
+export type SourceCheck = (name: string, jobId: string, params: Readonly<Record<string, string>>) => { rateKey: string };
 
 type Fields = typeof MONITOR_FIELDS;
 /** A field's schema in the input: optional unless the field is required. */
@@ -72,10 +84,12 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     throw new InvalidInputError(issue.path.filter(isPathSegment), issue.message, SUBJECT);
   }
   const input = parsed.data;
-  const sources = [input.statusUrl, input.batchStatusUrl, input.statusHook].filter(Boolean).length;
+  const sources = [input.statusUrl, input.batchStatusUrl, input.statusHook, input.source].filter(Boolean).length;
   if (sources !== 1) {
-    throw new InvalidInputError('statusUrl', 'give exactly one of a status URL, a batch status URL or statusHook: true');
+    throw new InvalidInputError('statusUrl', 'give exactly one of a status URL, a batch status URL, statusHook: true or a source');
   }
+  if (input.params !== undefined && input.source === undefined) throw new InvalidInputError('params', 'are the params of a source; give source too');
+  const sourceRateKey = input.source === undefined ? undefined : checkSource(input.source, input.jobId, input.params, defaults);
   const monitorId = input.monitorId ?? input.jobId;
   if (input.notifyQueue && (monitorId.includes(':') || /^\d+$/.test(monitorId))) {
     // Its job there is named by the monitor id, and BullMQ refuses these as job ids.
@@ -105,7 +119,7 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     ...(input.notifyUrl || input.notifyQueue
       ? { notify: Object.freeze({ ...(input.notifyUrl ? { url: input.notifyUrl } : {}), ...(input.notifyQueue ? { queue: input.notifyQueue } : {}) }) }
       : {}),
-    ...(input.rateKey ? { rateKey: input.rateKey } : {}),
+    ...(input.rateKey ?? sourceRateKey ? { rateKey: input.rateKey ?? sourceRateKey } : {}),
   };
   // Frozen: what was checked is what is enqueued, however long the caller holds it.
   Object.freeze(context);
@@ -113,7 +127,14 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   return context as ValidatedMonitor;
 }
 
+/** The source's rate key, once the sources file has the source and its URL takes the params. */
+function checkSource(name: string, jobId: string, params: Record<string, string> | undefined, defaults: MonitorDefaults): string {
+  if (!defaults.checkSource) throw new InvalidInputError('source', 'this deployment has no sources file; set JOBWATCH_SOURCES to one that declares it');
+  return defaults.checkSource(name, jobId, params ?? {}).rateKey;
+}
+
 function statusSourceOf(input: z.infer<typeof monitorInputSchema>): StatusSource {
+  if (input.source) return { kind: 'source', name: input.source, params: Object.freeze({ ...input.params }) };
   if (input.statusUrl) return { kind: 'http', url: input.statusUrl };
   if (input.batchStatusUrl) return { kind: 'batch', url: input.batchStatusUrl };
   return { kind: 'hook' };

@@ -6,7 +6,9 @@ export type StatusFailureReason =
   | 'not-found'    // 404: the job service does not know the job
   | 'bad-body'     // the body is not JSON
   | 'missing-field' // the JSON has no status at the configured field, or it is not a string
-  | 'hook-error';  // the status hook threw
+  | 'hook-error'  // the status hook threw
+  | 'unknown-source' // the monitor names a source this worker's sources file lacks (or no longer takes its params)
+  | 'credentials'; // a source's credential (its env variable or file) could not be read
 
 export interface StatusCheckFailure {
   reason: StatusFailureReason;
@@ -27,5 +29,10 @@ export type StatusReading =
     retryAfterMs?: number;
     /** The HTTP status of the answer, for HTTP providers. */
     httpStatus?: number;
+    /**
+     * The outcome, when the reader decided it: a source's convention or mapping (GitHub's
+     * `completed` may be a failure). Used instead of classifying `status` with the deployment's vocabulary.
+     */
+    outcome?: 'completed' | 'failed' | 'canceled';
   }
   | { ok: false; failure: StatusCheckFailure };

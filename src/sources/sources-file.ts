@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError, formatInputPath } from '../errors/errors.ts';
 import { readJson } from '../json/bounded-json.ts';
-import { MAX_JOB_STATUS_LENGTH } from '../monitor/input-limits.ts';
+import { MAX_JOB_STATUS_LENGTH, SOURCE_NAME_PATTERN } from '../monitor/input-limits.ts';
 import { limitFor, parseRateLimits, type RateLimit } from '../monitor/gate/rate-limits.ts';
 import { rateKeyProblem } from '../monitor/gate/rate-key.ts';
 import { CONVENTIONS } from './conventions/index.ts';
@@ -34,6 +34,11 @@ export interface Source {
   readonly auth: SourceAuth | undefined;
   /** Static headers that are not secret, e.g. `Accept` or an API version. */
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * A CA bundle (PEM file) trusted for this source instead of the system's: a Kubernetes API
+   * server's own CA, with a service account's bearer token. @defaultValue the system's CAs
+   */
+  readonly ca: string | undefined;
   /** What the source's requests are rate-limited, held and circuit-broken under. @defaultValue the source's name */
   readonly rateKey: string;
   /** The rate key's own limit, as JOBWATCH_RATE_LIMITS would give it. @defaultValue none */
@@ -49,8 +54,8 @@ export interface Sources {
 export const MAX_SOURCES = 1_000;
 /** Largest sources file read. */
 export const MAX_SOURCES_FILE_BYTES = 1024 * 1024;
-/** What a source's name may be: it is the default rate key, and monitors and the CLI name it. */
-export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Declared in monitor/input-limits.ts, where a monitor's `source` is checked too. */
+export { SOURCE_NAME_PATTERN };
 /** Headers a source may not set statically: credentials go under `auth`, and these belong to the HTTP client. */
 const RESERVED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection']);
 
@@ -73,6 +78,7 @@ const sourceSchema = z.strictObject({
   canceled: statusList.optional(),
   outputPath: text('a path').optional(),
   auth: authSchema.optional(),
+  ca: text('a file path').optional(),
   rateKey: text('a rate key').optional(),
   rateLimit: text('a rate such as 10/s').optional(),
 }, { error: wrongType('must be an object') });
@@ -136,15 +142,16 @@ function buildSource(name: string, raw: RawSource): Source | Problem {
   const headers = checkHeaders(raw.headers ?? {}, raw.auth);
   if (headers) return headers;
   if (target.kind === 'hook') {
-    const misplaced = (['auth', 'headers', 'params'] as const).find((field) => raw[field] !== undefined);
+    const misplaced = (['auth', 'headers', 'params', 'ca'] as const).find((field) => raw[field] !== undefined);
     if (misplaced) return { field: misplaced, problem: 'a hook source makes its own requests; give this with "url" or "batch"' };
   }
+  if (raw.ca !== undefined && raw.auth?.kind === 'clientCert') return { field: 'ca', problem: 'give the CA once, as auth.clientCert.ca' };
   const rateKey = raw.rateKey ?? name;
   const keyProblem = rateKeyProblem(rateKey);
   if (keyProblem) return { field: 'rateKey', problem: keyProblem };
   const rateLimit = raw.rateLimit === undefined ? undefined : parseRate(rateKey, raw.rateLimit);
   if (rateLimit === null) return { field: 'rateLimit', problem: 'must be a rate such as 10/s, 600/m or 36000/h: more than 0 and at most 100000/s' };
-  return { name, target, reader, auth: raw.auth, headers: { ...raw.headers }, rateKey, rateLimit };
+  return { name, target, reader, auth: raw.auth, headers: { ...raw.headers }, ca: raw.ca, rateKey, rateLimit };
 }
 
 function buildTarget(raw: RawSource): SourceTarget | Problem {

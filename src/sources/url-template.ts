@@ -1,4 +1,4 @@
-import { MAX_ID_LENGTH, MAX_STATUS_URL_LENGTH } from '../monitor/input-limits.ts';
+import { MAX_ID_LENGTH, MAX_SOURCE_PARAMS, MAX_STATUS_URL_LENGTH } from '../monitor/input-limits.ts';
 import { LONE_SURROGATE } from '../json/unicode.ts';
 import { SourceParamError } from './errors.ts';
 
@@ -15,8 +15,8 @@ import { SourceParamError } from './errors.ts';
 export const JOB_ID_PLACEHOLDER = 'jobId';
 /** What a param's name may be: it is also a key of the monitor's `params`. */
 export const PARAM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** Most params a source may declare. */
-export const MAX_SOURCE_PARAMS = 16;
+/** Declared in monitor/input-limits.ts, where a monitor's `params` are bounded too. */
+export { MAX_SOURCE_PARAMS };
 /** Most times a value is percent-decoded while looking for a hidden `/`, `\` or dot segment. */
 const MAX_DECODE_ROUNDS = 4;
 

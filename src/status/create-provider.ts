@@ -8,6 +8,9 @@ import { BatchHttpStatusProvider } from './batch-http-provider.ts';
 import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { HookStatusProvider } from './hook-provider.ts';
 import { HttpStatusProvider } from './http-provider.ts';
+import { SourceBatchStatusProvider } from './source-batch.ts';
+import { SourceStatusProvider } from './source-provider.ts';
+import type { SecretEnv } from './source-credentials.ts';
 import { StatusRouter } from './status-router.ts';
 
 export interface StatusProviderOptions {
@@ -18,9 +21,11 @@ export interface StatusProviderOptions {
   gate?: RequestGate | undefined;
   /** Polls the process runs at once: when that many wait in batches, they are sent without waiting out the window. @defaultValue config.concurrency */
   concurrency?: number | undefined;
+  /** Where sources' `{ "env": NAME }` credentials are looked up, at each request. @defaultValue none: every such credential is missing */
+  env?: SecretEnv | undefined;
 }
 
-/** The HTTP and batch HTTP providers, plus the status hook when JOBWATCH_STATUS_HOOK names one. */
+/** The HTTP, batch HTTP and source providers, plus the status hook when JOBWATCH_STATUS_HOOK names one. */
 export async function createStatusProvider(config: Config, options: StatusProviderOptions = {}): Promise<StatusRouter> {
   const { gate } = options;
   const batch = { maxIds: config.batchMaxIds, windowMs: config.batchWindowMs, slots: options.concurrency ?? config.concurrency, gate };
@@ -30,6 +35,8 @@ export async function createStatusProvider(config: Config, options: StatusProvid
   return new StatusRouter({
     http: gated(new HttpStatusProvider({ timeoutMs: config.statusTimeoutMs }), (context) => rateKeyOf(context)),
     batch: new BatchHttpStatusProvider({ ...batch, timeoutMs: config.statusTimeoutMs }),
+    source: gated(new SourceStatusProvider({ sources: config.sources, timeoutMs: config.statusTimeoutMs, env: options.env ?? {} }), (context) => rateKeyOf(context)),
+    sourceBatch: new SourceBatchStatusProvider({ ...batch, sources: config.sources, timeoutMs: config.statusTimeoutMs, env: options.env ?? {} }),
     hook: hook && (hook instanceof HookBatchStatusProvider ? hook : gated(hook, (context) => rateKeyOf(context, hook.rateKey))),
   }, hook?.rateKey);
 }

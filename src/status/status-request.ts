@@ -11,11 +11,24 @@ export interface StatusRequest {
   timeoutMs: number;
   /** For messages: the URL without credentials or query (describeUrl). */
   where: string;
+  /** Headers besides Accept (a source's credentials and static headers); never logged. @defaultValue none */
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** TLS options of every connection a client opens: a client certificate, and a CA to trust instead of the system's. */
+export interface ClientTls {
+  cert?: string;
+  key?: string;
+  ca?: string;
 }
 
 /** What came back: the answer's status, Retry-After header and body bytes, or why there was none. */
 export type StatusResponse =
-  | { ok: true; statusCode: number; retryAfter: string | string[] | undefined; bytes: Uint8Array }
+  | {
+    ok: true; statusCode: number; retryAfter: string | string[] | undefined; bytes: Uint8Array;
+    /** Every header of the answer, names lower-cased (Location, Retry-After, ...). */
+    headers: Readonly<Record<string, string | string[] | undefined>>;
+  }
   | { ok: false; failure: StatusCheckFailure };
 
 type Undici = typeof import('undici');
@@ -36,7 +49,7 @@ let undici: Promise<Undici> | undefined;
 export class StatusHttpClient {
   private client: Promise<{ undici: Undici; agent: Agent }> | undefined;
 
-  constructor(private readonly pool: { connectionsPerHost: number; maxBodyBytes: number }) {}
+  constructor(private readonly pool: { connectionsPerHost: number; maxBodyBytes: number; tls?: ClientTls | undefined }) {}
 
   /** Sends one status request; never throws: a refused, cut or slow call is a failure with its reason. */
   async send(call: StatusRequest): Promise<StatusResponse> {
@@ -45,14 +58,14 @@ export class StatusHttpClient {
       const response = await request(call.url, {
         method: call.method,
         dispatcher: agent,
-        headers: call.json === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+        headers: { accept: 'application/json', ...call.headers, ...(call.json === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(call.json === undefined ? {} : { body: call.json }),
         // Covers the body too: a body that drips a byte a second is cut off with the rest.
         signal: AbortSignal.timeout(call.timeoutMs),
       });
       // Bytes, not text(): text() would turn invalid UTF-8 into U+FFFD and a mangled status.
       const bytes = new Uint8Array(await response.body.arrayBuffer());
-      return { ok: true, statusCode: response.statusCode, retryAfter: response.headers['retry-after'], bytes };
+      return { ok: true, statusCode: response.statusCode, retryAfter: response.headers['retry-after'], bytes, headers: response.headers };
     } catch (error) {
       return { ok: false, failure: classifyRequestError(errors, error, `${call.method} ${call.where}`, call.timeoutMs) };
     }
@@ -67,7 +80,10 @@ export class StatusHttpClient {
   private connect(): Promise<{ undici: Undici; agent: Agent }> {
     this.client ??= (undici ??= import('undici')).then((loaded) => ({
       undici: loaded,
-      agent: new loaded.Agent({ connections: this.pool.connectionsPerHost, keepAliveTimeout: 30_000, maxResponseSize: this.pool.maxBodyBytes }),
+      agent: new loaded.Agent({
+        connections: this.pool.connectionsPerHost, keepAliveTimeout: 30_000, maxResponseSize: this.pool.maxBodyBytes,
+        ...(this.pool.tls ? { connect: { ...this.pool.tls } } : {}),
+      }),
     }));
     return this.client;
   }

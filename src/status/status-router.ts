@@ -7,7 +7,13 @@ import { DEFAULT_HOOK_RATE_KEY } from '../monitor/gate/rate-key.ts';
 export class StatusRouter implements StatusProvider {
   constructor(
     /** `hook` only when JOBWATCH_STATUS_HOOK names a module; the HTTP ones always. */
-    private readonly providers: { http: StatusProvider; batch: StatusProvider; hook?: StatusProvider | undefined },
+    private readonly providers: {
+      http: StatusProvider; batch: StatusProvider; hook?: StatusProvider | undefined;
+      /** Source monitors one request each (and those whose source this worker lacks, which it fails as `unknown-source`). */
+      source: StatusProvider;
+      /** Monitors of batch sources, gathered into batches. */
+      sourceBatch: StatusProvider & { handles(context: MonitorContext): boolean };
+    },
     /** The rate key of hook monitors that name none: the status hook module's `rateKey` export, or `hook`. */
     readonly hookRateKey: string = DEFAULT_HOOK_RATE_KEY,
   ) {}
@@ -15,6 +21,7 @@ export class StatusRouter implements StatusProvider {
   read(context: MonitorContext): Promise<StatusAnswer> {
     if (context.status.kind === 'http') return this.providers.http.read(context);
     if (context.status.kind === 'batch') return this.providers.batch.read(context);
+    if (context.status.kind === 'source') return (this.providers.sourceBatch.handles(context) ? this.providers.sourceBatch : this.providers.source).read(context);
     // A hook monitor reaches a worker started without the hook when its producer had one.
     if (this.providers.hook) return this.providers.hook.read(context);
     return Promise.resolve({
@@ -24,6 +31,6 @@ export class StatusRouter implements StatusProvider {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.providers.http.close(), this.providers.batch.close(), this.providers.hook?.close()]);
+    await Promise.all([this.providers.http.close(), this.providers.batch.close(), this.providers.source.close(), this.providers.sourceBatch.close(), this.providers.hook?.close()]);
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withSourceRateLimits } from '../sources/source-rate-limits.ts';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
@@ -23,6 +24,8 @@ export interface ServerOptions {
    * @defaultValue read from the gate's keys in Redis, with this config's JOBWATCH_RATE_LIMITS
    */
   hostStates?: HostStateProvider;
+  /** Where `/api/sources` looks up sources' `{ "env": NAME }` credentials. @defaultValue process.env */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RunningServer {
@@ -57,9 +60,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await assertSchemaReady(database);
     const metrics = createMetrics({ queues, logger });
     const app = createHttpApp({
-      config, logger, client, queues, redis, database, metrics,
+      config, logger, client, queues, redis, database, metrics, env: options.env ?? process.env,
       hostStates: options.hostStates ?? new RedisHostStates(redis, {
-        prefix: config.prefix, limits: config.rateLimits, hostFailures: config.hostFailures, probeEveryMs: config.hostProbeEveryMs,
+        prefix: config.prefix, limits: withSourceRateLimits(config.rateLimits, config.sources), hostFailures: config.hostFailures, probeEveryMs: config.hostProbeEveryMs,
       }),
     });
     const server = await listen(app, { port: options.port, host: options.host });

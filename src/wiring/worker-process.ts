@@ -18,6 +18,7 @@ import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import { RedisRequestGate } from '../gate/redis-gate.ts';
+import { withSourceRateLimits } from '../sources/source-rate-limits.ts';
 import { describeRateLimits } from '../monitor/gate/rate-limits.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 
@@ -31,6 +32,8 @@ export interface WorkerProcessOptions {
   notificationObserver?: NotificationObserver;
   /** Admits every status request (rate limits, host-wide holds, circuits); batch requests once per batch. @defaultValue the Redis gate JOBWATCH_RATE_LIMITS, JOBWATCH_HOST_FAILURES and JOBWATCH_HOST_PROBE_EVERY configure */
   gate?: RequestGate;
+  /** Where sources' `{ "env": NAME }` credentials are looked up, at each request. @defaultValue process.env */
+  env?: Readonly<Record<string, string | undefined>>;
   /** @internal Test-only: called when a notification went out, before it is recorded. */
   afterNotificationSend?(notification: ClaimedNotification): void | Promise<void>;
 }
@@ -58,7 +61,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     const slots = concurrencyPerShard(options.concurrency ?? config.concurrency, config.shards) * config.shards;
     // Every status request passes the deployment's gate, on the workers' connection.
     const gate = options.gate ?? createGate(config, connection, logger);
-    const statusProvider = await createStatusProvider(config, { gate, concurrency: slots }).catch((error: unknown) => {
+    const statusProvider = await createStatusProvider(config, { gate, concurrency: slots, env: options.env ?? process.env }).catch((error: unknown) => {
       connection.disconnect();
       throw error;
     });
@@ -93,7 +96,9 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       : undefined;
     logger.info({
       roles, concurrency: options.concurrency ?? config.concurrency, shards: config.shards, prefix: config.prefix,
-      rateLimits: describeRateLimits(config.rateLimits), hostFailures: config.hostFailures, hostProbeEveryMs: config.hostProbeEveryMs,
+      rateLimits: describeRateLimits(withSourceRateLimits(config.rateLimits, config.sources)), hostFailures: config.hostFailures, hostProbeEveryMs: config.hostProbeEveryMs,
+      // The names only: what a monitor of an unknown-source failure can be checked against.
+      sources: Object.keys(config.sources?.byName ?? {}),
     }, 'worker started');
     return {
       async close(timeoutMs) {
@@ -127,7 +132,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
 function createGate(config: Config, connection: RedisConnection, logger: Logger): RedisRequestGate {
   return new RedisRequestGate(connection, {
     prefix: config.prefix,
-    limits: config.rateLimits,
+    limits: withSourceRateLimits(config.rateLimits, config.sources),
     hostFailures: config.hostFailures,
     probeEveryMs: config.hostProbeEveryMs,
     events: {

@@ -72,6 +72,13 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** Stops a child process with SIGTERM, by pid, and waits for its exit; nothing when there is none. */
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
+  if (!child) return;
+  child.kill('SIGTERM');
+  await exited(child);
+}
+
 /** An isolation with a scripted status server, a `jobwatch worker` process polling it, and a client. */
 export interface PolledSetup {
   iso: Isolated;

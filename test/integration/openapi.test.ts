@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/wiring/start-server.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
@@ -26,7 +29,12 @@ const call = (method: string, path: string, options: { body?: unknown; token?: s
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
-  server = await startTestServer(iso, { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET });
+  // One source, a mapping of the scripted status server, for /api/sources.
+  const sourcesPath = join(mkdtempSync(join(tmpdir(), 'jobwatch-openapi-')), 'jobwatch.sources.json');
+  writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: status.template } } }));
+  server = await startTestServer(iso, {
+    JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET, JOBWATCH_SOURCES: sourcesPath,
+  });
   worker = await startTestWorker(iso);
   const served = await request(`${server.url}/api/openapi.json`, { token: TOKEN });
   expect(served.status).toBe(200);
@@ -187,6 +195,21 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     } finally {
       await listening.close();
     }
+  });
+
+  it('GET /api/sources and POST /api/sources/{name}/try: the list, a tried check, 400 for an unknown source; a monitor of the source', async () => {
+    const listed = await call('GET', '/api/sources');
+    expect(listed.json).toEqual({ sources: [{ name: 'scripted', target: 'url', reads: 'mapping status', params: [], auth: 'none', credentials: { resolved: true }, rateKey: 'scripted' }] });
+    status.script('oa-src', [{ status: 'Completed' }]);
+    const tried = await call('POST', '/api/sources/scripted/try', { body: { jobId: 'oa-src' } });
+    expect(tried.requestValid).toBe(true);
+    expect(tried.json).toMatchObject({ source: 'scripted', read: 'ended', outcome: 'completed', status: 'Completed', httpStatus: 200 });
+    expect((await call('POST', '/api/sources/nope/try', { body: { jobId: 'oa-src' } })).status).toBe(400);
+    expect((await call('POST', '/api/sources/scripted/try', { body: { jobId: 'oa-src', extra: 1 } })).status).toBe(400);
+    const started = await call('POST', '/api/monitors', { body: { jobId: 'oa-src', monitorId: 'oa-src', source: 'scripted', interval: '1m' } });
+    expect(started.status).toBe(201);
+    expect(started.requestValid).toBe(true);
+    expect(started.json).toMatchObject({ statusSource: 'source scripted', rateKey: 'scripted' });
   });
 
   it('every documented operation was exercised, and every error status the API gives', () => {

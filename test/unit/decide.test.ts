@@ -93,6 +93,19 @@ describe('decideAfterCheck', () => {
     expect(step).toMatchObject({ kind: 'finish', result: { outcome: 'completed', polls: 4, detail: body, startedAt: T0, finishedAt: T0 + 1 } });
   });
 
+  it.each([
+    // A source's convention decided the outcome: the status is the service's word, never classified again.
+    ['failure', 'failed'], ['success', 'completed'], ['Complete', 'completed'], ['CANCELLED', 'canceled'], ['Running', 'completed'], ['Failed', 'completed'],
+  ] as const)('a reading of %s that carries the outcome %s ends with it, whatever the vocabulary says', (status, outcome) => {
+    const body = { decidedBy: { source: 'runs', convention: 'github-actions-run' }, status, httpStatus: 200 };
+    const step = decideAfterCheck(context({ polls: 1 }), { ok: true, status, body, outcome }, T0 + 1, policy, 0);
+    expect(step).toMatchObject({ kind: 'finish', result: { outcome, jobStatus: status, detail: body, polls: 2 } });
+  });
+
+  it('a running reading of a source stays running, whatever its status word', () => {
+    expect(decideAfterCheck(context(), { ok: true, status: 'Completed', body: null, running: true }, T0, policy, 0).kind).toBe('reschedule');
+  });
+
   it('retries a failed check with backoff, without ending the monitor', () => {
     const step = decideAfterCheck(context({ polls: 2 }), fail('timeout'), T0, policy, 0);
     expect(step).toMatchObject({ kind: 'reschedule', reason: 'retry', context: { polls: 3, consecutiveFailures: 1, lastError: 'timeout happened' } });

@@ -101,6 +101,8 @@ describe('the sources file', () => {
     ['the auth header in static headers', { url: URL_, auth: { header: { name: 'X-Api-Key', env: 'K' } }, headers: { 'x-api-key': 'k' } }, 'headers.x-api-key: may not be set here'],
     ['a header value on two lines', { url: URL_, headers: { Accept: 'a\r\nX-Evil: 1' } }, 'headers.Accept: must be one line'],
     ['auth on a hook', { hook: './h.js', auth: { bearer: { env: 'T' } } }, 'auth: a hook source makes its own requests'],
+    ['a CA on a hook', { hook: './h.js', ca: '/ca.pem' }, 'ca: a hook source makes its own requests'],
+    ['a CA twice, beside a client certificate', { url: URL_, ca: '/ca.pem', auth: { clientCert: { cert: '/c', key: '/k', ca: '/ca2.pem' } } }, 'ca: give the CA once, as auth.clientCert.ca'],
     ['a status in two lists', { url: URL_, completed: ['done'], failed: ['DONE'] }, 'failed: "DONE" is also in completed'],
     ['an empty status list', { url: URL_, completed: [] }, 'completed: must list at least one status'],
     ['a bad status path', { url: URL_, statusPath: 'status..phase' }, 'statusPath: has an empty or malformed part'],

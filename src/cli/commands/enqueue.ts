@@ -3,18 +3,20 @@ import { describeEnvDefault } from '../../config/describe-option.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
 import { parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../../monitor/input.ts';
 import { MONITOR_FIELDS, type FlagForm, type MonitorField, type MonitorFlag } from '../../monitor/input-fields.ts';
-import { parseFlags, printHelp, printJson } from '../flags.ts';
+import { parseFlags, parsePairs, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
 
 /** The monitor fields that have a flag, in the order of their declaration (and of the help). */
 const FLAGGED = Object.entries(MONITOR_FIELDS).flatMap(([field, spec]: [string, MonitorField]) => (spec.flag ? [{ field, spec, flag: spec.flag }] : []));
 
-const FLAG_OPTIONS = Object.fromEntries(FLAGGED.map(({ flag }) => [flag.name, { type: flag.form === 'switch' ? 'boolean' as const : 'string' as const }]));
+const FLAG_OPTIONS = Object.fromEntries(FLAGGED.map(({ flag }) => [
+  flag.name, { type: flag.form === 'switch' ? 'boolean' as const : 'string' as const, ...(flag.form === 'pairs' ? { multiple: true } : {}) },
+]));
 
 const FLAG_OF_FIELD: Record<string, string> = Object.fromEntries(FLAGGED.map(({ field, flag }) => [field, `--${flag.name}`]));
 
 /** How each form of flag text becomes a field's value; the schema then checks the value by the field's rules. */
-const READ_FLAG: Record<FlagForm, (text: string, flag: string) => unknown> = {
+const READ_FLAG: Record<Exclude<FlagForm, 'pairs'>, (text: string, flag: string) => unknown> = {
   text: (text) => text,
   // A number when it reads as one; otherwise the text, which the schema refuses by name.
   number: (text) => (text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text),
@@ -27,7 +29,7 @@ const READ_FLAG: Record<FlagForm, (text: string, flag: string) => unknown> = {
 const HELP_INDENT = 24;
 const HELP_WIDTH = 100;
 
-export const enqueueHelp = `Usage: jobwatch enqueue --job-id ID (--status-url URL | --batch-status-url URL | --status-hook) [options]
+export const enqueueHelp = `Usage: jobwatch enqueue --job-id ID (--status-url URL | --batch-status-url URL | --status-hook | --source NAME [--param KEY=VALUE]...) [options]
 
 Starts a monitor and prints it as one JSON line. Starting a monitor id that exists prints that
 monitor and starts nothing.
@@ -44,7 +46,7 @@ export async function enqueueCommand(args: string[], readConfig: () => Config): 
       if (spec.required) throw new InvalidInputError(`--${flag.name}`, 'is required');
       continue;
     }
-    input[field] = READ_FLAG[flag.form ?? 'text'](String(value), `--${flag.name}`);
+    input[field] = flag.form === 'pairs' ? parsePairs(value as string[], `--${flag.name}`) : READ_FLAG[flag.form ?? 'text'](String(value), `--${flag.name}`);
   }
   const config = readConfig();
   // Validated once, before any connection is opened: bad input never reaches Redis.

@@ -3,8 +3,8 @@ import type { MonitorContext } from '../context.ts';
 /**
  * Rate keys: what the per-key rate limits, the host-wide Retry-After holds and the circuits are
  * kept under. A monitor's key is its `rateKey` when it names one; otherwise the `host[:port]` of
- * its status URL (the port only when the URL spells it out), and for hook monitors the key the hook
- * module exports, or `hook`.
+ * its status URL (the port only when the URL spells it out), for hook monitors the key the hook
+ * module exports, or `hook`, and for source monitors the source's (set at start; its name otherwise).
  */
 
 /** Longest rate key a monitor or a hook module may name. */
@@ -47,5 +47,7 @@ export function hostKeyOf(url: string): string {
  */
 export function rateKeyOf(context: Pick<MonitorContext, 'status' | 'rateKey'>, hookKey: string = DEFAULT_HOOK_RATE_KEY): string {
   if (context.rateKey) return context.rateKey.toLowerCase();
-  return context.status.kind === 'hook' ? hookKey.toLowerCase() : hostKeyOf(context.status.url);
+  if (context.status.kind === 'hook') return hookKey.toLowerCase();
+  // A source monitor is started with its source's rate key; its name is the source's default one.
+  return context.status.kind === 'source' ? context.status.name.toLowerCase() : hostKeyOf(context.status.url);
 }

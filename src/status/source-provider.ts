@@ -1,0 +1,97 @@
+import type { MonitorContext } from '../monitor/context.ts';
+import { describeUrl } from '../monitor/describe-url.ts';
+import type { StatusReading } from '../monitor/reading.ts';
+import type { StatusProvider } from '../monitor/status-provider.ts';
+import { SourceParamError } from '../sources/errors.ts';
+import { answerFromBytes } from '../sources/http-answer.ts';
+import { readSourceAnswer } from '../sources/read-answer.ts';
+import { toStatusReading, type SourceReading } from '../sources/source-reading.ts';
+import { sourceNamed, type Source, type Sources } from '../sources/sources-file.ts';
+import { expandUrlTemplate } from '../sources/url-template.ts';
+import { unknownSourceProblem } from '../sources/check-monitor-source.ts';
+import { fetchSourceBatch } from './source-batch.ts';
+import { SourceClients } from './source-clients.ts';
+import type { SecretEnv } from './source-credentials.ts';
+import { callSourceHook, loadSourceHook, type SourceHook } from './source-hook.ts';
+
+export interface SourceStatusProviderOptions {
+  /** The worker's sources file (JOBWATCH_SOURCES); none: every source monitor's check fails as `unknown-source`. */
+  sources: Sources | undefined;
+  /** Longest a status call may take, connect to last byte. */
+  timeoutMs: number;
+  /** Where `{ "env": NAME }` credentials are looked up, at each request. */
+  env: SecretEnv;
+}
+
+/**
+ * Reads the status of monitors that name a source: the source's URL expanded for the job, its
+ * credentials set (only ever on its own URL, whose host no param can change), and the answer read
+ * by its convention or mapping, which decide the outcome. Redirects are never followed: a 302 is an
+ * answer to read (http-202 keeps its Location), and the source's credentials never leave its origin.
+ */
+export class SourceStatusProvider implements StatusProvider {
+  private readonly clients: SourceClients;
+  private readonly hooks = new Map<string, Promise<Awaited<ReturnType<typeof loadSourceHook>>>>();
+
+  constructor(private readonly options: SourceStatusProviderOptions) {
+    this.clients = new SourceClients(options.env);
+  }
+
+  /** The source a monitor names, or undefined when this worker's sources file lacks it. */
+  sourceOf(context: MonitorContext): Source | undefined {
+    return context.status.kind === 'source' && this.options.sources ? sourceNamed(this.options.sources, context.status.name) : undefined;
+  }
+
+  async read(context: MonitorContext): Promise<StatusReading> {
+    if (context.status.kind !== 'source') throw new Error('SourceStatusProvider given a monitor that names no source');
+    const { name, params } = context.status;
+    const source = this.sourceOf(context);
+    if (!source) return unknownSource(name, `this worker cannot read the source "${name}": ${unknownSourceProblem(this.options.sources, name)}`);
+    return toStatusReading(await this.check(source, context.jobId, params));
+  }
+
+  /**
+   * One check of a source for a job, with what decided it: what a monitor's poll reads, and what
+   * `jobwatch sources try` shows. Never throws: every failure is a reading.
+   */
+  async check(source: Source, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
+    const { name, target } = source;
+    if (target.kind === 'hook') return this.readHook(source, target.module, jobId, params);
+    let url: string;
+    try {
+      url = expandUrlTemplate(target.template, jobId, params);
+    } catch (error) {
+      // Checked at start; the sources file has changed since.
+      if (error instanceof SourceParamError) return unknownSource(name, `source "${name}" no longer takes this monitor's params: ${error.message}`);
+      throw error;
+    }
+    // A batch source's monitors are read in batches (SourceBatchStatusProvider); one job alone is a batch of one.
+    if (target.kind === 'batch') return (await fetchSourceBatch(this.clients, source, url, [jobId], this.options.timeoutMs)).readingOf(jobId);
+    const where = `${target.method} ${describeUrl(url)}`;
+    const response = await this.clients.send(source, { method: target.method, url, timeoutMs: this.options.timeoutMs, where });
+    if (!response.ok) return { ...response, decidedBy: { source: name } };
+    const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
+    return readSourceAnswer(source.reader, answer, name);
+  }
+
+  async close(): Promise<void> {
+    await this.clients.close();
+  }
+
+  private async readHook(source: Source, module: string, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
+    const loading = this.hooks.get(source.name) ?? loadSourceHook(source, module);
+    this.hooks.set(source.name, loading);
+    const loaded = await loading;
+    // A module that failed to load is tried again at the next check (it may be deployed by then).
+    if (!loaded.ok) {
+      this.hooks.delete(source.name);
+      return { ...loaded.failure, decidedBy: { source: source.name } };
+    }
+    const called = await callSourceHook(loaded.hook as SourceHook, source, module, jobId, params, this.options.timeoutMs);
+    return called.ok ? readSourceAnswer(source.reader, called.answer, source.name) : { ...called, decidedBy: { source: source.name } };
+  }
+}
+
+function unknownSource(source: string, message: string): SourceReading & { ok: false } {
+  return { ok: false, failure: { reason: 'unknown-source', message }, decidedBy: { source } };
+}
