@@ -4,7 +4,7 @@ import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { median, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { createStatusProvider } from '../../src/status/create-provider.ts';
-import { runJobwatchRound } from './throughput.ts';
+import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 /**
  * (11b) Batched against single-request HTTP polling, in alternating rounds of the same shape: N

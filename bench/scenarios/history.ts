@@ -5,7 +5,7 @@ import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import { runJobwatchRound } from './throughput.ts';
+import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 const MODES: readonly HistoryMode[] = ['off', 'changes', 'all'];
 

@@ -4,7 +4,7 @@ import { startBenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import { runJobwatchRound } from './throughput.ts';
+import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 /** Connections per status host: HttpStatusProvider's default, given to the bare client too. */
 const CONNECTIONS = 64;

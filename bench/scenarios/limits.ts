@@ -9,7 +9,7 @@ import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { rounds, settle, sleep } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import { runJobwatchRound } from './throughput.ts';
+import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 /** Where the compiled CLI is, as the package ships it (the memory scenario's RSS row runs it too). */
 const CLI = 'dist/cli/bin.js';

@@ -79,7 +79,7 @@ async function workerRss(context: ScenarioContext, fleet: JobwatchFleet, databas
     args: ['worker', '--concurrency', String(config.concurrency)],
     env: {
       REDIS_URL: config.redisUrl, DATABASE_URL: databaseUrl, JOBWATCH_PREFIX: fleet.prefix, LOG_LEVEL: 'info',
-      JOBWATCH_STATUS_HOOK: 'bench/harness/memory-hook.mjs',
+      JOBWATCH_STATUS_HOOK: 'bench/harness/status-hook.mjs',
     },
     ready: (line) => (line.includes('worker started') ? true : undefined),
   });

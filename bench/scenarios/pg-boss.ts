@@ -4,7 +4,7 @@ import { monitorInputs, toContexts } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle, sleep, WindowRecorder } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { latenessRows, offeredRate } from './lateness.ts';
-import { inMemoryRounds } from './throughput.ts';
+import { inMemoryRounds } from '../harness/in-process-round.ts';
 
 /**
  * A pg-boss "monitor" job carries what a jobwatch poll job carries, the monitor's context (its
