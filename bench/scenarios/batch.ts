@@ -60,16 +60,16 @@ export async function batchScenario(context: ScenarioContext): Promise<Row[]> {
     const batchedPerPoll = median(batchedRequests);
     return [
       row({
-        id: '11b1', measurement: 'jobwatch, single-request HTTP status (statusUrl)', value: rounds(single).median, unit: 'polls/s', samples: single,
+        id: '11b1', measurement: 'harness: jobwatch, single-request HTTP status (statusUrl)', value: rounds(single).median, unit: 'polls/s', samples: single,
         note: `${shape}; ${median(singleRequests).toFixed(3)} status requests per poll`,
       }),
       row({
-        id: '11b2', measurement: 'jobwatch, batched HTTP status (batchStatusUrl), same run', value: rounds(batched).median, unit: 'polls/s', samples: batched,
+        id: '11b2', measurement: 'harness: jobwatch, batched HTTP status (batchStatusUrl), same run', value: rounds(batched).median, unit: 'polls/s', samples: batched,
         ratio: { value: pairedRatio(batched, single), of: '(11b1)' }, target: { on: 'ratio', op: '>=', value: 2 },
         note: `${shape}; JOBWATCH_BATCH_MAX 100, JOBWATCH_BATCH_WINDOW 20ms; ratios are medians of per-round pairs`,
       }),
       row({
-        id: '11b3', measurement: 'batched: status requests per poll', value: batchedPerPoll, unit: 'req/poll', samples: batchedRequests,
+        id: '11b3', measurement: 'harness: batched, status requests per poll', value: batchedPerPoll, unit: 'req/poll', samples: batchedRequests,
         ratio: { value: batchedPerPoll / median(singleRequests), of: '(11b1) requests per poll' }, target: { on: 'value', op: '<=', value: 0.05 },
         note: `counted by the status server; ${(1 / batchedPerPoll).toFixed(1)} ids per request on average`,
       }),

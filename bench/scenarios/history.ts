@@ -44,14 +44,14 @@ export async function historyScenario(context: ScenarioContext): Promise<Row[]> 
     }
     const shape = `${monitors} monitors x ${pollsPerMonitor} polls, in-memory status, concurrency ${config.concurrency}`;
     return [
-      row({ id: '12a', measurement: 'jobwatch, history off', value: rounds(samples.off).median, unit: 'polls/s', samples: samples.off, note: shape }),
+      row({ id: '12a', measurement: 'harness: jobwatch, history off', value: rounds(samples.off).median, unit: 'polls/s', samples: samples.off, note: shape }),
       row({
-        id: '12b', measurement: 'jobwatch, history changes (default)', value: rounds(samples.changes).median, unit: 'polls/s', samples: samples.changes,
+        id: '12b', measurement: 'harness: jobwatch, history changes (default)', value: rounds(samples.changes).median, unit: 'polls/s', samples: samples.changes,
         ratio: { value: pairedRatio(samples.changes, samples.off), of: '(12a)' }, target: { on: 'ratio', op: '>=', value: 0.9 },
         note: `${expectedRows.changes} rows a round`,
       }),
       row({
-        id: '12c', measurement: 'jobwatch, history all', value: rounds(samples.all).median, unit: 'polls/s', samples: samples.all,
+        id: '12c', measurement: 'harness: jobwatch, history all', value: rounds(samples.all).median, unit: 'polls/s', samples: samples.all,
         ratio: { value: pairedRatio(samples.all, samples.off), of: '(12a)' }, target: { on: 'ratio', op: '>=', value: 0.7 },
         note: `${expectedRows.all} rows a round, written in batches of 500`,
       }),

@@ -47,7 +47,7 @@ export async function httpScenario(context: ScenarioContext): Promise<Row[]> {
         note: `GET, read the body, JSON.parse; ${bareRequests} requests, ${config.concurrency} in flight, ${CONNECTIONS} connections; server in its own process`,
       }),
       row({
-        id: '3b', measurement: 'jobwatch, HTTP status (same server)', value: jobwatchRate.median, unit: 'polls/s', samples: subject,
+        id: '3b', measurement: 'harness: jobwatch, HTTP status (same server)', value: jobwatchRate.median, unit: 'polls/s', samples: subject,
         ratio: { value: pairedRatio(subject, baseline), of: '(3a)' }, target: { on: 'ratio', op: '>=', value: 0.6 },
         note: `${monitors} monitors x ${pollsPerMonitor} polls (Processing, then Completed), concurrency ${config.concurrency}; one row each` +
           combinedBound(context.figures.get('ceiling'), bareRate.median, jobwatchRate.median),

@@ -109,14 +109,14 @@ async function cost(context: ScenarioContext): Promise<Row[]> {
     }
     const shape = `${monitors} monitors x ${pollsPerMonitor} polls, in-memory status (one rate key), concurrency ${config.concurrency}`;
     return [
-      row({ id: '11a3', measurement: 'jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
+      row({ id: '11a3', measurement: 'harness: jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
       row({
-        id: '11a4', measurement: 'jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', value: rounds(samples.holds).median, unit: 'polls/s',
+        id: '11a4', measurement: 'harness: jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', value: rounds(samples.holds).median, unit: 'polls/s',
         samples: samples.holds, ratio: { value: pairedRatio(samples.holds, samples.none), of: '(11a3)' },
         note: 'one Redis script before each poll (the admits of one key in one turn of the event loop share it); nothing written after a good answer',
       }),
       row({
-        id: '11a5', measurement: 'jobwatch, with a rate limit that never binds (*=100000/s)', value: rounds(samples.limit).median, unit: 'polls/s',
+        id: '11a5', measurement: 'harness: jobwatch, with a rate limit that never binds (*=100000/s)', value: rounds(samples.limit).median, unit: 'polls/s',
         samples: samples.limit, ratio: { value: pairedRatio(samples.limit, samples.none), of: '(11a3)' }, target: { on: 'ratio', op: '>=', value: 0.85 },
         note: 'the same script, with the GCRA: one more key read and written',
       }),

@@ -47,7 +47,7 @@ export async function pgBossScenario(context: ScenarioContext): Promise<Row[]> {
     return [
       row({ id: '5a', measurement: 'pg-boss, same monitor shape', value: rounds(samples).median, unit: 'polls/s', samples, note: tuning(context) }),
       row({
-        id: '5b', measurement: 'throughput, jobwatch / pg-boss (5a), same rounds', value: pairedRatio(beside, samples), unit: 'x', samples: beside,
+        id: '5b', measurement: 'throughput, harness jobwatch / pg-boss (5a), same rounds', value: pairedRatio(beside, samples), unit: 'x', samples: beside,
         target: { on: 'value', op: '>=', value: 1.5 },
         note: `jobwatch as in (2), in rounds alternating with pg-boss's: ${rounds(beside).median.toFixed(0)} polls/s`,
       }),

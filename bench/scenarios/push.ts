@@ -91,11 +91,11 @@ async function pushLatency(context: ScenarioContext): Promise<Row[]> {
     const poll = summarize(pollLatencies);
     const note = `${pushes} pushes at ${pushesPerSecond}/s (after ${warmup} unmeasured) over HTTP to ${monitors} running monitors (each polled every minute meanwhile); one row each`;
     return [
-      row({ id: '10a', measurement: 'push to row latency p50', value: push.p50, unit: 'ms', note }),
-      row({ id: '10a', measurement: 'push to row latency p99', value: push.p99, unit: 'ms', target: { on: 'value', op: '<=', value: 250 } }),
+      row({ id: '10a', measurement: 'harness: push to row latency p50', value: push.p50, unit: 'ms', note }),
+      row({ id: '10a', measurement: 'harness: push to row latency p99', value: push.p99, unit: 'ms', target: { on: 'value', op: '<=', value: 250 } }),
       row({ id: '10a', measurement: 'push request round trip p50 / p99 (for reading)', value: trip.p50, unit: 'ms', note: `p99 ${trip.p99.toFixed(0)} ms` }),
-      row({ id: '10b', measurement: 'poll at 1 s: job done to row latency p50', value: poll.p50, unit: 'ms', note: `${pollMonitors} monitors, jobs done at spread moments over ${spreadMs / 1000} s` }),
-      row({ id: '10b', measurement: 'poll at 1 s: job done to row latency p99', value: poll.p99, unit: 'ms', ratio: { value: poll.p99 / push.p99, of: '(10a) p99' } }),
+      row({ id: '10b', measurement: 'harness: poll at 1 s, job done to row latency p50', value: poll.p50, unit: 'ms', note: `${pollMonitors} monitors, jobs done at spread moments over ${spreadMs / 1000} s` }),
+      row({ id: '10b', measurement: 'harness: poll at 1 s, job done to row latency p99', value: poll.p99, unit: 'ms', ratio: { value: poll.p99 / push.p99, of: '(10a) p99' } }),
     ];
   } finally {
     await server.close();
