@@ -51,6 +51,11 @@ export interface BenchConfig {
   readonly redisSettings: Readonly<Record<string, string>>;
   /** `BENCH_ONLY`: comma-separated scenario names to run. @defaultValue all; `core` (the entry point's argument): CORE_SCENARIOS */
   readonly only: readonly ScenarioName[];
+  /**
+   * `core` (`npm run bench:core`): the throughput rounds run the baseline and the shipped worker
+   * only, without the ceiling (1) and the harness (2h), to keep within 5 minutes. @defaultValue `all`
+   */
+  readonly suite: 'all' | 'core';
   /** `BENCH_OUTPUT`: where the JSON report goes. @defaultValue `bench/results/latest.json` */
   readonly outputPath: string;
   /** Timed rounds per throughput figure; the median is reported. @defaultValue 3 (quick: 1) */
@@ -115,7 +120,7 @@ const FULL = {
   warmup: { monitors: 500, pollsPerMonitor: 5 },
   http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },
-  lateness: { ...LATENESS_SHAPE, warmupMs: 3_000, measureMs: 15_000, rounds: 2, fallbackRate: 1_500 },
+  lateness: { ...LATENESS_SHAPE, warmupMs: 3_000, measureMs: 12_000, rounds: 2, fallbackRate: 1_500 },
   memory: { monitors: 100_000, rssMonitors: 2_000, rssWarmupMs: 5_000, rssSamples: 5 },
   enqueueMonitors: 100_000,
   completions: 20_000,
@@ -161,6 +166,7 @@ export function loadBenchConfig(env: Record<string, string | undefined>, suite: 
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisSettings: parseRedisSettings(env.BENCH_REDIS_CONFIG ?? RECOMMENDED_REDIS_CONFIG),
     only: env.BENCH_ONLY || suite === 'all' ? parseOnly(env.BENCH_ONLY) : [...CORE_SCENARIOS],
+    suite,
     outputPath: env.BENCH_OUTPUT ?? DEFAULT_OUTPUT,
     concurrency: 100,
     intervalMs: 100,

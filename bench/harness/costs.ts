@@ -77,7 +77,8 @@ export interface Table {
 
 /** Side by side, per poll: each process's CPU, Redis's, and each Redis command's calls and time. */
 export function costTable(title: string, columns: readonly { name: string; cost: PollCost }[], notes: string[] = []): Table {
-  const names = [...new Set(columns.flatMap(({ cost }) => [...cost.commands.keys()]))].sort((a, b) => {
+  // Commands of fewer than one call in a thousand polls (start-up, the server's idle reads) are left out.
+  const names = [...new Set(columns.flatMap(({ cost }) => [...cost.commands].filter(([, command]) => command.calls >= 0.001).map(([name]) => name)))].sort((a, b) => {
     const usOf = (name: string) => Math.max(...columns.map(({ cost }) => cost.commands.get(name)?.us ?? 0));
     return usOf(b) - usOf(a);
   });

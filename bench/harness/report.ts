@@ -28,9 +28,10 @@ export function formatReport(report: BenchReport): string {
     `software: Node ${machine.node}, Redis ${machine.redis} (${redisSettings(machine, config)}), PostgreSQL ${machine.postgres}, BullMQ ${machine.bullmq}, pg-boss ${machine.pgBoss}`,
     `config: ${config.rounds} timed round(s) per throughput figure (median; ratios are medians of per-round pairs), concurrency ${config.concurrency}, ` +
       `throughput ${config.throughput.monitors} monitors x ${config.throughput.pollsPerMonitor} polls @ ${config.intervalMs} ms (HTTP ${config.http.monitors} x ${config.http.pollsPerMonitor}), ` +
-      `lateness ${config.lateness.measureMs / 1000} s @ ${config.lateness.loadShare * 100}% of (1), memory ${config.memory.monitors} monitors, ` +
+      `lateness ${config.lateness.rounds} x ${config.lateness.measureMs / 1000} s @ ${config.lateness.loadShare * 100}% of (2), memory ${config.memory.monitors} monitors, ` +
       `enqueue ${config.enqueueMonitors}, completions ${config.completions}, pg-boss ${config.pgBoss.monitors} x ${config.pgBoss.pollsPerMonitor}, batchSize ${config.pgBoss.batchSize} x ${config.pgBoss.localConcurrency}, ` +
-      `batched status ${config.batch.monitors} x ${config.batch.pollsPerMonitor}`,
+      `batched status ${config.batch.monitors} x ${config.batch.pollsPerMonitor}, batch ids ${config.batchIds.monitors} monitors @ ${config.batchIds.intervalMs} ms on ${config.batchIds.workers} workers; ` +
+      `scenarios: ${config.only.join(', ')}${config.suite === 'core' ? ' (bench:core)' : ''}`,
     '',
     ...table(report.rows),
     ...report.tables.flatMap(formatTable),
