@@ -23,7 +23,7 @@ export async function batchIdsScenario(context: ScenarioContext): Promise<Row[]>
   const jobwatch = await ShippedJobwatch.start(services, 'batch-ids');
   const workers: BenchChild<true>[] = [];
   try {
-    for (let i = 0; i < workerCount; i++) workers.push(await jobwatch.startWorker(config.concurrency));
+    workers.push(...(await Promise.all(Array.from({ length: workerCount }, () => jobwatch.startWorker(config.concurrency)))));
     context.progress(`batch ids: ${workerCount} workers, ${monitors} monitors on one batchStatusUrl every ${intervalMs} ms`);
     const firstDue = Date.now() + START_LEAD_MS;
     // The jobs never end (a million polls to Completed).
