@@ -23,7 +23,11 @@ export async function batchIdsScenario(context: ScenarioContext): Promise<Row[]>
   const jobwatch = await ShippedJobwatch.start(services, 'batch-ids');
   const workers: BenchChild<true>[] = [];
   try {
-    workers.push(...(await Promise.all(Array.from({ length: workerCount }, () => jobwatch.startWorker(config.concurrency)))));
+    // Started together; any that did start are stopped below even if another failed to.
+    const started = await Promise.allSettled(Array.from({ length: workerCount }, () => jobwatch.startWorker(config.concurrency)));
+    for (const result of started) if (result.status === 'fulfilled') workers.push(result.value);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     context.progress(`batch ids: ${workerCount} workers, ${monitors} monitors on one batchStatusUrl every ${intervalMs} ms`);
     const firstDue = Date.now() + START_LEAD_MS;
     // The jobs never end (a million polls to Completed).
