@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** How long a child may take to say it is ready (start-up on a loaded 2-core machine takes seconds). */
+const READY_TIMEOUT_MS = 60_000;
+
 /** The compiled CLI, as the package ships it and users run it (`npm run build` makes it). */
 export const CLI = 'dist/cli/bin.js';
 
@@ -48,15 +51,24 @@ export async function startBenchChild<Ready>(options: ChildOptions<Ready>): Prom
   const reports = new ReportReader(options.report ? (child.stdio[3] as Readable) : undefined, exited, options.script);
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<Ready>((resolve, reject) => {
+    // A child that neither gets ready nor exits is stopped, so that the bench says so rather than hangs.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`bench: ${options.script} was not ready after ${READY_TIMEOUT_MS} ms`));
+    }, READY_TIMEOUT_MS);
     const onLine = (line: string) => {
       const value = options.ready(line);
       if (value === undefined) return;
+      clearTimeout(timer);
       lines.off('line', onLine);
       lines.on('line', () => {});
       resolve(value);
     };
     lines.on('line', onLine);
-    child.once('exit', (code) => reject(new Error(`bench: ${options.script} exited (${code}) before it was ready`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`bench: ${options.script} exited (${code}) before it was ready`));
+    });
   });
   return {
     process: child,
