@@ -4,15 +4,13 @@ import { rateKeyOf } from '../../src/monitor/rate-key.ts';
 import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../../src/monitor/rate-limits.ts';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { GatedStatusProvider } from '../../src/status/gated-provider.ts';
-import { startBenchChild, type BenchChild } from '../harness/child-process.ts';
+import { CLI, startBenchChild, type BenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { rounds, settle, sleep } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { runJobwatchRound } from '../harness/in-process-round.ts';
 
-/** Where the compiled CLI is, as the package ships it (the memory scenario's RSS row runs it too). */
-const CLI = 'dist/cli/bin.js';
 
 /**
  * (11a) Per-key rate limits. (11a1, 11a2) Accuracy: 3 `jobwatch worker` processes polling N monitors

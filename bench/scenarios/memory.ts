@@ -1,4 +1,4 @@
-import { startBenchChild } from '../harness/child-process.ts';
+import { CLI, startBenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { median, settle, sleep } from '../harness/measure.ts';
 import { rssMiB } from '../harness/process-rss.ts';
@@ -74,7 +74,7 @@ async function workerRss(context: ScenarioContext, fleet: JobwatchFleet, databas
   const { config } = context;
   const { rssMonitors, rssWarmupMs, rssSamples } = config.memory;
   const worker = await startBenchChild({
-    script: 'dist/cli/bin.js',
+    script: CLI,
     runWith: 'node',
     args: ['worker', '--concurrency', String(config.concurrency)],
     env: {
