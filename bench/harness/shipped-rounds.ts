@@ -1,6 +1,7 @@
+import { request } from 'undici';
 import { startBenchChild, type BenchChild } from './child-process.ts';
 import { startCostWindow, type PollCost } from './costs.ts';
-import { monitorInputs, toContexts } from './jobwatch-fleet.ts';
+import { monitorInputs, toContexts, type BenchSource } from './jobwatch-fleet.ts';
 import { settle } from './measure.ts';
 import type { ScenarioContext } from './scenario.ts';
 import type { ShippedJobwatch } from './shipped-jobwatch.ts';
@@ -40,6 +41,38 @@ export async function shippedRound(
   } finally {
     await worker.stop();
   }
+}
+
+/**
+ * One round of the shipped worker reading statuses from the bench's status server (status-server.ts,
+ * started with BENCH_RECORD_TIMES=1): N monitors on a statusUrl or a batchStatusUrl, started
+ * through the API, polled K times each by a new `jobwatch worker` process. Polls/s from the first
+ * status request the server saw to the last (less the last request's share, so that single requests
+ * count as `shippedRound` counts polls), and the requests per poll; then every monitor is checked
+ * to have ended after K polls.
+ */
+export async function statusServerRound(
+  context: ScenarioContext, jobwatch: ShippedJobwatch, origin: string, shape: BenchSource & { monitors: number; pollsPerMonitor: number },
+): Promise<{ rate: number; requestsPerPoll: number }> {
+  const { monitors, pollsPerMonitor } = shape;
+  await jobwatch.reset();
+  await jobwatch.startMonitors(monitorInputs('m', monitors, { ...shape, intervalMs: context.config.intervalMs }));
+  await settle();
+  await arrivals(origin); // the server starts its record over
+  const worker = await jobwatch.startWorker(context.config.concurrency);
+  try {
+    await jobwatch.waitForEnds(monitors, pollsPerMonitor);
+  } finally {
+    await worker.stop();
+  }
+  const times = await arrivals(origin);
+  const polls = monitors * pollsPerMonitor;
+  return { rate: (polls * (1 - 1 / times.length)) / ((times.at(-1)! - times[0]!) / 1000), requestsPerPoll: times.length / polls };
+}
+
+/** When each status request since the last call arrived at the status server (epoch ms). */
+async function arrivals(origin: string): Promise<number[]> {
+  return (await (await request(`${origin}/times`)).body.json()) as number[];
 }
 
 /** The bare loops: BullMQ's step-job pattern (`updateData` + `moveToDelayed`), or `moveToDelayed` alone (the ceiling). */

@@ -5,6 +5,7 @@ import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
+import { statusServerRound } from '../harness/shipped-rounds.ts';
 import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 /** Connections per status host: HttpStatusProvider's default, given to the bare client too. */
@@ -32,7 +33,8 @@ export async function httpScenario(context: ScenarioContext): Promise<Row[]> {
   let round = 0;
   const statusUrl = (k: number) => `${origin}/jobs/${k}/r${++round}-{jobId}`;
   const harness = (n: number, k: number) => runJobwatchRound(context, fleet, provider, { monitors: n, pollsPerMonitor: k, statusUrl: statusUrl(k) });
-  const worker = (n: number, k: number) => shippedHttpRound(context, shipped, origin, { monitors: n, pollsPerMonitor: k, statusUrl: statusUrl(k) });
+  const worker = async (n: number, k: number) =>
+    (await statusServerRound(context, shipped, origin, { monitors: n, pollsPerMonitor: k, statusUrl: statusUrl(k) })).rate;
   const bare = (requests: number) => bareHttpLoop(`${origin}/jobs/${Number.MAX_SAFE_INTEGER}/bare`, requests, config.concurrency);
   try {
     context.progress('http: warm-up');
@@ -76,33 +78,6 @@ export async function httpScenario(context: ScenarioContext): Promise<Row[]> {
     await shipped.close();
     await server.stop();
   }
-}
-
-/**
- * One round of a `jobwatch worker` process polling N monitors over HTTP K times each: polls/s from
- * the first status request the server saw to the last; then every monitor is checked to have ended
- * after K polls.
- */
-async function shippedHttpRound(
-  context: ScenarioContext, jobwatch: ShippedJobwatch, origin: string, shape: { monitors: number; pollsPerMonitor: number; statusUrl: string },
-): Promise<number> {
-  await jobwatch.reset();
-  await jobwatch.startMonitors(monitorInputs('m', shape.monitors, { intervalMs: context.config.intervalMs, statusUrl: shape.statusUrl }));
-  await settle();
-  await arrivals(origin); // the server starts its record over
-  const worker = await jobwatch.startWorker(context.config.concurrency);
-  try {
-    await jobwatch.waitForEnds(shape.monitors, shape.pollsPerMonitor);
-  } finally {
-    await worker.stop();
-  }
-  const times = await arrivals(origin);
-  return (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
-}
-
-/** When each status request since the last call arrived at the server (epoch ms). */
-async function arrivals(origin: string): Promise<number[]> {
-  return (await (await request(`${origin}/times`)).body.json()) as number[];
 }
 
 /**
