@@ -17,7 +17,7 @@ type Subject = 'ceiling' | 'stepJob' | 'shipped' | 'noGate' | 'harness';
  * without the request gate, when a config switch turns it off (GATE_OFF_ENV); (2h) the harness:
  * jobwatch's workers inside the bench process, a breakdown. Same shape for all: N monitors, K polls
  * each, 100 ms apart, all due at once. Each round's ratio pairs it with the baseline's of that round.
- * Then what a poll costs, command by command, in a table.
+ * Then what a poll costs, command by command, in a table. `bench:core` runs (1b), (2) and (2g).
  */
 export async function throughputScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
