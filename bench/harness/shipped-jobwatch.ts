@@ -40,6 +40,11 @@ export class ShippedJobwatch {
     return new ShippedJobwatch(services, prefix, handle, env, server);
   }
 
+  /** The server's base URL. */
+  get url(): string {
+    return this.server.ready;
+  }
+
   /**
    * A `jobwatch worker --concurrency N` process, with its report pipe open (the status hook reports
    * its polls there) and `env` added to the fleet's (the hook's settings, or a row's change).
@@ -62,7 +67,7 @@ export class ShippedJobwatch {
       while (next < inputs.length) {
         const index = next++;
         const input = firstDueAt ? { ...inputs[index]!, firstPollIn: Math.max(0, Math.round(firstDueAt(index) - Date.now())) } : inputs[index]!;
-        const response = await request(`${this.server.ready}/api/monitors`, {
+        const response = await request(`${this.url}/api/monitors`, {
           method: 'POST', dispatcher: this.agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify(input),
         });
         const text = await response.body.text();
