@@ -1,8 +1,24 @@
 import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
-export const SCENARIOS = ['throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'overview'] as const;
+export const SCENARIOS = [
+  'throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview',
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * `npm run bench:core`: the rows of the shipped processes that the performance work is judged by
+ * (throughput against the step-job loop, with the cost of a poll; timer lateness at half of it;
+ * ids per batch request), in under 5 minutes.
+ */
+export const CORE_SCENARIOS: readonly ScenarioName[] = ['throughput', 'lateness', 'batch-ids'];
+
+/**
+ * The environment that turns the request gate off in a `jobwatch worker` process, for row (2g);
+ * undefined while src/config has no such switch (then (2g) is not run and row (2) says so).
+ * E.g. `{ JOBWATCH_GATE: 'off' }` once one exists.
+ */
+export const GATE_OFF_ENV: Readonly<Record<string, string>> | undefined = undefined;
 
 /** N monitors, each polled K times. */
 export interface Shape {
@@ -14,20 +30,32 @@ export interface Shape {
 export interface BenchConfig {
   /** `BENCH_QUICK=1`: a short smoke run with small sizes; its figures are not comparable. */
   readonly quick: boolean;
-  /** `BENCH_REDIS_URL` (or `REDIS_URL`). @defaultValue `redis://127.0.0.1:6379` */
+  /**
+   * `BENCH_REDIS_URL`: a Redis to run on (its BENCH_REDIS_CONFIG settings are set for the run and
+   * put back after). @defaultValue empty: a redis-server of the bench's own, started with those
+   * settings on a free loopback port (the run's config then holds its URL)
+   */
   readonly redisUrl: string;
+  /** Whether BENCH_REDIS_URL named the Redis (shared: others' commands are in its counters). */
+  readonly externalRedis: boolean;
   /** `BENCH_POSTGRES_URL`: a server where the bench may create and drop its own databases. @defaultValue `postgres://postgres@127.0.0.1:5432/postgres` */
   readonly postgresUrl: string;
   /**
-   * `BENCH_REDIS_CONFIG`: Redis settings to apply for the run and put back after, as
+   * `BENCH_REDIS_CONFIG`: Redis settings of the run (the bench's own server starts with them; one
+   * named by BENCH_REDIS_URL has them set for the run and put back after), as
    * `name=value,...`, e.g. `hz=100,hash-max-listpack-value=1024` (the settings the README
    * recommends: `hz` bounds how late a delayed poll can wake, the listpack limit how compactly a
    * waiting monitor is stored). @defaultValue the README's settings, `hz=100,hash-max-listpack-value=1024`
    * (docker-compose.yml runs Redis with them); set it empty to measure Redis as it is
    */
   readonly redisSettings: Readonly<Record<string, string>>;
-  /** `BENCH_ONLY`: comma-separated scenario names to run. @defaultValue all */
+  /** `BENCH_ONLY`: comma-separated scenario names to run. @defaultValue all; `core` (the entry point's argument): CORE_SCENARIOS */
   readonly only: readonly ScenarioName[];
+  /**
+   * `core` (`npm run bench:core`): the throughput rounds run the baseline and the shipped worker
+   * only, without the ceiling (1) and the harness (2h), to keep within 5 minutes. @defaultValue `all`
+   */
+  readonly suite: 'all' | 'core';
   /** `BENCH_OUTPUT`: where the JSON report goes. @defaultValue `bench/results/latest.json` */
   readonly outputPath: string;
   /** Timed rounds per throughput figure; the median is reported. @defaultValue 3 (quick: 1) */
@@ -45,8 +73,12 @@ export interface BenchConfig {
   readonly warmup: Shape;
   /** (3) jobwatch over HTTP (N, K), and the requests the bare HTTP loop makes per round. */
   readonly http: Shape & { bareRequests: number };
-  /** (4), (5) lateness: polls fall due at `loadShare` of the ceiling rate, each monitor every `intervalMs`. */
-  readonly lateness: { loadShare: number; intervalMs: number; warmupMs: number; measureMs: number; fallbackRate: number };
+  /**
+   * (4), (5) lateness: polls fall due at `loadShare` of what the shipped worker reached in (2), each
+   * monitor every `intervalMs`; `rounds` windows of `measureMs` after `warmupMs`, each beside the
+   * baseline's; `fallbackRate` when (2) did not run.
+   */
+  readonly lateness: { loadShare: number; intervalMs: number; warmupMs: number; measureMs: number; rounds: number; fallbackRate: number };
   /** (5) pg-boss: its throughput rounds (same K as (2); N enough to saturate it), jobs per fetch, fetch loops. */
   readonly pgBoss: Shape & { batchSize: number; localConcurrency: number };
   /** (6) monitors held delayed for the Redis memory figure; RSS sampling of a worker process. */
@@ -64,6 +96,8 @@ export interface BenchConfig {
   readonly push: { monitors: number; pushes: number; pushesPerSecond: number; pollMonitors: number; scheduleMonitors: number };
   /** (11b) batched against single-request HTTP polling: N monitors due at once, K polls each. */
   readonly batch: Shape;
+  /** (11c) ids per batch request: `workers` worker processes, `monitors` on one batchStatusUrl every `intervalMs`, counted for `measureMs` after `warmupMs`. */
+  readonly batchIds: { workers: number; monitors: number; intervalMs: number; warmupMs: number; measureMs: number };
   /**
    * (13) The monitors page: ended monitors seeded over 7 days (3 history rows each), history rows of
    * running monitors in the last hour, running monitors in Redis, and timed requests of the page.
@@ -86,13 +120,14 @@ const FULL = {
   warmup: { monitors: 500, pollsPerMonitor: 5 },
   http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },
-  lateness: { ...LATENESS_SHAPE, warmupMs: 5_000, measureMs: 60_000, fallbackRate: 5_000 },
+  lateness: { ...LATENESS_SHAPE, warmupMs: 3_000, measureMs: 12_000, rounds: 2, fallbackRate: 1_500 },
   memory: { monitors: 100_000, rssMonitors: 2_000, rssWarmupMs: 5_000, rssSamples: 5 },
   enqueueMonitors: 100_000,
   completions: 20_000,
   startupRuns: 10,
   push: { monitors: 10_000, pushes: 2_000, pushesPerSecond: 200, pollMonitors: 2_000, scheduleMonitors: 20 },
   batch: { monitors: 5_000, pollsPerMonitor: 4 },
+  batchIds: { workers: 3, monitors: 1_000, intervalMs: 1_000, warmupMs: 3_000, measureMs: 10_000 },
   overview: { endedMonitors: 100_000, lastHourChecks: 60_000, runningMonitors: 1_000, requests: 200 },
   limits: { workers: 3, monitors: 2_000, limit: 200, warmupMs: 10_000, measureMs: 30_000 },
 };
@@ -104,13 +139,14 @@ const QUICK: typeof FULL = {
   warmup: { monitors: 50, pollsPerMonitor: 2 },
   http: { monitors: 200, pollsPerMonitor: 4, bareRequests: 2_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 200, pollsPerMonitor: 4 },
-  lateness: { ...LATENESS_SHAPE, warmupMs: 1_000, measureMs: 2_000, fallbackRate: 500 },
+  lateness: { ...LATENESS_SHAPE, warmupMs: 1_000, measureMs: 2_000, rounds: 1, fallbackRate: 200 },
   memory: { monitors: 2_000, rssMonitors: 200, rssWarmupMs: 1_000, rssSamples: 2 },
   enqueueMonitors: 2_000,
   completions: 500,
   startupRuns: 2,
   push: { monitors: 1_000, pushes: 400, pushesPerSecond: 200, pollMonitors: 400, scheduleMonitors: 5 },
   batch: { monitors: 500, pollsPerMonitor: 2 },
+  batchIds: { workers: 3, monitors: 200, intervalMs: 1_000, warmupMs: 1_000, measureMs: 2_000 },
   overview: { endedMonitors: 2_000, lastHourChecks: 1_000, runningMonitors: 50, requests: 20 },
   limits: { workers: 3, monitors: 200, limit: 50, warmupMs: 2_000, measureMs: 3_000 },
 };
@@ -120,15 +156,17 @@ export const RECOMMENDED_REDIS_CONFIG = 'hz=100,hash-max-listpack-value=1024';
 
 export const DEFAULT_OUTPUT = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
-/** Reads the bench's environment once, at its entry point. */
-export function loadBenchConfig(env: Record<string, string | undefined>): BenchConfig {
+/** Reads the bench's environment once, at its entry point; `suite` `core` runs CORE_SCENARIOS unless BENCH_ONLY names others. */
+export function loadBenchConfig(env: Record<string, string | undefined>, suite: 'all' | 'core' = 'all'): BenchConfig {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   return Object.freeze({
     quick,
-    redisUrl: env.BENCH_REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    redisUrl: env.BENCH_REDIS_URL ?? '',
+    externalRedis: Boolean(env.BENCH_REDIS_URL),
     postgresUrl: env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     redisSettings: parseRedisSettings(env.BENCH_REDIS_CONFIG ?? RECOMMENDED_REDIS_CONFIG),
-    only: parseOnly(env.BENCH_ONLY),
+    only: env.BENCH_ONLY || suite === 'all' ? parseOnly(env.BENCH_ONLY) : [...CORE_SCENARIOS],
+    suite,
     outputPath: env.BENCH_OUTPUT ?? DEFAULT_OUTPUT,
     concurrency: 100,
     intervalMs: 100,

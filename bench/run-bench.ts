@@ -1,10 +1,12 @@
 import type { BenchConfig, ScenarioName } from './config.ts';
 import { describeMachine, loadAverage } from './harness/machine.ts';
 import { nowMs } from './harness/measure.ts';
+import type { Table } from './harness/costs.ts';
 import type { BenchReport } from './harness/report.ts';
 import type { Row, Scenario, ScenarioContext } from './harness/scenario.ts';
 import { BenchServices } from './harness/services.ts';
 import { batchScenario } from './scenarios/batch.ts';
+import { batchIdsScenario } from './scenarios/batch-ids.ts';
 import { enqueueScenario } from './scenarios/enqueue.ts';
 import { historyScenario } from './scenarios/history.ts';
 import { httpScenario } from './scenarios/http.ts';
@@ -31,6 +33,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   history: historyScenario,
   limits: limitsScenario,
   batch: batchScenario,
+  'batch-ids': batchIdsScenario,
   overview: overviewScenario,
 };
 
@@ -43,10 +46,11 @@ export async function runBench(config: BenchConfig, progress: (line: string) => 
   const started = nowMs();
   const services = await BenchServices.open(config);
   const rows: Row[] = [];
+  const tables: Table[] = [];
   const errors: BenchReport['errors'] = [];
   try {
     const machine = await describeMachine(services);
-    const context: ScenarioContext = { config, services, figures: new Map(), progress };
+    const context: ScenarioContext = { config: services.config, services, figures: new Map(), progress, tables };
     for (const name of config.only) {
       progress(`scenario ${name}`);
       try {
@@ -57,7 +61,9 @@ export async function runBench(config: BenchConfig, progress: (line: string) => 
       }
     }
     machine.loadAverage.end = loadAverage();
-    return { runId: services.runId, startedAt: startedAt.toISOString(), durationSeconds: (nowMs() - started) / 1000, machine, config, rows, errors };
+    return {
+      runId: services.runId, startedAt: startedAt.toISOString(), durationSeconds: (nowMs() - started) / 1000, machine, config: services.config, rows, tables, errors,
+    };
   } finally {
     await services.close();
   }

@@ -1,4 +1,5 @@
 import type { BenchConfig } from '../config.ts';
+import type { Table } from './costs.ts';
 import { median } from './measure.ts';
 import type { BenchServices } from './services.ts';
 
@@ -20,6 +21,8 @@ export interface Row {
   samples?: number[];
   /** The figure against its baseline in the same run. */
   ratio?: { value: number; of: string };
+  /** Each round's figure, and the baseline's in that round when there is one (the ratio pairs them). */
+  rounds?: { value: number; baseline?: number }[];
   target?: Target;
   /** Whether the target is met; absent when the row has none. */
   met?: boolean;
@@ -34,6 +37,8 @@ export interface ScenarioContext {
   figures: Map<string, number>;
   /** A progress line, on stderr, so that stdout holds the table only. */
   progress(line: string): void;
+  /** Tables printed beneath the rows (costs per poll, command by command). */
+  tables: Table[];
 }
 
 export type Scenario = (context: ScenarioContext) => Promise<Row[]>;
@@ -50,4 +55,9 @@ export function row(fields: Omit<Row, 'met'>): Row {
 /** The median of per-round ratios: each round's subject against the baseline measured beside it. */
 export function pairedRatio(subject: readonly number[], baseline: readonly number[]): number {
   return median(subject.map((value, index) => value / baseline[index]!));
+}
+
+/** Each round's figure beside its baseline's, for `Row.rounds`. */
+export function roundPairs(subject: readonly number[], baseline?: readonly number[]): { value: number; baseline?: number }[] {
+  return subject.map((value, index) => (baseline ? { value, baseline: baseline[index]! } : { value }));
 }

@@ -4,11 +4,15 @@ import postgres from 'postgres';
 import type { BenchConfig } from '../config.ts';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.ts';
 import { migratePostgres } from '../../src/db/migrate.ts';
+import { startPrivateRedis, type PrivateRedis } from '../../test/helpers/private-redis.ts';
 
 /**
- * The bench's own corner of the shared Redis and Postgres: a key prefix per scenario and a database
- * per purpose, all named after this run and removed at the end, so that it never touches (or is
- * skewed by the leftovers of) tests running beside it.
+ * The bench's own Redis and its corner of the shared Postgres. Redis is a redis-server of its own
+ * (started on a free loopback port with BENCH_REDIS_CONFIG's settings and no persistence, stopped
+ * by its pid), so that no one else's commands are in its counters (INFO commandstats, cpu) and its
+ * settings change nothing for others; BENCH_REDIS_URL names another instead. Besides, a key prefix
+ * per scenario and a database per purpose, all named after this run and removed at the end, so
+ * that it never touches (or is skewed by the leftovers of) tests running beside it.
  */
 export class BenchServices {
   readonly runId = randomBytes(4).toString('hex');
@@ -19,26 +23,42 @@ export class BenchServices {
   private readonly originalSettings = new Map<string, string>();
 
   private constructor(
+    /** The run's config, with `redisUrl` the Redis it runs on. */
     readonly config: BenchConfig,
     /** For INFO, MEMORY USAGE and clean-up; the scenarios open their own connections. */
     readonly redis: Redis,
+    /** The bench's own redis-server, unless BENCH_REDIS_URL named one. */
+    readonly privateRedis: PrivateRedis | undefined,
   ) {}
 
   static async open(config: BenchConfig): Promise<BenchServices> {
-    const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
+    const privateRedis = config.redisUrl ? undefined : await startPrivateRedis(
+      Object.entries(config.redisSettings).flatMap(([name, value]) => [`--${name}`, value]),
+    );
+    const redisUrl = privateRedis?.url ?? config.redisUrl;
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3_000 });
     try {
       await redis.ping();
     } catch (error) {
       redis.disconnect();
-      throw new Error(`bench: Redis is not reachable at ${config.redisUrl} (${(error as Error).message}); start it or set BENCH_REDIS_URL`);
+      await privateRedis?.stop();
+      throw new Error(`bench: Redis is not reachable at ${redisUrl} (${(error as Error).message}); start it or unset BENCH_REDIS_URL`);
     }
-    const services = new BenchServices(config, redis);
+    const services = new BenchServices(Object.freeze({ ...config, redisUrl }), redis, privateRedis);
     await services.admin((sql) => sql`select 1`);
-    for (const [name, value] of Object.entries(config.redisSettings)) {
-      services.originalSettings.set(name, await services.redisSetting(name));
-      await redis.config('SET', name, value);
+    if (!privateRedis) {
+      for (const [name, value] of Object.entries(config.redisSettings)) {
+        services.originalSettings.set(name, await services.redisSetting(name));
+        await redis.config('SET', name, value);
+      }
     }
     return services;
+  }
+
+  /** The pid of the Redis server when it is the bench's own (for its CPU time), from its INFO. */
+  async privateRedisPid(): Promise<number | undefined> {
+    if (!this.privateRedis) return undefined;
+    return Number(/process_id:(\d+)/.exec(await this.redis.info('server'))?.[1]);
   }
 
   /** A key prefix of its own for one scenario (BullMQ's prefix, so every key lives under it). */
@@ -100,6 +120,7 @@ export class BenchServices {
       await this.admin((sql) => sql.unsafe(`drop database if exists ${name} with (force)`)).catch(() => {});
     }
     await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.privateRedis?.stop();
   }
 
   private async admin<T>(work: (sql: postgres.Sql) => Promise<T>): Promise<T> {

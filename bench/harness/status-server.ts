@@ -16,6 +16,7 @@ const PROCESSING = JSON.stringify({ status: 'Processing' });
 const COMPLETED = JSON.stringify({ status: 'Completed' });
 
 let requests = 0;
+let ids = 0;
 const record = process.env.BENCH_RECORD_TIMES === '1';
 let times: number[] = [];
 
@@ -32,7 +33,7 @@ function answer(response: ServerResponse, body: string): void {
 
 const server = createServer((request, response) => {
   const [, kind, pollsToComplete, jobId = ''] = (request.url ?? '/').split('/');
-  if (kind === 'requests') return answer(response, JSON.stringify({ requests }));
+  if (kind === 'requests') return answer(response, JSON.stringify({ requests, ids }));
   if (kind === 'times') {
     const body = JSON.stringify(times);
     times = [];
@@ -40,12 +41,16 @@ const server = createServer((request, response) => {
   }
   requests++;
   if (record) times.push(Date.now());
-  if (request.method !== 'POST') return answer(response, nextStatus(jobId, Number(pollsToComplete)));
+  if (request.method !== 'POST') {
+    ids++;
+    return answer(response, nextStatus(jobId, Number(pollsToComplete)));
+  }
   let text = '';
   request.on('data', (chunk) => (text += chunk));
   request.on('end', () => {
-    const { ids } = JSON.parse(text) as { ids: string[] };
-    answer(response, `{${ids.map((id) => `${JSON.stringify(id)}:${nextStatus(`${jobId}/${id}`, Number(pollsToComplete))}`).join(',')}}`);
+    const batch = (JSON.parse(text) as { ids: string[] }).ids;
+    ids += batch.length;
+    answer(response, `{${batch.map((id) => `${JSON.stringify(id)}:${nextStatus(`${jobId}/${id}`, Number(pollsToComplete))}`).join(',')}}`);
   });
 });
 // Keep-alive as a real status API would, and longer than a bench round, so that both clients

@@ -1,37 +1,32 @@
-import { request } from 'undici';
 import { startBenchChild } from '../harness/child-process.ts';
-import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { median, rounds, settle } from '../harness/measure.ts';
-import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import { createStatusProvider } from '../../src/status/create-provider.ts';
-import { runJobwatchRound } from './throughput.ts';
+import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
+import { statusServerRound } from '../harness/shipped-rounds.ts';
 
 /**
  * (11b) Batched against single-request HTTP polling, in alternating rounds of the same shape: N
- * monitors due at once, K polls each, the bench's concurrency, one status server in its own
- * process that counts the requests it answers. Both rounds read through the provider a worker
- * process builds (`createStatusProvider`), batches with the default JOBWATCH_BATCH_MAX and
- * JOBWATCH_BATCH_WINDOW.
+ * monitors due at once, K polls each, started through the API and polled by a new `jobwatch worker`
+ * process each round (compiled CLI, default configuration: JOBWATCH_BATCH_MAX 100,
+ * JOBWATCH_BATCH_WINDOW 20ms), one status server in its own process that times and counts the
+ * requests it answers.
  */
 export async function batchScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, pollsPerMonitor } = config.batch;
-  const server = await startBenchChild({ script: 'bench/harness/status-server.ts', ready: (line) => JSON.parse(line) as { port: number } });
+  const server = await startBenchChild({
+    script: 'bench/harness/status-server.ts', env: { BENCH_RECORD_TIMES: '1' }, ready: (line) => JSON.parse(line) as { port: number },
+  });
   const origin = `http://127.0.0.1:${server.ready.port}`;
-  const { handle } = await services.database('batch');
-  const fleet = new JobwatchFleet(services, services.prefix('batch'), handle);
-  const provider = await createStatusProvider(fleet.config, { concurrency: config.concurrency });
-  const answered = async () => ((await (await request(`${origin}/requests/`)).body.json()) as { requests: number }).requests;
+  const jobwatch = await ShippedJobwatch.start(services, 'batch');
   // Each round's monitors get job ids of their own, so that the server's per-job count starts over.
   let round = 0;
   /** One round: polls/s, and the status requests the server answered per poll. */
-  const measure = async (batched: boolean, n: number, k: number) => {
+  const measure = (batched: boolean, n: number, k: number) => {
     const url = `${origin}/${batched ? 'batch' : 'jobs'}/${k}/r${++round}-{jobId}`;
-    const before = await answered();
-    const rate = await runJobwatchRound(context, fleet, provider, {
+    return statusServerRound(context, jobwatch, origin, {
       monitors: n, pollsPerMonitor: k, ...(batched ? { batchStatusUrl: url.replace('-{jobId}', '') } : { statusUrl: url }),
     });
-    return { rate, requestsPerPoll: ((await answered()) - before) / (n * k) };
   };
   try {
     context.progress('batch: warm-up');
@@ -55,16 +50,16 @@ export async function batchScenario(context: ScenarioContext): Promise<Row[]> {
           `batched ${many.rate.toFixed(0)} polls/s (${many.requestsPerPoll.toFixed(4)} req/poll), ${(many.rate / one.rate).toFixed(2)}x`,
       );
     }
-    const shape = `${monitors} monitors due at once x ${pollsPerMonitor} polls (Processing, then Completed), concurrency ${config.concurrency}, ` +
-      `one worker; server in its own process; one row each`;
+    const shape = `${monitors} monitors due at once x ${pollsPerMonitor} polls (Processing, then Completed), \`jobwatch worker --concurrency ${config.concurrency}\` as shipped, ` +
+      `monitors via POST /api/monitors; server in its own process, timing first request to last; one row each`;
     const batchedPerPoll = median(batchedRequests);
     return [
       row({
-        id: '11b1', measurement: 'jobwatch, single-request HTTP status (statusUrl)', value: rounds(single).median, unit: 'polls/s', samples: single,
+        id: '11b1', measurement: 'jobwatch worker process, single-request HTTP status (statusUrl)', value: rounds(single).median, unit: 'polls/s', samples: single, rounds: roundPairs(single),
         note: `${shape}; ${median(singleRequests).toFixed(3)} status requests per poll`,
       }),
       row({
-        id: '11b2', measurement: 'jobwatch, batched HTTP status (batchStatusUrl), same run', value: rounds(batched).median, unit: 'polls/s', samples: batched,
+        id: '11b2', measurement: 'jobwatch worker process, batched HTTP status (batchStatusUrl), same run', value: rounds(batched).median, unit: 'polls/s', samples: batched, rounds: roundPairs(batched, single),
         ratio: { value: pairedRatio(batched, single), of: '(11b1)' }, target: { on: 'ratio', op: '>=', value: 2 },
         note: `${shape}; JOBWATCH_BATCH_MAX 100, JOBWATCH_BATCH_WINDOW 20ms; ratios are medians of per-round pairs`,
       }),
@@ -75,8 +70,7 @@ export async function batchScenario(context: ScenarioContext): Promise<Row[]> {
       }),
     ];
   } finally {
-    await provider.close();
-    await fleet.close();
+    await jobwatch.close();
     await server.stop();
   }
 }

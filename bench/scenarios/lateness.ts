@@ -1,11 +1,17 @@
-import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
-import { sleep, WindowRecorder } from '../harness/measure.ts';
-import { InMemoryStatusProvider } from '../harness/memory-status.ts';
+import { DEFAULT_JITTER } from '../../src/monitor/schedule.ts';
+import type { Report } from '../harness/child-process.ts';
+import { monitorInputs } from '../harness/jobwatch-fleet.ts';
+import { median, summarize, type LatencySummary } from '../harness/measure.ts';
 import { row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { startBareLoop } from '../harness/shipped-rounds.ts';
+import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
+
+/** How long before their first polls fall due the monitors of a lateness round are started (their starting is not measured). */
+const START_LEAD_MS = 2_000;
 
 /** Lateness rows share this shape; pg-boss's are printed beside jobwatch's. */
 export function latenessRows(
-  id: string, who: string, recorder: WindowRecorder, window: { count: number; seconds: number }, offered: number, extra: { target?: number; note?: string } = {},
+  id: string, who: string, recorder: { summary(): LatencySummary }, window: { count: number; seconds: number }, offered: number, extra: { target?: number; note?: string } = {},
 ): Row[] {
   const { p50, p99, max, samples } = recorder.summary();
   const load = `${offered.toFixed(0)} polls/s offered, ${(window.count / window.seconds).toFixed(0)}/s done, ${samples} samples over ${window.seconds.toFixed(0)} s` +
@@ -18,59 +24,108 @@ export function latenessRows(
   ];
 }
 
-/** The offered load of (4) and (5): a share of the ceiling measured in this run. */
+/** The offered load of the lateness rows: a share (half) of what the shipped worker reached in (2) this run. */
 export function offeredRate(context: ScenarioContext): number {
   const { lateness } = context.config;
-  const ceiling = context.figures.get('ceiling');
-  const rate = ceiling === undefined ? lateness.fallbackRate : ceiling * lateness.loadShare;
+  const reached = context.figures.get('jobwatch');
+  const rate = reached === undefined ? lateness.fallbackRate : reached * lateness.loadShare;
   context.figures.set('offeredRate', rate);
   return rate;
 }
 
-/**
- * (4) Timer lateness: monitors whose polls fall due at half the ceiling rate, spread evenly,
- * each every `intervalMs`, run by jobwatch's workers. Lateness is poll start minus due time, as
- * jobwatch's own observer reports it, recorded over a window after a warm-up. Then (4b), for
- * reading it, the same at half of jobwatch's own throughput (2): timer precision without queueing.
- */
-export async function latenessScenario(context: ScenarioContext): Promise<Row[]> {
-  const { services } = context;
-  const hz = Number(await services.redisSetting('hz'));
-  const note = `Redis hz ${hz}: BullMQ wakes for a delayed poll on a Redis timer tick, every ${(1000 / hz).toFixed(0)} ms`;
-  const rate = offeredRate(context);
-  const measured = await measureLateness(context, 'lateness', rate);
-  context.figures.set('latenessP99', measured.recorder.summary().p99);
-  const rows = latenessRows('4', 'jobwatch', measured.recorder, measured.window, rate, { target: 150, note });
-  const jobwatch = context.figures.get('jobwatch');
-  if (jobwatch === undefined) return rows;
-  const half = jobwatch * context.config.lateness.loadShare;
-  const relaxed = await measureLateness(context, 'lateness-half', half);
-  return [...rows, ...latenessRows('4b', 'jobwatch at 50% of (2),', relaxed.recorder, relaxed.window, half)];
+/** One round's window: each poll's lateness (start minus due time, ms), and how long the window was. */
+interface Window {
+  values: number[];
+  seconds: number;
 }
 
-async function measureLateness(context: ScenarioContext, purpose: string, rate: number) {
+/**
+ * (4) Timer lateness of a `jobwatch worker` process (compiled CLI, default configuration) offered
+ * half of what it reached in (2): monitors started through the API, due evenly spread, each every
+ * `intervalMs`. Lateness is the status call's start (the hook's clock) minus the poll's due time;
+ * recorded over a window after a warm-up. (4a) The baseline beside it, round by round: the
+ * step-job loop process with the same jobs at the same load. Redis runs at the run's `hz`.
+ */
+export async function latenessScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { intervalMs, warmupMs, measureMs } = config.lateness;
-  const monitors = Math.max(1, Math.round((rate * intervalMs) / 1000));
-  const { handle } = await services.database(purpose);
-  const fleet = new JobwatchFleet(services, services.prefix(purpose), handle);
-  const recorder = new WindowRecorder();
+  const hz = Number(await services.redisSetting('hz'));
+  const rate = offeredRate(context);
+  // Each delay is cut by up to the default jitter, so the mean interval is (1 - jitter / 2) of it.
+  const monitors = Math.max(1, Math.round((rate * intervalMs * (1 - DEFAULT_JITTER / 2)) / 1000));
+  const jobwatch = await ShippedJobwatch.start(services, 'lateness');
+  const shipped: Window[] = [];
+  const bare: Window[] = [];
   try {
-    await fleet.seedSpread(monitorInputs('late', monitors, { intervalMs }), intervalMs);
-    const workers = await fleet.startWorkers({
-      statusProvider: new InMemoryStatusProvider(Number.POSITIVE_INFINITY),
-      observer: { statusChecked: ({ lateMs }) => recorder.record(lateMs) },
-      concurrency: config.concurrency,
-    });
-    try {
-      context.progress(`${purpose}: ${monitors} monitors every ${intervalMs} ms; warm-up ${warmupMs / 1000} s, then ${measureMs / 1000} s measured`);
-      await sleep(warmupMs);
-      return { recorder, window: await recorder.recordFor(measureMs) };
-    } finally {
-      await workers.close();
+    for (let round = 1; round <= config.lateness.rounds; round++) {
+      context.progress(`lateness round ${round}: ${monitors} monitors every ${intervalMs} ms; ${warmupMs / 1000} s warm-up, then ${measureMs / 1000} s measured, each`);
+      shipped.push(await shippedWindow(context, jobwatch, monitors));
+      bare.push(await bareWindow(context, monitors));
+      const [a, b] = [summarize(shipped.at(-1)!.values), summarize(bare.at(-1)!.values)];
+      context.progress(`lateness round ${round}: jobwatch p50 ${a.p50} ms p99 ${a.p99} ms, step-job loop p50 ${b.p50} ms p99 ${b.p99} ms`);
     }
   } finally {
-    await fleet.close();
-    await services.clearPrefix(fleet.prefix);
+    await jobwatch.close();
   }
+  const jobwatchP99 = median(shipped.map((w) => summarize(w.values).p99));
+  context.figures.set('latenessP99', jobwatchP99);
+  const note = `${rate.toFixed(0)} polls/s offered (${monitors} monitors, ${config.lateness.loadShare * 100}% of (2)); Redis hz ${hz}: ` +
+    `BullMQ wakes for a delayed poll on a Redis timer tick, every ${(1000 / hz).toFixed(0)} ms; medians of ${config.lateness.rounds} round(s)`;
+  return [
+    ...windowRows('4', 'jobwatch worker process', shipped, bare, { target: 150, note }),
+    ...windowRows('4a', 'baseline: step-job loop process', bare, undefined, { note: 'same jobs, same load, alternating rounds' }),
+  ];
+}
+
+async function shippedWindow(context: ScenarioContext, jobwatch: ShippedJobwatch, monitors: number): Promise<Window> {
+  const { intervalMs, warmupMs, measureMs } = context.config.lateness;
+  await jobwatch.reset();
+  // The worker runs first and the monitors come after, due from START_LEAD_MS on, evenly over one interval.
+  const worker = await jobwatch.startWorker(context.config.concurrency, { BENCH_LATENESS: `${warmupMs},${measureMs}` });
+  try {
+    const firstDue = Date.now() + START_LEAD_MS;
+    await jobwatch.startMonitors(monitorInputs('late', monitors, { intervalMs }), (index) => firstDue + (index / monitors) * intervalMs);
+    return toWindow(await worker.reports.next('lateness', START_LEAD_MS + warmupMs + measureMs + 60_000));
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function bareWindow(context: ScenarioContext, monitors: number): Promise<Window> {
+  const { intervalMs, warmupMs, measureMs } = context.config.lateness;
+  const prefix = context.services.prefix('lateness-bare');
+  const loop = await startBareLoop(context, 'step-job', prefix, {
+    BENCH_MONITORS: String(monitors), BENCH_INTERVAL_MS: String(intervalMs), BENCH_SPREAD_MS: String(intervalMs),
+    BENCH_CONCURRENCY: String(context.config.concurrency), BENCH_LATENESS: `${warmupMs},${measureMs}`,
+  });
+  try {
+    return toWindow(await loop.reports.next('lateness', warmupMs + measureMs + 60_000));
+  } finally {
+    await loop.stop();
+    await context.services.clearPrefix(prefix);
+  }
+}
+
+function toWindow(report: Report): Window {
+  return { values: report.values as number[], seconds: Number(report.ms) / 1000 };
+}
+
+/** p50, p99 and max of a subject's rounds (medians over rounds), each round beside the baseline's. */
+function windowRows(id: string, who: string, subject: Window[], baseline: Window[] | undefined, extra: { target?: number; note: string }): Row[] {
+  const of = (windows: Window[], pick: (s: LatencySummary) => number) => windows.map((w) => pick(summarize(w.values)));
+  const done = median(subject.map((w) => w.values.length / w.seconds));
+  const figure = (name: 'p50' | 'p99' | 'max') => {
+    const values = of(subject, (s) => s[name]);
+    const base = baseline && of(baseline, (s) => s[name]);
+    return {
+      value: median(values), unit: 'ms', samples: values,
+      rounds: values.map((value, index) => (base ? { value, baseline: base[index]! } : { value })),
+      ...(base ? { ratio: { value: median(values) / median(base), of: `(4a) ${name}` } } : {}),
+    };
+  };
+  return [
+    row({ id, measurement: `${who}: timer lateness p50`, ...figure('p50'), note: `${extra.note}; ${done.toFixed(0)} polls/s done in the window` }),
+    row({ id, measurement: `${who}: timer lateness p99`, ...figure('p99'), ...(extra.target === undefined ? {} : { target: { on: 'value', op: '<=', value: extra.target } }) }),
+    row({ id, measurement: `${who}: timer lateness max`, ...figure('max') }),
+  ];
 }

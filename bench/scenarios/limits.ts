@@ -5,23 +5,25 @@ import { rateKeyOf } from '../../src/monitor/gate/rate-key.ts';
 import { NO_RATE_LIMITS, parseRateLimits, type RateLimits } from '../../src/monitor/gate/rate-limits.ts';
 import { DEFAULTS } from '../../src/config/config.ts';
 import { GatedStatusProvider } from '../../src/monitor/gate/gated-provider.ts';
-import { startBenchChild, type BenchChild } from '../harness/child-process.ts';
+import { CLI, startBenchChild, type BenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { rounds, settle, sleep } from '../harness/measure.ts';
-import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import { runJobwatchRound } from './throughput.ts';
+import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
+import { shippedRound } from '../harness/shipped-rounds.ts';
+import { runJobwatchRound } from '../harness/in-process-round.ts';
 
-/** Where the compiled CLI is, as the package ships it (the memory scenario's RSS row runs it too). */
-const CLI = 'dist/cli/bin.js';
 
 /**
  * (11a) Per-key rate limits. (11a1, 11a2) Accuracy: 3 `jobwatch worker` processes polling N monitors
  * of one host every second (N requests/s wanted) under a limit of `limit`/s, the host's requests
  * counted as they arrive: the mean rate and the most in any 1-s window, against the limit.
- * (11a3-11a5) Cost: jobwatch's in-memory throughput of (2) with no gate, with the gate as it runs by
- * default (no limits: the Retry-After hold and the circuit are still read at each poll), and with
- * a limit that never binds (the GCRA runs at each poll), in alternating rounds.
+ * Cost, in alternating rounds of the shape of (2): (11a6, 11a7) a `jobwatch worker` process as
+ * shipped, with the default gate and with a limit that never binds (the GCRA runs at each poll);
+ * (11a3-11a5) beneath, the harness, since only it can run without the gate: no gate, the gate as
+ * it runs by default (no limits: the Retry-After hold and the circuit are still read at each poll),
+ * and the limit that never binds.
  */
 export async function limitsScenario(context: ScenarioContext): Promise<Row[]> {
   return [...(await accuracy(context)), ...(await cost(context))];
@@ -79,16 +81,27 @@ async function accuracy(context: ScenarioContext): Promise<Row[]> {
   }
 }
 
+/** A rate limit that never binds: the GCRA runs at each poll and never holds one. */
+const NEVER_BINDS = '*=100000/s';
+
+/** The gate variants of the cost rows: shipped worker processes (the config can add a limit, not remove the gate), and the harness. */
+type Variant = 'shipped' | 'shippedLimit' | 'none' | 'holds' | 'limit';
+
 async function cost(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, pollsPerMonitor } = config.throughput;
   const { handle } = await services.database('limits-cost');
   const fleet = new JobwatchFleet(services, services.prefix('limits-cost'), handle);
-  const never = parseRateLimits('*=100000/s');
+  const shipped = await ShippedJobwatch.start(services, 'limits-shipped');
+  const never = parseRateLimits(NEVER_BINDS);
   if (!never.ok) throw new Error(never.problem);
-  const variants: Record<'none' | 'holds' | 'limit', RateLimits | undefined> = { none: undefined, holds: NO_RATE_LIMITS, limit: never.limits };
-  const round = (variant: keyof typeof variants, n: number, k: number) => {
-    const limits = variants[variant];
+  const harnessLimits: Record<'none' | 'holds' | 'limit', RateLimits | undefined> = { none: undefined, holds: NO_RATE_LIMITS, limit: never.limits };
+  const round = async (variant: Variant, n: number, k: number): Promise<number> => {
+    if (variant === 'shipped' || variant === 'shippedLimit') {
+      const env: Record<string, string> = variant === 'shippedLimit' ? { JOBWATCH_RATE_LIMITS: NEVER_BINDS } : {};
+      return (await shippedRound(context, shipped, { monitors: n, pollsPerMonitor: k, intervalMs: config.intervalMs }, env)).rate;
+    }
+    const limits = harnessLimits[variant];
     const memory = new InMemoryStatusProvider(k);
     return runJobwatchRound(context, fleet, limits === undefined ? memory : (connection) => new GatedStatusProvider(
       memory,
@@ -97,33 +110,45 @@ async function cost(context: ScenarioContext): Promise<Row[]> {
       (monitor) => rateKeyOf(monitor),
     ), { monitors: n, pollsPerMonitor: k });
   };
+  const variants: readonly Variant[] = ['shipped', 'shippedLimit', 'none', 'holds', 'limit'];
   try {
     context.progress('limits: cost of the gate, warm-up');
-    for (const variant of ['none', 'holds', 'limit'] as const) await round(variant, config.warmup.monitors, config.warmup.pollsPerMonitor);
-    const samples: Record<keyof typeof variants, number[]> = { none: [], holds: [], limit: [] };
+    for (const variant of variants) await round(variant, config.warmup.monitors, config.warmup.pollsPerMonitor);
+    const samples: Record<Variant, number[]> = { shipped: [], shippedLimit: [], none: [], holds: [], limit: [] };
     for (let r = 1; r <= config.rounds; r++) {
-      for (const variant of ['none', 'holds', 'limit'] as const) {
+      for (const variant of variants) {
         await settle();
         samples[variant].push(await round(variant, monitors, pollsPerMonitor));
       }
-      context.progress(`limits round ${r}: no gate ${samples.none.at(-1)!.toFixed(0)}/s, holds only ${samples.holds.at(-1)!.toFixed(0)}/s, limit ${samples.limit.at(-1)!.toFixed(0)}/s`);
+      context.progress(`limits round ${r}: ${variants.map((variant) => `${variant} ${samples[variant].at(-1)!.toFixed(0)}/s`).join(', ')}`);
     }
+    const versus = (variant: Variant, baseline: Variant, of: string) => ({
+      value: rounds(samples[variant]).median, unit: 'polls/s', samples: samples[variant], rounds: roundPairs(samples[variant], samples[baseline]),
+      ratio: { value: pairedRatio(samples[variant], samples[baseline]), of },
+    });
     const shape = `${monitors} monitors x ${pollsPerMonitor} polls, in-memory status (one rate key), concurrency ${config.concurrency}`;
     return [
-      row({ id: '11a3', measurement: 'jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
       row({
-        id: '11a4', measurement: 'jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', value: rounds(samples.holds).median, unit: 'polls/s',
-        samples: samples.holds, ratio: { value: pairedRatio(samples.holds, samples.none), of: '(11a3)' },
+        id: '11a6', measurement: 'jobwatch worker process as shipped, the default gate (no limits)', value: rounds(samples.shipped).median, unit: 'polls/s',
+        samples: samples.shipped, rounds: roundPairs(samples.shipped), note: `${shape}; the throughput of (2); no config switch removes the gate, so its own cost is measured by the harness below`,
+      }),
+      row({
+        id: '11a7', measurement: `jobwatch worker process as shipped, JOBWATCH_RATE_LIMITS=${NEVER_BINDS} (never binds)`, ...versus('shippedLimit', 'shipped', '(11a6)'),
+        note: 'the cost of the GCRA in the gate\'s script: one more key read and written per poll',
+      }),
+      row({ id: '11a3', measurement: 'harness: jobwatch, in-memory status, no request gate', value: rounds(samples.none).median, unit: 'polls/s', samples: samples.none, note: shape }),
+      row({
+        id: '11a4', measurement: 'harness: jobwatch, with the gate as by default (no limits; holds and circuits read per poll)', ...versus('holds', 'none', '(11a3)'),
         note: 'one Redis script before each poll (the admits of one key in one turn of the event loop share it); nothing written after a good answer',
       }),
       row({
-        id: '11a5', measurement: 'jobwatch, with a rate limit that never binds (*=100000/s)', value: rounds(samples.limit).median, unit: 'polls/s',
-        samples: samples.limit, ratio: { value: pairedRatio(samples.limit, samples.none), of: '(11a3)' }, target: { on: 'ratio', op: '>=', value: 0.85 },
-        note: 'the same script, with the GCRA: one more key read and written',
+        id: '11a5', measurement: `harness: jobwatch, with a rate limit that never binds (${NEVER_BINDS})`, ...versus('limit', 'none', '(11a3)'),
+        target: { on: 'ratio', op: '>=', value: 0.85 }, note: 'the same script, with the GCRA: one more key read and written',
       }),
     ];
   } finally {
     await fleet.close();
+    await shipped.close();
   }
 }
 

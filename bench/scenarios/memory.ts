@@ -1,4 +1,4 @@
-import { startBenchChild } from '../harness/child-process.ts';
+import { CLI, startBenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { median, settle, sleep } from '../harness/measure.ts';
 import { rssMiB } from '../harness/process-rss.ts';
@@ -74,12 +74,12 @@ async function workerRss(context: ScenarioContext, fleet: JobwatchFleet, databas
   const { config } = context;
   const { rssMonitors, rssWarmupMs, rssSamples } = config.memory;
   const worker = await startBenchChild({
-    script: 'dist/cli/bin.js',
+    script: CLI,
     runWith: 'node',
     args: ['worker', '--concurrency', String(config.concurrency)],
     env: {
       REDIS_URL: config.redisUrl, DATABASE_URL: databaseUrl, JOBWATCH_PREFIX: fleet.prefix, LOG_LEVEL: 'info',
-      JOBWATCH_STATUS_HOOK: 'bench/harness/memory-hook.mjs',
+      JOBWATCH_STATUS_HOOK: 'bench/harness/status-hook.mjs',
     },
     ready: (line) => (line.includes('worker started') ? true : undefined),
   });

@@ -4,7 +4,8 @@ import { monitorInputs, toContexts } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle, sleep, WindowRecorder } from '../harness/measure.ts';
 import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { latenessRows, offeredRate } from './lateness.ts';
-import { inMemoryRounds } from './throughput.ts';
+import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
+import { shippedRound } from '../harness/shipped-rounds.ts';
 
 /**
  * A pg-boss "monitor" job carries what a jobwatch poll job carries, the monitor's context (its
@@ -26,8 +27,9 @@ export async function pgBossScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, pollsPerMonitor } = config.pgBoss;
   const { intervalMs, warmup } = config;
-  // jobwatch runs the same rounds beside pg-boss's, so that the ratio pairs rounds run under the same load.
-  const { fleet, run: jobwatch } = await inMemoryRounds(context, 'pgboss-jobwatch');
+  // A jobwatch worker process as shipped runs the same rounds beside pg-boss's, so that the ratio pairs rounds run under the same load.
+  const shipped = await ShippedJobwatch.start(services, 'pgboss-jobwatch');
+  const jobwatch = async (n: number, k: number) => (await shippedRound(context, shipped, { monitors: n, pollsPerMonitor: k, intervalMs })).rate;
   const boss = new PgBoss({ connectionString: await services.emptyDatabase('pgboss'), max: 10, application_name: 'jobwatch-bench' });
   boss.on('error', (error: Error) => context.progress(`pg-boss error: ${error.message}`));
   await boss.start();
@@ -47,7 +49,7 @@ export async function pgBossScenario(context: ScenarioContext): Promise<Row[]> {
     return [
       row({ id: '5a', measurement: 'pg-boss, same monitor shape', value: rounds(samples).median, unit: 'polls/s', samples, note: tuning(context) }),
       row({
-        id: '5b', measurement: 'throughput, jobwatch / pg-boss (5a), same rounds', value: pairedRatio(beside, samples), unit: 'x', samples: beside,
+        id: '5b', measurement: 'throughput, jobwatch worker process / pg-boss (5a), same rounds', value: pairedRatio(beside, samples), unit: 'x', samples: beside,
         target: { on: 'value', op: '>=', value: 1.5 },
         note: `jobwatch as in (2), in rounds alternating with pg-boss's: ${rounds(beside).median.toFixed(0)} polls/s`,
       }),
@@ -56,7 +58,7 @@ export async function pgBossScenario(context: ScenarioContext): Promise<Row[]> {
     ];
   } finally {
     await boss.stop({ graceful: false, close: true, timeout: 5_000 });
-    await fleet.close();
+    await shipped.close();
   }
 }
 

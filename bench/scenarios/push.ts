@@ -1,17 +1,15 @@
+import { sql } from 'drizzle-orm';
 import { Agent, request } from 'undici';
 import { withOverrides } from '../../src/config/config.ts';
-import { listen } from '../../src/http/listen.ts';
-import { createHttpApp } from '../../src/http/server.ts';
-import { createMetrics } from '../../src/metrics/metrics.ts';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
-import { createRedis } from '../../src/redis/connection.ts';
 import type { MonitorInput } from '../../src/monitor/input.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
 import type { StatusProvider } from '../../src/monitor/status-provider.ts';
 import { JobwatchFleet } from '../harness/jobwatch-fleet.ts';
 import { settle, sleep, summarize, waitUntil } from '../harness/measure.ts';
 import { row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
 
 /** A job service in the worker's process: each job is running until its `doneAt`, then Completed; it counts calls. */
 class TimedJobs implements StatusProvider {
@@ -26,12 +24,14 @@ class TimedJobs implements StatusProvider {
 }
 
 /**
- * (10) Push and schedules. (10a) push-to-row latency: pushes at a fixed rate over real HTTP to a
- * server in this process, each to another of N running monitors (polled every minute meanwhile),
- * from the POST sent to the row written, beside (10b) the same figure for polling at a 1 s
- * interval: from the moment the job is done to its row. (10c/10d) status calls a 30-minute job
+ * (10) Push and schedules. (10a) push-to-row latency: a `jobwatch server` and a `jobwatch worker`
+ * process as shipped; pushes at a fixed rate over HTTP to the server, each to another of N running
+ * monitors (polled every minute meanwhile), from the POST sent to the row written (its
+ * `recorded_at`, Postgres's clock on this machine), beside (10b) the same figure for polling at a
+ * 1 s interval: from the moment the job is done to its row. (10c/10d) status calls a 30-minute job
  * costs with a fixed 1-minute interval against backoff {factor 1.5, max 5m} from 5 s, run with time
- * scaled down `TIME_SCALE` times and counted by the job service.
+ * scaled down `TIME_SCALE` times and counted by the job service (the harness: intervals that short
+ * need a config the shipped worker refuses).
  */
 export async function pushScenario(context: ScenarioContext): Promise<Row[]> {
   return [...(await pushLatency(context)), ...(await statusCalls(context))];
@@ -40,17 +40,8 @@ export async function pushScenario(context: ScenarioContext): Promise<Row[]> {
 async function pushLatency(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, pushes, pushesPerSecond, pollMonitors } = config.push;
-  const { handle } = await services.database('push');
-  const fleet = new JobwatchFleet(services, services.prefix('push'), handle);
-  const jobs = new TimedJobs();
-  const rowAt = new Map<string, number>();
-  const workers = await fleet.startWorkers({
-    statusProvider: jobs, concurrency: config.concurrency,
-    observer: { persisted: ({ result }) => rowAt.set(result.monitorId, performance.now()) },
-  });
-  const redis = createRedis(fleet.config.redisUrl);
-  const app = createHttpApp({ config: fleet.config, logger: fleet.logger, client: fleet.client, queues: fleet.queues, redis, database: handle, metrics: createMetrics({ logger: fleet.logger }) });
-  const server = await listen(app, { port: 0, host: '127.0.0.1' });
+  const jobwatch = await ShippedJobwatch.start(services, 'push');
+  const worker = await jobwatch.startWorker(config.concurrency);
   const agent = new Agent({ connections: 64, keepAliveTimeout: 60_000 });
   try {
     // Monitors polled every minute, their first polls spread over that minute: the background a push lands in.
@@ -58,38 +49,37 @@ async function pushLatency(context: ScenarioContext): Promise<Row[]> {
       jobId: `${prefix}-${i}`, statusHook: true, interval, firstPollIn: interval, jitter: 1, expireIn: '2h',
     }));
     context.progress(`push: starting ${monitors} monitors`);
-    await fleet.client.startMonitors(inputs('push', monitors, '1m'));
+    await jobwatch.startMonitors(inputs('push', monitors, '1m'));
     await settle();
     context.progress(`push: ${pushes} pushes at ${pushesPerSecond}/s`);
     // A warm-up second first, not measured: the pusher's connections open, the code paths warm.
     const warmup = Math.min(pushesPerSecond, Math.floor(pushes / 5));
-    const warm = await pushSeries(server.url, agent, Array.from({ length: warmup }, (_, i) => `push-${pushes + i}`), pushesPerSecond);
-    await waitUntil(() => [...warm.sentAt.keys()].every((id) => rowAt.has(id)), 'every warm-up push\'s row');
-    const series = await pushSeries(server.url, agent, Array.from({ length: pushes }, (_, i) => `push-${i}`), pushesPerSecond);
-    await waitUntil(() => [...series.sentAt.keys()].every((id) => rowAt.has(id)), 'every pushed monitor\'s row');
+    const warm = await pushSeries(jobwatch.url, agent, Array.from({ length: warmup }, (_, i) => `push-${pushes + i}`), pushesPerSecond);
+    await rowsRecorded(jobwatch, [...warm.sentAt.keys()]);
+    const series = await pushSeries(jobwatch.url, agent, Array.from({ length: pushes }, (_, i) => `push-${i}`), pushesPerSecond);
     // From the push sent, not its answer: the worker may write the row before the answer is read.
-    const pushLatencies = [...series.sentAt].map(([id, sent]) => rowAt.get(id)! - sent);
-    const roundTrips = series.roundTrips;
+    const pushRows = await rowsRecorded(jobwatch, [...series.sentAt.keys()]);
+    const pushLatencies = [...series.sentAt].map(([id, sent]) => pushRows.get(id)! - sent);
 
-    // The same fleet, polled at 1 s: jobs done at spread moments; latency from done to row.
+    // The same fleet, polled at 1 s: jobs done at spread moments (the hook reads the moment from the id); latency from done to row.
     context.progress(`push: ${pollMonitors} monitors polled every 1 s, their jobs done over ${pushes / pushesPerSecond} s`);
-    await fleet.client.startMonitors(inputs('poll', pollMonitors, '1s').map((input) => ({ ...input, jitter: 0.1 })));
-    await sleep(2_000);
-    const doneAtWall = new Map<string, number>();
-    const offset = performance.now() - Date.now();
     const spreadMs = (pushes / pushesPerSecond) * 1000;
+    // Done from after the monitors are started and polling (starting them takes well under 2 ms each).
+    const doneFrom = Date.now() + 2_000 + 2 * pollMonitors;
+    const doneAt = new Map<string, number>();
     for (let i = 0; i < pollMonitors; i++) {
-      const at = Date.now() + Math.floor((i / pollMonitors) * spreadMs);
-      jobs.doneAt.set(`poll-${i}`, at);
-      doneAtWall.set(`poll-${i}`, at);
+      const at = doneFrom + Math.floor((i / pollMonitors) * spreadMs);
+      doneAt.set(`poll-${i}-done-${at}`, at);
     }
-    await waitUntil(() => [...doneAtWall.keys()].every((id) => rowAt.has(id)), 'every polled monitor\'s row');
-    const pollLatencies = [...doneAtWall].map(([id, at]) => rowAt.get(id)! - (at + offset));
+    await jobwatch.startMonitors([...doneAt.keys()].map((jobId) => ({ jobId, statusHook: true, interval: '1s', expireIn: '2h' })));
+    const pollRows = await rowsRecorded(jobwatch, [...doneAt.keys()]);
+    const pollLatencies = [...doneAt].map(([id, at]) => pollRows.get(id)! - at);
 
     const push = summarize(pushLatencies);
-    const trip = summarize(roundTrips);
+    const trip = summarize(series.roundTrips);
     const poll = summarize(pollLatencies);
-    const note = `${pushes} pushes at ${pushesPerSecond}/s (after ${warmup} unmeasured) over HTTP to ${monitors} running monitors (each polled every minute meanwhile); one row each`;
+    const note = `\`jobwatch server\` and \`jobwatch worker --concurrency ${config.concurrency}\` as shipped; ${pushes} pushes at ${pushesPerSecond}/s ` +
+      `(after ${warmup} unmeasured) over HTTP to ${monitors} running monitors (each polled every minute meanwhile); to each row's recorded_at`;
     return [
       row({ id: '10a', measurement: 'push to row latency p50', value: push.p50, unit: 'ms', note }),
       row({ id: '10a', measurement: 'push to row latency p99', value: push.p99, unit: 'ms', target: { on: 'value', op: '<=', value: 250 } }),
@@ -98,13 +88,21 @@ async function pushLatency(context: ScenarioContext): Promise<Row[]> {
       row({ id: '10b', measurement: 'poll at 1 s: job done to row latency p99', value: poll.p99, unit: 'ms', ratio: { value: poll.p99 / push.p99, of: '(10a) p99' } }),
     ];
   } finally {
-    await server.close();
     await agent.close();
-    await workers.close();
-    await redis.quit();
-    await fleet.close();
-    await services.clearPrefix(fleet.prefix);
+    await worker.stop();
+    await jobwatch.close();
   }
+}
+
+/** Waits until each monitor's final record is written; resolves with when each was (`recorded_at`, epoch ms). */
+async function rowsRecorded(jobwatch: ShippedJobwatch, monitorIds: string[]): Promise<Map<string, number>> {
+  let rows: { id: string; at: number }[] = [];
+  await waitUntil(async () => {
+    rows = (await jobwatch.database.db.execute(sql`
+      select monitor_id as id, extract(epoch from recorded_at) * 1000 as at from monitor_results where monitor_id in ${monitorIds}`)) as unknown as { id: string; at: number }[];
+    return rows.length === monitorIds.length;
+  }, `${monitorIds.length} final records`);
+  return new Map(rows.map((r) => [r.id, Number(r.at)]));
 }
 
 /**
@@ -112,7 +110,7 @@ async function pushLatency(context: ScenarioContext): Promise<Row[]> {
  * answered 200, with when each was sent and the round trips.
  */
 async function pushSeries(serverUrl: string, agent: Agent, ids: string[], perSecond: number): Promise<{ sentAt: Map<string, number>; roundTrips: number[] }> {
-  const sentAt = new Map<string, number>();
+  const sentAt = new Map<string, number>(); // epoch ms, with fractions, to compare with the rows' recorded_at
   const roundTrips: number[] = [];
   const started = performance.now();
   const sends: Promise<void>[] = [];
@@ -120,7 +118,7 @@ async function pushSeries(serverUrl: string, agent: Agent, ids: string[], perSec
     const wait = started + (i * 1000) / perSecond - performance.now();
     if (wait > 1) await sleep(wait);
     const sent = performance.now();
-    sentAt.set(id, sent);
+    sentAt.set(id, performance.timeOrigin + sent);
     sends.push(request(`${serverUrl}/api/monitors/${id}/status`, {
       method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' }, body: '{"status":"Completed"}',
     }).then(async (response) => {

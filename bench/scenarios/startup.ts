@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startBenchChild } from '../harness/child-process.ts';
+import { CLI, startBenchChild } from '../harness/child-process.ts';
 import { median, sleep } from '../harness/measure.ts';
 import { rssMiB } from '../harness/process-rss.ts';
 import { row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The compiled command, as the package ships it (`npm ci` builds it). */
-const CLI = 'dist/cli/bin.js';
 
 /**
  * (9) What a command costs to start, now that the CLI is compiled JS that loads only what each

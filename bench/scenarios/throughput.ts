@@ -1,118 +1,115 @@
-import { sql } from 'drizzle-orm';
-import { runBareLoop } from '../harness/bare-bullmq-loop.ts';
-import { JobwatchFleet, monitorInputs, toContexts, type BenchSource } from '../harness/jobwatch-fleet.ts';
-import { EventCounter, rounds, settle, waitUntil } from '../harness/measure.ts';
-import { InMemoryStatusProvider } from '../harness/memory-status.ts';
-import { pairedRatio, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
-import type { Redis } from 'ioredis';
-import type { StatusProvider } from '../../src/monitor/status-provider.ts';
-import { combineObservers, type PollObserver } from '../../src/monitor/poll-observer.ts';
+import { GATE_OFF_ENV } from '../config.ts';
+import { costTable, medianCost, type PollCost } from '../harness/costs.ts';
+import { inMemoryRounds } from '../harness/in-process-round.ts';
+import { median, rounds, settle } from '../harness/measure.ts';
+import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { bareRound, shippedRound, type RoundResult, type RoundShape } from '../harness/shipped-rounds.ts';
+import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
+
+type Subject = 'ceiling' | 'stepJob' | 'shipped' | 'noGate' | 'harness';
 
 /**
- * (1) the ceiling, a bare BullMQ loop, (1b) BullMQ's step-job pattern (the loop plus `updateData`),
- * and (2) jobwatch with an in-memory status, in alternating rounds of the same shape: N monitors,
- * K polls each, 100 ms apart, the same concurrency. The target is on (2)/(1b): the issue's baseline,
- * BullMQ's step-job pattern as its docs write it, which carries its state as jobwatch does; (2)/(1),
- * against a loop that writes nothing, is in the note.
+ * Poll throughput of jobwatch as shipped. In each round, one after the other under the same load:
+ * (1) the ceiling, a bare BullMQ loop (moveToDelayed alone); (1b) the baseline, BullMQ's step-job
+ * pattern (updateData + moveToDelayed), each in a process of its own; (2) a `jobwatch worker`
+ * process (the compiled CLI, default configuration, --concurrency as the loops') polling monitors
+ * started through `jobwatch server`'s API, its status hook answering from memory; (2g) the same
+ * without the request gate, when a config switch turns it off (GATE_OFF_ENV); (2h) the harness:
+ * jobwatch's workers inside the bench process, a breakdown. Same shape for all: N monitors, K polls
+ * each, 100 ms apart, all due at once. Each round's ratio pairs it with the baseline's of that round.
+ * Then what a poll costs, command by command, in a table. `bench:core` runs (1b), (2) and (2g).
  */
 export async function throughputScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
-  const { monitors, pollsPerMonitor } = config.throughput;
-  const { intervalMs, warmup } = config;
-  const { fleet, run: jobwatch } = await inMemoryRounds(context, 'jobwatch');
-  const ceilingPrefix = services.prefix('ceiling');
-  const bare = (n: number, k: number, writeContext = false) => {
-    const contexts = toContexts(monitorInputs('m', n, { intervalMs }));
-    return runBareLoop({
-      redisUrl: config.redisUrl, prefix: ceilingPrefix, contexts, pollsPerMonitor: k, intervalMs, concurrency: config.concurrency,
-      writeContext, queueName: writeContext ? 'step-polls' : 'bare-polls',
-    });
-  };
+  const all = config.suite === 'all';
+  const jobwatch = await ShippedJobwatch.start(services, 'jobwatch');
+  const harness = all ? await inMemoryRounds(context, 'harness') : undefined;
+  type Run = (shape: RoundShape) => Promise<RoundResult | number>;
+  const subjects: [Subject, Run][] = [
+    ...(all ? [['ceiling', (shape) => bareRound(context, 'ceiling', shape)] as [Subject, Run]] : []),
+    ['stepJob', (shape) => bareRound(context, 'step-job', shape)],
+    ['shipped', (shape) => shippedRound(context, jobwatch, shape)],
+    ...(GATE_OFF_ENV ? [['noGate', (shape) => shippedRound(context, jobwatch, shape, GATE_OFF_ENV)] as [Subject, Run]] : []),
+    ...(harness ? [['harness', (shape) => harness.run(shape.monitors, shape.pollsPerMonitor)] as [Subject, Run]] : []),
+  ];
+  const results = new Map<Subject, { rate: number; cost?: PollCost }[]>(subjects.map(([name]) => [name, []]));
   try {
-    context.progress('throughput: warm-up');
-    await bare(warmup.monitors, warmup.pollsPerMonitor);
-    await bare(warmup.monitors, warmup.pollsPerMonitor, true);
-    await services.clearPrefix(ceilingPrefix);
-    await jobwatch(warmup.monitors, warmup.pollsPerMonitor);
-    const ceiling: number[] = [];
-    const stepJob: number[] = [];
-    const subject: number[] = [];
-    for (let round = 1; round <= config.rounds; round++) {
-      await settle();
-      ceiling.push(await bare(monitors, pollsPerMonitor));
-      await services.clearPrefix(ceilingPrefix);
-      await settle();
-      stepJob.push(await bare(monitors, pollsPerMonitor, true));
-      await services.clearPrefix(ceilingPrefix);
-      await settle();
-      subject.push(await jobwatch(monitors, pollsPerMonitor));
-      context.progress(
-        `throughput round ${round}: ceiling ${ceiling.at(-1)!.toFixed(0)}/s, step-job ${stepJob.at(-1)!.toFixed(0)}/s, jobwatch ${subject.at(-1)!.toFixed(0)}/s` +
-          ` (${(subject.at(-1)! / ceiling.at(-1)!).toFixed(2)}x, ${(subject.at(-1)! / stepJob.at(-1)!).toFixed(2)}x)`,
-      );
+    // Each round's processes are new; the warm-up readies Redis, Postgres, the server and the bench process. A smoke run does without.
+    if (!config.quick) {
+      context.progress('throughput: warm-up');
+      for (const [, run] of subjects) await run({ ...config.warmup, intervalMs: config.intervalMs });
     }
-    const ceilingRate = rounds(ceiling);
-    const stepJobRate = rounds(stepJob);
-    const jobwatchRate = rounds(subject);
-    context.figures.set('ceiling', ceilingRate.median);
-    context.figures.set('jobwatch', jobwatchRate.median);
-    const shape = `${monitors} monitors x ${pollsPerMonitor} polls, ${intervalMs} ms interval, concurrency ${config.concurrency}`;
-    return [
-      row({ id: '1', measurement: 'ceiling: bare BullMQ loop (moveToDelayed, no-op status)', value: ceilingRate.median, unit: 'polls/s', samples: ceiling, note: shape }),
-      row({
-        id: '1b', measurement: 'bare BullMQ step-job loop (updateData + moveToDelayed)', value: stepJobRate.median, unit: 'polls/s', samples: stepJob,
-        ratio: { value: pairedRatio(stepJob, ceiling), of: '(1)' }, note: shape,
-      }),
-      row({
-        id: '2', measurement: 'jobwatch, in-memory status', value: jobwatchRate.median, unit: 'polls/s', samples: subject,
-        ratio: { value: pairedRatio(subject, stepJob), of: '(1b)' }, target: { on: 'ratio', op: '>=', value: 0.8 },
-        note: `${shape}; every monitor: one row, polls = ${pollsPerMonitor}; ${pairedRatio(subject, ceiling).toFixed(2)}x (1); ratios are medians of per-round pairs`,
-      }),
-    ];
+    for (let round = 1; round <= config.rounds; round++) {
+      for (const [name, run] of subjects) {
+        await settle();
+        const result = await run({ ...config.throughput, intervalMs: config.intervalMs });
+        results.get(name)!.push(typeof result === 'number' ? { rate: result } : result);
+      }
+      const last = (name: Subject) => results.get(name)!.at(-1)!.rate;
+      context.progress(`throughput round ${round}: ` + subjects.map(([name]) => `${name} ${last(name).toFixed(0)}/s`).join(', ') +
+        ` (shipped ${(last('shipped') / last('stepJob')).toFixed(2)}x step-job)`);
+    }
   } finally {
-    await fleet.close();
+    await harness?.fleet.close();
+    await jobwatch.close();
   }
+  const rates = (name: Subject) => results.get(name)?.map((result) => result.rate);
+  if (rates('ceiling')) context.figures.set('ceiling', median(rates('ceiling')!));
+  context.figures.set('jobwatch', median(rates('shipped')!));
+  context.tables.push(costTable(
+    `What a poll costs (median of ${config.rounds} round(s); Redis: ${config.externalRedis ? 'shared, others\' commands count too' : 'the bench\'s own'})`,
+    (['shipped', 'noGate', 'stepJob', 'ceiling'] as const).filter((name) => results.has(name)).map((name) => ({
+      name: { shipped: '(2) shipped worker', noGate: '(2g) no gate', stepJob: '(1b) step-job loop', ceiling: '(1) ceiling loop' }[name],
+      cost: medianCost(results.get(name)!.map((result) => result.cost!)),
+    })),
+    [
+      'polling process: user + system CPU of the worker (or loop) process, /proc/<pid>/stat, from its first poll until every monitor has ended;',
+      'Redis: INFO cpu and INFO commandstats over the same window, divided by the polls. Commands that scripts run are counted by',
+      'commandstats too, and their time is inside their script\'s (evalsha): the command rows overlap and do not add up to the CPU row.',
+      'commandstats times are wall-clock inside Redis: on a loaded machine a descheduled Redis inflates them (INFO cpu does not).',
+    ],
+  ));
+  return throughputRows(context, rates);
 }
 
-/** A fleet on a prefix and database of its own, and one timed in-memory round of (2) on it. */
-export async function inMemoryRounds(context: ScenarioContext, purpose: string) {
-  const { handle } = await context.services.database(purpose);
-  const fleet = new JobwatchFleet(context.services, context.services.prefix(purpose), handle);
-  const run = (monitors: number, pollsPerMonitor: number) =>
-    runJobwatchRound(context, fleet, new InMemoryStatusProvider(pollsPerMonitor), { monitors, pollsPerMonitor });
-  return { fleet, run };
-}
-
-/**
- * One timed round of jobwatch: N monitors started through `startMonitors`, run by jobwatch's own
- * workers until each has polled K times; polls/s from the first status check to the last. Then
- * (not timed) checks that every monitor has exactly one final record with exactly K polls.
- */
-export async function runJobwatchRound(
-  context: ScenarioContext,
-  fleet: JobwatchFleet,
-  statusProvider: StatusProvider | ((connection: Redis) => StatusProvider),
-  shape: BenchSource & { monitors: number; pollsPerMonitor: number },
-  /** Told of the polls too, as a worker process's history writer is. */
-  observer?: PollObserver,
-): Promise<number> {
-  const { monitors, pollsPerMonitor } = shape;
-  await fleet.reset();
-  const inputs = monitorInputs('m', monitors, { ...shape, intervalMs: context.config.intervalMs });
-  const started = await fleet.client.startMonitors(inputs);
-  if (started.created !== monitors) throw new Error(`bench: started ${started.created} of ${monitors} monitors`);
-  await settle();
-  const counter = new EventCounter(monitors * pollsPerMonitor);
-  const workers = await fleet.startWorkers({ statusProvider, observer: combineObservers({ statusChecked: counter.tick }, observer), concurrency: context.config.concurrency });
-  try {
-    const rate = await counter.rate();
-    await waitUntil(async () => (await fleet.persistedRows()) === monitors, `${monitors} final records`);
-    const rows = (await fleet.database.db.execute(
-      sql`select count(*)::int as n from monitor_results where polls = ${pollsPerMonitor} and outcome = 'completed'`,
-    )) as unknown as { n: number }[];
-    if (rows[0]?.n !== monitors) throw new Error(`bench: ${rows[0]?.n} of ${monitors} monitors ended with ${pollsPerMonitor} polls`);
-    return rate;
-  } finally {
-    await workers.close();
-  }
+function throughputRows(context: ScenarioContext, rates: (name: Subject) => number[] | undefined): Row[] {
+  const { config } = context;
+  const { monitors, pollsPerMonitor } = config.throughput;
+  const shape = `${monitors} monitors x ${pollsPerMonitor} polls, ${config.intervalMs} ms interval, all due at once, concurrency ${config.concurrency}; ` +
+    'polls/s from the first poll to the last, a new process each round';
+  const [ceiling, stepJob, shipped, noGate, harness] = [rates('ceiling'), rates('stepJob')!, rates('shipped')!, rates('noGate'), rates('harness')];
+  const versus = (subject: number[], baseline: number[], of: string) => ({
+    value: rounds(subject).median, samples: subject, rounds: roundPairs(subject, baseline), ratio: { value: pairedRatio(subject, baseline), of },
+  });
+  const ceilingRows = ceiling
+    ? [row({ id: '1', measurement: 'ceiling: bare BullMQ loop process (moveToDelayed alone)', value: rounds(ceiling).median, unit: 'polls/s', samples: ceiling, rounds: roundPairs(ceiling), note: shape })]
+    : [];
+  return [
+    ...ceilingRows,
+    row({
+      id: '1b', measurement: 'baseline: bare BullMQ step-job loop process (updateData + moveToDelayed)', unit: 'polls/s',
+      ...(ceiling ? versus(stepJob, ceiling, '(1)') : { value: rounds(stepJob).median, samples: stepJob, rounds: roundPairs(stepJob) }),
+      ...(ceiling ? {} : { note: shape }),
+    }),
+    row({
+      id: '2', measurement: 'jobwatch worker process as shipped (monitors via POST /api/monitors, status hook)', unit: 'polls/s',
+      ...versus(shipped, stepJob, '(1b)'), target: { on: 'ratio', op: '>=', value: 0.85 },
+      note: `\`jobwatch worker --concurrency ${config.concurrency}\` (dist/cli/bin.js), default configuration; every monitor checked to end completed after ${pollsPerMonitor} polls` +
+        (ceiling ? `; ${pairedRatio(shipped, ceiling).toFixed(2)}x (1)` : '') +
+        (noGate ? '' : '; (2g) without the gate: not measured, no config switch turns the request gate off (GATE_OFF_ENV in bench/config.ts)'),
+    }),
+    ...(noGate
+      ? [row({
+        id: '2g', measurement: `jobwatch worker process without the request gate (${Object.entries(GATE_OFF_ENV ?? {}).map(([k, v]) => `${k}=${v}`).join(' ')})`,
+        unit: 'polls/s', ...versus(noGate, stepJob, '(1b)'), note: `${pairedRatio(noGate, shipped).toFixed(2)}x (2), the default gate`,
+      })]
+      : []),
+    ...(harness
+      ? [row({
+        id: '2h', measurement: 'harness (breakdown): jobwatch\'s workers inside the bench process, in-memory status', unit: 'polls/s',
+        ...versus(harness, stepJob, '(1b)'),
+        note: `not the shipped process: startWorkers in the bench process (no hook, no history writer, no gate); (2) reaches ${pairedRatio(shipped, harness).toFixed(2)}x of it`,
+      })]
+      : []),
+  ];
 }
