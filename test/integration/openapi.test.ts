@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,11 +26,14 @@ let api: OpenApiChecker;
 const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
   api.call(server.url, method, path, { token: TOKEN, ...options });
 
+let sourcesDir: string | undefined;
+
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
   // One source, a mapping of the scripted status server, for /api/sources.
-  const sourcesPath = join(mkdtempSync(join(tmpdir(), 'jobwatch-openapi-')), 'jobwatch.sources.json');
+  sourcesDir = mkdtempSync(join(tmpdir(), 'jobwatch-openapi-'));
+  const sourcesPath = join(sourcesDir, 'jobwatch.sources.json');
   writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: status.template } } }));
   server = await startTestServer(iso, {
     JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET, JOBWATCH_SOURCES: sourcesPath,
@@ -42,6 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (sourcesDir) rmSync(sourcesDir, { recursive: true, force: true });
   await worker?.close(5_000);
   await server?.close();
   await status?.close();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -42,11 +42,13 @@ async function api(path: string, options: { method?: string; body?: unknown } = 
   return reply;
 }
 
+let dir: string | undefined;
+
 beforeAll(async () => {
   iso = await createIsolation();
   runs = await startFakeJobService('github-actions-run', { bearer: TOKEN });
   tasks = await startFakeJobService('http-202', { header: { name: 'X-Api-Key', value: KEY } });
-  const dir = mkdtempSync(join(tmpdir(), 'jobwatch-secrets-'));
+  dir = mkdtempSync(join(tmpdir(), 'jobwatch-secrets-'));
   const sourcesPath = join(dir, 'jobwatch.sources.json');
   writeFileSync(join(dir, 'key'), `${KEY}\n`);
   writeFileSync(sourcesPath, JSON.stringify({
@@ -63,6 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
   await worker?.stop();
   await server?.stop();
   await runs?.close();

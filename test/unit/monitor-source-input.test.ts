@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, monitorDefaults } from '../../src/config/config.ts';
 import { InvalidInputError } from '../../src/errors/errors.ts';
 import { rateKeyOf } from '../../src/monitor/gate/rate-key.ts';
@@ -22,6 +22,7 @@ const FILE = {
   },
 };
 const dir = mkdtempSync(join(tmpdir(), 'jobwatch-src-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const path = join(dir, 'jobwatch.sources.json');
 writeFileSync(path, JSON.stringify(FILE));
 const config = loadConfig({ JOBWATCH_SOURCES: path });
