@@ -262,6 +262,19 @@ describe('a monitor of a named source, polled by a jobwatch worker', () => {
     expect((result.detail as { error: string }).error).toBe('source "unset": auth.bearer: the environment variable SRC_NEVER_SET is not set');
     expect(fake.requestsTo(`/repos/acme/web/actions/runs/${jobId}`)).toBe(before);
   });
+
+  it('an ended monitor names its source, however it ended: the record in Postgres, getMonitor, jobwatch status', async () => {
+    // Decided by the convention (gh-failure) and ended by failed checks, with no decidedBy (gh-unset).
+    for (const [monitorId, source] of [['gh-failure', 'runs'], ['gh-unset', 'unset']] as const) {
+      expect(await row(monitorId)).toMatchObject({ source });
+      expect(await client.getMonitor(monitorId)).toMatchObject({ state: 'ended', persisted: true, source });
+      const status = await runCli(['status', monitorId], env());
+      expect(JSON.parse(status.stdout)).toMatchObject({ state: 'ended', source });
+    }
+    await client.startMonitor({ monitorId: 'src-canceled', jobId: fakes.get('github-actions-run')!.createJob('success'), source: 'runs', params: { owner: 'acme', repo: 'web' }, interval: '1h' });
+    await client.cancelMonitor('src-canceled');
+    expect(await row('src-canceled')).toMatchObject({ outcome: 'canceled', source: 'runs' });
+  });
 });
 
 describe('a source the worker does not know', () => {
