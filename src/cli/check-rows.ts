@@ -2,13 +2,13 @@ import type { CheckRecordView } from '../client/check-page.ts';
 import { alignColumns, padRow } from './table.ts';
 
 /** The columns of a monitor's checks, as `jobwatch history` and `jobwatch watch` print them. */
-export const CHECK_COLUMNS = ['SEQ', 'CHECKED AT', 'RESULT', 'STATUS / REASON', 'HTTP', 'LATENCY', 'LATE', 'VIA'] as const;
+export const CHECK_COLUMNS = ['SEQ', 'CHECKED AT', 'RESULT', 'STATUS / REASON', 'HTTP', 'LATENCY', 'LATE', 'VIA', 'SOURCE'] as const;
 
 /**
  * Widths for checks printed one at a time (`watch`), wide enough for the usual values: an ISO
  * time, a status or a failure reason; a longer status is shortened.
  */
-const STREAM_WIDTHS = [4, 24, 8, 24, 4, 8, 8, 6] as const;
+const STREAM_WIDTHS = [4, 24, 8, 24, 4, 8, 8, 6, 8] as const;
 
 /** Checks as one table, the columns sized to fit them. */
 export function formatChecks(checks: readonly CheckRecordView[]): string {
@@ -29,6 +29,6 @@ export function checkLine(check: CheckRecordView): string {
 function checkCells(c: CheckRecordView): string[] {
   return [
     String(c.seq), c.checkedAt, c.result, c.status ?? c.reason ?? '-', c.httpStatus === null ? '-' : String(c.httpStatus),
-    `${c.latencyMs}ms`, `${c.lateMs}ms`, c.via,
+    `${c.latencyMs}ms`, `${c.lateMs}ms`, c.via, c.source ?? '-',
   ];
 }

@@ -19,6 +19,7 @@ export const checkRecordSchema = z.object({
   latencyMs: z.int().nonnegative().meta({ description: 'How long the status call took' }),
   lateMs: z.int().nonnegative().meta({ description: 'How late the poll started after it was due' }),
   via: z.string().meta({ description: 'How the status was learned. `poll`: a status call; `push`: a status the job service pushed (formerly `source`)' }),
+  source: z.string().nullable().meta({ description: 'The configured status source the poll read through; null for a push and for monitors of a status URL, a batch status URL or the status hook' }),
 });
 export type CheckRecordView = z.infer<typeof checkRecordSchema>;
 
@@ -68,6 +69,7 @@ export function checkView(row: MonitorCheckRow): CheckRecordView {
     latencyMs: row.latencyMs,
     lateMs: row.lateMs,
     via: row.via,
+    source: row.source,
   };
 }
 

@@ -58,6 +58,7 @@ export const endedMonitorStateSchema = z.object({
   finishedAt: isoTime,
   detail: z.unknown().meta({ description: 'The last status body, or the error or expiry that ended the monitor' }),
   metadata,
+  source: z.string().optional().meta({ description: 'The configured status source the monitor read through (absent for a status URL, batch status URL or hook monitor)' }),
   persisted: z.boolean().meta({ description: 'False while the record waits in Redis for Postgres' }),
   callbackUrl,
   notifications: z.array(z.object({
@@ -117,6 +118,7 @@ export function pendingResultState(result: MonitorResult): EndedMonitorState {
     finishedAt: new Date(result.finishedAt).toISOString(),
     detail: result.detail,
     metadata: result.metadata,
+    ...(result.source ? { source: result.source } : {}),
     persisted: false,
   };
 }
@@ -134,6 +136,7 @@ export function persistedResultState(row: MonitorResultRow): EndedMonitorState {
     finishedAt: row.finishedAt.toISOString(),
     detail: row.detail,
     metadata: (row.metadata as Record<string, unknown> | null) ?? null,
+    ...(row.source ? { source: row.source } : {}),
     persisted: true,
   };
 }

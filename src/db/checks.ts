@@ -13,14 +13,14 @@ export async function insertChecks(db: Database, checks: readonly CheckRecord[])
   if (checks.length === 0) return 0;
   const column = (pick: (check: CheckRecord) => unknown) => sql.param(checks.map(pick));
   const answer = await db.execute(sql`
-    insert into monitor_checks (monitor_id, seq, checked_at, status, result, reason, error, http_status, latency_ms, late_ms, via, status_host)
+    insert into monitor_checks (monitor_id, seq, checked_at, status, result, reason, error, http_status, latency_ms, late_ms, via, status_host, source)
     select * from unnest(
       ${column((c) => c.monitorId)}::text[], ${column((c) => c.seq)}::int[],
       ${column((c) => new Date(c.checkedAt).toISOString())}::text[]::timestamptz[],
       ${column((c) => c.status)}::text[], ${column((c) => c.result)}::text[], ${column((c) => c.reason)}::text[],
       ${column((c) => c.error)}::text[], ${column((c) => c.httpStatus)}::int[], ${column((c) => c.latencyMs)}::int[],
       ${column((c) => c.lateMs)}::int[], ${column((c) => c.via)}::text[],
-      ${column((c) => c.statusHost ?? null)}::text[])
+      ${column((c) => c.statusHost ?? null)}::text[], ${column((c) => c.source ?? null)}::text[])
     on conflict (monitor_id, seq) do nothing
     returning seq`);
   return rowsOf<{ seq: number }>(answer).length;

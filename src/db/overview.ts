@@ -30,8 +30,13 @@ export interface CheckTimings {
 
 /** One status host over the last hour. */
 export interface HostHealth {
-  /** `host[:port]`, a rateKey, `hook`, or `unknown` for rows written before the column existed. */
+  /**
+   * `source NAME` for the checks read through a configured source, else `host[:port]`, a rateKey,
+   * `hook`, or `unknown` for rows written before the column existed.
+   */
   host: string;
+  /** The rate key the checks' requests went under, whose gate state the overview shows; null for rows written before migration 0003. */
+  rateKey: string | null;
   checks: number;
   failed: number;
   /** Mean status-call duration, ms (a percentile per host would sort every host's rows: the costliest part of the page). */
@@ -75,14 +80,16 @@ export async function checkTimings(db: Database, now: number): Promise<CheckTimi
 
 /**
  * The last hour's poll checks per status host: how many, how many failed, and the mean duration.
+ * A source's checks are named by the source, which users know it by, rather than by its rate key
+ * (the source's name unless it or its monitors name another).
  * @internal
  */
 export async function hostHealth(db: Database, now: number): Promise<HostHealth[]> {
   return rowsOf<HostHealth>(await db.execute(sql`
-    select coalesce(status_host, 'unknown') as host, count(*)::int as checks,
+    select coalesce('source ' || source, status_host, 'unknown') as host, status_host as "rateKey", count(*)::int as checks,
       (count(*) filter (where result = 'failed'))::int as failed,
       round(avg(latency_ms))::int as "latencyAvg"
     from monitor_checks
     where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'
-    group by 1 order by checks desc, host limit ${MAX_OVERVIEW_HOSTS}`));
+    group by 1, 2 order by checks desc, host limit ${MAX_OVERVIEW_HOSTS}`));
 }

@@ -47,13 +47,14 @@ export async function insertNewResults(db: Database, given: readonly MonitorResu
   // they do not for every array type.
   const column = (pick: (result: MonitorResult) => unknown) => sql.param(results.map(pick));
   const answer = await db.execute(sql`
-    insert into monitor_results (monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata)
+    insert into monitor_results (monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata, source)
     select * from unnest(
       ${column((r) => r.monitorId)}::text[], ${column((r) => r.jobId)}::text[], ${column((r) => r.outcome)}::text[],
       ${column((r) => r.jobStatus)}::text[], ${column((r) => r.polls)}::int[],
       ${column((r) => new Date(r.startedAt).toISOString())}::text[]::timestamptz[],
       ${column((r) => new Date(r.finishedAt).toISOString())}::text[]::timestamptz[],
-      ${column((r) => toJson(r.detail))}::text[]::jsonb[], ${column((r) => toJson(r.metadata))}::text[]::jsonb[])
+      ${column((r) => toJson(r.detail))}::text[]::jsonb[], ${column((r) => toJson(r.metadata))}::text[]::jsonb[],
+      ${column((r) => r.source ?? null)}::text[])
     on conflict (monitor_id) do nothing
     returning monitor_id`);
   return new Set(rowsOf<{ monitor_id: string }>(answer).map((row) => row.monitor_id));

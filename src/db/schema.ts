@@ -22,6 +22,8 @@ export const monitorResults = pgTable(
     /** The last status body, or the error that ended the monitor. */
     detail: jsonb('detail'),
     metadata: jsonb('metadata'),
+    /** The configured status source the monitor read through (src/sources/); null for other monitors and rows before migration 0005. */
+    source: text('source'),
     /** When the row was written, which may be later than finished_at if Postgres was down. */
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -60,7 +62,8 @@ export const monitorChecks = pgTable(
     lateMs: integer('late_ms').notNull(),
     /**
      * How the status was learned: `poll` (a status call) or `push` (the job service pushed it).
-     * Named `source` before migration 0004; `source` now names a configured status source.
+     * Named `source` before migration 0004, when that word was taken for a configured status
+     * source (the `source` column below, since 0005).
      */
     via: text('via').notNull().default('poll'),
     /**
@@ -69,6 +72,12 @@ export const monitorChecks = pgTable(
      * groups by it.
      */
     statusHost: text('status_host'),
+    /**
+     * The configured status source (src/sources/) a poll read through; null for a push, for a
+     * monitor of a status URL, a batch status URL or the status hook, and for rows written before
+     * migration 0005. The overview's host table names a source's rows by it.
+     */
+    source: text('source'),
   },
   (table) => [
     primaryKey({ columns: [table.monitorId, table.seq] }),

@@ -84,4 +84,6 @@ export interface MonitorResult {
   metadata: Record<string, unknown> | null;
   /** Where the end is announced, from the monitor's context. */
   notify?: NotifyTargets;
+  /** The configured status source the monitor read through (its name), however it ended; absent for other monitors. */
+  source?: string;
 }

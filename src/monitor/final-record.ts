@@ -29,5 +29,6 @@ export function finalRecord(context: MonitorContext, end: MonitorEnd, now: numbe
     detail: end.detail,
     metadata: context.metadata,
     ...(context.notify ? { notify: context.notify } : {}),
+    ...(context.status.kind === 'source' ? { source: context.status.name } : {}),
   };
 }

@@ -43,6 +43,8 @@ export interface CheckRecord {
    * status (no call was made). Absent in rows of older workers.
    */
   statusHost?: string | null;
+  /** The source a poll read through (a source monitor's source name); null otherwise. Absent in rows of older workers. */
+  source?: string | null;
 }
 
 /** What a poll reports once a check is decided: the PollObserver's `checked` event. */
@@ -100,6 +102,7 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, ho
     lateMs: Math.max(0, Math.round(event.lateMs)),
     via,
     statusHost: via === 'poll' ? statusHostOf(context, how.hookRateKey) : null,
+    source: via === 'poll' && context.status.kind === 'source' ? context.status.name : null,
   };
 }
 

@@ -53,6 +53,10 @@ export interface FakeJobService {
   endings: readonly string[];
   /** A job that answers `runningPolls` running answers, then `ending`. Returns its id. */
   createJob(ending: string, options?: { runningPolls?: number }): string;
+  /** The job gives its ending from its next request on, however many running answers it had left. */
+  finishJob(jobId: string): void;
+  /** From now on only this credential is accepted (a rotated token). */
+  setAuth(auth: FakeAuth): void;
   /** Requests that reached a path starting with `prefix` (credentials right or not). */
   requestsTo(prefix: string): number;
   close(): Promise<void>;
@@ -195,13 +199,14 @@ function authorized(request: IncomingMessage, auth: FakeAuth): boolean {
 }
 
 /** Starts the fake of one convention on a free loopback port. */
-export async function startFakeJobService(convention: FakeConvention, auth: FakeAuth): Promise<FakeJobService> {
+export async function startFakeJobService(convention: FakeConvention, initialAuth: FakeAuth): Promise<FakeJobService> {
   const spec = SPECS[convention];
   const jobs = new Map<string, FakeJob>();
   const hits: string[] = [];
   const pattern = new RegExp(`^${spec.path.split('?')[0]!.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'jobId' ? '(?<jobId>[^/]+)' : '[^/]+'))}$`);
   let base = '';
   let created = 0;
+  let auth = initialAuth;
 
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', base);
@@ -233,6 +238,14 @@ export async function startFakeJobService(convention: FakeConvention, auth: Fake
       const id = `job-${++created}`;
       jobs.set(id, { id, ending, runningPolls: options.runningPolls ?? 2, polls: 0 });
       return id;
+    },
+    finishJob(jobId) {
+      const job = jobs.get(jobId);
+      if (!job) throw new Error(`the ${convention} fake has no job ${jobId}`);
+      job.runningPolls = job.polls;
+    },
+    setAuth(next) {
+      auth = next;
     },
     requestsTo: (prefix) => hits.filter((path) => path.startsWith(prefix)).length,
     close: () => new Promise<void>((resolve, reject) => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
@@ -14,6 +17,8 @@ let iso: Isolated;
 let server: StatusServer;
 let client: JobwatchClient;
 let worker: ReturnType<typeof spawnWorker>;
+/** A sources file with one source, `scripted`: the status server read by a mapping. */
+let sourcesEnv: { JOBWATCH_SOURCES: string };
 
 const SCRIPT: ScriptedAnswer[] = [
   { status: 'Queued' }, { status: 'Processing' }, { status: 'Processing' }, { code: 503 }, { status: 'Processing' }, { status: 'Completed' },
@@ -22,9 +27,12 @@ const SCRIPT: ScriptedAnswer[] = [
 beforeAll(async () => {
   iso = await createIsolation();
   server = await startStatusServer();
+  const sourcesPath = join(mkdtempSync(join(tmpdir(), 'jobwatch-history-')), 'jobwatch.sources.json');
+  writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: server.template, statusPath: 'status' } } }));
+  sourcesEnv = { JOBWATCH_SOURCES: sourcesPath };
   // The deployment's default is `changes`; monitors below override it.
-  worker = spawnWorker(iso.env({ JOBWATCH_RETRY_BASE: '50ms' }));
-  client = testClient(iso);
+  worker = spawnWorker(iso.env({ JOBWATCH_RETRY_BASE: '50ms', ...sourcesEnv }));
+  client = testClient(iso, sourcesEnv);
 });
 
 afterAll(async () => {
@@ -37,13 +45,14 @@ afterAll(async () => {
   await iso?.cleanup();
 });
 
-async function runToEnd(jobId: string, history?: 'off' | 'changes' | 'all', via: 'library' | 'cli' = 'library') {
+async function runToEnd(jobId: string, history?: 'off' | 'changes' | 'all', via: 'library' | 'cli' | 'source' = 'library') {
   server.script(jobId, SCRIPT);
   if (via === 'cli') {
     const started = await runCli(['enqueue', '--job-id', jobId, '--status-url', server.template, '--interval', '100ms', ...(history ? ['--history', history] : [])], iso.env());
     expect(started.code).toBe(0);
   } else {
-    await client.startMonitor({ jobId, statusUrl: server.template, interval: 100, ...(history ? { history } : {}) });
+    const status = via === 'source' ? { source: 'scripted' } : { statusUrl: server.template };
+    await client.startMonitor({ jobId, ...status, interval: 100, ...(history ? { history } : {}) });
   }
   await waitFor(() => findResult(iso.database.db, jobId), { what: `result of ${jobId}` });
   // Rows are written within a flush interval of the check; the last one (the end) closes the history.
@@ -69,6 +78,7 @@ describe('poll history', () => {
       } else {
         expect(row).toMatchObject({ status: answer.status, httpStatus: 200, via: 'poll' });
       }
+      expect(row.source).toBeNull();
       expect(row.latencyMs).toBeGreaterThanOrEqual(0);
       expect(row.lateMs).toBeGreaterThanOrEqual(0);
     }
@@ -88,6 +98,16 @@ describe('poll history', () => {
     // A monitor with history, ended after it, shows the writer has flushed what hist-off would have written.
     expect(await runToEnd('hist-after-off', 'all')).toHaveLength(6);
     expect(await listChecks(iso.database.db, 'hist-off')).toEqual([]);
+  });
+
+  it("a source monitor's rows name the source they were read through; jobwatch history prints it", async () => {
+    const rows = await runToEnd('hist-source', 'all', 'source');
+    expect(rows.map((row) => row.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rows.map((row) => row.source)).toEqual(Array(6).fill('scripted'));
+    // The rate key stays in status_host: the source's name, as the gate keys its requests.
+    expect(new Set(rows.map((row) => row.statusHost))).toEqual(new Set(['scripted']));
+    const printed = await runCli(['history', 'hist-source', '--limit', '2'], iso.env(sourcesEnv));
+    expect(printed.stdout.trim().split('\n').map((line) => JSON.parse(line))).toMatchObject([{ seq: 1, via: 'poll', source: 'scripted' }, { seq: 2, source: 'scripted' }]);
   });
 
   it('jobwatch history ID: one JSON line per check when not on a terminal; exit 1 for an unknown monitor', async () => {

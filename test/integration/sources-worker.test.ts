@@ -28,6 +28,9 @@ let sourcesPath: string;
 let client: JobwatchClient;
 let worker: ReturnType<typeof spawnWorker>;
 const fakes = new Map<FakeConvention, FakeJobService>();
+/** A fake of its own for the rotated token: switching its credential must not touch the others. */
+let rotating: FakeJobService;
+const ROTATED = 'tok-rotated-41e7c2d9';
 let mapped: { server: Server; url: string; hits: number };
 /** A batch endpoint: POST {"ids": [...]} with the bearer token; each job is `{ "state": ... }`, `gone-*` left out. */
 let batchServer: Server;
@@ -73,6 +76,9 @@ function writeSources(extra: Record<string, unknown> = {}): void {
     k8s: { url: fakes.get('kubernetes-job')!.template, params: ['namespace'], convention: 'kubernetes-job', auth: { bearer: { file: join(dir, 'k8s-token') } } },
     tasks: { url: fakes.get('http-202')!.template, convention: 'http-202', auth: { header: { name: 'X-Api-Key', env: 'SRC_KEY' } } },
     azure: { url: fakes.get('azure-operation')!.template, params: ['apiVersion'], convention: 'azure-operation', auth: bearer },
+    arm: { url: fakes.get('azure-arm')!.template, params: ['subscription'], convention: 'azure-arm', auth: bearer },
+    batches: { url: fakes.get('openai-batch')!.template, convention: 'openai-batch', auth: bearer },
+    rotating: { url: rotating.template, params: ['owner', 'repo'], convention: 'github-actions-run', auth: { bearer: { file: join(dir, 'rotating-token') } } },
     wrong: { url: fakes.get('github-actions-run')!.template, params: ['owner', 'repo'], convention: 'github-actions-run', auth: { bearer: { env: 'SRC_WRONG' } } },
     unset: { url: fakes.get('github-actions-run')!.template, params: ['owner', 'repo'], convention: 'github-actions-run', auth: { bearer: { env: 'SRC_NEVER_SET' } } },
     render: {
@@ -98,9 +104,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'jobwatch-sources-'));
   sourcesPath = join(dir, 'jobwatch.sources.json');
   writeFileSync(join(dir, 'k8s-token'), `${TOKEN}\n`);
-  for (const convention of ['github-actions-run', 'google-operation', 'kubernetes-job', 'azure-operation'] as const) {
+  writeFileSync(join(dir, 'rotating-token'), `${TOKEN}\n`);
+  for (const convention of ['github-actions-run', 'google-operation', 'kubernetes-job', 'azure-operation', 'azure-arm', 'openai-batch'] as const) {
     fakes.set(convention, await startFakeJobService(convention, { bearer: TOKEN }));
   }
+  rotating = await startFakeJobService('github-actions-run', { bearer: TOKEN });
   fakes.set('http-202', await startFakeJobService('http-202', { header: { name: 'X-Api-Key', value: KEY } }));
   mapped = await startMappedService();
   await startBatchService();
@@ -114,6 +122,7 @@ afterAll(async () => {
   await client?.close();
   await stopChild(worker);
   for (const fake of fakes.values()) await fake.close();
+  await rotating?.close();
   await new Promise((resolve) => mapped?.server.close(resolve));
   await new Promise((resolve) => batchServer?.close(resolve));
   await iso?.cleanup();
@@ -161,6 +170,59 @@ describe('a monitor of a named source, polled by a jobwatch worker', () => {
     expect(await row('az-ok')).toMatchObject({ outcome: 'completed', jobStatus: 'Succeeded', polls: 3, detail: { output: { modelId: `m-${jobId}` } } });
   });
 
+  it('openai-batch: validating, in_progress, finalizing run; each end keeps its file ids; expired is failed, cancelled canceled', async () => {
+    const fake = fakes.get('openai-batch')!;
+    const ends = [
+      ['completed', 3, { outcome: 'completed', jobStatus: 'completed', polls: 4, detail: { output: { output_file_id: expect.stringMatching(/^file-out-/), error_file_id: expect.stringMatching(/^file-err-/) } } }],
+      ['expired', 2, { outcome: 'failed', jobStatus: 'expired', polls: 3, detail: { output: { output_file_id: expect.stringMatching(/^file-part-/) } } }],
+      ['cancelled', 3, { outcome: 'canceled', jobStatus: 'cancelled', polls: 4, detail: { output: { error_file_id: expect.stringMatching(/^file-err-/) } } }],
+    ] as const;
+    const started = await Promise.all(ends.map(async ([ending, runningPolls]) => {
+      const jobId = fake.createJob(ending, { runningPolls });
+      await client.startMonitor({ monitorId: `batch-${ending}`, jobId, source: 'batches', interval: '100ms' });
+      return jobId;
+    }));
+    for (const [index, [ending, , expected]] of ends.entries()) {
+      const result = await row(`batch-${ending}`);
+      expect(result).toMatchObject(expected);
+      expect(result.detail).toMatchObject({ decidedBy: { source: 'batches', convention: 'openai-batch' }, status: ending, httpStatus: 200 });
+      expect(fake.requestsTo(`/v1/batches/${started[index]}`)).toBe(expected.polls);
+    }
+  });
+
+  it('azure-arm: 202 with a Location runs, then provisioningState Succeeded; an async operation Failed or Canceled', async () => {
+    const fake = fakes.get('azure-arm')!;
+    // One running answer each: the fake's Retry-After (3s) is honoured, so each waits once.
+    const ends = [
+      ['Succeeded', { outcome: 'completed', jobStatus: 'Succeeded', detail: { output: { provisioningState: 'Succeeded', sku: 'S1' } } }],
+      ['Failed', { outcome: 'failed', jobStatus: 'Failed', detail: { error: { code: 'QuotaExceeded', message: 'no cores left' } } }],
+      ['Canceled', { outcome: 'canceled', jobStatus: 'Canceled' }],
+    ] as const;
+    await Promise.all(ends.map(([ending]) => client.startMonitor({ monitorId: `arm-${ending}`, jobId: fake.createJob(ending, { runningPolls: 1 }), source: 'arm', params: fake.params, interval: '100ms' })));
+    for (const [ending, expected] of ends) {
+      const result = await row(`arm-${ending}`);
+      expect(result).toMatchObject({ ...expected, polls: 2 });
+      expect(result.detail).toMatchObject({ decidedBy: { source: 'arm', convention: 'azure-arm' }, status: ending, httpStatus: 200 });
+    }
+  });
+
+  it('a token file rewritten while a monitor runs: the next request carries the new token, no restart', async () => {
+    const jobId = rotating.createJob('success', { runningPolls: 1_000 });
+    const path = `/repos/acme/web/actions/runs/${jobId}`;
+    const pid = worker.pid;
+    await client.startMonitor({ monitorId: 'rotated', jobId, source: 'rotating', params: rotating.params, interval: '100ms' });
+    await waitFor(() => rotating.requestsTo(path) >= 2 || undefined, { what: 'two running answers with the first token' });
+    // Together, in one turn of the test's event loop: the fake never sees the file half-rotated.
+    writeFileSync(join(dir, 'rotating-token'), `${ROTATED}\n`);
+    rotating.setAuth({ bearer: ROTATED });
+    rotating.finishJob(jobId);
+    const result = await row('rotated');
+    expect(result).toMatchObject({ outcome: 'completed', jobStatus: 'success' });
+    expect(result.polls).toBeGreaterThanOrEqual(3);
+    expect(worker.pid).toBe(pid);
+    expect(worker.exitCode).toBeNull();
+  });
+
   it('a mapping with a custom header: its lists decide, its output path is kept', async () => {
     await client.startMonitor({ monitorId: 'render-bad', jobId: 'bad-1', source: 'render', interval: '100ms' });
     expect(await row('render-bad')).toMatchObject({ outcome: 'failed', jobStatus: 'BROKEN', detail: { decidedBy: { mapping: 'job.phase' }, output: { rows: 7 } } });
@@ -201,6 +263,19 @@ describe('a monitor of a named source, polled by a jobwatch worker', () => {
     expect((result.detail as { error: string }).error).toBe('source "unset": auth.bearer: the environment variable SRC_NEVER_SET is not set');
     expect(fake.requestsTo(`/repos/acme/web/actions/runs/${jobId}`)).toBe(before);
   });
+
+  it('an ended monitor names its source, however it ended: the record in Postgres, getMonitor, jobwatch status', async () => {
+    // Decided by the convention (gh-failure) and ended by failed checks, with no decidedBy (gh-unset).
+    for (const [monitorId, source] of [['gh-failure', 'runs'], ['gh-unset', 'unset']] as const) {
+      expect(await row(monitorId)).toMatchObject({ source });
+      expect(await client.getMonitor(monitorId)).toMatchObject({ state: 'ended', persisted: true, source });
+      const status = await runCli(['status', monitorId], env());
+      expect(JSON.parse(status.stdout)).toMatchObject({ state: 'ended', source });
+    }
+    await client.startMonitor({ monitorId: 'src-canceled', jobId: fakes.get('github-actions-run')!.createJob('success'), source: 'runs', params: { owner: 'acme', repo: 'web' }, interval: '1h' });
+    await client.cancelMonitor('src-canceled');
+    expect(await row('src-canceled')).toMatchObject({ outcome: 'canceled', source: 'runs' });
+  });
 });
 
 describe('a source the worker does not know', () => {
@@ -224,7 +299,7 @@ describe('a source the worker does not know', () => {
       const state = await client.getMonitor('later-1');
       return state && 'lastError' in state && state.lastError ? state : undefined;
     }, { what: 'the unknown-source failure' });
-    expect(failed.lastError).toBe('this worker cannot read the source "later": "later" is not a source of the sources file; it declares runs, ops, k8s, tasks, azure, wrong, unset, render, fleet');
+    expect(failed.lastError).toBe('this worker cannot read the source "later": "later" is not a source of the sources file; it declares runs, ops, k8s, tasks, azure, arm, batches, rotating, wrong, unset, ...');
     writeSources({ later: { url: fake.template, params: ['owner', 'repo'], convention: 'github-actions-run', auth: { bearer: { env: 'SRC_TOKEN' } } } });
     await restartWorker(patient);
     // The retry is due within the backoff (20-100ms), far inside the minute interval.

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/wiring/start-server.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
@@ -36,10 +39,13 @@ const get = (path: string, headers: Record<string, string> = AUTH) => request(`$
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
-  const env = { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_BOARD_WRITE: '1', JOBWATCH_CALLBACK_SECRET: 'ui-test-callback-secret-0123456789', JOBWATCH_HISTORY: 'all' };
+  // One source, `scripted`: the status server read by a mapping (the last describe's monitor).
+  const sourcesPath = join(mkdtempSync(join(tmpdir(), 'jobwatch-ui-')), 'jobwatch.sources.json');
+  writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: status.template, statusPath: 'status' } } }));
+  const env = { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_BOARD_WRITE: '1', JOBWATCH_CALLBACK_SECRET: 'ui-test-callback-secret-0123456789', JOBWATCH_HISTORY: 'all', JOBWATCH_SOURCES: sourcesPath };
   server = await startTestServer(iso, env);
   readOnly = await startTestServer(iso, { ...env, JOBWATCH_BOARD_WRITE: '0' });
-  worker = await startTestWorker(iso, { JOBWATCH_HISTORY: 'all' });
+  worker = await startTestWorker(iso, { JOBWATCH_HISTORY: 'all', JOBWATCH_SOURCES: sourcesPath });
   status.script('job-done', [{ status: 'Processing' }, { status: 'Completed' }]);
   status.script('job-failed', [{ status: 'Failed' }]);
   status.script('job-slow', [{ status: 'Processing' }]);
@@ -182,8 +188,8 @@ describe('pages', () => {
     expect(text).toContain('<h2>Final record</h2>');
     const rows = [...text.matchAll(/<tr><td class="num">(\d+)<\/td><td><time[^>]*>[^<]*<\/time><\/td><td><span class="badge s-(\w+)">\w+<\/span><\/td><td>(\w+)<\/td>/g)].map((m) => [m[1], m[2], m[3]]);
     expect(rows).toEqual([['1', 'running', 'Processing'], ['2', 'terminal', 'Completed']]);
-    expect(text).toContain('<th>via</th></tr></thead>'); // how each status was learned: both polled
-    expect([...text.matchAll(/<td>(\w+)<\/td><\/tr>/g)].map((m) => m[1])).toEqual(['poll', 'poll']);
+    expect(text).toContain('<th>via</th><th>source</th></tr></thead>'); // how each status was learned: both polled; through no source
+    expect([...text.matchAll(/<td>(\w+)<\/td>\s*<td><span class="muted">-<\/span><\/td><\/tr>/g)].map((m) => m[1])).toEqual(['poll', 'poll']);
     expect(text).toContain('href="/board/queue/completions/m-ui-done"');
     expect(text).toContain('/callbacks/ui-done/'); // the callback URL, to copy
     expect(text).not.toContain('Cancel monitor'); // ended: nothing to cancel
@@ -235,5 +241,32 @@ describe('cancel from the page', () => {
     expect(reply.status).toBe(303);
     expect(reply.headers.get('location')).toBe('/ui/monitors/ui-running');
     expect(await stateOf('ui-running')).toMatchObject({ state: 'ended', outcome: 'canceled' });
+  });
+});
+
+describe('a monitor of a named source', () => {
+  it('the overview names its host row by the source, the monitor page its source in the record and each check', async () => {
+    status.script('job-src', [{ status: 'Processing' }, { status: 'Completed' }]);
+    const reply = await request(`${server.url}/api/monitors`, { method: 'POST', token: TOKEN, body: { jobId: 'job-src', monitorId: 'ui-source', source: 'scripted', interval: '100ms' } });
+    expect(reply.status, reply.text).toBe(201);
+    await waitFor(async () => (await stateOf('ui-source')).persisted === true, { what: 'ui-source ended and written' });
+    expect(await stateOf('ui-source')).toMatchObject({ outcome: 'completed', source: 'scripted' });
+    const checks = await waitFor(async () => {
+      const page = (await request(`${server.url}/api/monitors/ui-source/checks`, { token: TOKEN })).json;
+      return page.checks.length === 2 ? page.checks : undefined;
+    }, { what: 'ui-source history written' });
+    expect(checks.map((check: { source: string | null }) => check.source)).toEqual(['scripted', 'scripted']);
+
+    const overview = (await get('/ui')).text;
+    // Named by the source; its gate state read under its rate key (the source's name), as for any host.
+    expect(overview).toMatch(/<td class="mono">source scripted<\/td><td class="num">2<\/td><td class="num">0<\/td>[\s\S]*?<span class="" title="">ok<\/span>/);
+    // The status URL monitors' checks keep their own row, apart from the source's.
+    expect(overview).toContain(`<td class="mono">${new URL(status.url).host}</td>`);
+
+    const page = (await get('/ui/monitors/ui-source')).text;
+    expect(page).toContain('<dt>status source</dt><dd><span class="mono">source scripted</span></dd>');
+    expect(page.match(/<td>poll<\/td>\s*<td>scripted<\/td><\/tr>/g)).toHaveLength(2);
+    // A status URL monitor's checks name no source.
+    expect((await get('/ui/monitors/ui-done')).text).toMatch(/<td>poll<\/td>\s*<td><span class="muted">-<\/span><\/td><\/tr>/);
   });
 });

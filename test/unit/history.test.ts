@@ -37,7 +37,7 @@ describe('checkRecordFor: which checks a mode keeps', () => {
     const event = { context: context({ polls: 7 }), reading: failed, checkedAt: T0 + 5, lateMs: -4, durationMs: 12.6, ends: false };
     expect(checkRecordFor(event, 'all')).toEqual({
       monitorId: 'm1', seq: 8, checkedAt: T0 + 5, status: null, result: 'failed', reason: 'http-status', error: 'GET x answered 503',
-      httpStatus: 503, latencyMs: 13, lateMs: 0, via: 'poll', statusHost: 'x',
+      httpStatus: 503, latencyMs: 13, lateMs: 0, via: 'poll', statusHost: 'x', source: null,
     });
     expect(checkRecordFor({ ...event, reading: ok('Done'), ends: true }, 'all')).toMatchObject({ seq: 8, status: 'Done', result: 'terminal', httpStatus: 200 });
   });
@@ -66,6 +66,27 @@ describe('statusHostOf: the host a poll calls, as the overview groups checks', (
   });
 });
 
+describe('source: the configured status source a poll read through', () => {
+  const ofSource = context({ status: { kind: 'source', name: 'runs', params: { owner: 'acme' } } });
+  const checked = (ctx: typeof ofSource) => checkRecordFor({ context: ctx, reading: ok('Running'), checkedAt: T0, lateMs: 0, durationMs: 1, ends: false }, 'all');
+
+  it("is the source's name for a source monitor's poll", () => {
+    expect(checked(ofSource)?.source).toBe('runs');
+  });
+
+  it.each([
+    { name: 'a status URL', ctx: context() },
+    { name: 'a batch status URL', ctx: context({ status: { kind: 'batch', url: 'http://batch.example/statuses' } }) },
+    { name: 'the status hook', ctx: context({ status: { kind: 'hook' } }) },
+  ] as const)('is null for a monitor of $name', ({ ctx }) => {
+    expect(checked(ctx)?.source).toBeNull();
+  });
+
+  it('is null for a pushed status, even of a source monitor: it was not read through the source', () => {
+    expect(pushRecordFor(ofSource, 'Done', true, T0, 'all')?.source).toBeNull();
+  });
+});
+
 describe('combineObservers', () => {
   it('tells every observer that has the hook, in order', () => {
     const seen: string[] = [];
@@ -81,13 +102,13 @@ describe('formatChecks (jobwatch history on a terminal)', () => {
   it('aligns one row per check: the status, or the reason of a failed check', () => {
     const base = { checkedAt: '2026-01-01T00:00:00.000Z', error: null, latencyMs: 12, lateMs: 3, via: 'poll' };
     const text = formatChecks([
-      { ...base, seq: 1, status: 'Processing', result: 'running', reason: null, httpStatus: 200 },
-      { ...base, seq: 2, status: null, result: 'failed', reason: 'timeout', httpStatus: null },
+      { ...base, seq: 1, status: 'Processing', result: 'running', reason: null, httpStatus: 200, source: 'runs' },
+      { ...base, seq: 2, status: null, result: 'failed', reason: 'timeout', httpStatus: null, source: null },
     ]);
     expect(text.split('\n')).toEqual([
-      'SEQ  CHECKED AT                RESULT   STATUS / REASON  HTTP  LATENCY  LATE  VIA',
-      '1    2026-01-01T00:00:00.000Z  running  Processing       200   12ms     3ms   poll',
-      '2    2026-01-01T00:00:00.000Z  failed   timeout          -     12ms     3ms   poll',
+      'SEQ  CHECKED AT                RESULT   STATUS / REASON  HTTP  LATENCY  LATE  VIA   SOURCE',
+      '1    2026-01-01T00:00:00.000Z  running  Processing       200   12ms     3ms   poll  runs',
+      '2    2026-01-01T00:00:00.000Z  failed   timeout          -     12ms     3ms   poll  -',
     ]);
     expect(formatChecks([])).toBe('no checks recorded');
   });

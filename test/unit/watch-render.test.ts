@@ -56,10 +56,10 @@ describe('the spinner line of jobwatch watch (frame to text)', () => {
 describe('the lines of jobwatch watch', () => {
   it('a check sits under the header in the columns of jobwatch history', () => {
     const header = checkHeaderLine();
-    const line = checkLine({ seq: 12, checkedAt: '2026-11-30T12:03:04.000Z', status: 'Processing', result: 'running', reason: null, error: null, httpStatus: 200, latencyMs: 31, lateMs: 4, via: 'poll' });
-    expect(header).toMatch(/^SEQ +CHECKED AT +RESULT +STATUS \/ REASON +HTTP +LATENCY +LATE +VIA$/);
-    expect(line).toMatch(/^12 +2026-11-30T12:03:04.000Z +running +Processing +200 +31ms +4ms +poll$/);
-    for (const title of ['CHECKED AT', 'RESULT', 'STATUS / REASON', 'VIA']) {
+    const line = checkLine({ seq: 12, checkedAt: '2026-11-30T12:03:04.000Z', status: 'Processing', result: 'running', reason: null, error: null, httpStatus: 200, latencyMs: 31, lateMs: 4, via: 'poll', source: 'runs' });
+    expect(header).toMatch(/^SEQ +CHECKED AT +RESULT +STATUS \/ REASON +HTTP +LATENCY +LATE +VIA +SOURCE$/);
+    expect(line).toMatch(/^12 +2026-11-30T12:03:04.000Z +running +Processing +200 +31ms +4ms +poll +runs$/);
+    for (const title of ['CHECKED AT', 'RESULT', 'STATUS / REASON', 'VIA', 'SOURCE']) {
       expect(header.indexOf(title)).toBe(line.indexOf(line.slice(header.indexOf(title)).trimStart()));
     }
   });

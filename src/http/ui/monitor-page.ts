@@ -74,6 +74,7 @@ function finalRecord(monitor: EndedMonitorState): Html {
     ['started', timeTag(monitor.startedAt)],
     ['finished', timeTag(monitor.finishedAt)],
     ['duration', formatElapsed(Date.parse(monitor.finishedAt) - Date.parse(monitor.startedAt))],
+    ...(monitor.source ? [['status source', html`<span class="mono">source ${monitor.source}</span>`] as [string, Html]] : []),
     ['record', monitor.persisted ? 'in Postgres (monitor_results)' : 'waiting in Redis for Postgres'],
   ]);
 }
@@ -95,7 +96,7 @@ ${monitor.state === 'ended' ? monitor.jobStatus ?? '-' : monitor.lastStatus ?? '
   }
   const next = checks.nextCursor ? `${monitorLink(monitor.monitorId)}${queryString({ checks: checks.nextCursor })}` : undefined;
   return html`<table class="timeline">
-<thead><tr><th class="num">#</th><th>checked</th><th>result</th><th>status / reason</th><th class="num">HTTP</th><th class="num">duration</th><th class="num">late</th><th>via</th></tr></thead>
+<thead><tr><th class="num">#</th><th>checked</th><th>result</th><th>status / reason</th><th class="num">HTTP</th><th class="num">duration</th><th class="num">late</th><th>via</th><th>source</th></tr></thead>
 <tbody>${checks.checks.map(checkRow)}</tbody>
 </table>
 <div class="pager">${view.checksCursor ? html`<a href="${monitorLink(monitor.monitorId)}">First checks</a>` : ''}${next ? html`<a href="${next}" rel="next">Later checks →</a>` : ''}</div>`;
@@ -106,5 +107,6 @@ function checkRow(check: CheckRecordView): Html {
     ? html`<span class="s-failed" title="${check.error ?? ''}">${check.reason ?? 'failed'}</span>${check.error ? html` <span class="muted">${check.error}</span>` : ''}`
     : check.status;
   return html`<tr><td class="num">${check.seq}</td><td>${timeTag(check.checkedAt)}</td><td>${badge(check.result)}</td><td>${what}</td>
-<td class="num">${check.httpStatus ?? '-'}</td><td class="num">${check.latencyMs} ms</td><td class="num">${check.lateMs} ms</td><td>${check.via}</td></tr>`;
+<td class="num">${check.httpStatus ?? '-'}</td><td class="num">${check.latencyMs} ms</td><td class="num">${check.lateMs} ms</td><td>${check.via}</td>
+<td>${check.source ?? html`<span class="muted">-</span>`}</td></tr>`;
 }

@@ -127,13 +127,18 @@ function hostTable({ overview, hostStates, history }: OverviewView): Html {
 </table>${unavailable}`;
 }
 
+/** The key a host row's gate state is read under: its rate key (a source's row is named by the source). */
+export function rateKeyOfHost(host: HostHealth): string {
+  return host.rateKey ?? host.host;
+}
+
 /** How a host's state word is coloured: a circuit open as a failure, a hold or a limit at work as a warning. */
 const STATE_CLASS: Record<string, string> = { 'circuit-open': 's-failed', held: 's-expired', 'rate-limited': 's-expired', failing: 's-expired' };
 
 function hostRow(host: HostHealth, states: ReadonlyMap<string, HostState> | undefined): Html {
   const rate = host.checks > 0 ? (host.failed / host.checks) * 100 : 0;
   const rateClass = rate >= 50 ? 's-failed' : rate > 0 ? 's-expired' : '';
-  const state = states?.get(host.host);
+  const state = states?.get(rateKeyOfHost(host));
   const stateCell = states
     ? html`<td>${state ? html`<span class="${STATE_CLASS[state.state] ?? ''}" title="${state.detail ?? ''}">${state.state}</span>` : html`<span class="muted">-</span>`}</td>`
     : '';

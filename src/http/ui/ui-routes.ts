@@ -19,7 +19,7 @@ import { ASSETS, type AssetName } from './assets.ts';
 import { page, UI_PATH, type Html, type Section } from './layout.ts';
 import { FILTER_NAMES, listBody, monitorLink, type ListFilters } from './list-page.ts';
 import { monitorBody } from './monitor-page.ts';
-import { overviewBody } from './overview-page.ts';
+import { overviewBody, rateKeyOfHost } from './overview-page.ts';
 
 export interface UiDeps {
   client: JobwatchClient;
@@ -68,7 +68,7 @@ export function uiRoutes(deps: UiDeps): Hono {
 
   app.get('/', async (c) => {
     const overview = await client.readOverview();
-    const hostStates = deps.hostStates && await readHostStates(deps.hostStates, overview.hosts.map((host) => host.host), logger);
+    const hostStates = deps.hostStates && await readHostStates(deps.hostStates, overview.hosts.map(rateKeyOfHost), logger);
     return render(c, 'Overview', 'overview', overviewBody({ overview, history: config.history, ...(hostStates ? { hostStates } : {}) }));
   });
 
