@@ -1,7 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSourcesFile, type SourcesFile } from '../helpers/sources-file.ts';
 import type { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { findResult } from '../../src/db/results.ts';
 import { listChecks } from '../../src/db/checks.ts';
@@ -24,18 +22,20 @@ const SCRIPT: ScriptedAnswer[] = [
   { status: 'Queued' }, { status: 'Processing' }, { status: 'Processing' }, { code: 503 }, { status: 'Processing' }, { status: 'Completed' },
 ];
 
+let sourcesFile: SourcesFile | undefined;
+
 beforeAll(async () => {
   iso = await createIsolation();
   server = await startStatusServer();
-  const sourcesPath = join(mkdtempSync(join(tmpdir(), 'jobwatch-history-')), 'jobwatch.sources.json');
-  writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: server.template, statusPath: 'status' } } }));
-  sourcesEnv = { JOBWATCH_SOURCES: sourcesPath };
+  sourcesFile = writeSourcesFile({ scripted: { url: server.template, statusPath: 'status' } });
+  sourcesEnv = { JOBWATCH_SOURCES: sourcesFile.path };
   // The deployment's default is `changes`; monitors below override it.
   worker = spawnWorker(iso.env({ JOBWATCH_RETRY_BASE: '50ms', ...sourcesEnv }));
   client = testClient(iso, sourcesEnv);
 });
 
 afterAll(async () => {
+  sourcesFile?.remove();
   await client?.close();
   if (worker) {
     worker.kill('SIGTERM');

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSourcesFile, type SourcesFile } from '../helpers/sources-file.ts';
 import type { RunningServer } from '../../src/wiring/start-server.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { request, startServerWithoutPostgres, startTestServer } from '../helpers/http.ts';
@@ -26,15 +24,14 @@ let api: OpenApiChecker;
 const call = (method: string, path: string, options: { body?: unknown; token?: string } = {}) =>
   api.call(server.url, method, path, { token: TOKEN, ...options });
 
-let sourcesDir: string | undefined;
+let sourcesFile: SourcesFile | undefined;
 
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
   // One source, a mapping of the scripted status server, for /api/sources.
-  sourcesDir = mkdtempSync(join(tmpdir(), 'jobwatch-openapi-'));
-  const sourcesPath = join(sourcesDir, 'jobwatch.sources.json');
-  writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: status.template } } }));
+  sourcesFile = writeSourcesFile({ scripted: { url: status.template } });
+  const sourcesPath = sourcesFile.path;
   server = await startTestServer(iso, {
     JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET, JOBWATCH_SOURCES: sourcesPath,
   });
@@ -45,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (sourcesDir) rmSync(sourcesDir, { recursive: true, force: true });
+  sourcesFile?.remove();
   await worker?.close(5_000);
   await server?.close();
   await status?.close();

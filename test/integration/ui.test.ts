@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/wiring/start-server.ts';
 import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { basicAuth, request, startTestServer } from '../helpers/http.ts';
+import { writeSourcesFile, type SourcesFile } from '../helpers/sources-file.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -36,12 +34,14 @@ async function stateOf(monitorId: string): Promise<any> {
 
 const get = (path: string, headers: Record<string, string> = AUTH) => request(`${server.url}${path}`, { headers });
 
+let sourcesFile: SourcesFile | undefined;
+
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
   // One source, `scripted`: the status server read by a mapping (the last describe's monitor).
-  const sourcesPath = join(mkdtempSync(join(tmpdir(), 'jobwatch-ui-')), 'jobwatch.sources.json');
-  writeFileSync(sourcesPath, JSON.stringify({ sources: { scripted: { url: status.template, statusPath: 'status' } } }));
+  sourcesFile = writeSourcesFile({ scripted: { url: status.template, statusPath: 'status' } });
+  const sourcesPath = sourcesFile.path;
   const env = { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_BOARD_WRITE: '1', JOBWATCH_CALLBACK_SECRET: 'ui-test-callback-secret-0123456789', JOBWATCH_HISTORY: 'all', JOBWATCH_SOURCES: sourcesPath };
   server = await startTestServer(iso, env);
   readOnly = await startTestServer(iso, { ...env, JOBWATCH_BOARD_WRITE: '0' });
@@ -70,6 +70,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  sourcesFile?.remove();
   await worker?.close(5_000);
   await readOnly?.close();
   await server?.close();
