@@ -1,6 +1,6 @@
 import type { BenchConfig } from '../config.ts';
 import type { Table } from './costs.ts';
-import { median } from './measure.ts';
+import { median, settle } from './measure.ts';
 import type { BenchServices } from './services.ts';
 
 /** A goal from the issue: the row's figure (or its ratio) must be at least / at most `value`. */
@@ -60,4 +60,22 @@ export function pairedRatio(subject: readonly number[], baseline: readonly numbe
 /** Each round's figure beside its baseline's, for `Row.rounds`. */
 export function roundPairs(subject: readonly number[], baseline?: readonly number[]): { value: number; baseline?: number }[] {
   return subject.map((value, index) => (baseline ? { value, baseline: baseline[index]! } : { value }));
+}
+
+/**
+ * `count` timed rounds, each the baseline then the subject, settled before each, so that a drift in
+ * the machine's load falls on both; `onRound` hears each round's pair (a progress line).
+ */
+export async function alternatingRounds(
+  count: number, baseline: () => Promise<number>, subject: () => Promise<number>, onRound: (round: number, baseline: number, subject: number) => void,
+): Promise<{ baseline: number[]; subject: number[] }> {
+  const pairs = { baseline: [] as number[], subject: [] as number[] };
+  for (let round = 1; round <= count; round++) {
+    await settle();
+    pairs.baseline.push(await baseline());
+    await settle();
+    pairs.subject.push(await subject());
+    onRound(round, pairs.baseline.at(-1)!, pairs.subject.at(-1)!);
+  }
+  return pairs;
 }

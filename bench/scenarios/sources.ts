@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { rounds, settle } from '../harness/measure.ts';
-import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
+import { rounds } from '../harness/measure.ts';
+import { alternatingRounds, pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
 import { startStatusServer, statusServerRound } from '../harness/shipped-rounds.ts';
 
@@ -50,16 +50,8 @@ export async function sourcesScenario(context: ScenarioContext): Promise<Row[]> 
     context.progress('sources: warm-up');
     await plain(config.warmup.monitors, config.warmup.pollsPerMonitor);
     await viaSource(config.warmup.monitors, config.warmup.pollsPerMonitor);
-    const baseline: number[] = [];
-    const subject: number[] = [];
-    for (let r = 1; r <= config.rounds; r++) {
-      await settle();
-      baseline.push(await plain(monitors, pollsPerMonitor));
-      await settle();
-      subject.push(await viaSource(monitors, pollsPerMonitor));
-      context.progress(`sources round ${r}: statusUrl ${baseline.at(-1)!.toFixed(0)}/s, source (bearer, mapping) ${subject.at(-1)!.toFixed(0)}/s, ` +
-        `${(subject.at(-1)! / baseline.at(-1)!).toFixed(2)}x`);
-    }
+    const { baseline, subject } = await alternatingRounds(config.rounds, () => plain(monitors, pollsPerMonitor), () => viaSource(monitors, pollsPerMonitor),
+      (r, url, source) => context.progress(`sources round ${r}: statusUrl ${url.toFixed(0)}/s, source (bearer, mapping) ${source.toFixed(0)}/s, ${(source / url).toFixed(2)}x`));
     return [row({
       id: '3s', measurement: 'jobwatch worker process, source with a bearer token and a mapping, vs plain statusUrl', value: rounds(subject).median, unit: 'polls/s',
       samples: subject, rounds: roundPairs(subject, baseline), ratio: { value: pairedRatio(subject, baseline), of: 'statusUrl' }, target: { on: 'ratio', op: '>=', value: 0.9 },
