@@ -63,19 +63,26 @@ export function roundPairs(subject: readonly number[], baseline?: readonly numbe
 }
 
 /**
- * `count` timed rounds, each the baseline then the subject, settled before each, so that a drift in
- * the machine's load falls on both; `onRound` hears each round's pair (a progress line).
+ * `count` timed rounds of the baseline and the subject, settled before each: odd rounds run the
+ * baseline first, even ones the subject first, so that a drift in the machine's load (others' work
+ * on a shared machine) does not always fall on the same side of a pair. `onRound` hears each
+ * round's pair (a progress line).
  */
 export async function alternatingRounds(
   count: number, baseline: () => Promise<number>, subject: () => Promise<number>, onRound: (round: number, baseline: number, subject: number) => void,
 ): Promise<{ baseline: number[]; subject: number[] }> {
   const pairs = { baseline: [] as number[], subject: [] as number[] };
   for (let round = 1; round <= count; round++) {
-    await settle();
-    pairs.baseline.push(await baseline());
-    await settle();
-    pairs.subject.push(await subject());
-    onRound(round, pairs.baseline.at(-1)!, pairs.subject.at(-1)!);
+    const order = round % 2 === 1 ? [baseline, subject] : [subject, baseline];
+    const figures: number[] = [];
+    for (const measure of order) {
+      await settle();
+      figures.push(await measure());
+    }
+    const [base, subj] = round % 2 === 1 ? figures : figures.reverse();
+    pairs.baseline.push(base!);
+    pairs.subject.push(subj!);
+    onRound(round, base!, subj!);
   }
   return pairs;
 }

@@ -56,7 +56,7 @@ export async function sourcesScenario(context: ScenarioContext): Promise<Row[]> 
       id: '3s', measurement: 'jobwatch worker process, source with a bearer token and a mapping, vs plain statusUrl', value: rounds(subject).median, unit: 'polls/s',
       samples: subject, rounds: roundPairs(subject, baseline), ratio: { value: pairedRatio(subject, baseline), of: 'statusUrl' }, target: { on: 'ratio', op: '>=', value: 0.9 },
       note: `\`jobwatch worker --concurrency ${config.concurrency}\`, default configuration, JOBWATCH_SOURCES set for both; ${monitors} monitors x ${pollsPerMonitor} polls ` +
-        `per round, alternating: plain statusUrl (median ${rounds(baseline).median.toFixed(0)} polls/s) then source \`${SOURCE}\` (auth.bearer.env ${TOKEN_ENV}, ` +
+        `per round, alternating (odd rounds statusUrl first, even rounds the source first): plain statusUrl (median ${rounds(baseline).median.toFixed(0)} polls/s), source \`${SOURCE}\` (auth.bearer.env ${TOKEN_ENV}, ` +
         'statusPath state.phase; the server answers 401 without the token); timed by the server, first request to last; ratio: median of per-round ratios',
     })];
   } finally {
