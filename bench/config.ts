@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
 export const SCENARIOS = [
-  'throughput', 'http', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview',
+  'throughput', 'http', 'sources', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -71,7 +71,7 @@ export interface BenchConfig {
   readonly throughput: Shape;
   /** The untimed round before the timed ones of (1)-(3) and (5): JIT, connections, Redis scripts. */
   readonly warmup: Shape;
-  /** (3) jobwatch over HTTP (N, K), and the requests the bare HTTP loop makes per round. */
+  /** (3) jobwatch over HTTP (N, K), and the requests the bare HTTP loop makes per round; (3s) the same N, K through a source. */
   readonly http: Shape & { bareRequests: number };
   /**
    * (4), (5) lateness: polls fall due at `loadShare` of what the shipped worker reached in (2), each

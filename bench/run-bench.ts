@@ -17,12 +17,14 @@ import { overviewScenario } from './scenarios/overview.ts';
 import { persistenceScenario } from './scenarios/persistence.ts';
 import { pgBossScenario } from './scenarios/pg-boss.ts';
 import { pushScenario } from './scenarios/push.ts';
+import { sourcesScenario } from './scenarios/sources.ts';
 import { startupScenario } from './scenarios/startup.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   throughput: throughputScenario,
   http: httpScenario,
+  sources: sourcesScenario,
   lateness: latenessScenario,
   'pg-boss': pgBossScenario,
   memory: memoryScenario,

@@ -112,18 +112,25 @@ export function toContexts(inputs: readonly MonitorInput[], now = Date.now()): M
   return inputs.map((input) => parseMonitorInput(input, defaults, now));
 }
 
-/** Where the bench's monitors read their status: a status URL, a batch status URL, or (neither) the hook. */
+/** Where the bench's monitors read their status: a status URL, a batch status URL, a source of the sources file with its params, or (none) the hook. */
 export interface BenchSource {
   statusUrl?: string | undefined;
   batchStatusUrl?: string | undefined;
+  source?: { name: string; params: Record<string, string> } | undefined;
 }
 
-/** Inputs of `n` monitors of the bench's shape: ids `${name}-${i}`, a status hook or URL, one interval. */
+/** Inputs of `n` monitors of the bench's shape: ids `${name}-${i}`, a status hook, URL or source, one interval. */
 export function monitorInputs(name: string, n: number, shape: BenchSource & { intervalMs: number }): MonitorInput[] {
   return Array.from({ length: n }, (_, i) => ({
     jobId: `${name}-${i}`,
-    ...(shape.statusUrl ? { statusUrl: shape.statusUrl } : shape.batchStatusUrl ? { batchStatusUrl: shape.batchStatusUrl } : { statusHook: true }),
+    ...statusFields(shape),
     interval: shape.intervalMs,
     expireIn: '2h',
   }));
+}
+
+function statusFields(shape: BenchSource): Partial<MonitorInput> {
+  if (shape.source) return { source: shape.source.name, params: shape.source.params };
+  if (shape.statusUrl) return { statusUrl: shape.statusUrl };
+  return shape.batchStatusUrl ? { batchStatusUrl: shape.batchStatusUrl } : { statusHook: true };
 }

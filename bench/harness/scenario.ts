@@ -1,6 +1,6 @@
 import type { BenchConfig } from '../config.ts';
 import type { Table } from './costs.ts';
-import { median } from './measure.ts';
+import { median, settle } from './measure.ts';
 import type { BenchServices } from './services.ts';
 
 /** A goal from the issue: the row's figure (or its ratio) must be at least / at most `value`. */
@@ -60,4 +60,29 @@ export function pairedRatio(subject: readonly number[], baseline: readonly numbe
 /** Each round's figure beside its baseline's, for `Row.rounds`. */
 export function roundPairs(subject: readonly number[], baseline?: readonly number[]): { value: number; baseline?: number }[] {
   return subject.map((value, index) => (baseline ? { value, baseline: baseline[index]! } : { value }));
+}
+
+/**
+ * `count` timed rounds of the baseline and the subject, settled before each: odd rounds run the
+ * baseline first, even ones the subject first, so that a drift in the machine's load (others' work
+ * on a shared machine) does not always fall on the same side of a pair. `onRound` hears each
+ * round's pair (a progress line).
+ */
+export async function alternatingRounds(
+  count: number, baseline: () => Promise<number>, subject: () => Promise<number>, onRound: (round: number, baseline: number, subject: number) => void,
+): Promise<{ baseline: number[]; subject: number[] }> {
+  const pairs = { baseline: [] as number[], subject: [] as number[] };
+  for (let round = 1; round <= count; round++) {
+    const order = round % 2 === 1 ? [baseline, subject] : [subject, baseline];
+    const figures: number[] = [];
+    for (const measure of order) {
+      await settle();
+      figures.push(await measure());
+    }
+    const [base, subj] = round % 2 === 1 ? figures : figures.reverse();
+    pairs.baseline.push(base!);
+    pairs.subject.push(subj!);
+    onRound(round, base!, subj!);
+  }
+  return pairs;
 }

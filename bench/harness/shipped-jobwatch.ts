@@ -29,11 +29,11 @@ export class ShippedJobwatch {
     private readonly server: BenchChild<string>,
   ) {}
 
-  /** A server on a prefix and database of its own (`purpose` names both). */
-  static async start(services: BenchServices, purpose: string): Promise<ShippedJobwatch> {
+  /** A server on a prefix and database of its own (`purpose` names both); `env` is added to every process's (e.g. a sources file). */
+  static async start(services: BenchServices, purpose: string, extraEnv: Record<string, string> = {}): Promise<ShippedJobwatch> {
     const { url, handle } = await services.database(purpose);
     const prefix = services.prefix(purpose);
-    const env = { REDIS_URL: services.config.redisUrl, DATABASE_URL: url, JOBWATCH_PREFIX: prefix, JOBWATCH_STATUS_HOOK: STATUS_HOOK };
+    const env = { REDIS_URL: services.config.redisUrl, DATABASE_URL: url, JOBWATCH_PREFIX: prefix, JOBWATCH_STATUS_HOOK: STATUS_HOOK, ...extraEnv };
     const server = await startBenchChild({
       script: CLI, runWith: 'node', args: ['server', '--port', '0'], env, ready: (line) => logged(line, 'server listening')?.url as string | undefined,
     });

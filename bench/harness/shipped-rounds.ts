@@ -45,7 +45,7 @@ export async function shippedRound(
 
 /**
  * One round of the shipped worker reading statuses from the bench's status server (status-server.ts,
- * started with BENCH_RECORD_TIMES=1): N monitors on a statusUrl or a batchStatusUrl, started
+ * started by `startStatusServer`): N monitors on a statusUrl, a batchStatusUrl or a source, started
  * through the API, polled K times each by a new `jobwatch worker` process. Polls/s from the first
  * status request the server saw to the last (less the last request's share, so that single requests
  * count as `shippedRound` counts polls), and the requests per poll; then every monitor is checked
@@ -68,6 +68,13 @@ export async function statusServerRound(
   const times = await arrivals(origin);
   const polls = monitors * pollsPerMonitor;
   return { rate: (polls * (1 - 1 / times.length)) / ((times.at(-1)! - times[0]!) / 1000), requestsPerPoll: times.length / polls };
+}
+
+/** The bench's status server (status-server.ts) in its own process, recording arrivals for `statusServerRound`; `env` adds its settings. */
+export function startStatusServer(env: Record<string, string> = {}): Promise<BenchChild<{ port: number }>> {
+  return startBenchChild({
+    script: 'bench/harness/status-server.ts', env: { BENCH_RECORD_TIMES: '1', ...env }, ready: (line) => JSON.parse(line) as { port: number },
+  });
 }
 
 /** When each status request since the last call arrived at the status server (epoch ms). */

@@ -4,6 +4,9 @@
  * for a job's first k-1 calls and `{"status":"Completed"}` from the k-th on; POST /batch/:k/:round with
  * `{"ids": [...]}` answers each id (counted as `:round/id`) the same way, in one object keyed by id. GET /requests answers
  * `{"requests": N}`, the status requests it has answered so far.
+ * GET /secure/:k/:id is a job of a service that wants a bearer token (BENCH_BEARER_TOKEN): 401
+ * without it; with it, the same count in a body of the service's own shape,
+ * `{"state":{"phase":"RUNNING"}}` then `{"state":{"phase":"SUCCEEDED"}}` (what a source's mapping reads).
  * With BENCH_RECORD_TIMES=1 it keeps when each call arrived (epoch ms); GET /times answers them
  * as a JSON array and starts over.
  * Prints `{"port":N}` on its first stdout line when ready; stops on SIGTERM.
@@ -14,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 const calls = new Map<string, number>();
 const PROCESSING = JSON.stringify({ status: 'Processing' });
 const COMPLETED = JSON.stringify({ status: 'Completed' });
+const SECURE_BODIES = { [PROCESSING]: JSON.stringify({ state: { phase: 'RUNNING' } }), [COMPLETED]: JSON.stringify({ state: { phase: 'SUCCEEDED' } }) };
+const BEARER = `Bearer ${process.env.BENCH_BEARER_TOKEN ?? ''}`;
 
 let requests = 0;
 let ids = 0;
@@ -27,8 +32,8 @@ function nextStatus(jobId: string, pollsToComplete: number): string {
   return count >= pollsToComplete ? COMPLETED : PROCESSING;
 }
 
-function answer(response: ServerResponse, body: string): void {
-  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+function answer(response: ServerResponse, body: string, code = 200): void {
+  response.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
 }
 
 const server = createServer((request, response) => {
@@ -41,6 +46,12 @@ const server = createServer((request, response) => {
   }
   requests++;
   if (record) times.push(Date.now());
+  if (kind === 'secure') {
+    // Checked before the job's count moves, so that a refused request is not a poll.
+    if (!process.env.BENCH_BEARER_TOKEN || request.headers.authorization !== BEARER) return answer(response, '{"error":"unauthorized"}', 401);
+    ids++;
+    return answer(response, SECURE_BODIES[nextStatus(jobId, Number(pollsToComplete))]!);
+  }
   if (request.method !== 'POST') {
     ids++;
     return answer(response, nextStatus(jobId, Number(pollsToComplete)));

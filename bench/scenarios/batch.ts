@@ -1,8 +1,7 @@
-import { startBenchChild } from '../harness/child-process.ts';
 import { median, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
-import { statusServerRound } from '../harness/shipped-rounds.ts';
+import { startStatusServer, statusServerRound } from '../harness/shipped-rounds.ts';
 
 /**
  * (11b) Batched against single-request HTTP polling, in alternating rounds of the same shape: N
@@ -14,9 +13,7 @@ import { statusServerRound } from '../harness/shipped-rounds.ts';
 export async function batchScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, pollsPerMonitor } = config.batch;
-  const server = await startBenchChild({
-    script: 'bench/harness/status-server.ts', env: { BENCH_RECORD_TIMES: '1' }, ready: (line) => JSON.parse(line) as { port: number },
-  });
+  const server = await startStatusServer();
   const origin = `http://127.0.0.1:${server.ready.port}`;
   const jobwatch = await ShippedJobwatch.start(services, 'batch');
   // Each round's monitors get job ids of their own, so that the server's per-job count starts over.

@@ -1,11 +1,10 @@
 import { Agent, request } from 'undici';
 import { HttpStatusProvider } from '../../src/status/http-provider.ts';
-import { startBenchChild } from '../harness/child-process.ts';
 import { JobwatchFleet, monitorInputs } from '../harness/jobwatch-fleet.ts';
 import { EventCounter, rounds, settle } from '../harness/measure.ts';
 import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
-import { statusServerRound } from '../harness/shipped-rounds.ts';
+import { startStatusServer, statusServerRound } from '../harness/shipped-rounds.ts';
 import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 /** Connections per status host: HttpStatusProvider's default, given to the bare client too. */
@@ -21,9 +20,7 @@ const CONNECTIONS = 64;
 export async function httpScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, pollsPerMonitor, bareRequests } = config.http;
-  const server = await startBenchChild({
-    script: 'bench/harness/status-server.ts', env: { BENCH_RECORD_TIMES: '1' }, ready: (line) => JSON.parse(line) as { port: number },
-  });
+  const server = await startStatusServer();
   const origin = `http://127.0.0.1:${server.ready.port}`;
   const { handle } = await services.database('http');
   const fleet = new JobwatchFleet(services, services.prefix('http'), handle);

@@ -11,7 +11,7 @@ import { InMemoryStatusProvider } from '../harness/memory-status.ts';
 import { rounds, settle, sleep } from '../harness/measure.ts';
 import { pairedRatio, roundPairs, row, type Row, type ScenarioContext } from '../harness/scenario.ts';
 import { ShippedJobwatch } from '../harness/shipped-jobwatch.ts';
-import { shippedRound } from '../harness/shipped-rounds.ts';
+import { shippedRound, startStatusServer } from '../harness/shipped-rounds.ts';
 import { runJobwatchRound } from '../harness/in-process-round.ts';
 
 
@@ -32,9 +32,7 @@ export async function limitsScenario(context: ScenarioContext): Promise<Row[]> {
 async function accuracy(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
   const { monitors, limit, warmupMs, measureMs, workers: workerCount } = config.limits;
-  const server = await startBenchChild({
-    script: 'bench/harness/status-server.ts', env: { BENCH_RECORD_TIMES: '1' }, ready: (line) => JSON.parse(line) as { port: number },
-  });
+  const server = await startStatusServer();
   const origin = `http://127.0.0.1:${server.ready.port}`;
   const key = `127.0.0.1:${server.ready.port}`;
   const { url: databaseUrl, handle } = await services.database('limits');

@@ -48,6 +48,12 @@ describe('npm run bench, quick mode', () => {
     expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
   });
 
+  it('measures polls through a source with a bearer token and a mapping against a plain statusUrl, and cleans up', async () => {
+    const report = await quickRun('sources', ['3s']);
+    expect(report.rows[0]!.ratio?.value).toBeGreaterThan(0);
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
+
   it('measures the monitors page overview over seeded history, and cleans up', async () => {
     const report = await quickRun('overview', ['13a', '13b', '13c']);
     expect(typeof report.rows[0]!.met).toBe('boolean');
