@@ -10,6 +10,7 @@ export interface Schedule {
   /**
    * The fraction of each delay that is random, 0 to 1: a delay `d` becomes one in
    * `[d * (1 - jitter), d]`, never later than the schedule says, so monitors started together spread apart.
+   * A batch source's monitors take the slot in that range instead (see `slotIn`), so that they meet.
    */
   jitter: number;
 }
