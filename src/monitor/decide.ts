@@ -83,7 +83,9 @@ export function decideCancel(context: MonitorContext, now: number): MonitorResul
 
 /**
  * After a status check: poll again on the monitor's schedule, retry a failed check after a backoff,
- * or end. `jitter` is a number in [0, 1) that spreads polls and retries of many monitors apart.
+ * or end. `jitter` is a number in [0, 1) that spreads polls and retries of many monitors apart;
+ * `batched` (the monitor reads a batch source): its next poll meets the source's others at a slot
+ * instead (retries keep their spread: a failed batch's members do not come back all at once).
  */
 export function decideAfterCheck(
   context: MonitorContext,
@@ -91,6 +93,7 @@ export function decideAfterCheck(
   now: number,
   policy: PollPolicy,
   jitter: number,
+  batched = false,
 ): AfterCheck {
   const polls = context.polls + 1;
   // A check ends any hold the monitor waited under.
@@ -103,7 +106,7 @@ export function decideAfterCheck(
     // The floor never holds a monitor slower than its own interval (validated where it was started,
     // perhaps under a lower JOBWATCH_MIN_INTERVAL than this worker's).
     const floor = Math.min(policy.minIntervalMs ?? MIN_INTERVAL_MS, context.intervalMs);
-    const { at, nextIntervalMs } = nextPollAfterRunning(context, now, floor, jitter, reading.retryAfterMs);
+    const { at, nextIntervalMs } = nextPollAfterRunning(context, now, floor, jitter, reading.retryAfterMs, batched);
     return reschedule(nextIntervalMs === context.intervalMs ? next : { ...next, currentIntervalMs: nextIntervalMs }, 'running', at);
   }
   return finish(next, statusClass, now, truncateDetail(reading.body));

@@ -99,10 +99,14 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   const expireAt = resolveExpireAt(input, defaults, now);
   const schedule = resolveSchedule(input, intervalMs);
   const firstPollInMs = resolveDuration('firstPollIn', input.firstPollIn, 0, 0, MAX_INTERVAL_MS);
+  const status = Object.freeze(statusSourceOf(input));
+  // A batch URL's first poll meets the others at a slot, as every later one does; a hook's or a
+  // source's batching is known only to the workers, which slot them from their second poll on.
+  const firstPollMs = firstPollDelay(firstPollInMs, schedule.jitter, random(), now, status.kind === 'batch');
   const context: MonitorContext = {
     monitorId: input.monitorId ?? input.jobId,
     jobId: input.jobId,
-    status: Object.freeze(statusSourceOf(input)),
+    status,
     statusField: input.statusField ?? DEFAULT_STATUS_FIELD,
     intervalMs,
     expireAt,
@@ -111,7 +115,7 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     consecutiveFailures: 0,
     lastStatus: null,
     lastError: null,
-    nextCheckAt: Math.min(expireAt, now + firstPollDelay(firstPollInMs, schedule.jitter, random())),
+    nextCheckAt: Math.min(expireAt, now + firstPollMs),
     metadata: input.metadata ?? null,
     schedule,
     // Only when given: a monitor on the deployment's default carries no extra bytes in Redis.

@@ -8,5 +8,7 @@ import type { StatusAnswer } from './gate/hold.ts';
  */
 export interface StatusProvider {
   read(context: MonitorContext): Promise<StatusAnswer>;
+  /** Whether this monitor's reads are gathered into batches: its polls then meet at slots (see `slotIn`). @defaultValue never */
+  batches?(context: MonitorContext): boolean;
   close(): Promise<void>;
 }

@@ -112,7 +112,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     if (deps.logger.isLevelEnabled('debug')) {
       log().debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
     }
-    const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random());
+    const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random(), deps.statusProvider.batches?.(context) ?? false);
     // History is handed on in memory and written in batches elsewhere: no round trip here.
     observer.checked?.({ context, reading, checkedAt, lateMs, durationMs: checkedAt - startedAt, ends: after.kind === 'finish' });
     if (after.kind === 'finish') return finishMonitor(job, after.result);

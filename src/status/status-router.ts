@@ -1,6 +1,7 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
+import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { DEFAULT_HOOK_RATE_KEY } from '../monitor/gate/rate-key.ts';
 
 /** Sends each monitor to the provider its status source names. */
@@ -28,6 +29,12 @@ export class StatusRouter implements StatusProvider {
       ok: false,
       failure: { reason: 'hook-error', message: 'this worker has no status hook; set JOBWATCH_STATUS_HOOK to a module exporting getJobStatus' },
     });
+  }
+
+  batches(context: MonitorContext): boolean {
+    if (context.status.kind === 'batch') return true;
+    if (context.status.kind === 'source') return this.providers.sourceBatch.handles(context);
+    return context.status.kind === 'hook' && this.providers.hook instanceof HookBatchStatusProvider;
   }
 
   async close(): Promise<void> {

@@ -65,6 +65,33 @@ describe('batched status checks, with worker processes', () => {
     expect(server.jobsWithOverlap()).toEqual([]);
   }, 90_000);
 
+  it('polls of a batch source meet at slots: 3 worker processes send many ids per request even from a fleet spread over its interval', async () => {
+    const MONITORS = 600;
+    const INTERVAL_MS = 2_000;
+    await startWorkers(3, { JOBWATCH_CONCURRENCY: '30' });
+    for (let i = 0; i < MONITORS; i++) server.script(`s-${i}`, [...processing(4), { status: 'Completed' }]);
+    // First polls spread evenly over the interval, as a fleet started over time is: a random jitter
+    // keeps them spread (about 6 ids per request here, measured); slots gather them from the second poll on (about 16).
+    await client.startMonitors(Array.from({ length: MONITORS }, (_, i) => ({
+      jobId: `s-${i}`, batchStatusUrl: server.url, interval: INTERVAL_MS, firstPollIn: Math.round((i / MONITORS) * INTERVAL_MS),
+    })));
+    const seen = new Set<string>();
+    let firstRound = 0;
+    await waitFor(() => {
+      const requests = server.requests();
+      for (const request of requests.slice(firstRound)) for (const id of request.ids) seen.add(id);
+      firstRound = requests.length;
+      return seen.size === MONITORS;
+    }, { timeoutMs: 60_000, intervalMs: 50, what: 'every monitor polled once' });
+    await waitFor(async () => (await countRows(iso)) === MONITORS, { timeoutMs: 90_000, intervalMs: 200, what: `${MONITORS} rows` });
+
+    const later = server.requests().slice(firstRound);
+    const ids = later.reduce((sum, request) => sum + request.ids.length, 0);
+    expect(ids).toBeGreaterThan(MONITORS * 3);
+    expect(ids / later.length).toBeGreaterThanOrEqual(10);
+    expect(server.jobsWithOverlap()).toEqual([]);
+  }, 120_000);
+
   it('a failed batch is a failed check for each monitor in it, and each retries alone; a missing id ends only its monitor', async () => {
     const MONITORS = 40;
     await startWorkers(1, { JOBWATCH_CONCURRENCY: '100', JOBWATCH_BATCH_WINDOW: '100ms', JOBWATCH_RETRY_BASE: '1s' });

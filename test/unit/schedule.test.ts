@@ -4,7 +4,7 @@ import type { MonitorContext } from '../../src/monitor/context.ts';
 import { decideAfterCheck, type PollPolicy } from '../../src/monitor/decide.ts';
 import { parseMonitorInput } from '../../src/monitor/input.ts';
 import { decidePush, isPushedResult } from '../../src/monitor/push.ts';
-import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, nextPollAfterRunning, type Schedule } from '../../src/monitor/schedule.ts';
+import { DEFAULT_JITTER, firstPollDelay, MAX_BACKOFF_FACTOR, nextPollAfterRunning, slotIn, type Schedule } from '../../src/monitor/schedule.ts';
 import { createVocabulary } from '../../src/monitor/statuses.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -100,22 +100,27 @@ describe('the next poll time of every schedule (property)', () => {
     expireInMs: fc.integer({ min: 1, max: 90 * 24 * 3_600_000 }),
     retryAfterMs: fc.option(fc.integer({ min: 0, max: 3_600_000 }), { nil: undefined }),
     randoms: fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 30 }),
+    batched: fc.boolean(),
+    startOffsetMs: fc.integer({ min: 0, max: 24 * 3_600_000 }),
   });
 
   it('never sooner than the minimum interval, never past expiry, never later than the schedule, and the interval grows as promised up to max', () => {
-    fc.assert(fc.property(schedules, ({ intervalMs, jitter, backoff: b, expireInMs, retryAfterMs, randoms }) => {
+    fc.assert(fc.property(schedules, ({ intervalMs, jitter, backoff: b, expireInMs, retryAfterMs, randoms, batched, startOffsetMs }) => {
       const schedule: Schedule = { jitter, ...(b ? { backoff: { factor: b.factor, maxMs: intervalMs + b.extraMaxMs } } : {}) };
-      let ctx = context({ intervalMs, schedule, expireAt: T0 + expireInMs });
-      let now = T0;
+      let ctx = context({ intervalMs, schedule, expireAt: T0 + startOffsetMs + expireInMs });
+      let now = T0 + startOffsetMs;
       for (const random of randoms) {
         if (now >= ctx.expireAt) break;
         const current = ctx.currentIntervalMs ?? intervalMs;
-        const { at, nextIntervalMs } = nextPollAfterRunning(ctx, now, MIN, random, retryAfterMs);
+        const { at, nextIntervalMs } = nextPollAfterRunning(ctx, now, MIN, random, retryAfterMs, batched);
         expect(at).toBeLessThanOrEqual(ctx.expireAt);
         expect(at).toBeGreaterThanOrEqual(Math.min(now + MIN, ctx.expireAt));
         if (retryAfterMs === undefined) {
           expect(at - now).toBeLessThanOrEqual(current);
           expect(at).toBeGreaterThanOrEqual(Math.min(now + Math.max(MIN, Math.floor(current * (1 - jitter))), ctx.expireAt));
+          // A batched poll is due at its slot, unless the minimum interval or the expiry says otherwise.
+          const range = Math.floor(current * jitter);
+          if (batched && range >= 1 && at < ctx.expireAt && slotIn(now + current, range) - now >= MIN) expect(at % range).toBe(0);
         }
         expect(nextIntervalMs).toBeGreaterThanOrEqual(current);
         if (schedule.backoff) {
@@ -131,15 +136,76 @@ describe('the next poll time of every schedule (property)', () => {
   });
 
   it('the first poll: never before the start, never after firstPollIn, at most the jitter early', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 7 * 24 * 3_600_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (firstPollIn, jitter, random) => {
-      const delay = firstPollDelay(firstPollIn, jitter, random);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 7 * 24 * 3_600_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.boolean(), (firstPollIn, jitter, random, batched) => {
+      const delay = firstPollDelay(firstPollIn, jitter, random, T0 + 12_345, batched);
       expect(delay).toBeGreaterThanOrEqual(Math.floor(firstPollIn * (1 - jitter)));
       expect(delay).toBeLessThanOrEqual(firstPollIn);
     }), { numRuns: 500 });
   });
 });
 
+describe('slots of batched monitors', () => {
+  it.each([
+    { dueAt: 1_234_567, rangeMs: 100, slot: 1_234_500 },
+    { dueAt: 1_234_500, rangeMs: 100, slot: 1_234_500 },
+    { dueAt: 1_234_599, rangeMs: 100, slot: 1_234_500 },
+    { dueAt: 1_234_567, rangeMs: 0, slot: 1_234_567 },
+  ])('slotIn($dueAt, $rangeMs) is $slot', ({ dueAt, rangeMs, slot }) => {
+    expect(slotIn(dueAt, rangeMs)).toBe(slot);
+  });
+
+  it('a slot is a multiple of the range, never later than due, never a whole range early', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 45 }), fc.integer({ min: 1, max: 7 * 24 * 3_600_000 }), (dueAt, rangeMs) => {
+      const slot = slotIn(dueAt, rangeMs);
+      expect(slot % rangeMs).toBe(0);
+      expect(slot).toBeLessThanOrEqual(dueAt);
+      expect(slot).toBeGreaterThan(dueAt - rangeMs);
+    }), { numRuns: 500 });
+  });
+
+  it('batched monitors with one interval, polled at any moments of one slot, are all due at the next slot; random ones are not', () => {
+    const ctx = context({ intervalMs: 60_000 });
+    const slot = Math.floor(T0 / 6_000) * 6_000 + 6_000;
+    const polledAt = [slot, slot + 1, slot + 2_999, slot + 5_999];
+    const batched = polledAt.map((now, i) => nextPollAfterRunning(ctx, now, MIN, i / polledAt.length, undefined, true).at);
+    expect(new Set(batched)).toEqual(new Set([slot + 60_000]));
+    const random = polledAt.map((now, i) => nextPollAfterRunning(ctx, now, MIN, i / polledAt.length).at);
+    expect(new Set(random).size).toBe(polledAt.length);
+  });
+
+  it('single-request monitors keep their random spread: unchanged by the slots', () => {
+    fc.assert(fc.property(fc.integer({ min: MIN, max: 3_600_000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (intervalMs, jitter, random) => {
+      const ctx = context({ intervalMs, schedule: { jitter }, expireAt: T0 + 10 * 3_600_000 });
+      expect(nextPollAfterRunning(ctx, T0 + 7, MIN, random).at).toBe(T0 + 7 + Math.max(MIN, Math.round(intervalMs * (1 - jitter * random))));
+      expect(firstPollDelay(intervalMs, jitter, random)).toBe(Math.round(intervalMs * (1 - jitter * random)));
+    }), { numRuns: 300 });
+  });
+
+  it('batched: a slot the minimum interval forbids leaves the poll at its schedule; a Retry-After is kept as asked', () => {
+    const ctx = context({ intervalMs: 1_000, schedule: { jitter: 1 } });
+    expect(nextPollAfterRunning(ctx, 10_050, 200, 0.5, undefined, true).at).toBe(11_000);
+    expect(nextPollAfterRunning(ctx, 10_950, 200, 0.5, undefined, true).at).toBe(11_950);
+    expect(nextPollAfterRunning(ctx, 10_950, 200, 0.5, 4_321, true).at).toBe(15_271);
+  });
+
+  it('decideAfterCheck slots the running re-schedule of a batched monitor, not its retries', () => {
+    const ctx = context({ intervalMs: 10_000 });
+    const running = decideAfterCheck(ctx, { ok: true, status: 'Processing', body: {} }, T0 + 1_234, policy, 0.5, true);
+    expect(running).toMatchObject({ kind: 'reschedule', at: T0 + 11_000 });
+    const retry = decideAfterCheck(ctx, { ok: false, failure: { reason: 'connection', message: 'x' } }, T0 + 1_234, policy, 0.5, true);
+    expect(retry).toMatchObject({ kind: 'reschedule', reason: 'retry', at: T0 + 1_234 + 750 });
+  });
+});
+
 describe('schedule input', () => {
+  it('a batchStatusUrl monitor\'s first poll meets the others at a slot; a statusUrl one\'s is random', () => {
+    const defaults = { intervalMs: 60_000, expireInMs: 3_600_000 };
+    const batched = parseMonitorInput({ jobId: 'j', batchStatusUrl: 'http://x/b', firstPollIn: '10s' }, defaults, T0 + 123, () => 0.5);
+    expect(batched.nextCheckAt).toBe(T0 + 10_000);
+    const single = parseMonitorInput({ jobId: 'j', statusUrl: 'http://x/{jobId}', firstPollIn: '10s' }, defaults, T0 + 123, () => 0.5);
+    expect(single.nextCheckAt).toBe(T0 + 123 + 9_500);
+  });
+
   const defaults = { intervalMs: 60_000, expireInMs: 3_600_000 };
   it('backoff, jitter and firstPollIn become the schedule and the first poll time', () => {
     const monitor = parseMonitorInput({ jobId: 'j', statusHook: true, interval: '5s', backoff: { factor: 1.5, max: '5m' }, jitter: 0.2, firstPollIn: '2m' }, defaults, T0, () => 0.5);
