@@ -98,6 +98,54 @@ describe('the gate watch', () => {
   });
 });
 
+describe('the slip window', () => {
+  it('from the call that sets a hold to every worker knowing of it, while the gate is busy', async () => {
+    const prefix = uniqueName('gw');
+    const workers = await Promise.all([worker(prefix), worker(prefix), worker(prefix)]);
+    // When each worker's copy heard of each key.
+    const heard = workers.map(() => new Map<string, number>());
+    for (const [i, { watch }] of workers.entries()) {
+      const apply = watch.view.apply.bind(watch.view);
+      watch.view.apply = (change, now) => {
+        if (!heard[i]!.has(change.key)) heard[i]!.set(change.key, performance.now());
+        apply(change, now);
+      };
+    }
+    // Load: every worker keeps admitting requests to a limited key (a script each) meanwhile.
+    let loading = true;
+    let loadAdmits = 0;
+    const limited = await Promise.all(workers.map(() => worker(prefix, TEST_REDIS_URL, 'busy=100000/s')));
+    const load = limited.map(async ({ gate }) => {
+      while (loading) {
+        await Promise.all(Array.from({ length: 50 }, () => gate.admit('busy')));
+        loadAdmits += 50;
+      }
+    });
+    const windows: number[] = [];
+    const began = performance.now();
+    try {
+      for (let i = 0; i < 100; i++) {
+        const key = `slip-${i}`;
+        const setter = workers[i % workers.length]!;
+        const admission = await setter.gate.admit(key);
+        const start = performance.now();
+        await setter.gate.observe(key, TOO_MANY, admission);
+        await waitFor(() => heard.every((map) => map.has(key)), { what: `${key} heard by every worker`, intervalMs: 1 });
+        windows.push(Math.max(...heard.map((map) => map.get(key)!)) - start);
+      }
+    } finally {
+      loading = false;
+      await Promise.all(load);
+    }
+    windows.sort((a, b) => a - b);
+    const at = (q: number) => windows[Math.min(windows.length - 1, Math.floor(q * windows.length))]!.toFixed(2);
+    const rate = Math.round(loadAdmits / ((performance.now() - began) / 1_000));
+    console.log(`slip window (ms, from the observe call to the last of 3 workers hearing, under ${rate} admits/s): p50 ${at(0.5)}, p99 ${at(0.99)}, max ${at(1)}`);
+    expect(windows).toHaveLength(100);
+    await cleanUp(prefix);
+  }, 60_000);
+});
+
 describe('the gate costs no round trip until it acts', () => {
   let server: PrivateRedis;
   beforeAll(async () => {
