@@ -53,6 +53,9 @@ export const MAX_SHARDS = 64;
 /** Most polls one worker process may have in flight (`JOBWATCH_CONCURRENCY`, `--concurrency`). */
 export const MAX_CONCURRENCY = 10_000;
 
+/** Whether status requests pass the request gate: `off` only measures what the gate costs. */
+export const GATE_MODES = ['on', 'off'] as const;
+
 /** How workers re-schedule a poll and read jobs: see `bullmqPath` below and queue/bullmq-seam.ts. */
 export const BULLMQ_PATHS = ['fast', 'public'] as const;
 export type BullmqPath = (typeof BULLMQ_PATHS)[number];
@@ -227,6 +230,13 @@ export const CONFIG_OPTIONS = {
     check: duration(100, HOUR),
     default: 30_000,
     description: "While a key's circuit is open, one request is let through this often to test it.",
+  }),
+  gate: option({
+    env: 'JOBWATCH_GATE',
+    check: oneOf(GATE_MODES),
+    default: 'on',
+    description: '`off` sends every status request with no rate limit, Retry-After hold or circuit, for benchmarking the gate\'s cost only: ' +
+      'a host that asks to wait is not waited for.',
   }),
 
   // Worker processes.

@@ -6,6 +6,7 @@ import type { StatusReading } from '../monitor/reading.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import { Script } from '../redis/script.ts';
 import { gateKeysOf, type GateKeys } from './gate-keys.ts';
+import { GateWatch } from './gate-watch.ts';
 
 /**
  * The RequestGate of a deployment, shared by all its worker processes through Redis. Per rate key,
@@ -39,6 +40,11 @@ export interface RedisGateOptions extends GateSettings {
   clock?: () => number;
   /** @defaultValue Math.random */
   random?: () => number;
+  /**
+   * This worker's copy of which keys the gate acts on: a request to a key with no rate limit that
+   * the copy says nothing of is admitted without a round trip. @defaultValue none: every admit asks Redis
+   */
+  watch?: GateWatch;
 }
 
 export interface GateEvents {
@@ -64,6 +70,9 @@ const RATE_LIMITED = 1;
 const RETRY_AFTER = 2;
 const CIRCUIT_OPEN = 3;
 const PROBE = 4;
+
+/** The admission of a request nothing acts on. */
+const NOTHING_ACTS: Admission = Object.freeze({ probe: false, failures: 0 });
 
 interface PendingAdmit {
   reserved: boolean;
@@ -98,6 +107,9 @@ export class RedisRequestGate implements RequestGate {
    * key asked for in the same turn of the event loop go to Redis together, in one script, in order.
    */
   admit(key: string, reservation?: Hold): Promise<Admission> {
+    // Nothing would hold it: no limit books its slots, and the copy (trusted) knows of no hold,
+    // failure or circuit. A good answer then has nothing to record either (see needsRecording).
+    if (this.options.watch?.isQuiet(key) && !limitFor(this.limits, key)) return Promise.resolve(NOTHING_ACTS);
     const reserved = isOnReservedSlot(key, reservation, this.clock());
     return new Promise<Admission>((resolve, reject) => {
       let batch = this.pending.get(key);
@@ -119,6 +131,7 @@ export class RedisRequestGate implements RequestGate {
     const interval = limit ? emissionIntervalMs(limit) : 0;
     const k = this.keysOf(key);
     const flags = requests.map((request) => (request.reserved ? '1' : '0')).join('');
+    const mark = this.options.watch?.view.mark();
     ADMIT.run(this.redis, 4, [
       k.rate, k.hold, k.fails, k.open, String(interval), String(this.options.probeEveryMs), String(SEND_TOLERANCE_MS), flags,
     ]).then((reply) => {
@@ -127,6 +140,7 @@ export class RedisRequestGate implements RequestGate {
       // A wait counts from when Redis ran the script; counted from its answer, a hold ends a round
       // trip late rather than early.
       const now = this.clock();
+      if (mark !== undefined && actsOnNothing(answers)) this.options.watch!.view.settle(key, mark);
       for (const [i, request] of requests.entries()) request.resolve(this.admission(key, answers[2 * i + 1]!, answers[2 * i + 2]! / 1_000, failures, now));
     }, (error: unknown) => {
       for (const request of requests) request.reject(error);
@@ -174,6 +188,7 @@ export class RedisRequestGate implements RequestGate {
       signal.kind === 'retry-after' ? 'hold' : signal.kind,
       signal.kind === 'retry-after' ? String(signal.ms) : '0',
       String(this.options.hostFailures), String(this.options.probeEveryMs), String(STATE_TTL_MS),
+      GateWatch.channelOf(this.options.prefix), key,
     ])) as [number, number];
     const now = this.clock();
     const events = this.options.events;
@@ -193,4 +208,9 @@ export class RedisRequestGate implements RequestGate {
     if (code === 2) return holdOf(key, 'circuit-open', value / 1_000, now, this.random);
     return undefined;
   }
+}
+
+/** Whether admit.lua's answer saw no hold, failure or open circuit on its key (a rate limit aside). */
+function actsOnNothing(answers: readonly number[]): boolean {
+  return answers[0] === 0 && answers.every((code, i) => i % 2 === 0 || code <= RATE_LIMITED);
 }

@@ -18,6 +18,8 @@ import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import { RedisRequestGate } from '../gate/redis-gate.ts';
+import { GateWatch } from '../gate/gate-watch.ts';
+import { OPEN_GATE } from '../monitor/gate/open-gate.ts';
 import { withSourceRateLimits } from '../sources/source-rate-limits.ts';
 import { describeRateLimits } from '../monitor/gate/rate-limits.ts';
 import type { RedisConnection } from '../redis/connection.ts';
@@ -59,9 +61,12 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     connection.on('error', (error) => logger.warn({ err: error }, 'Redis connection error; reconnecting'));
     // Its slots as the workers will have them: the concurrency spread over shards, rounded up per shard.
     const slots = concurrencyPerShard(options.concurrency ?? config.concurrency, config.shards) * config.shards;
-    // Every status request passes the deployment's gate, on the workers' connection.
-    const gate = options.gate ?? createGate(config, connection, logger);
+    // Every status request passes the deployment's gate, on the workers' connection; the watch
+    // spares the round trip of a request to a key the gate does not act on.
+    const watch = options.gate || config.gate === 'off' ? undefined : startGateWatch(config, connection, logger);
+    const gate = options.gate ?? (config.gate === 'off' ? OPEN_GATE : createGate(config, connection, logger, watch));
     const statusProvider = await createStatusProvider(config, { gate, concurrency: slots, env: options.env ?? process.env }).catch((error: unknown) => {
+      void watch?.close();
       connection.disconnect();
       throw error;
     });
@@ -85,6 +90,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     }).catch(async (error: unknown) => {
       await dispatcher?.close();
       await statusProvider.close();
+      void watch?.close();
       connection.disconnect();
       throw error;
     });
@@ -105,6 +111,8 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
         const finished = await workers.close(timeoutMs);
         await dispatcher?.close();
         await purgeScheduler?.close();
+        // Polls still in flight ask Redis without it.
+        await watch?.close();
         if (finished) {
           await statusProvider.close();
           await closeRedis(connection);
@@ -129,9 +137,10 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
  * and circuits, kept in Redis for all workers. Each change of a key's state is logged once, by the
  * process whose request made it.
  */
-function createGate(config: Config, connection: RedisConnection, logger: Logger): RedisRequestGate {
+function createGate(config: Config, connection: RedisConnection, logger: Logger, watch: GateWatch | undefined): RedisRequestGate {
   return new RedisRequestGate(connection, {
     prefix: config.prefix,
+    ...(watch ? { watch } : {}),
     limits: withSourceRateLimits(config.rateLimits, config.sources),
     hostFailures: config.hostFailures,
     probeEveryMs: config.hostProbeEveryMs,
@@ -142,6 +151,14 @@ function createGate(config: Config, connection: RedisConnection, logger: Logger)
       observeFailed: ({ key, error }) => logger.warn({ key, err: error }, 'could not record a status answer for host-wide backoff'),
     },
   });
+}
+
+/** This process's copy of which keys the gate acts on; until it is trusted, every request asks Redis. */
+function startGateWatch(config: Config, connection: RedisConnection, logger: Logger): GateWatch {
+  const warn = (error: unknown) => logger.warn({ err: error }, 'gate changes subscriber failed; every status request asks Redis until it is back');
+  const watch = new GateWatch(connection, config.prefix, warn);
+  watch.start().catch(warn);
+  return watch;
 }
 
 /** The history writer of this process's polls; a failed write is logged and tried again. */

@@ -152,7 +152,7 @@ describe('Retry-After holds the whole host', () => {
   it('a 429 with Retry-After stops every monitor of the host, in every worker, until then; the answer counts as no check', async () => {
     const server = await statusServer();
     const bystander = await statusServer();
-    await startWorkers(2, {});
+    await startWorkers(3, {});
     const ids = Array.from({ length: 20 }, (_, i) => `ra-${i}`);
     for (const id of ids) server.script(id, [{ status: 'Processing' }]);
     bystander.script('bystander', [{ status: 'Processing' }]);
@@ -203,7 +203,7 @@ const PROBE_EVERY_MS = 1_000;
 describe('circuits', () => {
   it('open after a run of failures across monitors, let one probe through per interval, close on a good answer; held monitors burn no budget and end expired at expiry', async () => {
     const server = await statusServer();
-    await startWorkers(2, {
+    await startWorkers(3, {
       JOBWATCH_HOST_FAILURES: '5', JOBWATCH_HOST_PROBE_EVERY: `${PROBE_EVERY_MS}ms`, JOBWATCH_MAX_STATUS_FAILURES: '3',
       JOBWATCH_RETRY_BASE: '50ms', JOBWATCH_RETRY_MAX: '100ms',
     });

@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { nodeOfKey, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
 import { RedisRequestGate } from '../../src/gate/redis-gate.ts';
+import { GateWatch } from '../../src/gate/gate-watch.ts';
 import { parseRateLimits } from '../../src/monitor/gate/rate-limits.ts';
 import { countRows, rowsById } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
@@ -92,6 +93,35 @@ describe('the request gate on a Redis Cluster', () => {
       for (const nodes of nodesOfKey) expect(nodes.size).toBe(1);
       expect(new Set(nodesOfKey.map((nodes) => [...nodes][0])).size).toBeGreaterThan(1);
     } finally {
+      connection.disconnect();
+    }
+  });
+});
+
+describe('the gate watch on a Redis Cluster', () => {
+  it('hears the changes of keys on every node, and reads them back from every master', async () => {
+    const connect = () => new Cluster(cluster.nodes.split(',').map((node) => ({ host: node.split(':')[0]!, port: Number(node.split(':')[1]) })));
+    const connection = connect();
+    const early = new GateWatch(connection, iso.prefix);
+    const late = new GateWatch(connection, iso.prefix);
+    try {
+      await early.start();
+      await waitFor(() => early.view.isTrusted(), { what: 'the watch subscribed and read back' });
+      const gate = new RedisRequestGate(connection, { prefix: iso.prefix, hostFailures: 20, probeEveryMs: 60_000, watch: early });
+      const keys = Array.from({ length: 12 }, (_, i) => `watched-${i}.example:${8000 + i}`);
+      for (const key of keys) {
+        await gate.observe(key, { ok: false, failure: { reason: 'http-status', httpStatus: 429, message: '429', retryAfterMs: 60_000 } });
+      }
+      // Published by scripts on every master, heard on the one the watch subscribed on.
+      await waitFor(() => keys.every((key) => !early.isQuiet(key)), { what: 'every hold heard' });
+      expect(new Set(await Promise.all(keys.map((key) => nodeOfKey(connection, gate.keysOf(key).hold)))).size).toBeGreaterThan(1);
+      await late.start();
+      await waitFor(() => late.view.isTrusted(), { what: 'the second watch subscribed and read back' });
+      for (const key of keys) expect(late.isQuiet(key), key).toBe(false);
+      expect(late.isQuiet('unheld.example')).toBe(true);
+    } finally {
+      await early.close();
+      await late.close();
       connection.disconnect();
     }
   });
