@@ -10,9 +10,11 @@ import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startTestWorker, testClient } from '../helpers/workers.ts';
 
-// Short budgets, so that each misbehaviour plays out in a second or two: three failed checks end
-// a monitor, retries start at 20ms, a status call gets 500ms (a byte a second never makes it).
-const ENV = { JOBWATCH_RETRY_BASE: '20ms', JOBWATCH_RETRY_MAX: '100ms', JOBWATCH_STATUS_TIMEOUT: '500ms', JOBWATCH_MAX_STATUS_FAILURES: '3' };
+// Short budgets, so that each misbehaviour plays out in seconds: three failed checks end a monitor,
+// retries start at 20ms. A status call gets 3s: a byte a second never makes it, and the other
+// bodies are read well within it even when a loaded machine stalls this process for a while (at
+// 500ms, a stall of the test's in-process worker once turned their reasons into `timeout`).
+const ENV = { JOBWATCH_RETRY_BASE: '20ms', JOBWATCH_RETRY_MAX: '100ms', JOBWATCH_STATUS_TIMEOUT: '3s', JOBWATCH_MAX_STATUS_FAILURES: '3' };
 
 /** Each misbehaviour, how the README's failure table says it ends, and what the row shows. */
 interface Case {
@@ -35,7 +37,7 @@ const CASES: Record<string, Case> = {
     answer: hostile.bytes(JSON.stringify({ status: 'Completed', pad: 'x'.repeat(MAX_STATUS_BODY_BYTES) })),
     outcome: 'errored', reason: 'bad-body', error: /larger than the limit/,
   },
-  'a byte a second': { answer: hostile.drip(1_000), outcome: 'errored', reason: 'timeout', error: /did not answer within 500ms/ },
+  'a byte a second': { answer: hostile.drip(1_000), outcome: 'errored', reason: 'timeout', error: /did not answer within 3000ms/ },
   // Cut at the size limit, or at the timeout on a machine too busy to read 1 MiB in 500ms.
   'a body that never ends': { answer: hostile.endless(), outcome: 'errored', reason: ['bad-body', 'timeout'] },
   'not JSON': { answer: hostile.bytes('<html>maintenance</html>', { 'content-type': 'text/html' }), outcome: 'errored', reason: 'bad-body', error: /not valid JSON/ },
