@@ -54,8 +54,6 @@ export interface Sources {
 export const MAX_SOURCES = 1_000;
 /** Largest sources file read. */
 export const MAX_SOURCES_FILE_BYTES = 1024 * 1024;
-/** Declared in monitor/input-limits.ts, where a monitor's `source` is checked too. */
-export { SOURCE_NAME_PATTERN };
 /** Headers a source may not set statically: credentials go under `auth`, and these belong to the HTTP client. */
 const RESERVED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'host', 'content-length', 'transfer-encoding', 'connection']);
 

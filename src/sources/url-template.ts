@@ -15,8 +15,6 @@ import { SourceParamError } from './errors.ts';
 export const JOB_ID_PLACEHOLDER = 'jobId';
 /** What a param's name may be: it is also a key of the monitor's `params`. */
 export const PARAM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** Declared in monitor/input-limits.ts, where a monitor's `params` are bounded too. */
-export { MAX_SOURCE_PARAMS };
 /** Most times a value is percent-decoded while looking for a hidden `/`, `\` or dot segment. */
 const MAX_DECODE_ROUNDS = 4;
 

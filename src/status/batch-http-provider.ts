@@ -8,7 +8,8 @@ import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
 import { rateKeyOf } from '../monitor/gate/rate-key.ts';
-import { DEFAULT_CONNECTIONS_PER_HOST, parseRetryAfter } from './http-provider.ts';
+import { DEFAULT_CONNECTIONS_PER_HOST } from './http-provider.ts';
+import { parseRetryAfter } from '../time/retry-after.ts';
 import { readStatus } from './read-field.ts';
 import { StatusHttpClient } from './status-request.ts';
 

@@ -8,9 +8,6 @@ import { readJson } from '../json/bounded-json.ts';
 import { StatusHttpClient } from './status-request.ts';
 import { parseRetryAfter } from '../time/retry-after.ts';
 
-/** Moved down to time/ (the status conventions read it too); re-exported for the callers that import it from here. */
-export { parseRetryAfter };
-
 export interface HttpStatusProviderOptions {
   /** Longest a status call may take, connect to last byte. */
   timeoutMs: number;

@@ -116,8 +116,6 @@ afterAll(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited(child);
   }
-  // The user's notify queue lives under a prefix of the test's own: removed with its keys.
-  for (const key of await redis.keys(`${iso.prefix}-user:*`)) await redis.del(key);
   await redis.quit();
   await own?.close();
   await deployment?.close();

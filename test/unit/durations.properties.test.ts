@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../src/status/http-provider.ts';
+import { parseRetryAfter } from '../../src/time/retry-after.ts';
 import { formatDuration, parseDuration } from '../../src/time/durations.ts';
 
 describe('parseDuration and formatDuration', () => {

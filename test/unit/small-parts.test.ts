@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromQueueJobId, toQueueJobId } from '../../src/monitor/queue-job-id.ts';
 import { readStatus } from '../../src/status/read-field.ts';
 import { describeUrl } from '../../src/monitor/describe-url.ts';
-import { parseRetryAfter } from '../../src/status/http-provider.ts';
+import { parseRetryAfter } from '../../src/time/retry-after.ts';
 import { postgresErrorCode, isTransientDatabaseError } from '../../src/db/postgres-errors.ts';
 
 describe('queue job ids', () => {
