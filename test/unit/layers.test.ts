@@ -12,6 +12,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'time', 'json'], // leaf helpers: typed errors, durations and timeouts, bounded JSON reading of outside input
   ['monitor'], // the domain: context, input, readings, outcomes, decisions, the poll observer, the request gate's rules (monitor/gate/)
   ['sources'], // the domain of named status sources: URL templates, mappings, the long-running-operation conventions, the sources file
+  ['access'], // who may do what: principals (keys' names, namespaces and scopes) and quota limits
   ['config'], // one validated config object
   ['logging'],
   ['redis'], // what the Redis adapters share: the connection and the Lua script runner
