@@ -10,6 +10,7 @@ import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { decideCancel } from '../monitor/decide.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import { keyOf, namespaceOf, refOf, type MonitorName, type MonitorRef } from '../monitor/namespace.ts';
 import { EndRequests } from '../queue/end-requests.ts';
 import { EarlyStatuses } from '../queue/early-statuses.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
@@ -79,9 +80,10 @@ export class JobwatchClient {
   async startMonitor(input: MonitorInput | ValidatedMonitor): Promise<StartedMonitor> {
     const context = isValidatedMonitor(input) ? input : parseMonitorInput(input, this.defaults(), this.clock());
     await this.assertLayout();
-    const existing = await this.getMonitor(context.monitorId);
+    const existing = await this.getMonitor(context);
     if (existing) {
       if (existing.jobId !== context.jobId) {
+        // The conflict is within the caller's own namespace: nothing of another's is named.
         throw new MonitorConflictError(
           `monitor ${context.monitorId} already exists for job ${existing.jobId}, not ${context.jobId}; choose another monitorId`,
         );
@@ -90,7 +92,7 @@ export class JobwatchClient {
     }
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
     const { name, data, opts } = pollJob(context);
-    const job = await this.queues.pollsOf(context.monitorId).add(name, data, opts);
+    const job = await this.queues.pollsOf(keyOf(context)).add(name, data, opts);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 
@@ -106,26 +108,30 @@ export class JobwatchClient {
     return startMonitors(deps, inputs);
   }
 
-  /** The monitor's state, or null when no monitor has that id. */
-  async getMonitor(monitorId: string): Promise<MonitorState | null> {
+  /**
+   * The monitor's state, or null when no monitor has that id. A monitor is named by its id (in the
+   * default namespace) or by `{ namespace, monitorId }`, here and in every method that takes one.
+   */
+  async getMonitor(name: MonitorName): Promise<MonitorState | null> {
+    const monitor = refOf(name);
     // Read in the order a monitor moves (poll job, then completion job, then row): each step is
     // created before the previous one is removed, so a monitor ending meanwhile is never missed.
-    const queueJobId = toQueueJobId(monitorId);
-    const pollJob = await this.queues.pollsOf(monitorId).getJob(queueJobId);
+    const key = keyOf(monitor);
+    const pollJob = await this.queues.pollsOf(key).getJob(toQueueJobId(key));
     if (pollJob) {
       const bullState = await pollJob.getState();
       if (bullState !== 'completed' && bullState !== 'unknown') return this.withCallbackUrl(runningState(pollJob, bullState));
     }
-    return this.endedState(monitorId);
+    return this.endedState(monitor);
   }
 
   /** The final record: waiting in the completion queue, or persisted; null when there is none (yet). */
-  private async endedState(monitorId: string): Promise<EndedMonitorState | null> {
-    const completionJob = await this.queues.completions.getJob(toQueueJobId(monitorId));
+  private async endedState(monitor: MonitorRef): Promise<EndedMonitorState | null> {
+    const completionJob = await this.queues.completions.getJob(toQueueJobId(keyOf(monitor)));
     if (completionJob && !(await completionJob.isCompleted())) return this.withCallbackUrl(pendingResultState(completionJob.data));
-    const row = await findResult(this.options.database.db, monitorId);
+    const row = await findResult(this.options.database.db, monitor);
     if (!row) return null;
-    const notifications = await findNotifications(this.options.database.db, monitorId);
+    const notifications = await findNotifications(this.options.database.db, monitor);
     return this.withCallbackUrl({ ...persistedResultState(row), ...(notifications.length > 0 ? { notifications: notifications.map(notificationState) } : {}) });
   }
 
@@ -134,28 +140,31 @@ export class JobwatchClient {
    * JOBWATCH_HISTORY); pass the page's `nextCursor` back for the next one. Throws
    * MonitorNotFoundError when no monitor has that id and it has no history.
    */
-  async getChecks(monitorId: string, query: CheckQueryInput = {}): Promise<CheckPage> {
+  async getChecks(name: MonitorName, query: CheckQueryInput = {}): Promise<CheckPage> {
+    const monitor = refOf(name);
     const { limit, afterSeq } = parseCheckQuery(query);
-    const rows = await listChecks(this.options.database.db, monitorId, { afterSeq, limit });
+    const rows = await listChecks(this.options.database.db, monitor, { afterSeq, limit });
     // Rows outlive a monitor purged from the results (retention): they are its history all the same.
-    if (rows.length === 0 && afterSeq === 0 && !(await this.getMonitor(monitorId))) {
-      throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    if (rows.length === 0 && afterSeq === 0 && !(await this.getMonitor(monitor))) {
+      throw new MonitorNotFoundError(`no monitor with id ${monitor.monitorId}`);
     }
-    return checkPage(monitorId, rows, limit);
+    return checkPage(monitor.monitorId, rows, limit);
   }
 
   /**
    * Cancels a running monitor and records it as canceled; an ended monitor is returned as it is.
    * Throws MonitorNotFoundError when no monitor has that id.
    */
-  async cancelMonitor(monitorId: string): Promise<MonitorState> {
-    const pollJob = await this.queues.pollsOf(monitorId).getJob(toQueueJobId(monitorId));
+  async cancelMonitor(name: MonitorName): Promise<MonitorState> {
+    const monitor = refOf(name);
+    const key = keyOf(monitor);
+    const pollJob = await this.queues.pollsOf(key).getJob(toQueueJobId(key));
     if (pollJob) {
       const ended = await this.endMonitor(pollJob, decideCancel(pollJob.data, this.clock()));
       if (ended) return ended;
     }
-    const state = await this.getMonitor(monitorId);
-    if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    const state = await this.getMonitor(monitor);
+    if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitor.monitorId}`);
     return state;
   }
 
@@ -166,24 +175,27 @@ export class JobwatchClient {
    * monitor id that has not started, the status is kept (JOBWATCH_EARLY_STATUS_TTL) and its first
    * poll takes it: the answer's state is `not-started`. Raw input is validated (InvalidInputError).
    */
-  async reportStatus(monitorId: string, input: PushedStatus | unknown): Promise<PushAnswer> {
+  async reportStatus(name: MonitorName, input: PushedStatus | unknown): Promise<PushAnswer> {
+    const monitor = refOf(name);
+    const { monitorId } = monitor;
     const pushed = parsePushedStatus(input);
     if (monitorId.length === 0 || monitorId.length > MAX_ID_LENGTH) {
       throw new InvalidInputError('monitorId', `must be 1 to ${MAX_ID_LENGTH} characters`);
     }
-    const polls = this.queues.pollsOf(monitorId);
-    let pollJob = await polls.getJob(toQueueJobId(monitorId));
+    const key = keyOf(monitor);
+    const polls = this.queues.pollsOf(key);
+    let pollJob = await polls.getJob(toQueueJobId(key));
     if (!pollJob) {
-      const ended = await this.endedState(monitorId);
+      const ended = await this.endedState(monitor);
       if (ended) return { ...ended, accepted: false };
       const now = this.clock();
-      await this.earlyStatuses.keep(monitorId, pushed, this.options.config.earlyStatusTtlMs);
+      await this.earlyStatuses.keep(key, pushed, this.options.config.earlyStatusTtlMs);
       // Kept first, then looked for again: a monitor that started in between had its first poll
       // before or after the status was kept; pushing to it as well is harmless (the end is decided once).
-      pollJob = await polls.getJob(toQueueJobId(monitorId));
+      pollJob = await polls.getJob(toQueueJobId(key));
       if (!pollJob) {
         const keptUntil = new Date(now + this.options.config.earlyStatusTtlMs).toISOString();
-        return { monitorId, state: 'not-started', accepted: true, status: pushed.status, keptUntil };
+        return { namespace: namespaceOf(monitor), monitorId, state: 'not-started', accepted: true, status: pushed.status, keptUntil };
       }
     }
     // An end a poll decided before this push (and had no time to hand on) stands.
@@ -193,7 +205,7 @@ export class JobwatchClient {
       // A poll in flight may write its own reading over this one: both are the job's latest word.
       await pollJob.updateData(decision.context);
       await this.recordPushInHistory(pushedTo, pushed.status, false);
-      const state = await this.getMonitor(monitorId);
+      const state = await this.getMonitor(monitor);
       if (state) return { ...state, accepted: state.state !== 'ended' };
     } else {
       const ended = await this.endMonitor(pollJob, decision.result);
@@ -215,14 +227,14 @@ export class JobwatchClient {
     if (record) await insertChecks(this.options.database.db, [record]).catch(() => undefined);
   }
 
-  /** The callback URL of a monitor id (known before it starts), or undefined without JOBWATCH_CALLBACK_SECRET. */
-  callbackUrl(monitorId: string): string | undefined {
+  /** The callback URL of a monitor (known before it starts), or undefined without JOBWATCH_CALLBACK_SECRET. */
+  callbackUrl(name: MonitorName): string | undefined {
     const { callbackSecret, publicUrl } = this.options.config;
-    return callbackSecret ? callbackUrl(publicUrl, callbackSecret, monitorId) : undefined;
+    return callbackSecret ? callbackUrl(publicUrl, callbackSecret, refOf(name)) : undefined;
   }
 
   private withCallbackUrl<T extends MonitorState>(state: T): T {
-    const url = this.callbackUrl(state.monitorId);
+    const url = this.callbackUrl(state);
     return url ? { ...state, callbackUrl: url } : state;
   }
 
@@ -235,12 +247,13 @@ export class JobwatchClient {
    * and the worker clears it once the job has completed.
    */
   private async endMonitor(pollJob: Job<MonitorContext, MonitorResult>, record: MonitorResult): Promise<EndedMonitorState | null> {
-    const { monitorId, expireAt } = pollJob.data;
-    const queueJobId = toQueueJobId(monitorId);
+    const { expireAt } = pollJob.data;
+    const key = keyOf(pollJob.data);
+    const queueJobId = toQueueJobId(key);
     const decided = await this.endRequests.request(record, expireAt);
     await this.queues.completions.add(COMPLETION_JOB, decided, { ...COMPLETION_JOB_OPTIONS, jobId: queueJobId });
-    if ((await this.queues.pollsOf(monitorId).remove(queueJobId)) === 1) await this.endRequests.clear(monitorId);
-    return this.endedState(monitorId);
+    if ((await this.queues.pollsOf(key).remove(queueJobId)) === 1) await this.endRequests.clear(key);
+    return this.endedState(pollJob.data);
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { Database } from '../db/drizzle-database.ts';
 import { readEndedPage, type EndedWanted } from '../db/ended-page.ts';
-import { inTimeRange, matchesFilter, readsMonitorData, type ListFilter } from '../monitor/list-filter.ts';
+import { passesPosition, matchesFilter, readsMonitorData, type ListFilter } from '../monitor/list-filter.ts';
 import { fromQueueJobId, toQueueJobId } from '../monitor/queue-job-id.ts';
+import { keyOf, namespaceOf, splitMonitorKey } from '../monitor/namespace.ts';
 import type { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from '../queue/job-states.ts';
 import type { MonitorQueues, PollQueue } from '../queue/queues.ts';
@@ -63,7 +64,7 @@ export async function listMonitors(sources: ListSources, query: ListQuery): Prom
 async function runningEntries({ queues, bullmq }: ListSources, after: ListPosition | undefined, count: number, filter: ListFilter | undefined): Promise<Entry[]> {
   const shards = await Promise.all(queues.pollShards.map((queue) => runningInShard(bullmq, queue)));
   const activeIds = new Set(shards.flatMap((shard) => shard.active));
-  const positions = shards.flatMap((shard) => shard.positions).filter((position) => inTimeRange(position.at, filter));
+  const positions = shards.flatMap((shard) => shard.positions).filter((position) => passesPosition(splitMonitorKey(position.monitorId).namespace, position.at, filter));
   const load = async (position: ListPosition) => {
     const queueJobId = toQueueJobId(position.monitorId);
     const job = await queues.pollsOf(position.monitorId).getJob(queueJobId);
@@ -106,9 +107,9 @@ async function endedEntries(sources: ListSources, wanted: EndedWanted, after: Li
     readPending(sources.queues, wanted),
   ]);
   const byId = new Map<string, EndedMonitorState>();
-  for (const state of pending) byId.set(state.monitorId, state);
-  for (const row of rows) byId.set(row.monitorId, persistedResultState(row)); // the written record wins
-  const positions = [...byId.values()].map((state): ListPosition => ({ part: 'ended', at: Date.parse(state.finishedAt), monitorId: state.monitorId }));
+  for (const state of pending) byId.set(keyOf(state), state);
+  for (const row of rows) byId.set(keyOf(row), persistedResultState(row)); // the written record wins
+  const positions = [...byId.entries()].map(([key, state]): ListPosition => ({ part: 'ended', at: Date.parse(state.finishedAt), monitorId: key }));
   return selectAfter(positions, after, count).map((position) => {
     const state = byId.get(position.monitorId)!;
     return { position, load: async () => state };
@@ -119,7 +120,7 @@ async function endedEntries(sources: ListSources, wanted: EndedWanted, after: Li
 async function readPending(queues: MonitorQueues, { outcome, filter }: EndedWanted): Promise<EndedMonitorState[]> {
   const jobs = await queues.completions.getJobs([...PENDING_RECORD_STATES]);
   return jobs
-    .filter((job) => job?.data && (!outcome || job.data.outcome === outcome) && matchesFilter({ ...job.data, at: job.data.finishedAt }, filter))
+    .filter((job) => job?.data && (!outcome || job.data.outcome === outcome) && matchesFilter({ ...job.data, namespace: namespaceOf(job.data), at: job.data.finishedAt }, filter))
     .map((job) => pendingResultState(job.data));
 }
 

@@ -22,6 +22,7 @@ export interface ListPosition {
   part: 'running' | 'ended';
   /** Epoch milliseconds: start time of a running monitor, finish time of an ended one. */
   at: number;
+  /** The monitor's key (namespace.ts): unique, where ids are unique per namespace only. */
   monitorId: string;
 }
 
@@ -122,7 +123,7 @@ function decodeCursor(cursor: string): ListPosition {
   throw new InvalidInputError('cursor', 'is not a cursor from a previous page; pass nextCursor as it was, or omit it to start at the first page');
 }
 
-/** Newest first; equal times in reverse id order, as the database is asked to sort. */
+/** Newest first; equal times in reverse key order, as the database is asked to sort. */
 export function comparePositions(a: ListPosition, b: ListPosition): number {
   if (a.at !== b.at) return b.at - a.at;
   return a.monitorId < b.monitorId ? 1 : a.monitorId > b.monitorId ? -1 : 0;

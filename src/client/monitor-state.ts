@@ -5,6 +5,7 @@ import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { describeStatusSource, describeUrl } from '../monitor/describe-url.ts';
 import { HISTORY_MODES } from '../monitor/history.ts';
+import { namespaceOf } from '../monitor/namespace.ts';
 import { describeHold } from '../monitor/gate/hold.ts';
 
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
@@ -18,6 +19,7 @@ const callbackUrl = z.string().optional().meta({ description: 'Where the job may
  * them, and the OpenAPI document is generated from them.
  */
 export const runningMonitorStateSchema = z.object({
+  namespace: z.string().meta({ description: 'The namespace the monitor belongs to; its id is unique within it' }),
   monitorId: z.string(),
   jobId: z.string(),
   state: z.enum(['scheduled', 'polling']).meta({ description: '`scheduled`: waiting for its next poll; `polling`: a poll is in flight' }),
@@ -48,6 +50,7 @@ export const runningMonitorStateSchema = z.object({
 
 /** An ended monitor: its final record, in Postgres or still in the completion queue. */
 export const endedMonitorStateSchema = z.object({
+  namespace: z.string().meta({ description: 'The namespace the monitor belongs to; its id is unique within it' }),
   monitorId: z.string(),
   jobId: z.string(),
   state: z.literal('ended'),
@@ -86,6 +89,7 @@ export type MonitorState = z.infer<typeof monitorStateSchema>;
 export function runningState(job: Job<MonitorContext>, bullState: string): RunningMonitorState {
   const c = job.data;
   return {
+    namespace: namespaceOf(c),
     monitorId: c.monitorId,
     jobId: c.jobId,
     state: bullState === 'active' ? 'polling' : 'scheduled',
@@ -108,6 +112,7 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
 /** @internal */
 export function pendingResultState(result: MonitorResult): EndedMonitorState {
   return {
+    namespace: namespaceOf(result),
     monitorId: result.monitorId,
     jobId: result.jobId,
     state: 'ended',
@@ -126,6 +131,7 @@ export function pendingResultState(result: MonitorResult): EndedMonitorState {
 /** @internal */
 export function persistedResultState(row: MonitorResultRow): EndedMonitorState {
   return {
+    namespace: row.namespace,
     monitorId: row.monitorId,
     jobId: row.jobId,
     state: 'ended',

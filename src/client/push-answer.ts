@@ -13,6 +13,7 @@ export const pushAnswerSchema = z.discriminatedUnion('state', [
   runningMonitorStateSchema.extend({ accepted }),
   endedMonitorStateSchema.extend({ accepted }),
   z.object({
+    namespace: z.string(),
     monitorId: z.string(),
     state: z.literal('not-started').meta({ description: 'No monitor has this id yet: the status is kept for it' }),
     accepted: z.literal(true),

@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/errors.ts';
 import type { MonitorContext } from '../monitor/context.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorDefaults, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import { keyOf, namespaceOf } from '../monitor/namespace.ts';
 import type { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { POLL_JOB, POLL_JOB_OPTIONS, type MonitorQueues } from '../queue/queues.ts';
 
@@ -20,6 +21,7 @@ export const START_CHUNKS_IN_FLIGHT = 4;
 
 /** What `startMonitors` did with one distinct monitor id. */
 export interface BulkStartedMonitor {
+  namespace: string;
   monitorId: string;
   jobId: string;
   /** False when a monitor with this id already existed (running, waiting to be persisted, or ended). */
@@ -85,8 +87,8 @@ function parseAll(inputs: readonly (MonitorInput | ValidatedMonitor)[], defaults
   const byId = new Map<string, { context: MonitorContext; index: number }>();
   inputs.forEach((input, index) => {
     const context = parseIndexed(input, index, defaults, now);
-    const first = byId.get(context.monitorId);
-    if (!first) byId.set(context.monitorId, { context, index });
+    const first = byId.get(keyOf(context));
+    if (!first) byId.set(keyOf(context), { context, index });
     else if (first.context.jobId !== context.jobId) {
       throw new InvalidInputError(
         ['inputs', index, 'monitorId'],
@@ -108,16 +110,16 @@ function parseIndexed(input: MonitorInput | ValidatedMonitor, index: number, def
 }
 
 async function startChunk(deps: StartMonitorsDeps, chunk: MonitorContext[]): Promise<BulkStartedMonitor[]> {
-  const existing = await findExistingJobIds(deps, chunk.map((context) => context.monitorId));
-  const fresh = chunk.filter((context) => !existing.has(context.monitorId));
+  const existing = await findExistingJobIds(deps, chunk.map(keyOf));
+  const fresh = chunk.filter((context) => !existing.has(keyOf(context)));
   // Job ids are the monitors': a producer racing this one past the check still adds one job only,
   // because BullMQ keeps the first job with a given id.
-  for (const [queue, contexts] of groupBy(fresh, (context) => deps.queues.pollsOf(context.monitorId))) {
+  for (const [queue, contexts] of groupBy(fresh, (context) => deps.queues.pollsOf(keyOf(context)))) {
     await queue.addBulk(contexts.map((context) => pollJob(context)));
   }
   return chunk.map((context) => {
-    const existingJobId = existing.get(context.monitorId);
-    const entry: BulkStartedMonitor = { monitorId: context.monitorId, jobId: context.jobId, created: existingJobId === undefined };
+    const existingJobId = existing.get(keyOf(context));
+    const entry: BulkStartedMonitor = { namespace: namespaceOf(context), monitorId: context.monitorId, jobId: context.jobId, created: existingJobId === undefined };
     if (existingJobId !== undefined && existingJobId !== context.jobId) entry.conflictingJobId = existingJobId;
     return entry;
   });
@@ -128,28 +130,28 @@ export function pollJob(context: MonitorContext, delayMs = context.nextCheckAt -
   return {
     name: POLL_JOB,
     data: context,
-    opts: { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(context.monitorId), ...(delayMs > 0 ? { delay: delayMs } : {}) },
+    opts: { ...POLL_JOB_OPTIONS, jobId: toQueueJobId(keyOf(context)), ...(delayMs > 0 ? { delay: delayMs } : {}) },
   };
 }
 
 /**
- * The job id each already-existing monitor watches, by monitor id. Read in the order a monitor
+ * The job id each already-existing monitor watches, by monitor key (namespace.ts). Read in the order a monitor
  * moves (poll job, completion job, row; each created before the previous one is removed), as
  * `getMonitor` does, so a monitor that ends meanwhile is still found.
  */
-async function findExistingJobIds(deps: StartMonitorsDeps, monitorIds: string[]): Promise<Map<string, string>> {
+async function findExistingJobIds(deps: StartMonitorsDeps, monitorKeys: string[]): Promise<Map<string, string>> {
   const { queues, bullmq } = deps;
   const existing = new Map<string, string>();
   const record = (found: Map<string, string>) => {
-    for (const [monitorId, jobId] of found) if (!existing.has(monitorId)) existing.set(monitorId, jobId);
+    for (const [key, jobId] of found) if (!existing.has(key)) existing.set(key, jobId);
   };
   // One queue's keys share a hash slot, so each group is one command even on a Redis Cluster.
-  const pollGroups = [...groupBy(monitorIds, (id) => queues.pollsOf(id))];
+  const pollGroups = [...groupBy(monitorKeys, (key) => queues.pollsOf(key))];
   const inPolls = await Promise.all(pollGroups.map(([queue, ids]) => bullmq.watchedJobIds(queue, ids)));
   inPolls.forEach(record);
-  record(await bullmq.watchedJobIds(queues.completions, monitorIds));
-  const notInRedis = monitorIds.filter((id) => !existing.has(id));
-  for (const row of await findWatchedJobIds(deps.db, notInRedis)) existing.set(row.monitorId, row.jobId);
+  record(await bullmq.watchedJobIds(queues.completions, monitorKeys));
+  const notInRedis = monitorKeys.filter((key) => !existing.has(key));
+  for (const [key, jobId] of await findWatchedJobIds(deps.db, notInRedis)) existing.set(key, jobId);
   return existing;
 }
 

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { CheckRecord } from '../monitor/history.ts';
+import { namespaceOf, refOf, type MonitorName } from '../monitor/namespace.ts';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './rows.ts';
 import { monitorChecks, type MonitorCheckRow } from './schema.ts';
@@ -13,15 +14,15 @@ export async function insertChecks(db: Database, checks: readonly CheckRecord[])
   if (checks.length === 0) return 0;
   const column = (pick: (check: CheckRecord) => unknown) => sql.param(checks.map(pick));
   const answer = await db.execute(sql`
-    insert into monitor_checks (monitor_id, seq, checked_at, status, result, reason, error, http_status, latency_ms, late_ms, via, status_host, source)
+    insert into monitor_checks (namespace, monitor_id, seq, checked_at, status, result, reason, error, http_status, latency_ms, late_ms, via, status_host, source)
     select * from unnest(
-      ${column((c) => c.monitorId)}::text[], ${column((c) => c.seq)}::int[],
+      ${column(namespaceOf)}::text[], ${column((c) => c.monitorId)}::text[], ${column((c) => c.seq)}::int[],
       ${column((c) => new Date(c.checkedAt).toISOString())}::text[]::timestamptz[],
       ${column((c) => c.status)}::text[], ${column((c) => c.result)}::text[], ${column((c) => c.reason)}::text[],
       ${column((c) => c.error)}::text[], ${column((c) => c.httpStatus)}::int[], ${column((c) => c.latencyMs)}::int[],
       ${column((c) => c.lateMs)}::int[], ${column((c) => c.via)}::text[],
       ${column((c) => c.statusHost ?? null)}::text[], ${column((c) => c.source ?? null)}::text[])
-    on conflict (monitor_id, seq) do nothing
+    on conflict (namespace, monitor_id, seq) do nothing
     returning seq`);
   return rowsOf<{ seq: number }>(answer).length;
 }
@@ -34,9 +35,10 @@ export interface CheckPageQuery {
 }
 
 /** A monitor's checks in order, one page: `limit` rows after `afterSeq`. */
-export async function listChecks(db: Database, monitorId: string, query: CheckPageQuery = {}): Promise<MonitorCheckRow[]> {
+export async function listChecks(db: Database, name: MonitorName, query: CheckPageQuery = {}): Promise<MonitorCheckRow[]> {
+  const monitor = refOf(name);
   return db.select().from(monitorChecks)
-    .where(and(eq(monitorChecks.monitorId, monitorId), gt(monitorChecks.seq, query.afterSeq ?? 0)))
+    .where(and(eq(monitorChecks.namespace, namespaceOf(monitor)), eq(monitorChecks.monitorId, monitor.monitorId), gt(monitorChecks.seq, query.afterSeq ?? 0)))
     .orderBy(asc(monitorChecks.seq))
     .limit(query.limit ?? 100);
 }

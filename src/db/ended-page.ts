@@ -1,6 +1,7 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import { SCALAR_JSON_TYPES, setFields, type FilterRules, type ListFilter } from '../monitor/list-filter.ts';
 import type { Database } from './drizzle-database.ts';
+import { DEFAULT_NAMESPACE } from '../monitor/namespace.ts';
 import { monitorResults, type MonitorResultRow } from './schema.ts';
 
 /** Which ended monitors a page of the list shows: an outcome, and the list's filter. */
@@ -9,11 +10,14 @@ export interface EndedWanted {
   filter: ListFilter | undefined;
 }
 
-/** The last monitor of the previous page: its finish time (epoch ms) and id. */
+/** The last monitor of the previous page: its finish time (epoch ms) and key (namespace.ts). */
 export interface EndedAfter {
   at: number;
   monitorId: string;
 }
+
+/** A row's monitor key, as monitorKey (src/monitor/namespace.ts) makes it: what equal finish times are ordered by. */
+const ROW_KEY = sql`(case when ${monitorResults.namespace} = ${DEFAULT_NAMESPACE} then ${monitorResults.monitorId} else ${monitorResults.namespace} || chr(31) || ${monitorResults.monitorId} end)`;
 
 /**
  * Rows of ended monitors for a page of the list: newest finish first, equal times in reverse id
@@ -24,12 +28,12 @@ export async function readEndedPage(db: Database, { outcome, filter }: EndedWant
   if (outcome) conditions.push(eq(monitorResults.outcome, outcome));
   conditions.push(...filterConditions(filter));
   if (after) {
-    // Ids compared bytewise ("C"), as JavaScript compares them, so pages meet exactly at equal times.
+    // Keys compared bytewise ("C"), as JavaScript compares them, so pages meet exactly at equal times.
     const at = new Date(after.at).toISOString();
-    conditions.push(sql`(${monitorResults.finishedAt} < ${at}::timestamptz or (${monitorResults.finishedAt} = ${at}::timestamptz and ${monitorResults.monitorId} collate "C" < ${after.monitorId}))`);
+    conditions.push(sql`(${monitorResults.finishedAt} < ${at}::timestamptz or (${monitorResults.finishedAt} = ${at}::timestamptz and ${ROW_KEY} collate "C" < ${after.monitorId}))`);
   }
   return db.select().from(monitorResults).where(and(...conditions))
-    .orderBy(desc(monitorResults.finishedAt), sql`${monitorResults.monitorId} collate "C" desc`)
+    .orderBy(desc(monitorResults.finishedAt), sql`${ROW_KEY} collate "C" desc`)
     .limit(count);
 }
 
@@ -37,6 +41,7 @@ const SCALAR_TYPES = sql.join(SCALAR_JSON_TYPES.map((type) => sql`${type}`), sql
 
 /** The filter's rules in SQL, deciding as `matchesFilter` (src/monitor/list-filter.ts) does; the list time of a row is its finish. */
 const CONDITIONS: FilterRules<SQL> = {
+  namespaces: (namespaces) => sql`${monitorResults.namespace} = any(${sql.param([...namespaces])}::text[])`,
   idPrefix: (prefix) => sql`(starts_with(${monitorResults.monitorId}, ${prefix}) or starts_with(${monitorResults.jobId}, ${prefix}))`,
   metadata: ({ key, value }) => sql`(jsonb_typeof(${monitorResults.metadata} -> ${key}) in (${SCALAR_TYPES}) and ${monitorResults.metadata} ->> ${key} = ${value})`,
   from: (from) => sql`${monitorResults.finishedAt} >= ${new Date(from).toISOString()}::timestamptz`,

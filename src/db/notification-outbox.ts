@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
+import { namespaceOf, refOf, type MonitorName } from '../monitor/namespace.ts';
 import { notificationBody, type ClaimedNotification, type NotifyChannel } from '../monitor/notification.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import type { Database } from './drizzle-database.ts';
@@ -43,7 +44,7 @@ async function insertNotifications(db: Database, result: MonitorResult, owed: re
   const body = notificationBody(result);
   await db.insert(monitorNotifications)
     .values(owed.map(({ channel, target }) => ({
-      monitorId: result.monitorId, channel, target, body, giveUpAt: sql`now() + ${`${notifyForMs} milliseconds`}::interval`,
+      namespace: namespaceOf(result), monitorId: result.monitorId, channel, target, body, giveUpAt: sql`now() + ${`${notifyForMs} milliseconds`}::interval`,
     })))
     .onConflictDoNothing();
 }
@@ -59,33 +60,38 @@ export async function claimDueNotifications(db: Database, limit: number, leaseMs
     update monitor_notifications n
     set attempts = n.attempts + 1, next_attempt_at = now() + ${`${leaseMs} milliseconds`}::interval
     from (
-      select monitor_id, channel from monitor_notifications
+      select namespace, monitor_id, channel from monitor_notifications
       where delivered_at is null and gave_up_at is null and next_attempt_at <= now()
       order by next_attempt_at
       limit ${limit}
       for update skip locked
     ) due
-    where n.monitor_id = due.monitor_id and n.channel = due.channel
-    returning n.monitor_id, n.channel, n.target, n.body, n.attempts, n.give_up_at`);
-  return rowsOf<{ monitor_id: string; channel: NotifyChannel; target: string; body: string; attempts: number; give_up_at: Date | string }>(answer)
+    where n.namespace = due.namespace and n.monitor_id = due.monitor_id and n.channel = due.channel
+    returning n.namespace, n.monitor_id, n.channel, n.target, n.body, n.attempts, n.give_up_at`);
+  return rowsOf<{ namespace: string; monitor_id: string; channel: NotifyChannel; target: string; body: string; attempts: number; give_up_at: Date | string }>(answer)
     .map((row) => ({
-      monitorId: row.monitor_id, channel: row.channel, target: row.target, body: row.body, attempts: row.attempts, giveUpAt: new Date(row.give_up_at),
+      namespace: row.namespace, monitorId: row.monitor_id, channel: row.channel, target: row.target, body: row.body, attempts: row.attempts, giveUpAt: new Date(row.give_up_at),
     }));
 }
 
-export async function recordDelivered(db: Database, monitorId: string, channel: NotifyChannel): Promise<void> {
+export async function recordDelivered(db: Database, name: MonitorName, channel: NotifyChannel): Promise<void> {
   await db.update(monitorNotifications)
     .set({ deliveredAt: sql`now()`, lastError: null })
-    .where(and(eq(monitorNotifications.monitorId, monitorId), eq(monitorNotifications.channel, channel)));
+    .where(and(sameMonitor(name), eq(monitorNotifications.channel, channel)));
 }
 
 /** A failed attempt: tried again at `retryAt`, or given up when that is past its time. */
-export async function recordFailed(db: Database, monitorId: string, channel: NotifyChannel, error: string, retryAt: Date | null): Promise<void> {
+export async function recordFailed(db: Database, name: MonitorName, channel: NotifyChannel, error: string, retryAt: Date | null): Promise<void> {
   await db.update(monitorNotifications)
     .set(retryAt ? { lastError: error, nextAttemptAt: retryAt } : { lastError: error, gaveUpAt: sql`now()` })
-    .where(and(eq(monitorNotifications.monitorId, monitorId), eq(monitorNotifications.channel, channel)));
+    .where(and(sameMonitor(name), eq(monitorNotifications.channel, channel)));
 }
 
-export async function findNotifications(db: Database, monitorId: string): Promise<MonitorNotificationRow[]> {
-  return db.select().from(monitorNotifications).where(eq(monitorNotifications.monitorId, monitorId));
+export async function findNotifications(db: Database, name: MonitorName): Promise<MonitorNotificationRow[]> {
+  return db.select().from(monitorNotifications).where(sameMonitor(name));
+}
+
+function sameMonitor(name: MonitorName) {
+  const monitor = refOf(name);
+  return and(eq(monitorNotifications.namespace, namespaceOf(monitor)), eq(monitorNotifications.monitorId, monitor.monitorId));
 }

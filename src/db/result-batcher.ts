@@ -1,4 +1,5 @@
 import type { MonitorResult } from '../monitor/context.ts';
+import { keyOf } from '../monitor/namespace.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import type { Database } from './drizzle-database.ts';
 import { asStoreError, isDataError } from './postgres-errors.ts';
@@ -81,6 +82,6 @@ export class ResultBatcher implements ResultStore {
       return;
     }
     // The same monitor twice in one batch: only its first caller wrote the row.
-    for (const waiting of batch) waiting.resolve(inserted.delete(waiting.result.monitorId));
+    for (const waiting of batch) waiting.resolve(inserted.delete(keyOf(waiting.result)));
   }
 }

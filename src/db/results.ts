@@ -1,5 +1,6 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { MonitorResult } from '../monitor/context.ts';
+import { keyOf, monitorKey, namespaceOf, splitMonitorKey, refOf, type MonitorName, type MonitorRef } from '../monitor/namespace.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import { isStorableText } from '../json/unicode.ts';
 import { storableResult } from './storable.ts';
@@ -32,7 +33,7 @@ export async function persistResults(db: Database, results: readonly MonitorResu
 }
 
 /**
- * Writes many final records in one statement; returns the monitor ids whose rows are new. The
+ * Writes many final records in one statement; returns the keys (namespace.ts) of the monitors whose rows are new. The
  * rows travel as one array per column (`unnest`), so the statement is the same text for any
  * number of rows (Postgres prepares it once) and no query builder walks every value: with
  * Drizzle's multi-row VALUES builder, building the statement cost more CPU than Postgres spent
@@ -47,17 +48,17 @@ export async function insertNewResults(db: Database, given: readonly MonitorResu
   // they do not for every array type.
   const column = (pick: (result: MonitorResult) => unknown) => sql.param(results.map(pick));
   const answer = await db.execute(sql`
-    insert into monitor_results (monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata, source)
+    insert into monitor_results (namespace, monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata, source)
     select * from unnest(
-      ${column((r) => r.monitorId)}::text[], ${column((r) => r.jobId)}::text[], ${column((r) => r.outcome)}::text[],
+      ${column(namespaceOf)}::text[], ${column((r) => r.monitorId)}::text[], ${column((r) => r.jobId)}::text[], ${column((r) => r.outcome)}::text[],
       ${column((r) => r.jobStatus)}::text[], ${column((r) => r.polls)}::int[],
       ${column((r) => new Date(r.startedAt).toISOString())}::text[]::timestamptz[],
       ${column((r) => new Date(r.finishedAt).toISOString())}::text[]::timestamptz[],
       ${column((r) => toJson(r.detail))}::text[]::jsonb[], ${column((r) => toJson(r.metadata))}::text[]::jsonb[],
       ${column((r) => r.source ?? null)}::text[])
-    on conflict (monitor_id) do nothing
-    returning monitor_id`);
-  return new Set(rowsOf<{ monitor_id: string }>(answer).map((row) => row.monitor_id));
+    on conflict (namespace, monitor_id) do nothing
+    returning namespace, monitor_id`);
+  return new Set(rowsOf<{ namespace: string; monitor_id: string }>(answer).map((row) => monitorKey(row.namespace, row.monitor_id)));
 }
 
 /** A JSON column's value: SQL null for a missing value, as the row had before (not JSON `null`). */
@@ -65,26 +66,37 @@ export function toJson(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
-export async function findResult(db: Database, monitorId: string): Promise<MonitorResultRow | undefined> {
+export async function findResult(db: Database, name: MonitorName): Promise<MonitorResultRow | undefined> {
+  const monitor = refOf(name);
   // No row holds an id Postgres cannot store, and asking for one would be an error, not a miss.
-  if (!isStorableText(monitorId)) return undefined;
-  const rows = await db.select().from(monitorResults).where(eq(monitorResults.monitorId, monitorId)).limit(1);
+  if (!isStorableText(monitor.monitorId)) return undefined;
+  const rows = await db.select().from(monitorResults)
+    .where(and(eq(monitorResults.namespace, namespaceOf(monitor)), eq(monitorResults.monitorId, monitor.monitorId))).limit(1);
   return rows[0];
 }
 
 /**
- * The job each of these monitors watched, for those that have a row. One query for any number of
- * ids: `= any($1)` keeps it one prepared statement whatever its size.
+ * The job each of these monitors (by key) watched, for those that have a row: a map from key to
+ * job id. One query for any number of monitors: arrays keep it one prepared statement whatever its size.
  */
-export async function findWatchedJobIds(db: Database, monitorIds: readonly string[]): Promise<{ monitorId: string; jobId: string }[]> {
-  if (monitorIds.length === 0) return [];
-  return db
-    .select({ monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
+export async function findWatchedJobIds(db: Database, monitorKeys: readonly string[]): Promise<Map<string, string>> {
+  if (monitorKeys.length === 0) return new Map();
+  const refs = monitorKeys.map(splitMonitorKey);
+  const rows = await db
+    .select({ namespace: monitorResults.namespace, monitorId: monitorResults.monitorId, jobId: monitorResults.jobId })
     .from(monitorResults)
-    .where(sql`${monitorResults.monitorId} = any(${sql.param(monitorIds)}::text[])`);
+    .where(refsCondition(refs));
+  return new Map(rows.map((row) => [keyOf(row), row.jobId]));
 }
 
 /** The rows of these monitors, the first finished first. */
-export async function findResultsByFinish(db: Database, monitorIds: readonly string[]): Promise<MonitorResultRow[]> {
-  return db.select().from(monitorResults).where(inArray(monitorResults.monitorId, [...monitorIds])).orderBy(monitorResults.finishedAt);
+export async function findResultsByFinish(db: Database, monitors: readonly MonitorRef[]): Promise<MonitorResultRow[]> {
+  if (monitors.length === 0) return [];
+  return db.select().from(monitorResults).where(refsCondition(monitors)).orderBy(monitorResults.finishedAt);
+}
+
+/** `(namespace, monitor_id)` is one of these pairs. */
+function refsCondition(monitors: readonly MonitorRef[]) {
+  return sql`(${monitorResults.namespace}, ${monitorResults.monitorId}) in (select * from unnest(
+    ${sql.param(monitors.map(namespaceOf))}::text[], ${sql.param(monitors.map((monitor) => monitor.monitorId))}::text[]))`;
 }

@@ -3,13 +3,15 @@ import { check, index, integer, jsonb, pgTable, primaryKey, text, timestamp } fr
 import { OUTCOMES } from '../monitor/statuses.ts';
 
 /**
- * One row per monitor, written once when it ends. The primary key on monitor_id is what makes the
- * completion idempotent: a second write of the same monitor is a no-op.
+ * One row per monitor, written once when it ends. The primary key (namespace, monitor_id) is what
+ * makes the completion idempotent: a second write of the same monitor is a no-op.
  */
 export const monitorResults = pgTable(
   'monitor_results',
   {
-    monitorId: text('monitor_id').primaryKey(),
+    /** The monitor's namespace: its id is unique within it (migration 0006 put every earlier row in `default`). */
+    namespace: text('namespace').notNull().default('default'),
+    monitorId: text('monitor_id').notNull(),
     jobId: text('job_id').notNull(),
     /** One of OUTCOMES: the check below is built from that list, so a new outcome needs `npm run db:generate`. */
     outcome: text('outcome').notNull(),
@@ -28,6 +30,7 @@ export const monitorResults = pgTable(
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [
+    primaryKey({ columns: [table.namespace, table.monitorId] }),
     index('monitor_results_job_id_idx').on(table.jobId),
     // (finished_at, outcome): the list's order, and the overview's counts by outcome over a time
     // range read from the index alone.
@@ -40,12 +43,14 @@ export type MonitorResultRow = typeof monitorResults.$inferSelect;
 
 /**
  * A monitor's status checks, as JOBWATCH_HISTORY keeps them: written in batches off the poll's
- * path. The primary key (monitor_id, seq) makes a check written twice (a poll re-run after a
+ * path. The primary key (namespace, monitor_id, seq) makes a check written twice (a poll re-run after a
  * crash, a batch retried) one row, and pages a monitor's history in order.
  */
 export const monitorChecks = pgTable(
   'monitor_checks',
   {
+    /** The monitor's namespace: its id is unique within it (migration 0006 put every earlier row in `default`). */
+    namespace: text('namespace').notNull().default('default'),
     monitorId: text('monitor_id').notNull(),
     /** The check's number in its monitor, from 1. */
     seq: integer('seq').notNull(),
@@ -80,7 +85,7 @@ export const monitorChecks = pgTable(
     source: text('source'),
   },
   (table) => [
-    primaryKey({ columns: [table.monitorId, table.seq] }),
+    primaryKey({ columns: [table.namespace, table.monitorId, table.seq] }),
     index('monitor_checks_checked_at_idx').on(table.checkedAt),
     check('monitor_checks_result_check', sql`${table.result} in ('running', 'terminal', 'failed')`),
   ],
@@ -96,6 +101,8 @@ export type MonitorCheckRow = typeof monitorChecks.$inferSelect;
 export const monitorNotifications = pgTable(
   'monitor_notifications',
   {
+    /** The monitor's namespace: its id is unique within it (migration 0006 put every earlier row in `default`). */
+    namespace: text('namespace').notNull().default('default'),
     monitorId: text('monitor_id').notNull(),
     /** webhook or queue. */
     channel: text('channel').notNull(),
@@ -114,7 +121,7 @@ export const monitorNotifications = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (table) => [
-    primaryKey({ columns: [table.monitorId, table.channel] }),
+    primaryKey({ columns: [table.namespace, table.monitorId, table.channel] }),
     // Only undelivered rows are looked for by the dispatcher: the index stays the size of the backlog.
     index('monitor_notifications_due_idx').on(table.nextAttemptAt).where(sql`${table.deliveredAt} is null and ${table.gaveUpAt} is null`),
     check('monitor_notifications_channel_check', sql`${table.channel} in ('webhook', 'queue')`),

@@ -27,6 +27,9 @@ export type StatusSource =
  * "continue-as-new" input of Durable Functions). Times are epoch milliseconds.
  */
 export interface MonitorContext {
+  /** The namespace the monitor belongs to; absent: the default one (and every monitor from before namespaces). */
+  namespace?: string;
+  /** Unique within the namespace: see monitorKey (namespace.ts) for the key it is stored under. */
   monitorId: string;
   jobId: string;
   status: StatusSource;
@@ -71,6 +74,8 @@ export interface MonitorContext {
 
 /** The final record of a monitor: what the completion handler persists, once. */
 export interface MonitorResult {
+  /** As the context's: absent for the default namespace. */
+  namespace?: string;
   monitorId: string;
   jobId: string;
   outcome: Outcome;

@@ -19,6 +19,7 @@ export interface MonitorEnd {
  */
 export function finalRecord(context: MonitorContext, end: MonitorEnd, now: number): MonitorResult {
   return {
+    ...(context.namespace ? { namespace: context.namespace } : {}),
     monitorId: context.monitorId,
     jobId: context.jobId,
     outcome: end.outcome,

@@ -1,6 +1,7 @@
 import type { MonitorContext } from './context.ts';
 import type { StatusReading } from './reading.ts';
 import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from './gate/rate-key.ts';
+import { namespaceField } from './namespace.ts';
 
 /**
  * Which status checks a monitor keeps in its history (`monitor_checks`). `off`: none; `changes`:
@@ -22,6 +23,8 @@ export type CheckVia = 'poll' | 'push';
 
 /** One status check as its history row; times are epoch milliseconds. */
 export interface CheckRecord {
+  /** The monitor's namespace; absent: the default one. */
+  namespace?: string;
   monitorId: string;
   /** The check's number in its monitor, from 1; a poll re-run after a crash repeats its number. */
   seq: number;
@@ -87,6 +90,7 @@ export function checkRecordFor(event: CheckedEvent, defaultMode: HistoryMode, ho
     if (!first && !changed && reading.ok && !event.ends) return undefined;
   }
   return {
+    ...namespaceField(context),
     monitorId: context.monitorId,
     // The checks before this one (polls and recorded pushes), plus one: a poll re-run after a crash
     // (its context not yet re-written) gets the same number, so its row is not written twice; a poll

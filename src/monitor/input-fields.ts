@@ -4,6 +4,7 @@ import { toBoundedJson } from '../json/bounded-json.ts';
 import { LONE_SURROGATE } from '../json/unicode.ts';
 import { DEFAULT_JITTER, MAX_BACKOFF_FACTOR } from './schedule.ts';
 import { HISTORY_MODES } from './history.ts';
+import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from './namespace.ts';
 import { MAX_RATE_KEY_LENGTH, rateKeyProblem } from './gate/rate-key.ts';
 import {
   MAX_EXPIRE_IN_MS, MAX_ID_LENGTH, MAX_INTERVAL_MS, MAX_METADATA_BYTES, MAX_SOURCE_PARAMS, MAX_STATUS_FIELD_LENGTH, MAX_STATUS_URL_LENGTH,
@@ -109,6 +110,14 @@ export const MONITOR_FIELDS = {
     examples: [{ owner: 'acme', repo: 'api' }],
     default: 'none',
     flag: { name: 'param', value: 'KEY=VALUE', form: 'pairs', help: "a value for one of the source's params; repeat for each" },
+  }),
+  namespace: field({
+    schema: z.string({ error: 'must be a string' }).regex(NAMESPACE_PATTERN, { error: `must be ${NAMESPACE_RULE}` }),
+    description: 'The namespace the monitor belongs to; its id is unique within it. Over the API, a key that acts in one namespace ' +
+      'puts its monitors there, and any other key may name only a namespace it may act in',
+    examples: ['team-a'],
+    default: `${DEFAULT_NAMESPACE}, or the API key's own namespace`,
+    flag: { name: 'namespace', value: 'NAME', help: 'the namespace the monitor belongs to (default: default)' },
   }),
   monitorId: field({
     schema: id,

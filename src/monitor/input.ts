@@ -4,6 +4,7 @@ import { InvalidInputError, type InputPath } from '../errors/errors.ts';
 import type { MonitorContext, StatusSource } from './context.ts';
 import { DEFAULT_JITTER, firstPollDelay, type Schedule } from './schedule.ts';
 import { DEFAULT_STATUS_FIELD, fieldDefault, MONITOR_FIELDS, type MonitorField } from './input-fields.ts';
+import { DEFAULT_NAMESPACE } from './namespace.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './input-limits.ts';
 
 /**
@@ -104,6 +105,8 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   // source's batching is known only to the workers, which slot them from their second poll on.
   const firstPollMs = firstPollDelay(firstPollInMs, schedule.jitter, random(), now, status.kind === 'batch');
   const context: MonitorContext = {
+    // Only when another than the default: a default monitor's context is as it was before namespaces.
+    ...(input.namespace && input.namespace !== DEFAULT_NAMESPACE ? { namespace: input.namespace } : {}),
     monitorId: input.monitorId ?? input.jobId,
     jobId: input.jobId,
     status,

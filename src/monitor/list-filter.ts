@@ -8,6 +8,8 @@
  * rules does not compile), and test/integration/list-filter.test.ts drives both through one table.
  */
 export interface ListFilter {
+  /** The monitor is in one of these namespaces (the namespaces a key may read, or the one a query names). */
+  namespaces?: readonly string[];
   /** The monitor id or the job id starts with this. */
   idPrefix?: string;
   /** The metadata holds this key with this value (a string, number or boolean, compared as text). */
@@ -20,6 +22,7 @@ export interface ListFilter {
 
 /** What the filter reads of a monitor: its ids, its metadata, and its list time (`at`). */
 export interface Filterable {
+  namespace: string;
   monitorId: string;
   jobId: string;
   metadata: Record<string, unknown> | null;
@@ -33,6 +36,7 @@ export type FilterRules<Rule> = { [Field in keyof ListFilter]-?: (value: NonNull
 export const SCALAR_JSON_TYPES = ['string', 'number', 'boolean'] as const;
 
 const MATCHES: FilterRules<(monitor: Filterable) => boolean> = {
+  namespaces: (namespaces) => (monitor) => namespaces.includes(monitor.namespace),
   idPrefix: (prefix) => (monitor) => monitor.monitorId.startsWith(prefix) || monitor.jobId.startsWith(prefix),
   metadata: ({ key, value }) => (monitor) => {
     const held = monitor.metadata !== null && Object.hasOwn(monitor.metadata, key) ? monitor.metadata[key] : undefined;
@@ -65,12 +69,17 @@ export function matchesFilter(monitor: Filterable, filter: ListFilter | undefine
 }
 
 /**
- * Whether a list time passes the filter's range: what can be decided from a list position alone,
- * before a monitor's data is read. The range's rules read nothing but `at`.
+ * Whether a monitor's namespace and list time pass the filter: what can be decided from a list
+ * position alone (its key names the namespace), before a monitor's data is read. The rules applied
+ * read nothing but `namespace` and `at`.
  */
-export function inTimeRange(at: number, filter: ListFilter | undefined): boolean {
-  const range = { ...(filter?.from !== undefined ? { from: filter.from } : {}), ...(filter?.to !== undefined ? { to: filter.to } : {}) };
-  return matchesFilter({ monitorId: '', jobId: '', metadata: null, at }, range);
+export function passesPosition(namespace: string, at: number, filter: ListFilter | undefined): boolean {
+  const fields = {
+    ...(filter?.namespaces !== undefined ? { namespaces: filter.namespaces } : {}),
+    ...(filter?.from !== undefined ? { from: filter.from } : {}),
+    ...(filter?.to !== undefined ? { to: filter.to } : {}),
+  };
+  return matchesFilter({ namespace, monitorId: '', jobId: '', metadata: null, at }, fields);
 }
 
 /** Whether the filter narrows by a monitor's data (its ids or metadata), not only by its list time. */

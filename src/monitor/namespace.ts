@@ -39,3 +39,26 @@ export function splitMonitorKey(key: string): { namespace: string; monitorId: st
 export function namespaceOf(monitor: { namespace?: string | undefined }): string {
   return monitor.namespace ?? DEFAULT_NAMESPACE;
 }
+
+/** A monitor as something that names it: its namespace (absent: the default) and its id. */
+export interface MonitorRef {
+  namespace?: string | undefined;
+  monitorId: string;
+}
+
+/** The key of a context, a record or a reference. */
+export function keyOf(monitor: MonitorRef): string {
+  return monitorKey(monitor.namespace, monitor.monitorId);
+}
+
+/** The `namespace` field of a log line or an answer: only for monitors outside the default one. */
+export function namespaceField(monitor: { namespace?: string | undefined }): { namespace?: string } {
+  return monitor.namespace ? { namespace: monitor.namespace } : {};
+}
+
+/** A monitor named by its id alone is in the default namespace. */
+export type MonitorName = string | MonitorRef;
+
+export function refOf(monitor: MonitorName): MonitorRef {
+  return typeof monitor === 'string' ? { monitorId: monitor } : monitor;
+}

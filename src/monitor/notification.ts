@@ -1,17 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { backoffDelay, type BackoffPolicy } from '../time/backoff.ts';
 import type { MonitorResult } from './context.ts';
+import { DEFAULT_NAMESPACE } from './namespace.ts';
 
 /** Where a monitor's end is announced, as the producer asked (the deployment's JOBWATCH_NOTIFY_URL applies when no URL is named). */
 export interface NotifyTargets {
   /** POST the final record here, signed (Standard Webhooks). */
   url?: string;
-  /** Add a job to this BullMQ queue (same Redis), job id = monitor id. */
+  /** Add a job to this BullMQ queue (same Redis), job id = the monitor's key (its id in the default namespace). */
   queue?: string;
 }
 
 /** A due notification from the outbox, claimed by one worker until its lease ends. */
 export interface ClaimedNotification {
+  namespace: string;
   monitorId: string;
   channel: NotifyChannel;
   target: string;
@@ -26,16 +28,20 @@ export type NotifyChannel = 'webhook' | 'queue';
 
 /**
  * The `webhook-id` of a monitor's notification: the same for every attempt and every repeat, so a
- * receiver can drop repeats by it.
+ * receiver can drop repeats by it. A default-namespace monitor's is `jobwatch:<id>`, as before
+ * namespaces; another namespace's is `jobwatch@<namespace>:<id, URL-encoded>`, which no id of the
+ * default namespace can give, so no namespace can make a receiver drop another's notification.
  */
-export function webhookId(monitorId: string): string {
-  return `jobwatch:${monitorId}`;
+export function webhookId(monitor: { namespace?: string | undefined; monitorId: string }): string {
+  const namespace = monitor.namespace ?? DEFAULT_NAMESPACE;
+  return namespace === DEFAULT_NAMESPACE ? `jobwatch:${monitor.monitorId}` : `jobwatch@${namespace}:${encodeURIComponent(monitor.monitorId)}`;
 }
 
 /** The body of a notification: the final record, times in ISO 8601, as `jobwatch status` prints it. */
 export function notificationBody(result: MonitorResult): string {
   return JSON.stringify({
     type: 'monitor.ended',
+    namespace: result.namespace ?? DEFAULT_NAMESPACE,
     monitorId: result.monitorId,
     jobId: result.jobId,
     outcome: result.outcome,

@@ -2,12 +2,13 @@
  * BullMQ refuses custom job ids that contain `:` or are made of digits only (they would clash
  * with its own keys and counters), but those are valid monitor ids. So every monitor id is mapped,
  * reversibly and without collisions, to a BullMQ job id: a fixed prefix, then the id
- * percent-encoded (which turns `:` into `%3A` and `%` into `%25`).
+ * percent-encoded (which turns `:` into `%3A` and `%` into `%25`). What is mapped is the monitor's
+ * key (namespace.ts), which is its id in the default namespace.
  */
 const PREFIX = 'm-';
 
-export function toQueueJobId(monitorId: string): string {
-  return PREFIX + encodeURIComponent(monitorId);
+export function toQueueJobId(monitorKey: string): string {
+  return PREFIX + encodeURIComponent(monitorKey);
 }
 
 export function fromQueueJobId(queueJobId: string): string {

@@ -8,6 +8,7 @@ import { NotifyQueues } from '../queue/notify-queue.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { postWebhook } from '../webhook/webhook-sender.ts';
+import { keyOf } from '../monitor/namespace.ts';
 
 /** Notifications one worker claims at a time. */
 const CLAIM_BATCH = 50;
@@ -73,11 +74,11 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
 
   async function send(notification: ClaimedNotification): Promise<string | undefined> {
     if (notification.channel === 'queue') {
-      await queues.addOnce(notification.target, notification.monitorId, notification.body);
+      await queues.addOnce(notification.target, keyOf(notification), notification.body);
       return undefined;
     }
     if (!config.notifySecret) return 'JOBWATCH_NOTIFY_SECRET is not set on this worker; notifications are not sent unsigned';
-    const headers = webhookHeaders(config.notifySecret, webhookId(notification.monitorId), Date.now(), notification.body);
+    const headers = webhookHeaders(config.notifySecret, webhookId(notification), Date.now(), notification.body);
     const attempt = await postWebhook(notification.target, notification.body, headers, config.notifyTimeoutMs);
     return attempt.ok ? undefined : attempt.error;
   }
@@ -87,14 +88,14 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
     const error = await send(notification).catch((caught: unknown) => coerceError(caught).message);
     if (error === undefined) {
       if (deps.afterSend) await deps.afterSend(notification);
-      await recordDelivered(db, monitorId, channel);
+      await recordDelivered(db, notification, channel);
       deps.observer?.attempted?.({ channel, result: 'delivered', attempts });
       logger.info({ monitorId, channel, attempts }, 'notification delivered');
       return;
     }
     const retryAt = Date.now() + notifyRetryDelay(attempts, { baseMs: config.notifyRetryBaseMs, maxMs: MAX_NOTIFY_RETRY_MS }, Math.random());
     const givingUp = retryAt > notification.giveUpAt.getTime();
-    await recordFailed(db, monitorId, channel, error, givingUp ? null : new Date(retryAt));
+    await recordFailed(db, notification, channel, error, givingUp ? null : new Date(retryAt));
     if (!givingUp) nextRetryAt = Math.min(nextRetryAt, retryAt);
     deps.observer?.attempted?.({ channel, result: givingUp ? 'gave-up' : 'retry', attempts });
     if (givingUp) logger.error({ monitorId, channel, attempts, error }, 'notification given up after JOBWATCH_NOTIFY_FOR');

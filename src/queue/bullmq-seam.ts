@@ -3,6 +3,7 @@ import { Job } from 'bullmq';
 import type { BullmqPath } from '../config/config.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import { keyOf, type MonitorRef } from '../monitor/namespace.ts';
 import type { EndRequests } from './end-requests.ts';
 import type { CompletionQueue, PollQueue } from './queues.ts';
 import type { RedisConnection } from '../redis/connection.ts';
@@ -71,7 +72,7 @@ export class BullmqSeam {
       skipAttempt: true,
       fieldsToUpdate: { data: JSON.stringify(context), opts: JSON.stringify(Job.optsAsJSON({ ...job.opts, delay })) },
     });
-    args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.endRequests.keyOf(context.monitorId)); // KEYS[13], after BullMQ's keys
+    args.splice(MOVE_TO_DELAYED_KEYS, 0, this.options.endRequests.keyOf(keyOf(context))); // KEYS[13], after BullMQ's keys
     const code = Number(await this.script.run(this.options.connection, MOVE_TO_DELAYED_KEYS + 1, args));
     if (code === END_REQUESTED) return 'end-requested';
     if (code !== 0) throw new RescheduleError(job.id!, code);
@@ -90,29 +91,29 @@ export class BullmqSeam {
    * process kills this one before its re-schedule lands (see the crash-points test).
    */
   private async reschedulePublicly(job: PollJob, context: MonitorContext, at: number, token: string): Promise<RescheduleOutcome> {
-    const [, endRequested] = await Promise.all([job.updateData(context), this.options.endRequests.isRequested(context.monitorId)]);
+    const [, endRequested] = await Promise.all([job.updateData(context), this.options.endRequests.isRequested(keyOf(context))]);
     if (endRequested) return 'end-requested';
     await job.moveToDelayed(at, token);
     return 'rescheduled';
   }
 
   /**
-   * The job id each of these monitors watches, for those that have a job in `queue` (their running
-   * poll job, or their final record waiting for Postgres).
+   * The job id each of these monitors watches (by monitor key), for those that have a job in
+   * `queue` (their running poll job, or their final record waiting for Postgres).
    */
-  async watchedJobIds(queue: MonitorQueue, monitorIds: readonly string[]): Promise<Map<string, string>> {
+  async watchedJobIds(queue: MonitorQueue, monitorKeys: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
-    const record = (data: { monitorId: string; jobId: string } | undefined) => {
-      if (data && !found.has(data.monitorId)) found.set(data.monitorId, data.jobId);
+    const record = (data: MonitorRef & { jobId: string } | undefined) => {
+      if (data && !found.has(keyOf(data))) found.set(keyOf(data), data.jobId);
     };
     if (!this.script) {
-      for (const job of await this.jobsOf(queue, monitorIds.map(toQueueJobId))) record(job?.data);
+      for (const job of await this.jobsOf(queue, monitorKeys.map(toQueueJobId))) record(job?.data);
       return found;
     }
-    const keys = await existingKeys(this.options.connection, monitorIds.map((id) => queue.toKey(toQueueJobId(id))));
+    const keys = await existingKeys(this.options.connection, monitorKeys.map((key) => queue.toKey(toQueueJobId(key))));
     const data = await this.readField(keys, 'data');
     // A job removed between the two reads has moved on (its record is in Postgres by now).
-    for (const answer of data) if (answer !== undefined) record(JSON.parse(answer) as { monitorId: string; jobId: string });
+    for (const answer of data) if (answer !== undefined) record(JSON.parse(answer) as MonitorRef & { jobId: string });
     return found;
   }
 

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { coerceError, UnstorableResultError } from '../errors/errors.ts';
 import type { MonitorResult } from '../monitor/context.ts';
+import { namespaceField } from '../monitor/namespace.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 
@@ -21,7 +22,7 @@ export function createCompletionProcessor(deps: CompletionProcessorDeps) {
   return async function persistCompletion(job: Job<MonitorResult, boolean>): Promise<boolean> {
     const result = job.data;
     // Its lines carry these directly: a child logger per record was measurable at thousands a second.
-    const ids = { monitorId: result.monitorId, jobId: result.jobId };
+    const ids = { ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId };
     let inserted: boolean;
     try {
       inserted = await deps.results.persist(result);

@@ -13,18 +13,18 @@ export class EarlyStatuses {
     private readonly queues: MonitorQueues,
   ) {}
 
-  private keyOf(monitorId: string): string {
-    return `${this.queues.pollsOf(monitorId).toKey('early')}:${encodeURIComponent(monitorId)}`;
+  private keyOf(monitorKey: string): string {
+    return `${this.queues.pollsOf(monitorKey).toKey('early')}:${encodeURIComponent(monitorKey)}`;
   }
 
   /** Keeps the status (the latest push wins) for `ttlMs`. */
-  async keep(monitorId: string, pushed: PushedStatus, ttlMs: number): Promise<void> {
-    await this.redis.set(this.keyOf(monitorId), JSON.stringify(pushed), 'PX', ttlMs);
+  async keep(monitorKey: string, pushed: PushedStatus, ttlMs: number): Promise<void> {
+    await this.redis.set(this.keyOf(monitorKey), JSON.stringify(pushed), 'PX', ttlMs);
   }
 
   /** The status kept for the monitor, removed as it is read (GETDEL); undefined when there is none. */
-  async take(monitorId: string): Promise<PushedStatus | undefined> {
-    const value = await this.redis.getdel(this.keyOf(monitorId));
+  async take(monitorKey: string): Promise<PushedStatus | undefined> {
+    const value = await this.redis.getdel(this.keyOf(monitorKey));
     return value === null ? undefined : (JSON.parse(value) as PushedStatus);
   }
 }

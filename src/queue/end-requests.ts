@@ -1,4 +1,5 @@
 import type { MonitorResult } from '../monitor/context.ts';
+import { keyOf } from '../monitor/namespace.ts';
 import type { MonitorQueues } from './queues.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 
@@ -22,9 +23,9 @@ export class EndRequests {
     private readonly queues: MonitorQueues,
   ) {}
 
-  /** The monitor's request key; the fast re-schedule script checks it (see bullmq-seam.ts). */
-  keyOf(monitorId: string): string {
-    return `${this.queues.pollsOf(monitorId).toKey('cancel')}:${encodeURIComponent(monitorId)}`;
+  /** The request key of a monitor (by its key, namespace.ts); the fast re-schedule script checks it (see bullmq-seam.ts). */
+  keyOf(monitorKey: string): string {
+    return `${this.queues.pollsOf(monitorKey).toKey('cancel')}:${encodeURIComponent(monitorKey)}`;
   }
 
   /**
@@ -33,21 +34,21 @@ export class EndRequests {
    */
   async request(result: MonitorResult, expireAt: number): Promise<MonitorResult> {
     const ttl = Math.max(0, expireAt - result.finishedAt) + REQUEST_TTL_MARGIN_MS;
-    const earlier = await this.redis.set(this.keyOf(result.monitorId), JSON.stringify(result), 'PX', ttl, 'NX', 'GET');
+    const earlier = await this.redis.set(this.keyOf(keyOf(result)), JSON.stringify(result), 'PX', ttl, 'NX', 'GET');
     return parseRecord(earlier) ?? result;
   }
 
-  async isRequested(monitorId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keyOf(monitorId))) === 1;
+  async isRequested(monitorKey: string): Promise<boolean> {
+    return (await this.redis.exists(this.keyOf(monitorKey))) === 1;
   }
 
   /** The record a request decided; undefined when there is none (or it was written by a release that stored no record). */
-  async requestedEnd(monitorId: string): Promise<MonitorResult | undefined> {
-    return parseRecord(await this.redis.get(this.keyOf(monitorId)));
+  async requestedEnd(monitorKey: string): Promise<MonitorResult | undefined> {
+    return parseRecord(await this.redis.get(this.keyOf(monitorKey)));
   }
 
-  async clear(monitorId: string): Promise<void> {
-    await this.redis.del(this.keyOf(monitorId));
+  async clear(monitorKey: string): Promise<void> {
+    await this.redis.del(this.keyOf(monitorKey));
   }
 }
 

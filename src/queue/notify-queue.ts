@@ -31,13 +31,13 @@ export class NotifyQueues {
     this.markerTtlMs = notifyForMs + MARKER_MARGIN_MS;
   }
 
-  /** Adds the job unless this monitor's was added before. */
-  async addOnce(queueName: string, monitorId: string, body: string): Promise<void> {
-    const marker = `${this.prefix}:${queueName}:jobwatch-added:${monitorId}`;
+  /** Adds the job (its id the monitor's key: namespace.ts) unless this monitor's was added before. */
+  async addOnce(queueName: string, monitorKey: string, body: string): Promise<void> {
+    const marker = `${this.prefix}:${queueName}:jobwatch-added:${monitorKey}`;
     if ((await this.connection.get(marker)) !== null) return;
     await this.queueOf(queueName).add(MONITOR_ENDED_JOB, JSON.parse(body) as unknown, {
-      jobId: monitorId,
-      deduplication: { id: `jobwatch-added:${monitorId}`, ttl: this.markerTtlMs },
+      jobId: monitorKey,
+      deduplication: { id: `jobwatch-added:${monitorKey}`, ttl: this.markerTtlMs },
     });
     await this.connection.set(marker, String(Date.now()), 'PX', this.markerTtlMs);
   }

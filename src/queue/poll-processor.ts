@@ -4,6 +4,7 @@ import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
 import { decideAfterCheck, decideBeforeCheck, decideCancel, type PollPolicy } from '../monitor/decide.ts';
 import { decideHold, isHeld, type Hold } from '../monitor/gate/hold.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
+import { keyOf, namespaceField } from '../monitor/namespace.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { EndRequests } from './end-requests.ts';
 import type { EarlyStatuses } from './early-statuses.ts';
@@ -57,11 +58,11 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     if (fault) await fault('after-context-write', result.monitorId);
     // The completion job's id is the monitor's, so a poll that runs again after a crash here adds
     // nothing new; and it is added before this poll job completes, so no crash can lose it.
-    await deps.completions.add(COMPLETION_JOB, result, { ...COMPLETION_JOB_OPTIONS, jobId: toQueueJobId(result.monitorId) });
+    await deps.completions.add(COMPLETION_JOB, result, { ...COMPLETION_JOB_OPTIONS, jobId: toQueueJobId(keyOf(result)) });
     if (fault) await fault('after-completion-enqueue', result.monitorId);
     observer.ended?.(result);
     // The bindings a child logger would add, given directly: one line per monitor needs no child.
-    deps.logger.info({ monitorId: result.monitorId, jobId: result.jobId, outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
+    deps.logger.info({ ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId, outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
     return result;
   }
 
@@ -72,7 +73,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
   async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string): Promise<MonitorResult> {
     const held = decideHold(context, hold);
     if ((await deps.bullmq.reschedule(job, held, held.nextCheckAt, token)) === 'end-requested') {
-      return finishMonitor(job, (await deps.endRequests.requestedEnd(context.monitorId)) ?? decideCancel(held, clock()));
+      return finishMonitor(job, (await deps.endRequests.requestedEnd(keyOf(context))) ?? decideCancel(held, clock()));
     }
     observer.held?.(hold);
     throw RESCHEDULED;
@@ -82,7 +83,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     let context = job.data;
     // A child logger per poll is measurable at thousands of polls a second; most polls log nothing.
     let childLogger: Logger | undefined;
-    const log = () => (childLogger ??= deps.logger.child({ monitorId: context.monitorId, jobId: context.jobId }));
+    const log = () => (childLogger ??= deps.logger.child({ ...namespaceField(context), monitorId: context.monitorId, jobId: context.jobId }));
     const startedAt = clock();
 
     // A first run reaches the end-request check after its status call (below). A poll that runs
@@ -90,12 +91,12 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // (Both counters only grow: a monitor that went through a crash keeps paying this GET.)
     // The request holds the record that decided the end (a cancel's, or a pushed status's).
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
-    const requested = rerun ? await deps.endRequests.requestedEnd(context.monitorId) : undefined;
+    const requested = rerun ? await deps.endRequests.requestedEnd(keyOf(context)) : undefined;
     const before = decideBeforeCheck(context, startedAt, requested !== undefined);
     if (before.kind === 'finish') return finishMonitor(job, context.result ?? requested ?? before.result);
 
     // A status pushed before the monitor started: one GET in a monitor's life, at its first poll.
-    const early = context.polls === 0 && deps.earlyStatuses ? await deps.earlyStatuses.take(context.monitorId) : undefined;
+    const early = context.polls === 0 && deps.earlyStatuses ? await deps.earlyStatuses.take(keyOf(context)) : undefined;
     if (early) {
       const pushed = decidePush(context, early, startedAt, deps.policy.vocabulary);
       if (pushed.kind === 'finish') return finishMonitor(job, pushed.result);
@@ -122,7 +123,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // poll, its count unchanged) or the new context with the job delayed; and an end request that
     // arrived while the status call was in flight wins over polling again.
     if ((await deps.bullmq.reschedule(job, after.context, after.at, token!)) === 'end-requested') {
-      return finishMonitor(job, (await deps.endRequests.requestedEnd(context.monitorId)) ?? decideCancel(after.context, clock()));
+      return finishMonitor(job, (await deps.endRequests.requestedEnd(keyOf(context))) ?? decideCancel(after.context, clock()));
     }
     if (fault) await fault('after-reschedule', context.monitorId);
     observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });

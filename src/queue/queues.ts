@@ -48,9 +48,9 @@ export type CompletionQueue = Queue<MonitorResult, boolean>;
 
 export interface MonitorQueues {
   readonly layout: QueueLayout;
-  /** One poll queue per shard; a monitor's job is always in `pollsOf(monitorId)`. */
+  /** One poll queue per shard; a monitor's job is always in `pollsOf(monitorKey)` (namespace.ts). */
   readonly pollShards: readonly PollQueue[];
-  pollsOf(monitorId: string): PollQueue;
+  pollsOf(monitorKey: string): PollQueue;
   readonly completions: CompletionQueue;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.ts';
 import { createVocabulary } from '../monitor/statuses.ts';
 import type { PollPolicy } from '../monitor/decide.ts';
 import type { MonitorContext, MonitorResult } from '../monitor/context.ts';
+import { keyOf } from '../monitor/namespace.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import { REDIS_CLOSE_TIMEOUT_MS, settleWithin, TimedOutError, withTimeout } from '../time/with-timeout.ts';
@@ -124,7 +125,7 @@ function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, s
     const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
     // Only now is the poll job gone for good, so only now may an end request (cancel or push) be forgotten.
     pollWorker.on('completed', (job) => {
-      endRequests.clear(job.data.monitorId).catch((error) => logger.warn({ err: error }, 'could not clear an end request'));
+      endRequests.clear(keyOf(job.data)).catch((error) => logger.warn({ err: error }, 'could not clear an end request'));
     });
     return pollWorker;
   });

@@ -156,7 +156,7 @@ async function watchUntilEnded(client: JobwatchClient, monitors: DemoMonitor[], 
 }
 
 async function printRows(database: DatabaseHandle, monitorIds: string[], print: (line: string) => void): Promise<void> {
-  const rows = await findResultsByFinish(database.db, monitorIds);
+  const rows = await findResultsByFinish(database.db, monitorIds.map((monitorId) => ({ monitorId })));
   print(`\nmonitor_results in ${database.description}:`);
   print(['monitor_id'.padEnd(16), 'outcome'.padEnd(10), 'job_status'.padEnd(11), 'polls'].join(' '));
   for (const row of rows) {

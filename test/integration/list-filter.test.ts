@@ -12,11 +12,12 @@ let iso: Isolated;
 const T = Date.parse('2026-05-01T12:00:00.000Z');
 const METADATA = { team: 'video', n: 5, half: 0.5, big: 1e21, large: -1.25e22, tiny: 1.5e-7, on: true, nested: { a: 1 }, list: [1], nil: null, '': 'empty key' };
 const RESULT: MonitorResult = {
+  namespace: 'team-a',
   monitorId: 'render-7', jobId: 'job-7', outcome: 'completed', jobStatus: 'Done', polls: 3,
   startedAt: T - 60_000, finishedAt: T, detail: null, metadata: METADATA,
 };
 // As the list reads it from Redis: its list time is its finish, as in Postgres.
-const MONITOR: Filterable = { monitorId: RESULT.monitorId, jobId: RESULT.jobId, metadata: METADATA, at: T };
+const MONITOR: Filterable = { namespace: 'team-a', monitorId: RESULT.monitorId, jobId: RESULT.jobId, metadata: METADATA, at: T };
 const meta = (key: string, value: string): ListFilter => ({ metadata: { key, value } });
 
 const CASES: [string, ListFilter, boolean][] = [
@@ -50,7 +51,12 @@ const CASES: [string, ListFilter, boolean][] = [
   ['from after it', { from: T + 1 }, false],
   ['to its list time', { to: T }, true],
   ['to before it', { to: T - 1 }, false],
-  ['every field, all passing', { idPrefix: 'job', metadata: { key: 'team', value: 'video' }, from: T - 1, to: T + 1 }, true],
+  ['its namespace', { namespaces: ['team-a'] }, true],
+  ['its namespace among others', { namespaces: ['default', 'team-a'] }, true],
+  ['another namespace', { namespaces: ['team-b'] }, false],
+  ['the default namespace', { namespaces: ['default'] }, false],
+  ['no namespace at all', { namespaces: [] }, false],
+  ['every field, all passing', { namespaces: ['team-a'], idPrefix: 'job', metadata: { key: 'team', value: 'video' }, from: T - 1, to: T + 1 }, true],
   ['every field, one failing', { idPrefix: 'job', metadata: { key: 'team', value: 'video' }, from: T + 1 }, false],
 ];
 

@@ -9,7 +9,7 @@ describe('webhookSignature', () => {
   });
 
   it('headers: the same id at every attempt, the timestamp in seconds, the signature over id.timestamp.body', () => {
-    const headers = webhookHeaders('a-plain-secret-0123456789', webhookId('m-1'), 1_700_000_000_999, '{}');
+    const headers = webhookHeaders('a-plain-secret-0123456789', webhookId({ monitorId: 'm-1' }), 1_700_000_000_999, '{}');
     expect(headers).toEqual({
       'webhook-id': 'jobwatch:m-1', 'webhook-timestamp': '1700000000',
       'webhook-signature': webhookSignature('a-plain-secret-0123456789', 'jobwatch:m-1', 1_700_000_000, '{}'),

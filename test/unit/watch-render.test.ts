@@ -14,7 +14,7 @@ const NOW = new Date(2026, 10, 30, 12, 3, 4).getTime();
 
 function running(overrides: Partial<RunningMonitorState> = {}): RunningMonitorState {
   return {
-    monitorId: 'm1', jobId: 'j1', state: 'scheduled', polls: 3, lastStatus: 'Processing', lastError: null,
+    namespace: 'default', monitorId: 'm1', jobId: 'j1', state: 'scheduled', polls: 3, lastStatus: 'Processing', lastError: null,
     nextPollAt: new Date(NOW + 12_000).toISOString(), startedAt: new Date(NOW - 60_000).toISOString(), expireAt: new Date(NOW + 3_600_000).toISOString(),
     intervalMs: 15_000, statusSource: 'http://x/jobs/{jobId}', statusField: 'status', metadata: null, ...overrides,
   };
@@ -22,7 +22,7 @@ function running(overrides: Partial<RunningMonitorState> = {}): RunningMonitorSt
 
 function ended(overrides: Partial<EndedMonitorState> = {}): EndedMonitorState {
   return {
-    monitorId: 'm1', jobId: 'j1', state: 'ended', outcome: 'completed', jobStatus: 'Completed', polls: 4,
+    namespace: 'default', monitorId: 'm1', jobId: 'j1', state: 'ended', outcome: 'completed', jobStatus: 'Completed', polls: 4,
     startedAt: '2026-11-30T12:00:00.000Z', finishedAt: '2026-11-30T12:01:05.000Z', detail: { status: 'Completed' }, metadata: null, persisted: true, ...overrides,
   };
 }
