@@ -4,6 +4,7 @@ import { findResult } from '../db/results.ts';
 import { insertChecks, listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
 import { countEndsByOutcome } from '../db/end-counts.ts';
+import type { NamespaceScope } from '../db/namespace-condition.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
@@ -25,7 +26,7 @@ import { BullmqSeam } from '../queue/bullmq-seam.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS, openMonitorQueues, type MonitorQueues } from '../queue/queues.ts';
 import { connectRedis, type RedisConnection } from '../redis/connection.ts';
 import { listMonitors, type MonitorPage } from './list-monitors.ts';
-import { parseListQuery, type ListQueryInput } from './list-query.ts';
+import { parseListQuery, type ListQuery, type ListQueryInput } from './list-query.ts';
 import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 import { readOverview, type Overview } from './overview.ts';
 import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
@@ -258,23 +259,27 @@ export class JobwatchClient {
 
   /**
    * A page of monitors, running ones first, newest first; filter by `state` (running or an
-   * outcome) and pass the page's `nextCursor` back for the next one.
+   * outcome) and other fields, and pass the page's `nextCursor` back for the next one.
+   * `namespaces` narrows the page to those a caller may read, over any `namespace` it names.
    */
-  async listMonitors(query: ListQueryInput = {}): Promise<MonitorPage> {
-    return listMonitors({ queues: this.queues, bullmq: this.bullmq, db: this.options.database.db }, parseListQuery(query));
+  async listMonitors(query: ListQueryInput = {}, namespaces?: NamespaceScope): Promise<MonitorPage> {
+    return listMonitors({ queues: this.queues, bullmq: this.bullmq, db: this.options.database.db }, withinNamespaces(parseListQuery(query), namespaces));
   }
 
   /**
    * How many monitors ended (their records written) since `since`, by outcome; every outcome is
    * present. One aggregate query over the finish-time index.
    */
-  async countEnds(since: Date): Promise<EndCounts> {
-    return (await countEndsByOutcome(this.options.database.db, { since })).since;
+  async countEnds(since: Date, namespaces?: NamespaceScope): Promise<EndCounts> {
+    return (await countEndsByOutcome(this.options.database.db, { since }, undefined, namespaces)).since;
   }
 
-  /** What the monitors page's overview shows, read now: running counts from the queues, the rest from Postgres. */
-  async readOverview(): Promise<Overview> {
-    return readOverview({ db: this.options.database.db, queues: this.queues }, this.clock());
+  /**
+   * What the monitors page's overview shows, read now: running counts from the queues, the rest
+   * from Postgres; of these namespaces only, or of every one.
+   */
+  async readOverview(namespaces?: NamespaceScope): Promise<Overview> {
+    return readOverview({ db: this.options.database.db, queues: this.queues }, this.clock(), namespaces);
   }
 
   async close(): Promise<void> {
@@ -293,6 +298,13 @@ export class JobwatchClient {
   private defaults() {
     return monitorDefaults(this.options.config);
   }
+}
+
+/** A list query narrowed to these namespaces as well (a key's), on top of any one the query names. */
+function withinNamespaces(query: ListQuery, namespaces: NamespaceScope): ListQuery {
+  if (namespaces === undefined) return query;
+  const named = query.filter?.namespaces;
+  return { ...query, filter: { ...query.filter, namespaces: named ? named.filter((name) => namespaces.includes(name)) : namespaces } };
 }
 
 /**

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import { isStorableText } from '../json/unicode.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
+import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../monitor/namespace.ts';
 import type { ListFilter } from '../monitor/list-filter.ts';
 import { OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 
@@ -70,6 +71,7 @@ export const listQuerySchema = z.object({
       .min(1, { error: 'must be at least 1' }).max(MAX_LIST_LIMIT, { error: `must be at most ${MAX_LIST_LIMIT}` }))
     .optional(),
   cursor: z.string().optional(),
+  namespace: z.string().regex(NAMESPACE_PATTERN, { error: `must be ${NAMESPACE_RULE}` }).optional(),
   idPrefix: z.string().max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
     .refine(isStorableText, { error: 'must be text without NUL or lone surrogates' }).optional(),
   metadata: z.string().regex(/^[^=]+=/, { error: 'must be key=value, e.g. team=video' })
@@ -85,9 +87,10 @@ export function parseListQuery(raw: ListQueryInput): ListQuery {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(issue.path.slice(0, 1).map(String), issue.message, 'query');
   }
-  const { state, limit, cursor, idPrefix, metadata, from, to } = parsed.data;
+  const { state, limit, cursor, namespace, idPrefix, metadata, from, to } = parsed.data;
   if (from !== undefined && to !== undefined && from > to) throw new InvalidInputError('from', 'is after to; swap them', 'query');
   const filter: ListFilter = {
+    ...(namespace ? { namespaces: [namespace] } : {}),
     ...(idPrefix ? { idPrefix } : {}),
     ...(metadata ? { metadata: splitKeyValue(metadata) } : {}),
     ...(from !== undefined ? { from } : {}),

@@ -6,6 +6,9 @@ import {
 import { noEnds, OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from '../queue/job-states.ts';
 import type { MonitorQueues } from '../queue/queues.ts';
+import type { NamespaceScope } from '../db/namespace-condition.ts';
+import { namespaceOf, splitMonitorKey } from '../monitor/namespace.ts';
+import { fromQueueJobId } from '../monitor/queue-job-id.ts';
 
 /** Running monitors by what their poll job is doing, summed over the poll shards. */
 export interface RunningCounts {
@@ -46,17 +49,18 @@ export interface OverviewSources {
 }
 
 /**
- * Reads the overview: counts from the queues (as the list and the board do), the rest from Postgres, at once.
+ * Reads the overview: counts from the queues (as the list and the board do), the rest from
+ * Postgres, at once; of these namespaces only, or of every one (`undefined`).
  * @internal
  */
-export async function readOverview(sources: OverviewSources, now: number): Promise<Overview> {
+export async function readOverview(sources: OverviewSources, now: number, namespaces?: NamespaceScope): Promise<Overview> {
   const [outcomes, buckets, timings, hosts, running, pendingRecords] = await Promise.all([
-    countEndsByOutcome(sources.db, windowStarts(now), new Date(now)),
-    countEndsByHour(sources.db, now),
-    checkTimings(sources.db, now),
-    hostHealth(sources.db, now),
-    countRunning(sources.queues),
-    countPending(sources.queues),
+    countEndsByOutcome(sources.db, windowStarts(now), new Date(now), namespaces),
+    countEndsByHour(sources.db, now, namespaces),
+    checkTimings(sources.db, now, namespaces),
+    hostHealth(sources.db, now, namespaces),
+    namespaces ? countRunningIn(sources.queues, namespaces) : countRunning(sources.queues),
+    namespaces ? countPendingIn(sources.queues, namespaces) : countPending(sources.queues),
   ]);
   const endsByHour = Array.from({ length: END_CHART_HOURS }, noEnds);
   for (const { bucket, outcome, count } of buckets) {
@@ -89,6 +93,29 @@ async function countRunning(queues: MonitorQueues): Promise<RunningCounts> {
     else counts.due += n;
   }
   return counts;
+}
+
+/**
+ * As countRunning, of some namespaces only: BullMQ counts a state's jobs but cannot tell their
+ * namespaces apart, so each job id (which holds the monitor's key) is read and sorted.
+ */
+async function countRunningIn(queues: MonitorQueues, namespaces: readonly string[]): Promise<RunningCounts> {
+  const counts: RunningCounts = { scheduled: 0, polling: 0, due: 0 };
+  const inScope = (queueJobId: string) => namespaces.includes(splitMonitorKey(fromQueueJobId(queueJobId)).namespace);
+  for (const queue of queues.pollShards) {
+    for (const state of RUNNING_JOB_STATES) {
+      const n = (await queue.getRanges([state], 0, -1)).filter(inScope).length;
+      if (state === 'delayed') counts.scheduled += n;
+      else if (state === 'active') counts.polling += n;
+      else counts.due += n;
+    }
+  }
+  return counts;
+}
+
+async function countPendingIn(queues: MonitorQueues, namespaces: readonly string[]): Promise<number> {
+  const jobs = await queues.completions.getJobs([...PENDING_RECORD_STATES]);
+  return jobs.filter((job) => job?.data && namespaces.includes(namespaceOf(job.data))).length;
 }
 
 async function countPending(queues: MonitorQueues): Promise<number> {

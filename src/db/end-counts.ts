@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { noEnds, OUTCOMES, type EndCounts, type Outcome } from '../monitor/statuses.ts';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './rows.ts';
+import { andInNamespaces, type NamespaceScope } from './namespace-condition.ts';
 
 /**
  * Counts the final records by outcome in each window, from its start (`since`) to `until` (or
@@ -9,7 +10,9 @@ import { rowsOf } from './rows.ts';
  * widest window's rows, which the (finished_at, outcome) index answers without reading the table,
  * so its cost follows the window, not the table. Every outcome is present, with zeros.
  */
-export async function countEndsByOutcome<Window extends string>(db: Database, since: Record<Window, Date>, until?: Date): Promise<Record<Window, EndCounts>> {
+export async function countEndsByOutcome<Window extends string>(
+  db: Database, since: Record<Window, Date>, until?: Date, namespaces?: NamespaceScope,
+): Promise<Record<Window, EndCounts>> {
   const windows = Object.entries(since) as [Window, Date][];
   const earliest = new Date(Math.min(...windows.map(([, start]) => start.getTime())));
   const columns = windows.map(([name, start]) =>
@@ -17,7 +20,7 @@ export async function countEndsByOutcome<Window extends string>(db: Database, si
   const rows = rowsOf<Record<Window, number> & { outcome: string }>(await db.execute(sql`
     select outcome, ${sql.join(columns, sql`, `)}
     from monitor_results
-    where finished_at >= ${earliest.toISOString()}::timestamptz${until ? sql` and finished_at <= ${until.toISOString()}::timestamptz` : sql``}
+    where finished_at >= ${earliest.toISOString()}::timestamptz${until ? sql` and finished_at <= ${until.toISOString()}::timestamptz` : sql``}${andInNamespaces(namespaces)}
     group by outcome`));
   const counts = Object.fromEntries(windows.map(([name]) => [name, noEnds()])) as Record<Window, EndCounts>;
   for (const row of rows) {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './rows.ts';
+import { andInNamespaces, type NamespaceScope } from './namespace-condition.ts';
 
 // The queries are @internal: they take Drizzle's handle, which stays out of the published types
 // (see src/index.ts); the overview's shapes below are published, in JobwatchClient.readOverview's answer.
@@ -47,13 +48,13 @@ export interface HostHealth {
  * Ends per hour and outcome over the last END_CHART_HOURS hours.
  * @internal
  */
-export async function countEndsByHour(db: Database, now: number): Promise<EndBucket[]> {
+export async function countEndsByHour(db: Database, now: number, namespaces?: NamespaceScope): Promise<EndBucket[]> {
   const from = new Date(now - END_CHART_HOURS * HOUR_MS).toISOString();
   return rowsOf<EndBucket>(await db.execute(sql`
     select least(floor(extract(epoch from (finished_at - ${from}::timestamptz)) * 1000 / ${HOUR_MS})::int, ${END_CHART_HOURS - 1}::int) as bucket,
       outcome, count(*)::int as count
     from monitor_results
-    where finished_at >= ${from}::timestamptz and finished_at <= ${new Date(now).toISOString()}::timestamptz
+    where finished_at >= ${from}::timestamptz and finished_at <= ${new Date(now).toISOString()}::timestamptz${andInNamespaces(namespaces)}
     group by 1, 2 order by 1, 2`));
 }
 
@@ -61,14 +62,14 @@ export async function countEndsByHour(db: Database, now: number): Promise<EndBuc
  * p50/p99 of lateness and status-call duration over the last hour's poll checks (pushes made no call).
  * @internal
  */
-export async function checkTimings(db: Database, now: number): Promise<CheckTimings> {
+export async function checkTimings(db: Database, now: number, namespaces?: NamespaceScope): Promise<CheckTimings> {
   // One sort per column for both percentiles (an array of fractions), not one per percentile.
   const [row] = rowsOf<{ checks: number; late: number[] | null; latency: number[] | null }>(await db.execute(sql`
     select count(*)::int as checks,
       percentile_disc(array[0.5, 0.99]) within group (order by late_ms) as late,
       percentile_disc(array[0.5, 0.99]) within group (order by latency_ms) as latency
     from monitor_checks
-    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'`));
+    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'${andInNamespaces(namespaces)}`));
   return {
     checks: row?.checks ?? 0,
     lateP50: row?.late?.[0] ?? null,
@@ -84,12 +85,12 @@ export async function checkTimings(db: Database, now: number): Promise<CheckTimi
  * (the source's name unless it or its monitors name another).
  * @internal
  */
-export async function hostHealth(db: Database, now: number): Promise<HostHealth[]> {
+export async function hostHealth(db: Database, now: number, namespaces?: NamespaceScope): Promise<HostHealth[]> {
   return rowsOf<HostHealth>(await db.execute(sql`
     select coalesce('source ' || source, status_host, 'unknown') as host, status_host as "rateKey", count(*)::int as checks,
       (count(*) filter (where result = 'failed'))::int as failed,
       round(avg(latency_ms))::int as "latencyAvg"
     from monitor_checks
-    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'
+    where checked_at >= ${new Date(now - HOUR_MS).toISOString()}::timestamptz and via = 'poll'${andInNamespaces(namespaces)}
     group by 1, 2 order by checks desc, host limit ${MAX_OVERVIEW_HOSTS}`));
 }
