@@ -58,7 +58,7 @@ function checkCombinations(config: Config): void {
 export function monitorDefaults(config: Config): MonitorDefaults {
   return {
     intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs,
-    checkSource: (name, jobId, params) => checkMonitorSource(config.sources, name, jobId, params),
+    checkSource: (name, jobId, params, namespace) => checkMonitorSource(config.sources, name, jobId, params, namespace),
   };
 }
 

@@ -82,6 +82,14 @@ export class MonitorConflictError extends JobwatchError {
   readonly exitCode = 1;
 }
 
+/**
+ * The caller may not do this: its key lacks the scope, or may not act in the namespace, or the
+ * source is not open to it. The message names what is missing (HTTP 403).
+ */
+export class ForbiddenError extends JobwatchError {
+  readonly exitCode = 2;
+}
+
 /** No monitor with that id, running or ended. */
 export class MonitorNotFoundError extends JobwatchError {
   readonly exitCode = 1;

@@ -32,7 +32,7 @@ export interface MonitorDefaults {
  * InvalidInputError naming `source` or `params.<name>`. Answers the source's rate key, which a
  * monitor that names none is limited under.
  */
-export type SourceCheck = (name: string, jobId: string, params: Readonly<Record<string, string>>) => { rateKey: string };
+export type SourceCheck = (name: string, jobId: string, params: Readonly<Record<string, string>>, namespace: string) => { rateKey: string };
 
 type Fields = typeof MONITOR_FIELDS;
 /** A field's schema in the input: optional unless the field is required. */
@@ -90,7 +90,7 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
     throw new InvalidInputError('statusUrl', 'give exactly one of a status URL, a batch status URL, statusHook: true or a source');
   }
   if (input.params !== undefined && input.source === undefined) throw new InvalidInputError('params', 'are the params of a source; give source too');
-  const sourceRateKey = input.source === undefined ? undefined : checkSource(input.source, input.jobId, input.params, defaults);
+  const sourceRateKey = input.source === undefined ? undefined : checkSource(input.source, input.jobId, input.params, input.namespace ?? DEFAULT_NAMESPACE, defaults);
   const monitorId = input.monitorId ?? input.jobId;
   if (input.notifyQueue && (monitorId.includes(':') || /^\d+$/.test(monitorId))) {
     // Its job there is named by the monitor id, and BullMQ refuses these as job ids.
@@ -135,9 +135,9 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
 }
 
 /** The source's rate key, once the sources file has the source and its URL takes the params. */
-function checkSource(name: string, jobId: string, params: Record<string, string> | undefined, defaults: MonitorDefaults): string {
+function checkSource(name: string, jobId: string, params: Record<string, string> | undefined, namespace: string, defaults: MonitorDefaults): string {
   if (!defaults.checkSource) throw new InvalidInputError('source', 'this deployment has no sources file; set JOBWATCH_SOURCES to one that declares it');
-  return defaults.checkSource(name, jobId, params ?? {}).rateKey;
+  return defaults.checkSource(name, jobId, params ?? {}, namespace).rateKey;
 }
 
 function statusSourceOf(input: z.infer<typeof monitorInputSchema>): StatusSource {

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors/errors.ts';
+import { ForbiddenError, InvalidInputError } from '../errors/errors.ts';
 import { SourceParamError } from './errors.ts';
 import { sourceNamed, type Source, type Sources } from './sources-file.ts';
 import { expandUrlTemplate } from './url-template.ts';
@@ -9,11 +9,18 @@ const NAMES_LISTED = 10;
 /**
  * The start-time check of a monitor that names a source: the sources file has it, and its URL (or
  * batch URL) takes exactly these params with values that fit (the URL is expanded once, for the
- * job, and thrown away). Throws InvalidInputError naming `source`, or SourceParamError naming the param.
+ * job, and thrown away); and, given the monitor's namespace, the source is open to it. Throws
+ * InvalidInputError naming `source`, SourceParamError naming the param, or ForbiddenError.
  */
-export function checkMonitorSource(sources: Sources | undefined, name: string, jobId: string, params: Readonly<Record<string, string>>): Source {
+export function checkMonitorSource(
+  sources: Sources | undefined, name: string, jobId: string, params: Readonly<Record<string, string>>, namespace?: string,
+): Source {
   const source = sources === undefined ? undefined : sourceNamed(sources, name);
   if (!source) throw new InvalidInputError('source', unknownSourceProblem(sources, name));
+  if (namespace !== undefined && !isOpenTo(source, namespace)) {
+    // Which namespaces it is open to is not said: those are other teams' names.
+    throw new ForbiddenError(`forbidden: the source "${name}" is not open to the namespace ${namespace}`);
+  }
   const { target } = source;
   if (target.kind === 'hook') {
     const extra = Object.keys(params)[0];
@@ -22,6 +29,11 @@ export function checkMonitorSource(sources: Sources | undefined, name: string, j
   }
   expandUrlTemplate(target.template, jobId, params);
   return source;
+}
+
+/** Whether a monitor of this namespace may read through the source (and its credentials). */
+export function isOpenTo(source: Source, namespace: string): boolean {
+  return source.namespaces === undefined || source.namespaces.includes(namespace);
 }
 
 /** Why a source name is unknown, in words that say where sources come from. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, formatInputPath } from '../errors/errors.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { MAX_JOB_STATUS_LENGTH, SOURCE_NAME_PATTERN } from '../monitor/input-limits.ts';
+import { NAMESPACE_PATTERN, NAMESPACE_RULE } from '../monitor/namespace.ts';
 import { limitFor, parseRateLimits, type RateLimit } from '../monitor/gate/rate-limits.ts';
 import { rateKeyProblem } from '../monitor/gate/rate-key.ts';
 import { CONVENTIONS } from './conventions/index.ts';
@@ -43,6 +44,11 @@ export interface Source {
   readonly rateKey: string;
   /** The rate key's own limit, as JOBWATCH_RATE_LIMITS would give it. @defaultValue none */
   readonly rateLimit: RateLimit | undefined;
+  /**
+   * The namespaces whose monitors may read through this source (and so use its credentials);
+   * others are refused with 403. @defaultValue every namespace
+   */
+  readonly namespaces: readonly string[] | undefined;
 }
 
 /** Every source by name. Frozen: look one up with `sourceNamed`. */
@@ -79,6 +85,8 @@ const sourceSchema = z.strictObject({
   ca: text('a file path').optional(),
   rateKey: text('a rate key').optional(),
   rateLimit: text('a rate such as 10/s').optional(),
+  namespaces: z.array(z.string({ error: wrongType('must be a list of namespace names') }).regex(NAMESPACE_PATTERN, { error: `must each be ${NAMESPACE_RULE}` }), { error: wrongType('must be a list of namespace names') })
+    .min(1, { error: 'must list at least one namespace (leave it out to open the source to every one)' }).optional(),
 }, { error: wrongType('must be an object') });
 type RawSource = z.infer<typeof sourceSchema>;
 
@@ -149,7 +157,7 @@ function buildSource(name: string, raw: RawSource): Source | Problem {
   if (keyProblem) return { field: 'rateKey', problem: keyProblem };
   const rateLimit = raw.rateLimit === undefined ? undefined : parseRate(rateKey, raw.rateLimit);
   if (rateLimit === null) return { field: 'rateLimit', problem: 'must be a rate such as 10/s, 600/m or 36000/h: more than 0 and at most 100000/s' };
-  return { name, target, reader, auth: raw.auth, headers: { ...raw.headers }, ca: raw.ca, rateKey, rateLimit };
+  return { name, target, reader, auth: raw.auth, headers: { ...raw.headers }, ca: raw.ca, rateKey, rateLimit, namespaces: raw.namespaces };
 }
 
 function buildTarget(raw: RawSource): SourceTarget | Problem {

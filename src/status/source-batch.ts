@@ -1,4 +1,6 @@
 import type { MonitorContext } from '../monitor/context.ts';
+import { isOpenTo } from '../sources/check-monitor-source.ts';
+import { namespaceOf } from '../monitor/namespace.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import { rateKeyOf } from '../monitor/gate/rate-key.ts';
@@ -97,6 +99,8 @@ export class SourceBatchStatusProvider implements StatusProvider {
     if (context.status.kind !== 'source' || !this.options.sources) return undefined;
     const source = sourceNamed(this.options.sources, context.status.name);
     if (source?.target.kind !== 'batch') return undefined;
+    // No longer open to the monitor's namespace: the single provider fails it as `unknown-source`.
+    if (!isOpenTo(source, namespaceOf(context))) return undefined;
     try {
       return { source, url: expandUrlTemplate(source.target.template, context.jobId, context.status.params) };
     } catch {

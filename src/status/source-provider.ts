@@ -8,7 +8,8 @@ import { readSourceAnswer } from '../sources/read-answer.ts';
 import { toStatusReading, type SourceReading } from '../sources/source-reading.ts';
 import { sourceNamed, type Source, type Sources } from '../sources/sources-file.ts';
 import { expandUrlTemplate } from '../sources/url-template.ts';
-import { unknownSourceProblem } from '../sources/check-monitor-source.ts';
+import { isOpenTo, unknownSourceProblem } from '../sources/check-monitor-source.ts';
+import { namespaceOf } from '../monitor/namespace.ts';
 import { fetchSourceBatch } from './source-batch.ts';
 import { SourceClients } from './source-clients.ts';
 import type { SecretEnv } from './source-credentials.ts';
@@ -47,6 +48,8 @@ export class SourceStatusProvider implements StatusProvider {
     const { name, params } = context.status;
     const source = this.sourceOf(context);
     if (!source) return unknownSource(name, `this worker cannot read the source "${name}": ${unknownSourceProblem(this.options.sources, name)}`);
+    // Checked at start; the sources file has changed since. Its credentials are not lent to a namespace it no longer lists.
+    if (!isOpenTo(source, namespaceOf(context))) return unknownSource(name, `the source "${name}" is no longer open to the namespace ${namespaceOf(context)}`);
     return toStatusReading(await this.check(source, context.jobId, params));
   }
 
