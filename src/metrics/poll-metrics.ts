@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { PollObserver } from '../monitor/poll-observer.ts';
+import { namespaceOf } from '../monitor/namespace.ts';
+import { BoundedLabels } from './bounded-labels.ts';
 
 /**
  * Rate keys one process reports as a `key` label; the keys after these are summed under `other`.
@@ -8,6 +10,8 @@ import type { PollObserver } from '../monitor/poll-observer.ts';
  */
 export const MAX_RATE_KEY_LABELS = 100;
 export const OTHER_RATE_KEYS = 'other';
+/** Namespaces one process reports as a `namespace` label, as for rate keys. */
+export const MAX_NAMESPACE_LABELS = 100;
 
 /** Seconds a poll started after it was due: small normally, large when workers fall behind. */
 const LATENESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -31,9 +35,12 @@ export function createPollMetrics(registry: Registry): PollObserver {
   const polls = counter('jobwatch_polls_total',
     'Polls by outcome: rescheduled (job still running), retry (failed check, retried with backoff), ended (monitor finished)', ['outcome']);
   const ended = counter('jobwatch_monitors_ended_total',
-    'Monitors that ended, by outcome, counted when the poll worker hands the final record to the completions queue', ['outcome']);
+    'Monitors that ended, by namespace and outcome, counted when the poll worker hands the final record to the completions queue; ' +
+    `namespaces past the first ${MAX_NAMESPACE_LABELS} are summed as namespace="other"`, ['namespace', 'outcome']);
   const completions = counter('jobwatch_completions_total',
-    'Final records the completion worker wrote to Postgres, by outcome (result: inserted, or already-persisted on a repeat)', ['outcome', 'result']);
+    'Final records the completion worker wrote to Postgres, by namespace and outcome (result: inserted, or already-persisted on a repeat); ' +
+    `namespaces past the first ${MAX_NAMESPACE_LABELS} are summed as namespace="other"`, ['namespace', 'outcome', 'result']);
+  const namespaces = new BoundedLabels(MAX_NAMESPACE_LABELS, OTHER_RATE_KEYS);
   const completionRetries = counter('jobwatch_completion_retries_total',
     'Final records that could not be written yet (Postgres unreachable) and wait in Redis for a retry');
   const lateness = histogram('jobwatch_poll_lateness_seconds', 'How late a poll started: its start time minus the time it was due', LATENESS_BUCKETS);
@@ -74,10 +81,10 @@ export function createPollMetrics(registry: Registry): PollObserver {
     },
     ended(result) {
       polls.inc({ outcome: 'ended' });
-      ended.inc({ outcome: result.outcome });
+      ended.inc({ namespace: namespaces.labelOf(namespaceOf(result)), outcome: result.outcome });
     },
     persisted({ result, inserted }) {
-      completions.inc({ outcome: result.outcome, result: inserted ? 'inserted' : 'already-persisted' });
+      completions.inc({ namespace: namespaces.labelOf(namespaceOf(result)), outcome: result.outcome, result: inserted ? 'inserted' : 'already-persisted' });
     },
     persistFailed() {
       completionRetries.inc();

@@ -64,7 +64,7 @@ describe('/metrics', () => {
     // The completion worker counts after the row is written; give the scrape that moment.
     const after = await waitFor(async () => {
       const m = await scrape(worker.url);
-      return m.value('jobwatch_completions_total', { outcome: 'errored', result: 'inserted' }) >= 1 ? m : undefined;
+      return m.value('jobwatch_completions_total', { namespace: 'default', outcome: 'errored', result: 'inserted' }) >= 1 ? m : undefined;
     }, { what: 'completions counted' });
     const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
 
@@ -75,10 +75,10 @@ describe('/metrics', () => {
     expect(delta('jobwatch_polls_total', { outcome: 'rescheduled' })).toBe(1);
     expect(delta('jobwatch_polls_total', { outcome: 'retry' })).toBe(1);
     expect(delta('jobwatch_polls_total', { outcome: 'ended' })).toBe(2);
-    expect(delta('jobwatch_monitors_ended_total', { outcome: 'completed' })).toBe(1);
-    expect(delta('jobwatch_monitors_ended_total', { outcome: 'errored' })).toBe(1);
-    expect(delta('jobwatch_completions_total', { outcome: 'completed', result: 'inserted' })).toBe(1);
-    expect(delta('jobwatch_completions_total', { outcome: 'errored', result: 'inserted' })).toBe(1);
+    expect(delta('jobwatch_monitors_ended_total', { namespace: 'default', outcome: 'completed' })).toBe(1);
+    expect(delta('jobwatch_monitors_ended_total', { namespace: 'default', outcome: 'errored' })).toBe(1);
+    expect(delta('jobwatch_completions_total', { namespace: 'default', outcome: 'completed', result: 'inserted' })).toBe(1);
+    expect(delta('jobwatch_completions_total', { namespace: 'default', outcome: 'errored', result: 'inserted' })).toBe(1);
     expect(delta('jobwatch_poll_lateness_seconds_count')).toBe(4);
     expect(delta('jobwatch_status_call_duration_seconds_count', { result: 'ok' })).toBe(2);
     expect(delta('jobwatch_status_call_duration_seconds_count', { result: 'failed' })).toBe(2);
