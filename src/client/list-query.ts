@@ -40,6 +40,8 @@ export interface ListQueryInput {
   limit?: number | string;
   /** The `nextCursor` of the previous page. */
   cursor?: string;
+  /** Only the monitors of this namespace. */
+  namespace?: string;
   /** Monitor id or job id prefix. */
   idPrefix?: string;
   /** `key=value`: the metadata's `key` holds `value`. */

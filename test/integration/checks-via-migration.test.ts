@@ -1,31 +1,15 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertChecks, listChecks } from '../../src/db/checks.ts';
-import { migrateHandle, MIGRATIONS_FOLDER } from '../../src/db/migrate.ts';
+import { migrateHandle } from '../../src/db/migrate.ts';
+import { migrationsBefore } from '../helpers/migrations.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 
 /** The migration that renamed monitor_checks.source to via. */
 const RENAME_TAG = '0004_checks_via';
-
-interface Journal { entries: { tag: string }[] }
-
-/** A copy of migrations/ that stops before `tag`: the schema a deployment had before it. */
-function migrationsBefore(tag: string): string {
-  const folder = mkdtempSync(join(tmpdir(), 'jobwatch-migrations-'));
-  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as Journal;
-  const until = journal.entries.findIndex((entry) => entry.tag === tag);
-  if (until < 1) throw new Error(`migration ${tag} is not in ${MIGRATIONS_FOLDER}`);
-  const entries = journal.entries.slice(0, until);
-  mkdirSync(join(folder, 'meta'));
-  writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries }));
-  for (const entry of entries) cpSync(join(MIGRATIONS_FOLDER, `${entry.tag}.sql`), join(folder, `${entry.tag}.sql`));
-  return folder;
-}
 
 let iso: Isolated;
 let before: string;
