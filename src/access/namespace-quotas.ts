@@ -5,11 +5,13 @@ import { QUOTA_NAMES, type NamespaceQuotas } from './quotas.ts';
 /** Largest quota a number may set: past it, `off` says what is meant. */
 export const MAX_QUOTA = 1_000_000_000_000;
 
+const QUOTA_VALUE_RULE = { error: `must be a whole number from 0 to ${MAX_QUOTA}, or "off"` };
+
 /** A quota's value: a whole number, or `off` (no ceiling). */
 const quotaValue = z.union([
-  z.number().int().min(0).max(MAX_QUOTA),
+  z.number(QUOTA_VALUE_RULE).int(QUOTA_VALUE_RULE).min(0, QUOTA_VALUE_RULE).max(MAX_QUOTA, QUOTA_VALUE_RULE),
   z.literal('off').transform(() => Infinity),
-], { error: `must be a whole number from 0 to ${MAX_QUOTA}, or "off"` });
+], QUOTA_VALUE_RULE);
 
 const overridesSchema = z.strictObject(Object.fromEntries(QUOTA_NAMES.map((name) => [name, quotaValue.optional()])) as
   Record<(typeof QUOTA_NAMES)[number], z.ZodOptional<typeof quotaValue>>);

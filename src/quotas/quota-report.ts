@@ -29,3 +29,15 @@ export async function quotaUsage(
 function usedOf(usage: QuotaUsage): Record<QuotaName, number> {
   return Object.fromEntries(QUOTA_NAMES.map((name) => [name, usage[name]])) as Record<QuotaName, number>;
 }
+
+/** A use as JSON carries it: a quota that is off is `null` (JSON has no Infinity). */
+export interface NamespaceQuotaUseJson {
+  namespace: string;
+  used: Record<QuotaName, number>;
+  limits: Record<QuotaName, number | null>;
+}
+
+export function quotaUseJson(use: NamespaceQuotaUse): NamespaceQuotaUseJson {
+  const limits = Object.fromEntries(QUOTA_NAMES.map((name) => [name, use.limits[name] === Infinity ? null : use.limits[name]]));
+  return { namespace: use.namespace, used: { ...use.used }, limits: limits as Record<QuotaName, number | null> };
+}
