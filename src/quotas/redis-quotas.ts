@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
+import type { QuotaLedger, QuotaRefusal, QuotaUsage, StartReservation } from '../access/quota-ledger.ts';
 import { QUOTA_NAMES, type QuotaLimits } from '../access/quotas.ts';
-import { QuotaExceededError, type QuotaName, type QuotaRefusalDetails } from '../errors/errors.ts';
+import type { QuotaName } from '../errors/errors.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import { Script } from '../redis/script.ts';
 import { namespaceOfQuotaKey, quotaKeysBase, quotaKeysOf, type QuotaKeys } from './quota-keys.ts';
@@ -17,26 +18,6 @@ import { namespaceOfQuotaKey, quotaKeysBase, quotaKeysOf, type QuotaKeys } from 
  * nothing at all. Times are the caller's clock (`now`): the same clock that set the expireAt
  * and the early push TTL being counted. Every key expires by itself once its entries have passed.
  */
-
-/** A refused reservation: which quota, how long until it may fit, and the use it met. Nothing was written. */
-export interface QuotaRefusal extends QuotaRefusalDetails {
-  ok: false;
-}
-
-/** An admitted start: what `undoStart` needs, should the start then fail. */
-export interface StartReservation {
-  ok: true;
-  namespace: string;
-  /** The `now` it was made at. */
-  at: number;
-  /** The monitor keys it counted: those not running already. A re-start of a running monitor counts nothing. */
-  added: readonly string[];
-}
-
-/** One namespace's use, in the units of its quotas. */
-export interface QuotaUsage extends Record<QuotaName, number> {
-  namespace: string;
-}
 
 export interface RedisQuotasOptions {
   /** JOBWATCH_PREFIX: the keys live under `<prefix>:quotas:`. */
@@ -72,7 +53,9 @@ const QUOTA_CODES: Record<number, QuotaName> = { 1: 'runningMonitors', 2: 'start
 /** Keys asked for per SCAN round trip. */
 const SCAN_BATCH = 1_000;
 
-export class RedisQuotas {
+export { quotaExceeded, type QuotaRefusal, type QuotaUsage, type StartReservation } from '../access/quota-ledger.ts';
+
+export class RedisQuotas implements QuotaLedger {
   private readonly clock: () => number;
   private readonly marginMs: number;
 
@@ -179,11 +162,6 @@ export class RedisQuotas {
     }
     return found;
   }
-}
-
-/** The error the HTTP API answers 429 for, from a refusal. */
-export function quotaExceeded({ ok: _ok, ...details }: QuotaRefusal): QuotaExceededError {
-  return new QuotaExceededError(details);
 }
 
 /** A limit as the scripts take it: -1 for none. */
