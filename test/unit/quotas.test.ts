@@ -4,7 +4,9 @@ import type { Principal } from '../../src/access/principal.ts';
 import { effectiveQuotas, isUnlimited, namespaceQuotas, NO_QUOTAS, QUOTA_NAMES, type QuotaLimits } from '../../src/access/quotas.ts';
 import { CONFIG_OPTIONS, loadConfig, quotaSettings } from '../../src/config/config.ts';
 import { QuotaExceededError, quotaOption } from '../../src/errors/errors.ts';
-import { retryAfterSeconds } from '../../src/http/errors-to-http.ts';
+import { Hono } from 'hono';
+import { errorResponse, retryAfterSeconds } from '../../src/http/errors-to-http.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 
 const DEFAULTS: QuotaLimits = { runningMonitors: 100, startsPerSecond: 10, earlyPushes: 50, earlyPushBytes: 1_000 };
 const key = (scopes: Principal['scopes'], quotas?: Partial<QuotaLimits>): Principal => ({ name: 'k', namespaces: ['team-a'], scopes, ...(quotas ? { quotas } : {}) });
@@ -90,5 +92,21 @@ describe('QuotaExceededError', () => {
 
   it('gives Retry-After in whole seconds, rounded up, at least 1', () => {
     expect([0, 1, 999, 1_000, 1_001, 5_000].map(retryAfterSeconds)).toEqual(['1', '1', '1', '1', '2', '5']);
+  });
+});
+
+describe('a refusal over HTTP', () => {
+  it('is a 429 with Retry-After in seconds and the one-line error', async () => {
+    const app = new Hono();
+    app.get('/start', () => {
+      throw new QuotaExceededError({ quota: 'startsPerSecond', namespace: 'team-a', retryAfterMs: 1_200, used: 50, limit: 50, requested: 1 });
+    });
+    app.onError((error, c) => errorResponse(c, error, createLogger({ logLevel: 'silent' }, { pretty: false })));
+    const reply = await app.request('/start');
+    expect(reply.status).toBe(429);
+    expect(reply.headers.get('retry-after')).toBe('2');
+    expect(await reply.json()).toEqual({
+      error: 'quota: namespace team-a has 50 monitors started in the last second (JOBWATCH_QUOTA_STARTS_PER_SECOND); start them more slowly or raise the quota',
+    });
   });
 });
