@@ -26,6 +26,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   worker: { summary: 'run poll and completion workers', load: async () => (await import('./commands/worker.ts')).workerCommand },
   server: { summary: 'serve the HTTP API, Bull Board and /metrics', load: async () => (await import('./commands/server.ts')).serverCommand },
   purge: { summary: 'delete old results, history and notifications', load: async () => (await import('./commands/purge.ts')).purgeCommand },
+  quotas: { summary: "each namespace's use of its quotas", load: async () => (await import('./commands/quotas.ts')).quotasCommand },
   sources: { summary: 'list the sources of JOBWATCH_SOURCES, or try one for a job', load: async () => (await import('./commands/sources.ts')).sourcesCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
   'demo-api': { summary: 'run the demo job service', load: async () => (await import('./commands/demo-api.ts')).demoApiCommand },

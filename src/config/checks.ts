@@ -4,6 +4,8 @@ import { coerceError } from '../errors/errors.ts';
 import { formatDuration, parseDuration } from '../time/durations.ts';
 import { parseSourcesText, type Sources } from '../sources/sources-file.ts';
 import { describeRateLimits, parseRateLimits } from '../monitor/gate/rate-limits.ts';
+import { MAX_QUOTA, parseNamespaceQuotas } from '../access/namespace-quotas.ts';
+import type { NamespaceQuotas } from '../access/quotas.ts';
 
 /**
  * How one environment variable is read: the zod schema that turns its text into a value (its
@@ -174,4 +176,40 @@ export const sourcesFile: Check<Sources> = {
   }),
   accepts: 'the path of a JSON sources file (see [Watch a real service](sources.md))',
   show: (sources) => Object.keys(sources.byName).join(','),
+};
+
+/** A quota: a whole number (0 refuses everything), or `off` for no ceiling (Infinity). */
+export const quota: Check<number> = {
+  schema: z.union([
+    z.literal('off').transform(() => Infinity),
+    integer(0, MAX_QUOTA).schema,
+  ], { error: `must be a whole number from 0 to ${MAX_QUOTA}, or off` }),
+  accepts: `a whole number, 0 to ${MAX_QUOTA}, or \`off\` (no quota)`,
+  show: (value) => (value === Infinity ? 'off' : String(value)),
+};
+
+/**
+ * Per-namespace quotas (JOBWATCH_NAMESPACE_QUOTAS): JSON in the variable itself when it starts
+ * with `{`, otherwise the path of a file that holds it; read once, at start-up.
+ */
+export const namespaceQuotas: Check<NamespaceQuotas> = {
+  schema: z.string().transform((value, ctx) => {
+    let text = value;
+    let where = '';
+    if (!value.trimStart().startsWith('{')) {
+      try {
+        text = readFileSync(value, 'utf8');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `cannot read the quotas file ${value}: ${(error as NodeJS.ErrnoException).code ?? coerceError(error).message}` });
+        return z.NEVER;
+      }
+      where = ` (in ${value})`;
+    }
+    const parsed = parseNamespaceQuotas(text);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({ code: 'custom', message: `${parsed.problem}${where}` });
+    return z.NEVER;
+  }),
+  accepts: 'JSON, or the path of a JSON file: `{"team-a": {"runningMonitors": 5000, "startsPerSecond": "off"}}`',
+  show: (namespaces) => JSON.stringify(namespaces),
 };

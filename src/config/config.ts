@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/errors.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
+import type { QuotaSettings } from '../access/quotas.ts';
 import { checkMonitorSource } from '../sources/check-monitor-source.ts';
 import { CONFIG_OPTIONS, type ConfigOption, type DefaultedOption, type OptionalOption } from './options.ts';
 
@@ -59,6 +60,17 @@ export function monitorDefaults(config: Config): MonitorDefaults {
   return {
     intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs,
     checkSource: (name, jobId, params, namespace) => checkMonitorSource(config.sources, name, jobId, params, namespace),
+  };
+}
+
+/** The deployment's quotas: the defaults (JOBWATCH_QUOTA_*) and the namespaces' own (JOBWATCH_NAMESPACE_QUOTAS). */
+export function quotaSettings(config: Config): QuotaSettings {
+  return {
+    defaults: Object.freeze({
+      runningMonitors: config.quotaRunningMonitors, startsPerSecond: config.quotaStartsPerSecond,
+      earlyPushes: config.quotaEarlyPushes, earlyPushBytes: config.quotaEarlyPushBytes,
+    }),
+    namespaces: config.namespaceQuotas,
   };
 }
 

@@ -4,8 +4,8 @@ import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../monitor/i
 import { HISTORY_MODES } from '../monitor/history.ts';
 import { NO_RATE_LIMITS } from '../monitor/gate/rate-limits.ts';
 import {
-  boolean, canParseUrl, clusterNodes, present, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, oneOf, rateLimits, retention, secret,
-  sourcesFile, statusUrlPrefixes, text, type Check,
+  boolean, canParseUrl, clusterNodes, present, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, namespaceQuotas, oneOf, quota,
+  rateLimits, retention, secret, sourcesFile, statusUrlPrefixes, text, type Check,
 } from './checks.ts';
 
 export { MIN_API_TOKEN_LENGTH } from './checks.ts';
@@ -308,6 +308,41 @@ export const CONFIG_OPTIONS = {
     check: secret,
     unset: 'no callback URLs',
     description: 'The HMAC key of callback URLs (`/callbacks/{monitorId}/{token}`), which take a pushed status without the API token. Never logged.',
+  }),
+
+  // Quotas per namespace, so that one client cannot fill Redis. See [Quotas](security.md#quotas).
+  quotaRunningMonitors: option({
+    env: 'JOBWATCH_QUOTA_RUNNING_MONITORS',
+    check: quota,
+    default: 100_000,
+    description: 'Most monitors one namespace may have running at once; a start past it is answered 429. `admin` keys have no quotas.',
+  }),
+  quotaStartsPerSecond: option({
+    env: 'JOBWATCH_QUOTA_STARTS_PER_SECOND',
+    check: quota,
+    default: 1_000,
+    description: 'Most monitors one namespace may start in any one second (a sliding window; a batch of N counts N).',
+  }),
+  quotaEarlyPushes: option({
+    env: 'JOBWATCH_QUOTA_EARLY_PUSHES',
+    check: quota,
+    default: 10_000,
+    description: 'Most early pushes (statuses pushed for monitors not started yet) one namespace may have kept at once.',
+  }),
+  quotaEarlyPushBytes: option({
+    env: 'JOBWATCH_QUOTA_EARLY_PUSH_BYTES',
+    check: quota,
+    default: 64 * 1024 * 1024,
+    defaultText: '67108864 (64 MiB)',
+    description: 'Most bytes the early pushes one namespace keeps may hold, counted as each pushed status is stored (JSON).',
+  }),
+  namespaceQuotas: option({
+    env: 'JOBWATCH_NAMESPACE_QUOTAS',
+    check: namespaceQuotas,
+    default: Object.freeze({}),
+    defaultText: 'unset: every namespace has the defaults above',
+    description: 'Quotas of some namespaces that differ from the defaults: JSON, or the path of a JSON file, e.g. ' +
+      '`{"team-a": {"runningMonitors": 5000, "startsPerSecond": 50}, "batch": {"startsPerSecond": "off"}}`. A key\'s own quotas win over these.',
   }),
 
   // Notifications of a monitor's end.

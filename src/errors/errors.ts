@@ -112,6 +112,64 @@ export class UnstorableResultError extends JobwatchError {
   }
 }
 
+/** The quotas a namespace is held to (src/access/quotas.ts lists them; the two must agree). */
+export type QuotaName = 'runningMonitors' | 'startsPerSecond' | 'earlyPushes' | 'earlyPushBytes';
+
+/** How a refusal names each quota: what is counted, the option of its default, and what to do. */
+const QUOTA_WORDS: Record<QuotaName, { counted: string; option: string; advice: string }> = {
+  runningMonitors: { counted: 'running monitors', option: 'JOBWATCH_QUOTA_RUNNING_MONITORS', advice: 'end some or raise the quota' },
+  startsPerSecond: { counted: 'monitors started in the last second', option: 'JOBWATCH_QUOTA_STARTS_PER_SECOND', advice: 'start them more slowly or raise the quota' },
+  earlyPushes: { counted: 'early pushes kept', option: 'JOBWATCH_QUOTA_EARLY_PUSHES', advice: 'start their monitors, wait for them to expire or raise the quota' },
+  earlyPushBytes: { counted: 'bytes of early pushes kept', option: 'JOBWATCH_QUOTA_EARLY_PUSH_BYTES', advice: 'start their monitors, wait for them to expire or raise the quota' },
+};
+
+/** The option whose value is a quota's default, e.g. `JOBWATCH_QUOTA_RUNNING_MONITORS`. */
+export function quotaOption(quota: QuotaName): string {
+  return QUOTA_WORDS[quota].option;
+}
+
+/** What a refusal says of the namespace's use: `used` now, the `limit`, and how much more was asked for. */
+export interface QuotaRefusalDetails {
+  quota: QuotaName;
+  namespace: string;
+  /** How long until the request may fit (the HTTP API's Retry-After). */
+  retryAfterMs: number;
+  used: number;
+  limit: number;
+  /** What the refused request would have added (monitors, pushes or bytes). */
+  requested: number;
+}
+
+/**
+ * A namespace is at one of its quotas: nothing was written. The HTTP API answers 429 with
+ * Retry-After; the message names the namespace, the quota and its option.
+ */
+export class QuotaExceededError extends JobwatchError {
+  readonly exitCode = 1;
+  readonly quota: QuotaName;
+  readonly namespace: string;
+  readonly retryAfterMs: number;
+  readonly details: Readonly<QuotaRefusalDetails>;
+
+  constructor(details: QuotaRefusalDetails) {
+    super(quotaMessage(details));
+    this.quota = details.quota;
+    this.namespace = details.namespace;
+    this.retryAfterMs = details.retryAfterMs;
+    this.details = Object.freeze({ ...details });
+  }
+}
+
+/**
+ * `quota: namespace team-a has 100000 running monitors (JOBWATCH_QUOTA_RUNNING_MONITORS); end some or
+ * raise the quota`, or, where what was asked for alone makes the difference, how much more it was.
+ */
+function quotaMessage({ quota, namespace, used, limit, requested }: QuotaRefusalDetails): string {
+  const { counted, option, advice } = QUOTA_WORDS[quota];
+  const use = used >= limit ? `${used} ${counted}` : `${used} ${counted}, and ${requested} more would pass its quota of ${limit}`;
+  return `quota: namespace ${namespace} has ${use} (${option}); ${advice}`;
+}
+
 /** The status hook module cannot be loaded or has no `getJobStatus` export. */
 export class StatusHookError extends JobwatchError {
   readonly exitCode = 2;

@@ -80,3 +80,19 @@ const sameTry: SourceTry extends z.infer<typeof sourceTrySchema> ? true : false 
 const sameSummary: SourceSummary extends z.infer<typeof sourceListSchema>['sources'][number] ? true : false = true;
 void sameTry;
 void sameSummary;
+
+/** What each quota counts, and its limit (`null`: no quota), as `GET /api/quotas` answers them. */
+const quotaCounts = <T extends z.ZodType>(value: T) => z.object({
+  runningMonitors: value.meta({ description: 'Monitors running' }),
+  startsPerSecond: value.meta({ description: 'Monitors started in the last second' }),
+  earlyPushes: value.meta({ description: 'Early pushes kept' }),
+  earlyPushBytes: value.meta({ description: 'Bytes those early pushes hold' }),
+});
+
+export const quotaListSchema = z.object({
+  namespaces: z.array(z.object({
+    namespace: z.string(),
+    used: quotaCounts(z.number().int().min(0)),
+    limits: quotaCounts(z.number().int().min(0).nullable()).meta({ description: "The namespace's quotas (a key may have its own); null: none" }),
+  })),
+});

@@ -3,7 +3,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-errors.ts';
 import {
-  coerceError, ForbiddenError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
+  coerceError, ForbiddenError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, QuotaExceededError,
+  ServiceUnavailableError,
 } from '../errors/errors.ts';
 import type { ErrorBody } from './api-schemas.ts';
 
@@ -19,6 +20,7 @@ const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode]
   [MonitorNotFoundError, 404],
   [MonitorConflictError, 409],
   [BodyTooLargeError, 413],
+  [QuotaExceededError, 429],
   [ServiceUnavailableError, 503],
 ];
 
@@ -34,7 +36,13 @@ export function errorResponse(c: Context, caught: unknown, logger: Logger): Resp
     body.field = error.field;
     body.reason = error.reason;
   }
+  if (error instanceof QuotaExceededError) c.header('Retry-After', retryAfterSeconds(error.retryAfterMs));
   return c.json(body, status);
+}
+
+/** Retry-After in whole seconds, rounded up and at least 1: `0` would invite a client to retry at once, into the same refusal. */
+export function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1_000)));
 }
 
 /** What an unexpected error's answer says: its own message might carry internals. */

@@ -4,7 +4,7 @@ import { checkPageSchema, checkQuerySchema, DEFAULT_CHECKS_LIMIT } from '../clie
 import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
-import { errorBodySchema, healthReportSchema, monitorPageSchema, sourceListSchema, sourceTryInputSchema, sourceTrySchema } from './api-schemas.ts';
+import { errorBodySchema, healthReportSchema, monitorPageSchema, quotaListSchema, sourceListSchema, sourceTryInputSchema, sourceTrySchema } from './api-schemas.ts';
 import { pushAnswerSchema } from '../client/push-answer.ts';
 import { pushedStatusSchema } from '../monitor/push.ts';
 
@@ -28,6 +28,7 @@ const COMPONENTS: [string, z.ZodType][] = [
   ['SourceList', sourceListSchema],
   ['SourceTryInput', sourceTryInputSchema],
   ['SourceTry', sourceTrySchema],
+  ['QuotaList', quotaListSchema],
 ];
 
 const GENERATE: z.core.ToJSONSchemaParams = {
@@ -197,6 +198,12 @@ function buildDocument(): Record<string, unknown> {
             413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
             ...API_ERRORS,
           },
+        },
+      },
+      '/api/quotas': {
+        get: {
+          summary: "Each namespace's use of its quotas against them: every namespace with running monitors, starts or early pushes counted, and those JOBWATCH_NAMESPACE_QUOTAS names",
+          responses: { 200: reply('Every namespace, by name', 'QuotaList'), ...API_ERRORS },
         },
       },
       '/api/openapi.json': {

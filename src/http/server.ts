@@ -19,6 +19,9 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { callbackRoutes, pushRoutes } from './routes/push.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { quotaRoutes } from './routes/quotas.ts';
+import { quotaSettings } from '../config/config.ts';
+import { RedisQuotas } from '../quotas/redis-quotas.ts';
 import type { SecretEnv } from '../status/source-credentials.ts';
 import { UI_PATH } from './ui/layout.ts';
 import { uiRoutes } from './ui/ui-routes.ts';
@@ -49,6 +52,8 @@ export interface HttpAppDeps {
   apiTimeoutMs?: number;
   /** For the monitors page's host table: each status host's rate-limit and circuit state. Absent: no state column. */
   hostStates?: HostStateProvider;
+  /** Each namespace's use of its quotas, for `/api/quotas`. @defaultValue the counts in `redis` under the config's prefix */
+  quotas?: RedisQuotas;
   /** Where `/api/sources` looks up sources' `{ "env": NAME }` credentials. @defaultValue none: every such credential is missing */
   env?: SecretEnv;
 }
@@ -89,6 +94,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   const push = { client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes };
   app.route('/api/monitors', pushRoutes(push));
   app.route('/api/sources', sourceRoutes({ config, env: deps.env ?? {} }));
+  app.route('/api/quotas', quotaRoutes({ quotas: deps.quotas ?? new RedisQuotas(deps.redis, { prefix: config.prefix }), settings: quotaSettings(config) }));
   app.route('/callbacks', callbackRoutes(push));
   app.route(UI_PATH, uiRoutes({
     client: deps.client, queues: deps.queues, config, logger, boardPath: BOARD_PATH, timeoutMs,

@@ -34,6 +34,7 @@ beforeAll(async () => {
   const sourcesPath = sourcesFile.path;
   server = await startTestServer(iso, {
     JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET, JOBWATCH_SOURCES: sourcesPath,
+    JOBWATCH_NAMESPACE_QUOTAS: '{"team-a": {"runningMonitors": 5, "earlyPushes": "off"}}',
   });
   worker = await startTestWorker(iso);
   const served = await request(`${server.url}/api/openapi.json`, { token: TOKEN });
@@ -178,7 +179,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
   });
 
   it('401 without the token, on every /api route', async () => {
-    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['GET', '/api/monitors/x/checks'], ['DELETE', '/api/monitors/x'], ['POST', '/api/monitors/x/status'], ['GET', '/api/openapi.json']] as const) {
+    for (const [method, path] of [['GET', '/api/monitors'], ['POST', '/api/monitors'], ['GET', '/api/monitors/x'], ['GET', '/api/monitors/x/checks'], ['DELETE', '/api/monitors/x'], ['POST', '/api/monitors/x/status'], ['GET', '/api/quotas'], ['GET', '/api/openapi.json']] as const) {
       const reply = await api.call(server.url, method, path, method === 'POST' ? { body: { jobId: 'x', statusHook: true } } : {});
       expect(reply.status).toBe(401);
     }
@@ -211,6 +212,15 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     expect(started.status).toBe(201);
     expect(started.requestValid).toBe(true);
     expect(started.json).toMatchObject({ statusSource: 'source scripted', rateKey: 'scripted' });
+  });
+
+  it("GET /api/quotas: each namespace's use against its quotas", async () => {
+    const reply = await call('GET', '/api/quotas');
+    expect(reply.status).toBe(200);
+    expect(reply.json.namespaces).toEqual(expect.arrayContaining([{
+      namespace: 'team-a', used: { runningMonitors: 0, startsPerSecond: 0, earlyPushes: 0, earlyPushBytes: 0 },
+      limits: { runningMonitors: 5, startsPerSecond: 1_000, earlyPushes: null, earlyPushBytes: 64 * 1024 * 1024 },
+    }]));
   });
 
   it('every documented operation was exercised, and every error status the API gives', () => {

@@ -65,7 +65,7 @@ describe('the packed tarball', () => {
   it('ships dist (with the Lua scripts the build copies), migrations, README and LICENSE, and no sources or tests', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const paths = stdout.trim().split('\n').map((path) => path.replace(/^package\//, ''));
-    expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/gate/admit.lua', 'dist/gate/observe.lua', 'dist/queue/existing-keys.lua', 'migrations/meta/_journal.json', 'README.md', 'LICENSE', 'package.json']));
+    expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/cli/bin.js', 'dist/gate/admit.lua', 'dist/gate/observe.lua', 'dist/queue/existing-keys.lua', 'dist/quotas/reserve-start.lua', 'migrations/meta/_journal.json', 'README.md', 'LICENSE', 'package.json']));
     expect(paths.filter((path) => /^(src|test|bench|workers)\//.test(path) || path.endsWith('.tsbuildinfo'))).toEqual([]);
   });
 
