@@ -87,6 +87,11 @@ export class MonitorNotFoundError extends JobwatchError {
   readonly exitCode = 1;
 }
 
+/** An authenticated caller whose key lacks the scope a route needs; the message names the scope. */
+export class ForbiddenError extends JobwatchError {
+  readonly exitCode = 1;
+}
+
 /**
  * A final record the database refuses for what it holds (a data exception or a constraint), so that
  * writing it again would fail again: it is left in the completion queue's failed set, not retried.

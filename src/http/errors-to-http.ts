@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-errors.ts';
 import {
-  coerceError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
+  coerceError, ForbiddenError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
 } from '../errors/errors.ts';
 import type { ErrorBody } from './api-schemas.ts';
 
@@ -15,6 +15,7 @@ export class BodyTooLargeError extends JobwatchError {
 /** Which HTTP status each error jobwatch acts on becomes. */
 const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode][] = [
   [InvalidInputError, 400],
+  [ForbiddenError, 403],
   [MonitorNotFoundError, 404],
   [MonitorConflictError, 409],
   [BodyTooLargeError, 413],
