@@ -50,7 +50,3 @@ export async function readLastUse(redis: RedisConnection, prefix: string): Promi
   return Object.fromEntries(Object.entries(stored).map(([name, ms]) => [name, Number(ms)]));
 }
 
-/** Forgets a revoked key's last use. */
-export async function forgetLastUse(redis: RedisConnection, prefix: string, name: string): Promise<void> {
-  await redis.hdel(lastUseKey(prefix), name);
-}
