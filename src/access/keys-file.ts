@@ -53,7 +53,8 @@ export const RESERVED_KEY_NAMES = ['api-token', 'anonymous'] as const;
 
 const QUOTA_FIELDS = ['runningMonitors', 'startsPerSecond', 'earlyPushes', 'earlyPushBytes'] as const satisfies readonly (keyof QuotaLimits)[];
 
-const quotaValue = z.union([z.number().min(0).finite(), z.null()], { error: 'must be a number of at least 0, or null for no ceiling' });
+const QUOTA_RULE = 'must be a number of at least 0, or null for no ceiling';
+const quotaValue = z.union([z.number({ error: QUOTA_RULE }).min(0, { error: QUOTA_RULE }).finite({ error: QUOTA_RULE }), z.null()], { error: QUOTA_RULE });
 const quotasSchema = z.strictObject(Object.fromEntries(QUOTA_FIELDS.map((field) => [field, quotaValue.optional()])) as Record<(typeof QUOTA_FIELDS)[number], z.ZodOptional<typeof quotaValue>>,
   { error: wrongType(`must be an object of quotas (${QUOTA_FIELDS.join(', ')})`) });
 
