@@ -48,9 +48,9 @@ export function requireAccess(options: AccessOptions): MiddlewareHandler<AuthEnv
     c.set('principal', result.principal);
     if (!rule) return c.notFound();
     if (rule.access !== 'authenticated' && !hasScope(result.principal, rule.access)) {
-      const error = forbidden(rule.access);
-      if (credential === 'basic') return c.text(error.message, 403);
-      throw error;
+      // Answered here rather than thrown, so that an app without the API's error handler (a worker's /metrics) answers it too.
+      const { message } = forbidden(rule.access);
+      return credential === 'basic' ? c.text(message, 403) : c.json({ error: message } satisfies ErrorBody, 403);
     }
     return next();
   };

@@ -13,7 +13,7 @@ import { LastUseRecorder, lastUseKey } from '../../src/keys/last-use.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createRedis } from '../../src/redis/connection.ts';
 import type { RunningServer } from '../../src/wiring/start-server.ts';
-import { basicAuth, request, serveApp, startTestServer, type HttpReply } from '../helpers/http.ts';
+import { basicAuth, request, serveApp, spawnServing, startTestServer, type HttpReply } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { TEST_REDIS_URL } from '../helpers/services.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -87,6 +87,9 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/board/api/queues', needs: 'admin', page: true },
 ];
 
+/** A 403 of the access check, as JSON or as a page's text. */
+const FORBIDDEN = /^(\{"error":")?forbidden: this key lacks/;
+
 const send = (route: Route, key: string | undefined, base = server.url): Promise<HttpReply> => request(`${base}${route.path}`, {
   method: route.method,
   ...(route.body === undefined ? {} : { body: route.body }),
@@ -101,7 +104,7 @@ describe('scoped keys on every route', () => {
       const what = `${scope} key on ${route.method} ${route.path}: ${reply.status} ${reply.text.slice(0, 120)}`;
       if (allowed) {
         expect(reply.status, what).not.toBe(401);
-        expect(reply.text, what).not.toMatch(/lacks the/);
+        expect(reply.text, what).not.toMatch(FORBIDDEN);
         expect(reply.status, what).toBeLessThan(500);
       } else {
         expect(reply.status, what).toBe(403);
@@ -122,7 +125,7 @@ describe('scoped keys on every route', () => {
     // (The monitors page's cancel answers 403 itself here: the page is read-only without JOBWATCH_BOARD_WRITE.)
     const withToken = await send(route, TOKEN);
     expect(withToken.status).not.toBe(401);
-    expect(withToken.text).not.toMatch(/lacks the/);
+    expect(withToken.text).not.toMatch(FORBIDDEN);
   });
 
   it('an expired key is refused with 401 "key expired" and nothing more, as bearer and as password', async () => {
@@ -142,6 +145,23 @@ describe('scoped keys on every route', () => {
     const unknown = await request(`${server.url}/api/nothing`, { token: keyOf.read });
     expect(unknown.status).toBe(404);
     expect(unknown.json.error).toMatch(/^no route GET \/api\/nothing/);
+  });
+});
+
+describe("a worker's /metrics", () => {
+  it('takes the keys file too: admin only, a key sent as bearer; the worker may listen beyond loopback with it', async () => {
+    const worker = await spawnServing(['worker', '--metrics-port', '0', '--metrics-host', '0.0.0.0'], iso.env({ JOBWATCH_KEYS_FILE: keysPath, LOG_LEVEL: 'info' }), 'metrics listening');
+    try {
+      const url = `http://127.0.0.1:${new URL(worker.url).port}/metrics`;
+      expect((await request(url)).status).toBe(401);
+      expect((await request(url, { token: keyOf.read })).json).toEqual({ error: 'forbidden: this key lacks the admin scope' });
+      expect((await request(url, { token: keyOf.admin })).status).toBe(200);
+      expect((await request(url, { token: EXPIRED_KEY })).json).toEqual({ error: 'key expired' });
+      // Its signal handling is in place once the workers have started: only then is a SIGTERM a clean stop.
+      await waitFor(() => worker.output().includes('"msg":"worker started"'), { what: 'the worker to start' });
+    } finally {
+      expect(await worker.stop(), worker.output()).toBe(0);
+    }
   });
 });
 
