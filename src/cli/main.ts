@@ -28,6 +28,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   purge: { summary: 'delete old results, history and notifications', load: async () => (await import('./commands/purge.ts')).purgeCommand },
   quotas: { summary: "each namespace's use of its quotas", load: async () => (await import('./commands/quotas.ts')).quotasCommand },
   sources: { summary: 'list the sources of JOBWATCH_SOURCES, or try one for a job', load: async () => (await import('./commands/sources.ts')).sourcesCommand },
+  keys: { summary: 'create, list or revoke API keys of the keys file', load: async () => (await import('./commands/keys.ts')).keysCommand },
   migrate: { summary: 'apply database migrations', load: async () => (await import('./commands/migrate.ts')).migrateCommand },
   'demo-api': { summary: 'run the demo job service', load: async () => (await import('./commands/demo-api.ts')).demoApiCommand },
   quickstart: { summary: 'run the whole demo in one process (npm start)', load: async () => (await import('./commands/quickstart.ts')).quickstartCommand },

@@ -275,7 +275,14 @@ export const CONFIG_OPTIONS = {
     env: 'JOBWATCH_API_TOKEN',
     check: secret,
     unset: '`server` and `worker --metrics-port` listen on loopback only',
-    description: 'The bearer token of `/api` and `/metrics`, and the basic-auth password of `/board`. Never logged.',
+    description: 'A key of its own, named `api-token`, `admin` on every namespace: the bearer token of `/api` and `/metrics`, and the basic-auth password of `/ui` and `/board`. Never logged. See [Security](security.md#api-keys).',
+  }),
+  keysFile: optional({
+    env: 'JOBWATCH_KEYS_FILE',
+    check: text(z.string().min(1, { error: 'must be the path of a keys file' }), 'the path of a JSON keys file (see [Security](security.md#api-keys))'),
+    unset: 'no keys: JOBWATCH_API_TOKEN alone, or (with neither) `server` and `worker --metrics-port` listen on loopback only',
+    description: 'The API keys, each with its namespaces, scopes and expiry, hashed (`jobwatch keys create` adds one). ' +
+      'Read at start (a missing file is an error) and again whenever it changes, without a restart.',
   }),
   allowedStatusUrls: optional({
     env: 'JOBWATCH_ALLOWED_STATUS_URLS',

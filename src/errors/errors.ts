@@ -95,6 +95,7 @@ export class MonitorNotFoundError extends JobwatchError {
   readonly exitCode = 1;
 }
 
+
 /**
  * A final record the database refuses for what it holds (a data exception or a constraint), so that
  * writing it again would fail again: it is left in the completion queue's failed set, not retried.

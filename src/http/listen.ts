@@ -11,7 +11,7 @@ export interface Listening {
 }
 
 /** Serves a Hono app over node:http; a taken port is a ConfigError naming the flag. */
-export async function listen(app: Hono, options: { port: number; host: string; portFlag?: string }): Promise<Listening> {
+export async function listen(app: { fetch: Hono['fetch'] }, options: { port: number; host: string; portFlag?: string }): Promise<Listening> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {

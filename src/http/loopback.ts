@@ -18,13 +18,14 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
- * Secure by default: without an API token nothing is authenticated, so the server may only be
- * reachable from this machine. Refuses any other listening address with what to do instead.
+ * Secure by default: without JOBWATCH_API_TOKEN or a keys file nothing is authenticated, so the
+ * server may only be reachable from this machine. Refuses any other listening address with what
+ * to do instead.
  */
-export function assertBindAllowed(flag: string, host: string, apiToken: string | undefined): void {
-  if (apiToken || isLoopbackHost(host)) return;
+export function assertBindAllowed(flag: string, host: string, access: { apiToken?: string | undefined; keysFile?: string | undefined }): void {
+  if (access.apiToken || access.keysFile || isLoopbackHost(host)) return;
   throw new ConfigError(
-    `${flag} ${host}: without JOBWATCH_API_TOKEN the server listens on loopback only; ` +
-      'set JOBWATCH_API_TOKEN (e.g. from `openssl rand -hex 32`) to listen on other addresses',
+    `${flag} ${host}: without JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN the server listens on loopback only; ` +
+      'create keys with `jobwatch keys create` (or set JOBWATCH_API_TOKEN, e.g. from `openssl rand -hex 32`) to listen on other addresses',
   );
 }

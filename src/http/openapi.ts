@@ -64,7 +64,8 @@ const reply = (description: string, schema = 'Error') => ({ description, content
 
 /** The answers every /api route may give besides its own. */
 const API_ERRORS = {
-  401: reply('Missing or wrong bearer token (only when JOBWATCH_API_TOKEN is set)'),
+  401: reply('Missing, wrong or expired key (only when JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN is set)'),
+  403: reply('The key lacks the scope this route needs; the message names it, e.g. `forbidden: this key lacks the start scope`'),
   500: reply('An unexpected error; the details are in the server log only'),
   503: reply('Redis or Postgres is unreachable or did not answer in time; see /healthz'),
 };
@@ -115,8 +116,9 @@ function buildDocument(): Record<string, unknown> {
     info: {
       title: 'jobwatch HTTP API',
       version: '0.1.0',
-      description: 'Start, list, inspect and cancel monitors of long-running jobs, and push their statuses. With JOBWATCH_API_TOKEN set, ' +
-        'every /api route needs `Authorization: Bearer <token>`; /callbacks routes carry their own token.',
+      description: 'Start, list, inspect and cancel monitors of long-running jobs, and push their statuses. With JOBWATCH_KEYS_FILE or ' +
+        'JOBWATCH_API_TOKEN set, every /api route needs `Authorization: Bearer <key>`, a key with the scope the route names ' +
+        '(`read`, `start`, `push`, `cancel`; `admin` holds them all); /callbacks routes carry their own token.',
     },
     security: [{ bearer: [] }],
     paths: {

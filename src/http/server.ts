@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { MonitorQueues } from '../queue/queues.ts';
 import { answerWithin } from './answer-within.ts';
 import { createStatusUrlPolicy } from './allowed-urls.ts';
-import { requireBasicAuth, requireBearerToken } from './auth.ts';
+import { requireAccess, type AuthEnv } from './auth.ts';
 import { createBoard } from './board.ts';
 import type { ErrorBody } from './api-schemas.ts';
 import { BodyTooLargeError, errorResponse } from './errors-to-http.ts';
@@ -26,6 +26,8 @@ import type { SecretEnv } from '../status/source-credentials.ts';
 import { UI_PATH } from './ui/layout.ts';
 import { uiRoutes } from './ui/ui-routes.ts';
 import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
+import type { KeyStore } from '../keys/key-store.ts';
+import type { LastUseRecorder } from '../keys/last-use.ts';
 
 /** Where Bull Board is served. */
 export const BOARD_PATH = '/board';
@@ -56,19 +58,26 @@ export interface HttpAppDeps {
   quotas?: RedisQuotas;
   /** Where `/api/sources` looks up sources' `{ "env": NAME }` credentials. @defaultValue none: every such credential is missing */
   env?: SecretEnv;
+  /** The keys file (JOBWATCH_KEYS_FILE), reloaded as it changes; absent: no keys, only JOBWATCH_API_TOKEN if set. */
+  keys?: KeyStore;
+  /** Where each key's last use is written, at most once a minute per key. */
+  lastUse?: LastUseRecorder;
+  /** For keys' expiry. @defaultValue Date.now */
+  clock?: () => number;
 }
 
 /**
  * Everything `jobwatch server` serves, as one Hono app: the monitor API, the OpenAPI document,
  * /healthz, /metrics, the monitors page and Bull Board, each behind the authentication it needs.
  */
-export function createHttpApp(deps: HttpAppDeps): Hono {
+export function createHttpApp(deps: HttpAppDeps): Hono<AuthEnv> {
   const { config, logger } = deps;
   // Not strict about a trailing slash: the board's pages use /board/ as their base.
-  const app = new Hono({ strict: false });
+  const app = new Hono<AuthEnv>({ strict: false });
   app.use('*', logRequests(logger));
   app.use('*', closeAfterUnreadBody());
-  app.use('/api/*', requireBearerToken(config.apiToken, logger));
+  // Who is asking, and whether the route lets them: the table in route-access.ts, for every route.
+  app.use('*', requireAccess({ apiToken: config.apiToken, keys: deps.keys, lastUse: deps.lastUse, logger, ...(deps.clock ? { clock: deps.clock } : {}) }));
   const timeoutMs = deps.apiTimeoutMs ?? API_TIMEOUT_MS;
   const within = answerWithin(timeoutMs);
   const limitBody = bodyLimit({
@@ -78,12 +87,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono {
   app.use('/api/*', within, limitBody);
   // Callback URLs carry their own credential (an HMAC token in the path), but the same limits.
   app.use('/callbacks/*', within, limitBody);
-  app.use('/metrics', requireBearerToken(config.apiToken, logger));
-  app.use(BOARD_PATH, requireBasicAuth(config.apiToken, logger));
-  app.use(`${BOARD_PATH}/*`, requireBasicAuth(config.apiToken, logger));
-  // The monitors page: a browser's pages, so the board's basic auth; it keeps the API's time limit itself, to answer it in HTML.
-  app.use(UI_PATH, requireBasicAuth(config.apiToken, logger));
-  app.use(`${UI_PATH}/*`, requireBasicAuth(config.apiToken, logger));
+  // The monitors page keeps the API's time limit itself, to answer it in HTML.
 
   app.route('/', healthRoutes({ redis: deps.redis, database: deps.database }));
   app.route('/', metricsRoutes(deps.metrics));

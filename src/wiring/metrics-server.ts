@@ -4,7 +4,9 @@ import type { Config } from '../config/config.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { closeRedis, connectRedis } from '../redis/connection.ts';
-import { requireBearerToken } from '../http/auth.ts';
+import { requireAccess, type AuthEnv } from '../http/auth.ts';
+import { openKeyStore } from '../keys/key-store.ts';
+import { LastUseRecorder } from '../keys/last-use.ts';
 import { listen } from '../http/listen.ts';
 import { assertBindAllowed } from '../http/loopback.ts';
 import { metricsRoutes } from '../http/routes/metrics.ts';
@@ -18,20 +20,24 @@ export interface WorkerMetricsServer {
 
 /**
  * `/metrics` alone, for worker processes (`jobwatch worker --metrics-port N`): the same metrics
- * and the same rules as `jobwatch server` (bearer token when JOBWATCH_API_TOKEN is set, loopback
- * only when it is not).
+ * and the same rules as `jobwatch server` (an `admin` key of JOBWATCH_KEYS_FILE, which this
+ * process reloads as it changes, or JOBWATCH_API_TOKEN; loopback only with neither).
  */
 export async function startWorkerMetricsServer(
   config: Config, logger: Logger, options: { port: number; host: string },
 ): Promise<WorkerMetricsServer> {
-  assertBindAllowed('--metrics-host', options.host, config.apiToken);
+  assertBindAllowed('--metrics-host', options.host, config);
+  const keys = config.keysFile === undefined ? undefined : openKeyStore(config.keysFile, { logger });
   const redis = connectRedis(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (metrics); reconnecting'));
   const queues = openMonitorQueues(redis, config);
-  const closeQueues = () => closeRedis(redis, () => queues.close());
+  const closeQueues = async () => {
+    await closeRedis(redis, () => queues.close());
+    keys?.close();
+  };
   const metrics = createMetrics({ queues, logger });
-  const app = new Hono();
-  app.use('/metrics', requireBearerToken(config.apiToken, logger));
+  const app = new Hono<AuthEnv>();
+  app.use('*', requireAccess({ apiToken: config.apiToken, keys, logger, ...(keys ? { lastUse: new LastUseRecorder(redis, config.prefix, logger) } : {}) }));
   app.route('/', metricsRoutes(metrics));
   app.notFound((c) => c.json({ error: 'only GET /metrics is served here' }, 404));
   try {

@@ -13,6 +13,8 @@ import { BOARD_PATH, createHttpApp } from '../http/server.ts';
 import { UI_PATH } from '../http/ui/layout.ts';
 import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
 import { RedisHostStates } from '../gate/host-states.ts';
+import { openKeyStore } from '../keys/key-store.ts';
+import { LastUseRecorder } from '../keys/last-use.ts';
 
 export interface ServerOptions {
   port: number;
@@ -26,6 +28,8 @@ export interface ServerOptions {
   hostStates?: HostStateProvider;
   /** Where `/api/sources` looks up sources' `{ "env": NAME }` credentials. @defaultValue process.env */
   env?: Readonly<Record<string, string | undefined>>;
+  /** For keys' expiry and last use. @defaultValue Date.now */
+  clock?: () => number;
 }
 
 export interface RunningServer {
@@ -41,8 +45,15 @@ export interface RunningServer {
  * Fails fast, with what to do, before listening.
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions): Promise<RunningServer> {
-  assertBindAllowed('--host', options.host, config.apiToken);
-  await assertRedisReady(config, { requireNoEviction: false });
+  assertBindAllowed('--host', options.host, config);
+  // Read before anything is opened: a keys file missing or bad at start stops the server with one line naming it.
+  const keys = config.keysFile === undefined ? undefined : openKeyStore(config.keysFile, { logger, ...(options.clock ? { clock: options.clock } : {}) });
+  try {
+    await assertRedisReady(config, { requireNoEviction: false });
+  } catch (error) {
+    keys?.close();
+    throw error;
+  }
   const database = options.database ?? openPostgres(requireDatabaseUrl(config, 'for `jobwatch server` (ended monitors are read from it)'), { max: 4 });
   const ownsDatabase = !options.database;
   const redis = connectRedis(config);
@@ -55,18 +66,21 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       await queues.close();
     });
     if (ownsDatabase) await database.close();
+    keys?.close();
   };
   try {
     await assertSchemaReady(database);
     const metrics = createMetrics({ queues, logger });
     const app = createHttpApp({
       config, logger, client, queues, redis, database, metrics, env: options.env ?? process.env,
+      ...(keys ? { keys, lastUse: new LastUseRecorder(redis, config.prefix, logger, options.clock) } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       hostStates: options.hostStates ?? new RedisHostStates(redis, {
         prefix: config.prefix, limits: withSourceRateLimits(config.rateLimits, config.sources), hostFailures: config.hostFailures, probeEveryMs: config.hostProbeEveryMs,
       }),
     });
     const server = await listen(app, { port: options.port, host: options.host });
-    logger.info({ url: server.url, board: `${server.url}${BOARD_PATH}`, ui: `${server.url}${UI_PATH}`, auth: config.apiToken ? 'token' : 'none (loopback only)' }, 'server listening');
+    logger.info({ url: server.url, board: `${server.url}${BOARD_PATH}`, ui: `${server.url}${UI_PATH}`, auth: authDescription(config) }, 'server listening');
     return {
       url: server.url,
       boardUrl: `${server.url}${BOARD_PATH}`,
@@ -81,4 +95,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await closeServices();
     throw error;
   }
+}
+
+/** What the server asks of a caller, for its start line. */
+function authDescription(config: Config): string {
+  if (config.keysFile !== undefined) return config.apiToken ? 'keys file and token' : 'keys file';
+  return config.apiToken ? 'token' : 'none (loopback only)';
 }

@@ -3,7 +3,7 @@ import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.ts';
 import type { HostStateProvider } from '../../src/monitor/gate/request-gate.ts';
 import { listen } from '../../src/http/listen.ts';
-import { createHttpApp } from '../../src/http/server.ts';
+import { createHttpApp, type HttpAppDeps } from '../../src/http/server.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openQueues } from '../../src/queue/queues.ts';
 import { createRedis } from '../../src/redis/connection.ts';
@@ -25,7 +25,11 @@ export function startTestServer(iso: Isolated, env: Record<string, string> = {})
  */
 export async function serveApp(
   iso: Isolated,
-  options: { database: DatabaseHandle; env?: Record<string, string>; hostStates?: HostStateProvider; apiTimeoutMs?: number },
+  options: {
+    database: DatabaseHandle; env?: Record<string, string>; hostStates?: HostStateProvider; apiTimeoutMs?: number;
+    /** The keys and their last use, and the clock they go by (expiry, last use). */
+    access?: Pick<HttpAppDeps, 'keys' | 'lastUse' | 'clock'>;
+  },
 ): Promise<{ url: string; close(): Promise<void> }> {
   const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
   const config = iso.config(options.env);
@@ -35,6 +39,7 @@ export async function serveApp(
     config, logger, client, queues: openQueues(redis, config.prefix), redis, database: options.database, metrics: createMetrics({ logger }),
     ...(options.hostStates ? { hostStates: options.hostStates } : {}),
     ...(options.apiTimeoutMs ? { apiTimeoutMs: options.apiTimeoutMs } : {}),
+    ...options.access,
   });
   const listening = await listen(app, { port: 0, host: '127.0.0.1' });
   return {

@@ -48,7 +48,7 @@ function assertStarts(service: Service): void {
   const [command = '', ...args] = service.command ?? [];
   const flag = TOKEN_GATED_HOST_FLAG[command];
   const at = flag ? args.indexOf(flag) : -1;
-  if (flag && at >= 0) assertBindAllowed(flag, args[at + 1]!, config.apiToken);
+  if (flag && at >= 0) assertBindAllowed(flag, args[at + 1]!, config);
 }
 
 const startsByDefault = (service: Service) => !service.profiles?.length;
@@ -101,7 +101,7 @@ describe.runIf(hasCompose)('docker-compose.yml', () => {
   });
 
   it('runs the server on 0.0.0.0 with a token, and says why it needs one', () => {
-    expect(() => assertStarts(compose.services.server!)).toThrow(/without JOBWATCH_API_TOKEN the server listens on loopback only/);
+    expect(() => assertStarts(compose.services.server!)).toThrow(/without JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN the server listens on loopback only/);
     const withToken = resolvedCompose({ JOBWATCH_API_TOKEN: 'a'.repeat(32) }).services.server!;
     expect(withToken.command).toEqual(expect.arrayContaining(['--host', '0.0.0.0']));
     expect(() => assertStarts(withToken)).not.toThrow();

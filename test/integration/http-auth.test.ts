@@ -46,7 +46,7 @@ describe('with JOBWATCH_API_TOKEN set', () => {
       const reply = await request(url, { method, body: body(method), ...(token === undefined ? {} : { token }) });
       expect(reply.status, `token ${JSON.stringify(token)}`).toBe(401);
       expect(reply.headers.get('www-authenticate')).toBe('Bearer realm="jobwatch"');
-      expect(reply.json.error).toMatch(/Authorization: Bearer <JOBWATCH_API_TOKEN>/);
+      expect(reply.json.error).toMatch(/Authorization: Bearer <key> \(a key of JOBWATCH_KEYS_FILE, or JOBWATCH_API_TOKEN\)$/);
     }
     expect((await request(url, { method, body: body(method), headers: basicAuth('ops', TOKEN) })).status).toBe(401);
     expect((await request(url, { method, body: body(method), token: TOKEN })).status).toBe(okStatus);
@@ -100,21 +100,21 @@ describe('with JOBWATCH_API_TOKEN set', () => {
 });
 
 describe('secure by default: without a token, loopback only', () => {
-  it.each([['0.0.0.0'], ['::'], ['192.0.2.10']])('jobwatch server --host %s is refused with one line saying to set the token (exit 2)', async (host) => {
+  it.each([['0.0.0.0'], ['::'], ['192.0.2.10']])('jobwatch server --host %s is refused with one line saying to make keys or set the token (exit 2)', async (host) => {
     const result = await runCli(['server', '--host', host, '--port', '0'], iso.env());
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr.trim()).toBe(
-      `jobwatch: --host ${host}: without JOBWATCH_API_TOKEN the server listens on loopback only; ` +
-        'set JOBWATCH_API_TOKEN (e.g. from `openssl rand -hex 32`) to listen on other addresses',
+      `jobwatch: --host ${host}: without JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN the server listens on loopback only; ` +
+        'create keys with `jobwatch keys create` (or set JOBWATCH_API_TOKEN, e.g. from `openssl rand -hex 32`) to listen on other addresses',
     );
   });
 
   it('jobwatch worker --metrics-host 0.0.0.0 is refused the same way', async () => {
     const result = await runCli(['worker', '--metrics-port', '0', '--metrics-host', '0.0.0.0'], iso.env());
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toMatch(/^jobwatch: --metrics-host 0\.0\.0\.0: without JOBWATCH_API_TOKEN .* set JOBWATCH_API_TOKEN/);
+    expect(result.stderr.trim()).toMatch(/^jobwatch: --metrics-host 0\.0\.0\.0: without JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN .* set JOBWATCH_API_TOKEN/);
   });
 
   it('with the token set, --host 0.0.0.0 serves, and asks for the token', async () => {

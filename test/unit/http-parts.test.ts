@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStatusUrlPolicy } from '../../src/http/allowed-urls.ts';
-import { secretMatches } from '../../src/http/auth.ts';
+import { secretMatches } from '../../src/access/key-secret.ts';
 import { describeJobName, describePollData } from '../../src/http/board-format.ts';
 import { assertBindAllowed, isLoopbackHost } from '../../src/http/loopback.ts';
 import type { MonitorContext } from '../../src/monitor/context.ts';
@@ -14,10 +14,11 @@ describe('isLoopbackHost', () => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });
 
-  it('binding elsewhere needs the token', () => {
-    expect(() => assertBindAllowed('--host', '0.0.0.0', undefined)).toThrow(/^--host 0\.0\.0\.0: .*set JOBWATCH_API_TOKEN/);
-    expect(() => assertBindAllowed('--host', '0.0.0.0', 'a-token-of-sixteen')).not.toThrow();
-    expect(() => assertBindAllowed('--host', '127.0.0.1', undefined)).not.toThrow();
+  it('binding elsewhere needs the token or a keys file', () => {
+    expect(() => assertBindAllowed('--host', '0.0.0.0', {})).toThrow(/^--host 0\.0\.0\.0: .*jobwatch keys create.*set JOBWATCH_API_TOKEN/);
+    expect(() => assertBindAllowed('--host', '0.0.0.0', { apiToken: 'a-token-of-sixteen' })).not.toThrow();
+    expect(() => assertBindAllowed('--host', '0.0.0.0', { keysFile: '/etc/jobwatch/keys.json' })).not.toThrow();
+    expect(() => assertBindAllowed('--host', '127.0.0.1', {})).not.toThrow();
   });
 });
 

@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config'], // one validated config object
   ['logging'],
   ['redis'], // what the Redis adapters share: the connection and the Lua script runner
-  ['status', 'queue', 'db', 'metrics', 'webhook', 'gate', 'quotas'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate and the namespaces' quotas in Redis
+  ['status', 'queue', 'db', 'metrics', 'webhook', 'gate', 'quotas', 'keys'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate and the namespaces' quotas in Redis, the keys file (with last use in Redis)
   // Services over the adapters, apart from each other: the producer API (over the queue and the
   // database), and the notification dispatcher (outbox rows in Postgres, webhook POSTs, its BullMQ queue).
   ['client', 'notifications'],

@@ -14,8 +14,8 @@ on as many machines, as you need: they share the work through Redis.
 
   --concurrency N             polls in flight at once in this process (default: JOBWATCH_CONCURRENCY, 50)
   --only polls|completions    run only the poll worker or only the completion worker
-  --metrics-port N            serve Prometheus metrics on http://HOST:N/metrics (bearer token when JOBWATCH_API_TOKEN is set)
-  --metrics-host HOST         address for --metrics-port (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN)`;
+  --metrics-port N            serve Prometheus metrics on http://HOST:N/metrics (an admin key when JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN is set)
+  --metrics-host HOST         address for --metrics-port (default: ${DEFAULT_HOST}; others need JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN)`;
 
 export async function workerCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, {

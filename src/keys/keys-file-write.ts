@@ -1,0 +1,56 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { formatKeys, NO_KEYS, parseKeysText, type KeyEntry, type KeyTable } from '../access/keys-file.ts';
+import { ConfigError, coerceError } from '../errors/errors.ts';
+
+/** A new keys file's mode: it holds no key, but what each key may do is the deployment's business. */
+export const KEYS_FILE_MODE = 0o600;
+
+/** The keys file's table, or no keys when there is no file yet (what `keys create` starts from). */
+export function readKeysFile(path: string, origin = `JOBWATCH_KEYS_FILE ${path}`): KeyTable {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return NO_KEYS;
+    throw new ConfigError(`${origin}: cannot be read (${code ?? coerceError(error).message})`);
+  }
+  return parseKeysText(text, origin);
+}
+
+/**
+ * Writes the keys file whole, atomically: a temporary file beside it, flushed, then renamed over
+ * it, so that a server reloading it never reads half a file. A new file gets mode 0600; a file
+ * that exists keeps its mode.
+ */
+export function writeKeysFile(path: string, entries: readonly KeyEntry[]): void {
+  const mode = modeOf(path) ?? KEYS_FILE_MODE;
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temporary, 'wx', mode);
+    writeSync(fd, formatKeys(entries));
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temporary, path);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Never made, or already renamed: nothing to remove.
+    }
+    throw new ConfigError(`JOBWATCH_KEYS_FILE ${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? coerceError(error).message})`);
+  }
+}
+
+function modeOf(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o777;
+  } catch {
+    return undefined;
+  }
+}
