@@ -37,6 +37,14 @@ export interface StartedMonitor {
   created: boolean;
 }
 
+export interface ReportOptions {
+  /**
+   * Called before a status is kept for a monitor that has not started (an early push); what it
+   * throws is thrown, and nothing is kept. The API counts early pushes against quotas here.
+   */
+  beforeKeep?: (early: { namespace: string; key: string; pushed: PushedStatus }) => Promise<void>;
+}
+
 export interface ClientOptions {
   config: Config;
   /** Where ended monitors are read from. */
@@ -176,7 +184,7 @@ export class JobwatchClient {
    * monitor id that has not started, the status is kept (JOBWATCH_EARLY_STATUS_TTL) and its first
    * poll takes it: the answer's state is `not-started`. Raw input is validated (InvalidInputError).
    */
-  async reportStatus(name: MonitorName, input: PushedStatus | unknown): Promise<PushAnswer> {
+  async reportStatus(name: MonitorName, input: PushedStatus | unknown, options: ReportOptions = {}): Promise<PushAnswer> {
     const monitor = refOf(name);
     const { monitorId } = monitor;
     const pushed = parsePushedStatus(input);
@@ -190,6 +198,7 @@ export class JobwatchClient {
       const ended = await this.endedState(monitor);
       if (ended) return { ...ended, accepted: false };
       const now = this.clock();
+      await options.beforeKeep?.({ namespace: namespaceOf(monitor), key, pushed });
       await this.earlyStatuses.keep(key, pushed, this.options.config.earlyStatusTtlMs);
       // Kept first, then looked for again: a monitor that started in between had its first poll
       // before or after the status was kept; pushing to it as well is harmless (the end is decided once).

@@ -24,6 +24,7 @@ export const ROUTE_ACCESS: readonly RouteRule[] = [
   { method: 'GET', path: '/healthz', access: 'public' },
   // A callback URL carries its own credential, an HMAC of the monitor id in the path.
   { method: 'POST', path: '/callbacks/:id/:token', access: 'public' },
+  { method: 'POST', path: '/callbacks/:namespace/:id/:token', access: 'public' },
   // As before keys: the document needs a credential, but says nothing a key's scope guards.
   { method: 'GET', path: '/api/openapi.json', access: 'authenticated' },
   { method: 'POST', path: '/api/monitors', access: 'start' },
@@ -33,6 +34,7 @@ export const ROUTE_ACCESS: readonly RouteRule[] = [
   { method: 'GET', path: '/api/monitors/:id/checks', access: 'read' },
   { method: 'POST', path: '/api/monitors/:id/status', access: 'push' },
   { method: 'GET', path: '/api/sources', access: 'read' },
+  { method: 'GET', path: '/api/quotas', access: 'read' },
   // A try makes a real request to a job service with the source's credentials, as starting a monitor would.
   { method: 'POST', path: '/api/sources/:name/try', access: 'start' },
   // Metrics are deployment-wide (every namespace's counts) until they are filtered by namespace.

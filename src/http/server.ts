@@ -92,13 +92,17 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AuthEnv> {
   app.route('/', healthRoutes({ redis: deps.redis, database: deps.database }));
   app.route('/', metricsRoutes(deps.metrics));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument()));
+  const ledger = deps.quotas ?? new RedisQuotas(deps.redis, { prefix: config.prefix });
+  const quotas = { ledger, settings: quotaSettings(config) };
   app.route('/api/monitors', monitorRoutes({
-    client: deps.client, config, logger, statusUrls: createStatusUrlPolicy(config.allowedStatusUrls),
+    client: deps.client, config, logger, statusUrls: createStatusUrlPolicy(config.allowedStatusUrls), quotas,
   }));
-  const push = { client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes };
+  const push = {
+    client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes, quotas, earlyStatusTtlMs: config.earlyStatusTtlMs,
+  };
   app.route('/api/monitors', pushRoutes(push));
   app.route('/api/sources', sourceRoutes({ config, env: deps.env ?? {} }));
-  app.route('/api/quotas', quotaRoutes({ quotas: deps.quotas ?? new RedisQuotas(deps.redis, { prefix: config.prefix }), settings: quotaSettings(config) }));
+  app.route('/api/quotas', quotaRoutes({ quotas: ledger, settings: quotas.settings }));
   app.route('/callbacks', callbackRoutes(push));
   app.route(UI_PATH, uiRoutes({
     client: deps.client, queues: deps.queues, config, logger, boardPath: BOARD_PATH, timeoutMs,

@@ -1,4 +1,4 @@
-import type { MonitorResult } from './context.ts';
+import type { MonitorContext, MonitorResult } from './context.ts';
 import type { CheckedEvent } from './history.ts';
 import type { StatusReading } from './reading.ts';
 import type { Hold } from './gate/hold.ts';
@@ -17,6 +17,8 @@ export interface PollObserver {
   checked?(event: CheckedEvent): void;
   /** A poll found the job still running (or a failed check to retry) and re-scheduled it. */
   rescheduled?(event: { reason: 'running' | 'retry'; delayMs: number }): void;
+  /** A monitor's first poll took the status pushed before it started (its early push). */
+  earlyPushTaken?(context: MonitorContext): void;
   /** A poll sent no request: the gate held it back until `hold.until` (not a check, not a failure). */
   held?(hold: Hold): void;
   /** A monitor ended; its result was handed to the completion queue. */
@@ -27,7 +29,7 @@ export interface PollObserver {
   persistFailed?(event: { result: MonitorResult; error: Error }): void;
 }
 
-const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'held', 'ended', 'persisted', 'persistFailed'] as const;
+const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'earlyPushTaken', 'held', 'ended', 'persisted', 'persistFailed'] as const;
 
 /** One observer that tells each of `observers` in turn; hooks none of them has are left out. */
 export function combineObservers(...observers: readonly (PollObserver | undefined)[]): PollObserver {

@@ -98,6 +98,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     // A status pushed before the monitor started: one GET in a monitor's life, at its first poll.
     const early = context.polls === 0 && deps.earlyStatuses ? await deps.earlyStatuses.take(keyOf(context)) : undefined;
     if (early) {
+      observer.earlyPushTaken?.(context);
       const pushed = decidePush(context, early, startedAt, deps.policy.vocabulary);
       if (pushed.kind === 'finish') return finishMonitor(job, pushed.result);
       context = pushed.context;

@@ -13,6 +13,8 @@ import { concurrencyPerShard, layoutOf } from '../queue/shards.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import type { FaultHook } from '../queue/fault-points.ts';
 import { combineObservers, type PollObserver } from '../monitor/poll-observer.ts';
+import { RedisQuotas } from '../quotas/redis-quotas.ts';
+import { quotaReleases } from './quota-releases.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
 import { startWorkers, type WorkerRoles } from '../queue/workers.ts';
 import { createStatusProvider } from '../status/create-provider.ts';
@@ -86,7 +88,7 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       ...(database ? {
         results: withNotificationOutbox(new ResultBatcher(database.db), database.db, { defaultUrl: config.notifyUrl, notifyForMs: config.notifyForMs }),
       } : {}),
-      concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history, dispatcher?.observer),
+      concurrency: options.concurrency, faultHook: options.faultHook, observer: combineObservers(options.observer, history, dispatcher?.observer, quotaReleases(new RedisQuotas(connection, { prefix: config.prefix }), logger)),
     }).catch(async (error: unknown) => {
       await dispatcher?.close();
       await statusProvider.close();

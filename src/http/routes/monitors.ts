@@ -10,58 +10,84 @@ import { parseMonitorInput } from '../../monitor/input.ts';
 import { readJson } from '../../json/bounded-json.ts';
 import type { StatusUrlPolicy } from '../allowed-urls.ts';
 import { BodyTooLargeError } from '../errors-to-http.ts';
+import type { AuthEnv } from '../auth.ts';
+import { startCounted, type QuotaDeps } from '../counted-start.ts';
+import { namespaceFor, readableNamespaces } from '../../access/request-namespace.ts';
+import { DEFAULT_NAMESPACE, namespaceField, type MonitorRef } from '../../monitor/namespace.ts';
 
 export interface MonitorRoutesDeps {
   client: JobwatchClient;
   config: Config;
   statusUrls: StatusUrlPolicy;
   logger: Logger;
+  quotas: QuotaDeps;
 }
 
-/** `/api/monitors`: start, list, read and cancel monitors; thin over JobwatchClient. */
-export function monitorRoutes(deps: MonitorRoutesDeps): Hono {
+/** `/api/monitors`: start, list, read and cancel monitors, each in the caller's namespaces; thin over JobwatchClient. */
+export function monitorRoutes(deps: MonitorRoutesDeps): Hono<AuthEnv> {
   const { client, logger } = deps;
-  const app = new Hono();
+  const app = new Hono<AuthEnv>();
 
   app.post('/', async (c) => {
     const input = await readJsonBody(c, deps.config.maxBodyBytes);
+    const principal = c.get('principal');
+    const namespace = namespaceFor(principal, isObject(input) ? input.namespace : undefined);
     // The one validation of monitor input, then the HTTP-only rule: the allow-list of status URLs.
     // The client takes the validated monitor as it is.
-    const validated = parseMonitorInput(input, monitorDefaults(deps.config), Date.now());
+    const validated = parseMonitorInput(isObject(input) ? { ...input, namespace } : input, monitorDefaults(deps.config), Date.now());
     if (validated.status.kind === 'http') deps.statusUrls.assertAllowed(validated.status.url, validated.jobId);
     if (validated.status.kind === 'batch') assertUrlAllowed(deps.statusUrls, validated.status.url, validated.jobId, 'batchStatusUrl');
     // A notification URL is a request jobwatch makes on the caller's behalf, as a status URL is.
     if (validated.notify?.url) assertUrlAllowed(deps.statusUrls, validated.notify.url, validated.jobId, 'notifyUrl');
-    const { monitor, created } = await client.startMonitor(validated);
-    if (created) logger.info({ monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http' }, 'monitor started');
-    c.header('Location', `/api/monitors/${encodeURIComponent(monitor.monitorId)}`);
+    const { monitor, created } = await startCounted(client, deps.quotas, principal, validated);
+    if (created) logger.info({ ...namespaceField(validated), monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http', key: principal.name }, 'monitor started');
+    c.header('Location', monitorPath(monitor));
     return c.json(monitor satisfies MonitorState, created ? 201 : 200);
   });
 
   app.get('/', async (c) => {
-    const { state, limit, cursor, idPrefix, metadata, from, to } = c.req.query();
-    return c.json((await client.listMonitors({ state, limit, cursor, idPrefix, metadata, from, to })) satisfies MonitorPage);
+    const principal = c.get('principal');
+    const { state, limit, cursor, namespace, idPrefix, metadata, from, to } = c.req.query();
+    // A namespace the query names must be one the key may read; without one, every namespace it may.
+    if (namespace !== undefined) namespaceFor(principal, namespace);
+    const page = await client.listMonitors({ state, limit, cursor, namespace, idPrefix, metadata, from, to }, readableNamespaces(principal));
+    return c.json(page satisfies MonitorPage);
   });
 
   app.get('/:id', async (c) => {
-    const monitorId = c.req.param('id');
-    const state = await client.getMonitor(monitorId);
-    if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
+    const monitor = monitorOf(c);
+    const state = await client.getMonitor(monitor);
+    if (!state) throw new MonitorNotFoundError(`no monitor with id ${monitor.monitorId}`);
     return c.json(state satisfies MonitorState);
   });
 
   app.get('/:id/checks', async (c) => {
     const { limit, cursor } = c.req.query();
-    return c.json((await client.getChecks(c.req.param('id'), { limit, cursor })) satisfies CheckPage);
+    return c.json((await client.getChecks(monitorOf(c), { limit, cursor })) satisfies CheckPage);
   });
 
   app.delete('/:id', async (c) => {
-    const state = await client.cancelMonitor(c.req.param('id'));
-    logger.info({ monitorId: state.monitorId, jobId: state.jobId, via: 'http', state: state.state }, 'cancel requested');
+    const state = await client.cancelMonitor(monitorOf(c));
+    logger.info({ ...namespaceField(state), monitorId: state.monitorId, jobId: state.jobId, via: 'http', state: state.state, key: c.get('principal').name }, 'cancel requested');
     return c.json(state satisfies MonitorState);
   });
 
   return app;
+}
+
+/** The monitor a request names: `:id` in the namespace the key acts in (`?namespace=` picks one of several). */
+export function monitorOf(c: Context<AuthEnv>): MonitorRef {
+  return { namespace: namespaceFor(c.get('principal'), c.req.query('namespace')), monitorId: c.req.param('id')! };
+}
+
+/** A monitor's URL in the API: its id, and its namespace unless that is the default one. */
+export function monitorPath(monitor: { namespace: string; monitorId: string }): string {
+  const query = monitor.namespace === DEFAULT_NAMESPACE ? '' : `?namespace=${monitor.namespace}`;
+  return `/api/monitors/${encodeURIComponent(monitor.monitorId)}${query}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -4,6 +4,7 @@ import { LIST_STATES } from '../../client/list-query.ts';
 import type { MonitorState } from '../../client/monitor-state.ts';
 import { formatElapsed } from '../../time/durations.ts';
 import { badge, queryString, timeTag, UI_PATH, type Html } from './layout.ts';
+import { DEFAULT_NAMESPACE } from '../../monitor/namespace.ts';
 
 /** The list's filters as the form sends them (and as its links keep them): text, as typed. */
 export interface ListFilters {
@@ -25,8 +26,10 @@ export function isOverdue(monitor: MonitorState, now: number): boolean {
   return monitor.state !== 'ended' && now - Date.parse(monitor.nextPollAt) > OVERDUE_INTERVALS * monitor.intervalMs;
 }
 
-export function monitorLink(monitorId: string): string {
-  return `${UI_PATH}/monitors/${encodeURIComponent(monitorId)}`;
+/** A monitor's page (or `suffix` below it), with its namespace unless that is the default one, and `query`. */
+export function monitorLink(monitor: { namespace: string; monitorId: string }, suffix = '', query: Record<string, string | undefined> = {}): string {
+  const namespace = monitor.namespace === DEFAULT_NAMESPACE ? undefined : monitor.namespace;
+  return `${UI_PATH}/monitors/${encodeURIComponent(monitor.monitorId)}${suffix}${queryString({ namespace, ...query })}`;
 }
 
 /** The monitors list: filters, one page of rows, and a link to the next page. */
@@ -63,7 +66,7 @@ function monitorTable(monitors: MonitorState[], now: number): Html {
 }
 
 function monitorRow(monitor: MonitorState, now: number): Html {
-  const link = html`<a href="${monitorLink(monitor.monitorId)}" class="mono">${monitor.monitorId}</a>`;
+  const link = html`<a href="${monitorLink(monitor)}" class="mono">${monitor.monitorId}</a>${monitor.namespace === DEFAULT_NAMESPACE ? '' : html` <span class="muted">${monitor.namespace}</span>`}`;
   if (monitor.state === 'ended') {
     const duration = Date.parse(monitor.finishedAt) - Date.parse(monitor.startedAt);
     return html`<tr><td>${link}</td><td class="mono">${monitor.jobId}</td><td>${badge(monitor.outcome)}</td><td class="num">${monitor.polls}</td>

@@ -37,7 +37,7 @@ ${timeline(view)}`;
 function actions(view: MonitorView): Html {
   const { monitor } = view;
   const cancel = view.writable && monitor.state !== 'ended'
-    ? html`<form method="post" action="${monitorLink(monitor.monitorId)}/cancel" data-confirm="${`Cancel monitor ${monitor.monitorId}?`}"><button type="submit" class="danger">Cancel monitor</button></form>`
+    ? html`<form method="post" action="${monitorLink(monitor, '/cancel')}" data-confirm="${`Cancel monitor ${monitor.monitorId}?`}"><button type="submit" class="danger">Cancel monitor</button></form>`
     : '';
   const callback = monitor.callbackUrl
     ? html`<label class="muted" for="callback-url">callback URL</label><input id="callback-url" class="mono" readonly value="${monitor.callbackUrl}"><button type="button" data-copy="callback-url" hidden>Copy</button>`
@@ -94,12 +94,12 @@ function timeline(view: MonitorView): Html {
 <code>history</code>), or the rows were purged. What the monitor itself holds: ${monitor.polls} polls, last status
 ${monitor.state === 'ended' ? monitor.jobStatus ?? '-' : monitor.lastStatus ?? '-'}${monitor.state === 'ended' ? '' : html`, next poll ${timeTag(monitor.nextPollAt)}`}.</p>`;
   }
-  const next = checks.nextCursor ? `${monitorLink(monitor.monitorId)}${queryString({ checks: checks.nextCursor })}` : undefined;
+  const next = checks.nextCursor ? monitorLink(monitor, '', { checks: checks.nextCursor }) : undefined;
   return html`<table class="timeline">
 <thead><tr><th class="num">#</th><th>checked</th><th>result</th><th>status / reason</th><th class="num">HTTP</th><th class="num">duration</th><th class="num">late</th><th>via</th><th>source</th></tr></thead>
 <tbody>${checks.checks.map(checkRow)}</tbody>
 </table>
-<div class="pager">${view.checksCursor ? html`<a href="${monitorLink(monitor.monitorId)}">First checks</a>` : ''}${next ? html`<a href="${next}" rel="next">Later checks →</a>` : ''}</div>`;
+<div class="pager">${view.checksCursor ? html`<a href="${monitorLink(monitor)}">First checks</a>` : ''}${next ? html`<a href="${next}" rel="next">Later checks →</a>` : ''}</div>`;
 }
 
 function checkRow(check: CheckRecordView): Html {

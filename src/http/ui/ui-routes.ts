@@ -1,4 +1,8 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { AuthEnv } from '../auth.ts';
+import { readableNamespaces } from '../../access/request-namespace.ts';
+import { monitorOf } from '../routes/monitors.ts';
+import { keyOf, namespaceField } from '../../monitor/namespace.ts';
 import { csrf } from 'hono/csrf';
 import { html } from 'hono/html';
 import { HTTPException } from 'hono/http-exception';
@@ -51,13 +55,15 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-sr
  * monitor's page. Every view is a plain GET that works without JavaScript; the only write is the
  * cancel form, offered when JOBWATCH_BOARD_WRITE allows the board's writes too.
  */
-export function uiRoutes(deps: UiDeps): Hono {
+export function uiRoutes(deps: UiDeps): Hono<AuthEnv> {
   const { client, config, logger } = deps;
   const clock = deps.clock ?? Date.now;
   const render = (c: Context, title: string, section: Section, body: Html, status: 200 | 400 | 403 | 404 | 500 | 503 = 200) =>
     c.html(page(title, section, body, { boardPath: deps.boardPath }), status);
-  const app = new Hono();
+  const app = new Hono<AuthEnv>();
   app.use('*', securityHeaders(), answerWithin(deps.timeoutMs));
+  // Each view shows the namespaces the caller's key may read, and no other.
+  const readable = (c: Context<AuthEnv>) => readableNamespaces(c.get('principal'));
 
   app.get('/assets/:name', (c) => {
     const asset = ASSETS[c.req.param('name') as AssetName];
@@ -67,23 +73,24 @@ export function uiRoutes(deps: UiDeps): Hono {
   });
 
   app.get('/', async (c) => {
-    const overview = await client.readOverview();
+    const overview = await client.readOverview(readable(c));
     const hostStates = deps.hostStates && await readHostStates(deps.hostStates, overview.hosts.map(rateKeyOfHost), logger);
     return render(c, 'Overview', 'overview', overviewBody({ overview, history: config.history, ...(hostStates ? { hostStates } : {}) }));
   });
 
   app.get('/monitors', async (c) => {
     const filters = readFilters(c);
-    const page = await client.listMonitors({ ...filters, cursor: c.req.query('cursor') || undefined } satisfies ListQueryInput);
+    const page = await client.listMonitors({ ...filters, cursor: c.req.query('cursor') || undefined } satisfies ListQueryInput, readable(c));
     return render(c, 'Monitors', 'monitors', listBody(page, filters, clock()));
   });
 
   app.get('/monitors/:id', async (c) => {
-    const monitorId = c.req.param('id');
-    const monitor = await client.getMonitor(monitorId);
+    const named = monitorOf(c);
+    const monitorId = named.monitorId;
+    const monitor = await client.getMonitor(named);
     if (!monitor) throw new MonitorNotFoundError(`no monitor with id ${monitorId}`);
     const checksCursor = c.req.query('checks') || undefined;
-    const checks = await client.getChecks(monitorId, { limit: TIMELINE_PAGE, ...(checksCursor ? { cursor: checksCursor } : {}) });
+    const checks = await client.getChecks(named, { limit: TIMELINE_PAGE, ...(checksCursor ? { cursor: checksCursor } : {}) });
     return render(c, monitorId, 'monitors', monitorBody({
       monitor, checks, writable: config.boardWrite, boardUrl: boardJobUrl(deps, monitor), now: clock(), ...(checksCursor ? { checksCursor } : {}),
     }));
@@ -94,9 +101,9 @@ export function uiRoutes(deps: UiDeps): Hono {
     if (!config.boardWrite) {
       return render(c, 'Not allowed', 'none', html`<p class="error">cancel: the monitors page is read-only; set JOBWATCH_BOARD_WRITE=1 to allow it</p>`, 403);
     }
-    const state = await client.cancelMonitor(c.req.param('id'));
-    logger.info({ monitorId: state.monitorId, jobId: state.jobId, via: 'ui', state: state.state }, 'cancel requested');
-    return c.redirect(monitorLink(state.monitorId), 303);
+    const state = await client.cancelMonitor(monitorOf(c));
+    logger.info({ ...namespaceField(state), monitorId: state.monitorId, jobId: state.jobId, via: 'ui', state: state.state, key: c.get('principal').name }, 'cancel requested');
+    return c.redirect(monitorLink(state), 303);
   });
 
   app.all('*', (c) => render(c, 'Not found', 'none', html`<p class="error">no page ${c.req.method} ${c.req.path}; start at <a href="${UI_PATH}">${UI_PATH}</a></p>`, 404));
@@ -141,7 +148,7 @@ function readFilters(c: Context): ListFilters {
 /** The monitor's job in Bull Board: its poll job while it runs, its completion job after (kept an hour). */
 function boardJobUrl(deps: UiDeps, monitor: MonitorState): string {
   const queue = monitor.state === 'ended' ? deps.queues.completions : deps.queues.pollsOf(monitor.monitorId);
-  return `${deps.boardPath}/queue/${encodeURIComponent(queue.name)}/${encodeURIComponent(toQueueJobId(monitor.monitorId))}`;
+  return `${deps.boardPath}/queue/${encodeURIComponent(queue.name)}/${encodeURIComponent(toQueueJobId(keyOf(monitor)))}`;
 }
 
 function securityHeaders(): MiddlewareHandler {

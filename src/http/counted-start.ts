@@ -1,0 +1,31 @@
+import type { Principal } from '../access/principal.ts';
+import { quotaExceeded, type QuotaLedger } from '../access/quota-ledger.ts';
+import { namespaceQuotas, type QuotaSettings } from '../access/quotas.ts';
+import type { JobwatchClient, StartedMonitor } from '../client/jobwatch-client.ts';
+import type { ValidatedMonitor } from '../monitor/input.ts';
+import { keyOf, namespaceOf } from '../monitor/namespace.ts';
+
+export interface QuotaDeps {
+  ledger: QuotaLedger;
+  settings: QuotaSettings;
+}
+
+/**
+ * Starts a monitor within its namespace's quotas: counted before it is added (over a quota: a
+ * QuotaExceededError, and nothing written), and the count taken back if the start adds nothing (the
+ * monitor existed) or fails. Every start through the API is counted, an admin key's too (with no
+ * ceiling), so that a namespace's use is what it really holds.
+ */
+export async function startCounted(client: JobwatchClient, quotas: QuotaDeps, principal: Principal, monitor: ValidatedMonitor): Promise<StartedMonitor> {
+  const namespace = namespaceOf(monitor);
+  const limits = namespaceQuotas(quotas.settings, namespace, principal);
+  const reservation = await quotas.ledger.reserveStart(namespace, [keyOf(monitor)], [monitor.expireAt], limits);
+  if (!reservation.ok) throw quotaExceeded(reservation);
+  let started: StartedMonitor | undefined;
+  try {
+    started = await client.startMonitor(monitor);
+    return started;
+  } finally {
+    if (!started?.created) await quotas.ledger.undoStart(reservation);
+  }
+}
