@@ -11,10 +11,13 @@ Serves the HTTP API (/api/monitors, /api/openapi.json), Bull Board (/board), Pro
 
 With JOBWATCH_API_TOKEN set, /api and /metrics need "Authorization: Bearer <token>" and /board
 asks for a password (the token; any user name). Without it the server listens on loopback only.
-Status URLs sent to the API must be under JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback only).
+Status URLs sent to the API must be under JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback only;
+\`sources\`: none, only named sources). Beyond loopback the server needs both the token and
+JOBWATCH_ALLOWED_STATUS_URLS.
 
   --port N      port to listen on (default: ${DEFAULT_PORT}; 0 picks a free one)
-  --host HOST   address to listen on (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN)`;
+  --host HOST   address to listen on (default: ${DEFAULT_HOST}; others need JOBWATCH_API_TOKEN
+                and JOBWATCH_ALLOWED_STATUS_URLS)`;
 
 export async function serverCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, { port: { type: 'string' }, host: { type: 'string' } }, 'server');
