@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { ErrorBody } from './api-schemas.ts';
+import { logRefused } from './refusal-log.ts';
 
 /**
  * Compares a presented secret with the expected one in constant time. Both are hashed first, so
@@ -59,6 +60,7 @@ function basicPassword(header: string | undefined): string | undefined {
   return colon === -1 ? undefined : decoded.slice(colon + 1);
 }
 
+/** Bounded (a line a second per client address, the path cut): see RefusalLog. */
 function logRefusal(logger: Logger, c: Context, reason: Refusal): void {
-  logger.info({ method: c.req.method, path: c.req.path, reason }, 'request refused: 401');
+  logRefused(logger, c, { method: c.req.method, path: c.req.path, reason });
 }

@@ -12,8 +12,15 @@ export class BodyTooLargeError extends JobwatchError {
   readonly exitCode = 2;
 }
 
-/** Which HTTP status each error jobwatch acts on becomes. */
+/**
+ * A request whose body did not all arrive within the API's time limit: the client's slowness, not
+ * a bad value, but named as one (field `body`) so that the answer says what was late.
+ */
+export class BodyTimeoutError extends InvalidInputError {}
+
+/** Which HTTP status each error jobwatch acts on becomes; the first type that matches wins, so subclasses come first. */
 const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode][] = [
+  [BodyTimeoutError, 408],
   [InvalidInputError, 400],
   [MonitorNotFoundError, 404],
   [MonitorConflictError, 409],
