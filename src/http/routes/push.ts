@@ -4,6 +4,7 @@ import { isCallbackToken } from '../../client/callback-url.ts';
 import type { JobwatchClient } from '../../client/jobwatch-client.ts';
 import type { PushAnswer } from '../../client/push-answer.ts';
 import { MonitorNotFoundError } from '../../errors/errors.ts';
+import { callbackAnswer, type CallbackAnswer } from '../api-schemas.ts';
 import { readJsonBody } from './monitors.ts';
 
 export interface PushRoutesDeps {
@@ -18,11 +19,14 @@ export interface PushRoutesDeps {
 /**
  * A pushed status, the same behind both routes: 200 with the monitor after the push (`accepted`
  * says whether this push decided its end), or 202 when no monitor has the id yet and it is kept.
+ * Through a callback URL the answer is only `{accepted, state, outcome}`: the URL proves the right
+ * to push for one monitor, which a job service holds, not the right to read it.
  */
 async function pushStatus(c: Context, deps: PushRoutesDeps, monitorId: string, via: 'api' | 'callback'): Promise<Response> {
   const answer = await deps.client.reportStatus(monitorId, await readJsonBody(c, deps.maxBodyBytes, '{"status": "Completed"}'));
   deps.logger.info({ monitorId, via, state: answer.state, accepted: answer.accepted }, 'status pushed');
-  return c.json(answer satisfies PushAnswer, answer.state === 'not-started' ? 202 : 200);
+  const code = answer.state === 'not-started' ? 202 : 200;
+  return via === 'callback' ? c.json(callbackAnswer(answer) satisfies CallbackAnswer, code) : c.json(answer satisfies PushAnswer, code);
 }
 
 /** `POST /api/monitors/:id/status`, behind the API's bearer token. */
