@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-errors.ts';
 import {
-  coerceError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
+  coerceError, InputTooLargeError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, ServiceUnavailableError,
 } from '../errors/errors.ts';
 import type { ErrorBody } from './api-schemas.ts';
 
@@ -21,6 +21,7 @@ export class BodyTimeoutError extends InvalidInputError {}
 /** Which HTTP status each error jobwatch acts on becomes; the first type that matches wins, so subclasses come first. */
 const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode][] = [
   [BodyTimeoutError, 408],
+  [InputTooLargeError, 413],
   [InvalidInputError, 400],
   [MonitorNotFoundError, 404],
   [MonitorConflictError, 409],
