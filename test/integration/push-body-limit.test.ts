@@ -29,9 +29,9 @@ afterAll(async () => {
 
 /** A JSON body of exactly `bytes` bytes: `{"blob":"xxx…"}`. */
 const bodyOf = (bytes: number) => ({ blob: 'x'.repeat(bytes - '{"blob":""}'.length) });
-const routes = {
-  api: (id: string) => ({ url: `${server.url}/api/monitors/${id}/status`, token: TOKEN }),
-  callback: (id: string) => ({ url: callbackUrl(server.url, SECRET, id) }),
+const routes: Record<string, (id: string) => { url: string; token?: string }> = {
+  api: (id) => ({ url: `${server.url}/api/monitors/${id}/status`, token: TOKEN }),
+  callback: (id) => ({ url: callbackUrl(server.url, SECRET, id) }),
 };
 const earlyKeys = async (id: string) => (await iso.redisKeys()).filter((key) => key.includes(':early:') && key.endsWith(id));
 
