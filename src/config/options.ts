@@ -282,7 +282,7 @@ export const CONFIG_OPTIONS = {
     check: statusUrlRule,
     unset: 'loopback URLs only (the API must not be an open proxy); `server` then listens on loopback only',
     description: 'URL prefixes the HTTP API accepts status, batch status and notification URLs under; `sources` accepts none of them, ' +
-      'only monitors of named sources. `server` listens beyond loopback only when this is set. See [Security](security.md#status-urls).',
+      'only monitors of named sources. `server` listens beyond loopback only when this is set. See [Security](security.md).',
   }),
   boardWrite: option({
     env: 'JOBWATCH_BOARD_WRITE',
