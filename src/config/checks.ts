@@ -137,12 +137,27 @@ export const rateLimits = parsed((value) => {
   return result.ok ? { ok: true, value: result.limits } : result;
 }, '`KEY=N/s`, `N/m` or `N/h` entries separated by commas; `*` is each key not listed', describeRateLimits);
 
-/** Status URL prefixes the HTTP API accepts (JOBWATCH_ALLOWED_STATUS_URLS). */
-export const statusUrlPrefixes: Check<readonly string[]> = {
-  schema: commaList('URL prefix', 'https://jobs.internal/').schema
-    .refine((list) => list.every(isHttpPrefix), { error: 'each entry must be an http:// or https:// URL, e.g. https://jobs.internal/api/' }),
-  accepts: 'comma-separated http(s) URL prefixes without credentials or `{jobId}`, e.g. `https://jobs.internal/`',
-  show: (list) => list.join(','),
+/** `JOBWATCH_ALLOWED_STATUS_URLS=sources`: the API takes no status, batch or notification URL, only monitors of named sources. */
+export const SOURCES_ONLY = 'sources';
+
+/** Which status URLs the HTTP API accepts: those under the listed prefixes, or none (`sources`: named sources only). */
+export type StatusUrlRule = readonly string[] | typeof SOURCES_ONLY;
+
+const statusUrlPrefixList = commaList('URL prefix', 'https://jobs.internal/').schema
+  .refine((list) => list.every(isHttpPrefix), { error: `each entry must be an http:// or https:// URL, e.g. https://jobs.internal/api/ (or the whole value ${SOURCES_ONLY})` });
+
+/** Status URL prefixes the HTTP API accepts, or `sources` (JOBWATCH_ALLOWED_STATUS_URLS). */
+export const statusUrlRule: Check<StatusUrlRule> = {
+  schema: z.string().transform((value, ctx): StatusUrlRule => {
+    if (value.trim() === SOURCES_ONLY) return SOURCES_ONLY;
+    const prefixes = statusUrlPrefixList.safeParse(value);
+    if (prefixes.success) return prefixes.data;
+    ctx.addIssue({ code: 'custom', message: prefixes.error.issues[0]!.message });
+    return z.NEVER;
+  }),
+  accepts: 'comma-separated http(s) URL prefixes without credentials or `{jobId}`, e.g. `https://jobs.internal/`; or `sources`: ' +
+    'no URL at all, only monitors of named sources',
+  show: (rule) => (rule === SOURCES_ONLY ? rule : rule.join(',')),
 };
 
 /** An http(s) URL without `{jobId}` or credentials, usable as a status URL prefix. */

@@ -5,7 +5,7 @@ import { HISTORY_MODES } from '../monitor/history.ts';
 import { NO_RATE_LIMITS } from '../monitor/gate/rate-limits.ts';
 import {
   boolean, canParseUrl, clusterNodes, present, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, namespaceQuotas, oneOf, quota,
-  rateLimits, retention, secret, sourcesFile, statusUrlPrefixes, text, type Check,
+  rateLimits, retention, secret, sourcesFile, statusUrlRule, text, type Check,
 } from './checks.ts';
 
 export { MIN_API_TOKEN_LENGTH } from './checks.ts';
@@ -286,9 +286,10 @@ export const CONFIG_OPTIONS = {
   }),
   allowedStatusUrls: optional({
     env: 'JOBWATCH_ALLOWED_STATUS_URLS',
-    check: statusUrlPrefixes,
-    unset: 'loopback URLs only (the API must not be an open proxy)',
-    description: 'URL prefixes the HTTP API accepts status and notification URLs under.',
+    check: statusUrlRule,
+    unset: 'loopback URLs only (the API must not be an open proxy); `server` then listens on loopback only',
+    description: 'URL prefixes the HTTP API accepts status, batch status and notification URLs under; `sources` accepts none of them, ' +
+      'only monitors of named sources. `server` listens beyond loopback only when this is set. See [Security](security.md).',
   }),
   boardWrite: option({
     env: 'JOBWATCH_BOARD_WRITE',

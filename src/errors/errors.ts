@@ -62,6 +62,9 @@ export class InvalidInputError extends JobwatchError {
   }
 }
 
+/** A value over its size limit (a pushed status's `body` over 16 KiB): bad input that the HTTP API answers 413. Nothing was kept. */
+export class InputTooLargeError extends InvalidInputError {}
+
 /** `['inputs', 3, 'statusUrl']` as `inputs[3].statusUrl`. */
 export function formatInputPath(path: InputPath): string {
   return path.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { MonitorPage } from '../client/list-monitors.ts';
 import { monitorStateSchema } from '../client/monitor-state.ts';
+import type { PushAnswer } from '../client/push-answer.ts';
+import { OUTCOMES } from '../monitor/statuses.ts';
 import type { SourceSummary } from '../status/source-list.ts';
 import type { SourceTry } from '../status/source-try.ts';
 
@@ -13,8 +15,8 @@ import type { SourceTry } from '../status/source-try.ts';
 /** Every error answer: one line saying what was wrong; for bad input, which value and why, apart. */
 export const errorBodySchema = z.object({
   error: z.string().meta({ description: 'What was wrong and what to do, as one line' }),
-  field: z.string().optional().meta({ description: 'The input value that was wrong (400 only), e.g. `interval` or `monitor` for the body as a whole' }),
-  reason: z.string().optional().meta({ description: 'What is wrong with `field`, without its name (400 only)' }),
+  field: z.string().optional().meta({ description: 'The input value that was wrong (400; 408 and 413 name `body`), e.g. `interval` or `monitor` for the body as a whole' }),
+  reason: z.string().optional().meta({ description: 'What is wrong with `field`, without its name (400, 408, 413)' }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
@@ -26,6 +28,23 @@ export const monitorPageSchema = z.object({
 // The client declares MonitorPage itself; this fails to compile if the two ever differ.
 const samePage: [MonitorPage, z.infer<typeof monitorPageSchema>] extends [z.infer<typeof monitorPageSchema>, MonitorPage] ? true : false = true;
 void samePage;
+
+/**
+ * What a push through a callback URL answers: whether it counted, and where the monitor stands,
+ * nothing more. A callback URL is handed to a job service to prove its right to push, not to read:
+ * metadata, detail and the status source are for API token holders.
+ */
+export const callbackAnswerSchema = z.object({
+  accepted: z.boolean().meta({ description: 'True when this push decided the end, was recorded, or was kept for a monitor not started yet; false when the monitor had already ended (it is unchanged)' }),
+  state: z.enum(['scheduled', 'polling', 'ended', 'not-started']).meta({ description: "The monitor's state after the push; `not-started`: no monitor has this id yet, the status is kept for it" }),
+  outcome: z.enum(OUTCOMES).nullable().meta({ description: 'How the monitor ended; null while it runs or before it starts' }),
+});
+export type CallbackAnswer = z.infer<typeof callbackAnswerSchema>;
+
+/** The callback's share of a push's answer. */
+export function callbackAnswer(answer: PushAnswer): CallbackAnswer {
+  return { accepted: answer.accepted, state: answer.state, outcome: answer.state === 'ended' ? answer.outcome : null };
+}
 
 /** `GET /healthz`: each service `ok` or `down: <reason>`. */
 export const healthReportSchema = z.object({

@@ -6,6 +6,7 @@ import { hasScope, type Principal, type Scope } from '../access/principal.ts';
 import { ForbiddenError } from '../errors/errors.ts';
 import type { ErrorBody } from './api-schemas.ts';
 import { credentialOf, inProtectedArea, ruleFor } from './route-access.ts';
+import { logRefused } from './refusal-log.ts';
 
 /** What the authentication middleware leaves for the routes: `c.get('principal')`, who is asking. */
 export interface AuthEnv {
@@ -85,6 +86,7 @@ function basicPassword(header: string | undefined): string | undefined {
   return colon === -1 ? undefined : decoded.slice(colon + 1);
 }
 
+/** Bounded (a line a second per client address, the path cut): see RefusalLog. */
 function logRefusal(logger: Logger, c: Context, reason: Refusal): void {
-  logger.info({ method: c.req.method, path: c.req.path, reason }, 'request refused: 401');
+  logRefused(logger, c, { method: c.req.method, path: c.req.path, reason });
 }

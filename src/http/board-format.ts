@@ -20,7 +20,7 @@ export function describePollData(data: unknown): unknown {
     interval: formatDuration(data.intervalMs),
     startedAt: iso(data.startedAt),
     expireAt: iso(data.expireAt),
-    statusSource: describeStatusSource(data.status),
+    statusSource: describeStatusSource(data),
     statusField: data.statusField,
     metadata: data.metadata,
     ...(data.rateKey ? { rateKey: data.rateKey } : {}),

@@ -3,8 +3,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { isTransientDatabaseError, postgresErrorCode } from '../db/postgres-errors.ts';
 import {
-  coerceError, ForbiddenError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError, QuotaExceededError,
-  ServiceUnavailableError,
+  coerceError, ForbiddenError, InputTooLargeError, InvalidInputError, JobwatchError, MonitorConflictError, MonitorNotFoundError,
+  QuotaExceededError, ServiceUnavailableError,
 } from '../errors/errors.ts';
 import type { ErrorBody } from './api-schemas.ts';
 
@@ -13,8 +13,16 @@ export class BodyTooLargeError extends JobwatchError {
   readonly exitCode = 2;
 }
 
-/** Which HTTP status each error jobwatch acts on becomes. */
+/**
+ * A request whose body did not all arrive within the API's time limit: the client's slowness, not
+ * a bad value, but named as one (field `body`) so that the answer says what was late.
+ */
+export class BodyTimeoutError extends InvalidInputError {}
+
+/** Which HTTP status each error jobwatch acts on becomes; the first type that matches wins, so subclasses come first. */
 const STATUS_OF: [new (...args: never[]) => JobwatchError, ContentfulStatusCode][] = [
+  [BodyTimeoutError, 408],
+  [InputTooLargeError, 413],
   [InvalidInputError, 400],
   [ForbiddenError, 403],
   [MonitorNotFoundError, 404],

@@ -4,7 +4,7 @@ import { checkPageSchema, checkQuerySchema, DEFAULT_CHECKS_LIMIT } from '../clie
 import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
-import { errorBodySchema, healthReportSchema, monitorPageSchema, quotaListSchema, sourceListSchema, sourceTryInputSchema, sourceTrySchema } from './api-schemas.ts';
+import { callbackAnswerSchema, errorBodySchema, healthReportSchema, monitorPageSchema, quotaListSchema, sourceListSchema, sourceTryInputSchema, sourceTrySchema } from './api-schemas.ts';
 import { pushAnswerSchema } from '../client/push-answer.ts';
 import { pushedStatusSchema } from '../monitor/push.ts';
 
@@ -22,6 +22,7 @@ const COMPONENTS: [string, z.ZodType][] = [
   ['MonitorPage', monitorPageSchema],
   ['PushedStatus', pushedStatusSchema],
   ['PushAnswer', pushAnswerSchema],
+  ['CallbackAnswer', callbackAnswerSchema],
   ['CheckPage', checkPageSchema],
   ['Error', errorBodySchema],
   ['HealthReport', healthReportSchema],
@@ -70,12 +71,28 @@ const API_ERRORS = {
   503: reply('Redis or Postgres is unreachable or did not answer in time; see /healthz'),
 };
 
-/** What both push routes answer. */
+/** A body that had not all arrived when the time ran out: the client's slowness, not the backends'. */
+const BODY_TIMEOUT = reply('The request body was not all received within the API time limit; `field` is `body`');
+
+/** What both push routes answer besides the answer itself. */
+const PUSH_ERRORS = {
+  400: reply('Invalid body; `field` names what was wrong'),
+  408: BODY_TIMEOUT,
+  413: reply('Body over JOBWATCH_MAX_BODY_BYTES, or a pushed `body` over 16 KiB of JSON (`field` is `body`); nothing is kept'),
+};
+
+/** What the API push route answers: the monitor, as GET /api/monitors/{id} would, with `accepted`. */
 const PUSH_ANSWERS = {
   200: reply('The monitor after the push; `accepted` is false when it had already ended (it is unchanged)', 'PushAnswer'),
   202: reply('No monitor has this id yet: the status is kept for it (JOBWATCH_EARLY_STATUS_TTL)', 'PushAnswer'),
-  400: reply('Invalid body; `field` names what was wrong'),
-  413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
+  ...PUSH_ERRORS,
+};
+
+/** What a callback URL answers: whether the push counted and where the monitor stands, never its metadata, detail or status source. */
+const CALLBACK_ANSWERS = {
+  200: reply('`accepted` (false when the monitor had already ended; it is unchanged), its `state` and `outcome` (null until it ends)', 'CallbackAnswer'),
+  202: reply('No monitor has this id yet: the status is kept for it (JOBWATCH_EARLY_STATUS_TTL); `state` is `not-started`', 'CallbackAnswer'),
+  ...PUSH_ERRORS,
 };
 
 function listParameters(): JsonSchema[] {
@@ -125,7 +142,9 @@ function buildDocument(): Record<string, unknown> {
       '/api/monitors': {
         post: {
           summary: 'Start a monitor',
-          description: 'Status URLs (and batch status URLs) must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only). ' +
+          description: 'Status, batch status and notification URLs must be under a prefix of JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback URLs only; ' +
+            '`sources`: none, only monitors of named sources), and their paths must not climb with an encoded `..` (`%2e`, `%2f`, `%5c`, encoded once or more). ' +
+            'No key of metadata, at any depth, nor any param may be `__proto__`, `constructor` or `prototype`. ' +
             'Give exactly one of statusUrl, batchStatusUrl, statusHook: true and source (with its params), and at most one of expireIn and expireAt. ' +
             'A source and its params are checked against the server\'s sources file (JOBWATCH_SOURCES).',
           requestBody: { required: true, content: json('MonitorInput') },
@@ -133,6 +152,7 @@ function buildDocument(): Record<string, unknown> {
             201: reply('Started', 'MonitorState'),
             200: reply('A monitor with this id already exists for the same job; nothing new was started', 'MonitorState'),
             400: reply('Invalid input; `field` names what was wrong and `reason` says why'),
+            408: BODY_TIMEOUT,
             409: reply('The monitor id is taken by a monitor of another job'),
             413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
             ...API_ERRORS,
@@ -167,10 +187,12 @@ function buildDocument(): Record<string, unknown> {
       '/callbacks/{id}/{token}': {
         post: {
           summary: 'The same push, without the API token: the token in the path is an HMAC of the monitor id (JOBWATCH_CALLBACK_SECRET)',
+          description: 'The answer says only whether the push counted and where the monitor stands (`accepted`, `state`, `outcome`): a callback URL ' +
+            'is handed to a job service to prove its right to push, not to read the monitor. Before this, it answered the whole monitor, as the API route does.',
           security: [],
           parameters: [monitorIdParameter, { name: 'token', in: 'path', required: true, description: 'The callback token, as in `callbackUrl`', schema: { type: 'string' } }],
           requestBody: { required: true, content: json('PushedStatus') },
-          responses: { ...PUSH_ANSWERS, 404: reply('A wrong token, or callbacks are off; the same answer as an unknown route'), 503: API_ERRORS[503] },
+          responses: { ...CALLBACK_ANSWERS, 404: reply('A wrong token, or callbacks are off; the same answer as an unknown route'), 503: API_ERRORS[503] },
         },
       },
       '/api/monitors/{id}/checks': {

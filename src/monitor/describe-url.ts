@@ -1,27 +1,25 @@
-import type { StatusSource } from './context.ts';
+import type { MonitorContext } from './context.ts';
+import { statusRequestUrl } from './status-url.ts';
 
-/** Where a monitor reads its status, for people: the URL described, `batch <url>`, `source <name>`, or `hook`. */
-export function describeStatusSource(source: StatusSource): string {
-  if (source.kind === 'http') return describeUrl(source.url);
+/**
+ * Where a monitor reads its status, for people: the URL a poll fetches (job id filled in),
+ * `batch <url>`, `source <name>`, or `hook`. URLs are described by describeUrl.
+ */
+export function describeStatusSource(monitor: Pick<MonitorContext, 'status' | 'jobId'>): string {
+  const source = monitor.status;
+  if (source.kind === 'http') return describeUrl(statusRequestUrl(source.url, monitor.jobId));
   if (source.kind === 'source') return `source ${source.name}`;
   if (source.kind === 'batch') return `batch ${describeUrl(source.url)}`;
   return 'hook';
 }
 
-/** The URL without credentials or query string, which may carry tokens, for messages and logs. */
+/**
+ * The URL without credentials or query string, which may carry tokens, for messages and logs.
+ * The path stays as it is sent, percent-encoding and all: shown decoded it would not be the URL
+ * fetched (`%2f` shown as `/` is another path to the server).
+ */
 export function describeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${safeDecode(parsed.pathname)}`;
-  } catch {
-    return '<invalid url>';
-  }
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURI(path);
-  } catch {
-    return path;
-  }
+  if (!URL.canParse(url)) return '<invalid url>';
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }

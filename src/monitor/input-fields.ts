@@ -106,7 +106,7 @@ export const MONITOR_FIELDS = {
     schema: z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of param names and values' })
       .refine((params) => Object.keys(params).length <= MAX_SOURCE_PARAMS, { error: `must have at most ${MAX_SOURCE_PARAMS} params` }),
     description: "Values for the params the source's URL declares, e.g. {\"owner\": \"acme\", \"repo\": \"api\"}; each fills one path segment " +
-      'or query value, so none may be empty, `.`, `..` or hold `/` (not even percent-encoded)',
+      'or query value, so none may be empty, `.`, `..` or hold `/` (not even percent-encoded); no param may be named `__proto__`, `constructor` or `prototype`',
     examples: [{ owner: 'acme', repo: 'api' }],
     default: 'none',
     flag: { name: 'param', value: 'KEY=VALUE', form: 'pairs', help: "a value for one of the source's params; repeat for each" },
@@ -162,7 +162,7 @@ export const MONITOR_FIELDS = {
         const message = json.problem === 'too-large' ? `must be at most ${MAX_METADATA_BYTES} bytes of JSON` : json.reason;
         ctx.issues.push({ code: 'custom', message, input: ctx.value });
       }),
-    description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result`,
+    description: `A JSON object of at most ${MAX_METADATA_BYTES} bytes, kept with the monitor and its result; no key at any depth may be \`__proto__\`, \`constructor\` or \`prototype\``,
     flag: { name: 'meta', value: 'JSON', form: 'json', help: 'a JSON object kept with the monitor and written with its result' },
   }),
   backoff: field({

@@ -10,6 +10,8 @@ export const MAX_INTERVAL_MS = 7 * 24 * 3_600_000;
 export const MAX_EXPIRE_IN_MS = 90 * 24 * 3_600_000;
 /** Largest metadata object, as JSON bytes. It rides in every poll job, so it stays small. */
 export const MAX_METADATA_BYTES = 16 * 1024;
+/** Largest `body` of a pushed status, as JSON bytes, bounded as metadata is: early pushes keep it in Redis, and the record in `detail`. */
+export const MAX_PUSHED_BODY_BYTES = MAX_METADATA_BYTES;
 /** What a source's name may be: the sources file declares it, monitors and the CLI name it, and it is the default rate key. */
 export const SOURCE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Most params a source may declare (and so a monitor may give). */

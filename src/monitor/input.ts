@@ -6,6 +6,7 @@ import { DEFAULT_JITTER, firstPollDelay, type Schedule } from './schedule.ts';
 import { DEFAULT_STATUS_FIELD, fieldDefault, MONITOR_FIELDS, type MonitorField } from './input-fields.ts';
 import { DEFAULT_NAMESPACE } from './namespace.ts';
 import { MAX_EXPIRE_IN_MS, MAX_INTERVAL_MS, MIN_INTERVAL_MS } from './input-limits.ts';
+import { findForbiddenKey } from '../json/forbidden-keys.ts';
 
 /**
  * What a producer hands jobwatch to start a monitor; its fields are declared, with their meaning
@@ -79,6 +80,7 @@ const SUBJECT = 'monitor';
  * InvalidInputError with the `path` of the first bad value and the `reason`.
  */
 export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: number, random: () => number = Math.random): ValidatedMonitor {
+  rejectForbiddenKeys(raw);
   const parsed = monitorInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -132,6 +134,18 @@ export function parseMonitorInput(raw: unknown, defaults: MonitorDefaults, now: 
   Object.freeze(context);
   VALIDATED.add(context);
   return context as ValidatedMonitor;
+}
+
+/**
+ * `__proto__`, `constructor` or `prototype` as a key of metadata (at any depth) or params: a 400
+ * naming it. Looked for before the schema parses, which would drop `__proto__` without a word.
+ */
+function rejectForbiddenKeys(raw: unknown): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  for (const field of ['metadata', 'params'] as const) {
+    const path = findForbiddenKey((raw as Record<string, unknown>)[field]);
+    if (path) throw new InvalidInputError([field, ...path], 'is not allowed as a key', SUBJECT);
+  }
 }
 
 /** The source's rate key, once the sources file has the source and its URL takes the params. */

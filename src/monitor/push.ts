@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../errors/errors.ts';
+import { InputTooLargeError, InvalidInputError } from '../errors/errors.ts';
+import { toBoundedJson } from '../json/bounded-json.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
 import { truncateDetail } from './decide.ts';
 import { finalRecord } from './final-record.ts';
-import { MAX_ID_LENGTH } from './input-limits.ts';
+import { MAX_ID_LENGTH, MAX_PUSHED_BODY_BYTES } from './input-limits.ts';
 import { classifyStatus, type StatusVocabulary } from './statuses.ts';
 
 /**
@@ -14,19 +15,30 @@ export const pushedStatusSchema = z.strictObject({
   status: z.string({ error: 'must be a string such as "Completed"' })
     .min(1, { error: 'is empty; send a status such as "Completed"' })
     .max(MAX_ID_LENGTH, { error: `is longer than ${MAX_ID_LENGTH} characters` }).meta({ description: 'The job\'s status, in the same vocabulary as a polled one (e.g. `Completed`, `Failed`, `Processing`)' }),
-  body: z.unknown().optional().meta({ description: 'Anything about the job; kept in the final record\'s `detail.body`' }),
+  body: z.unknown().optional().meta({ description: `Anything about the job, at most ${MAX_PUSHED_BODY_BYTES} bytes of JSON (over it: 413); kept in the final record's \`detail.body\`` }),
 }, {
   error: (issue) => issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}; send {"status": ..., "body": ...}`
     : issue.code === 'invalid_type' && issue.path?.length === 0 ? 'must be a JSON object such as {"status": "Completed"}' : undefined,
 });
 export type PushedStatus = z.infer<typeof pushedStatusSchema>;
 
-/** Validates a pushed status once, at the edge; InvalidInputError names the bad field (`status`, or `push` for the body as a whole). */
+/**
+ * Validates a pushed status once, at the edge; InvalidInputError names the bad field (`status`,
+ * `body`, or `push` for the whole). A `body` over MAX_PUSHED_BODY_BYTES of JSON is an
+ * InputTooLargeError (413 over HTTP), measured as metadata is.
+ */
 export function parsePushedStatus(raw: unknown): PushedStatus {
   const parsed = pushedStatusSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new InvalidInputError(issue.path.filter((part): part is string | number => typeof part !== 'symbol'), issue.message, 'push');
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(issue.path.filter((part): part is string | number => typeof part !== 'symbol'), issue.message, 'push');
+  }
+  if (parsed.data.body !== undefined) {
+    const json = toBoundedJson(parsed.data.body, { maxBytes: MAX_PUSHED_BODY_BYTES });
+    if (!json.ok && json.problem === 'too-large') throw new InputTooLargeError('body', `must be at most ${MAX_PUSHED_BODY_BYTES} bytes of JSON; push a smaller body`);
+    if (!json.ok) throw new InvalidInputError('body', json.reason);
+  }
+  return parsed.data;
 }
 
 /** How the end of a monitor was learned, in the final record's `detail.via` for pushes. */

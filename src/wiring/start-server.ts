@@ -8,7 +8,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
 import { listen } from '../http/listen.ts';
-import { assertBindAllowed } from '../http/loopback.ts';
+import { assertBindAllowed, assertStatusUrlsRestricted } from '../http/loopback.ts';
 import { BOARD_PATH, createHttpApp } from '../http/server.ts';
 import { UI_PATH } from '../http/ui/layout.ts';
 import type { HostStateProvider } from '../monitor/gate/request-gate.ts';
@@ -41,11 +41,12 @@ export interface RunningServer {
 }
 
 /**
- * Checks the bind address, Redis and Postgres, then serves the HTTP API, the monitors page, the board and /metrics.
+ * Checks the bind address (beyond loopback: a token, and status URLs restricted), Redis and Postgres, then serves the HTTP API, the monitors page, the board and /metrics.
  * Fails fast, with what to do, before listening.
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions): Promise<RunningServer> {
   assertBindAllowed('--host', options.host, config);
+  assertStatusUrlsRestricted('--host', options.host, config.allowedStatusUrls);
   // Read before anything is opened: a keys file missing or bad at start stops the server with one line naming it.
   const keys = config.keysFile === undefined ? undefined : openKeyStore(config.keysFile, { logger, ...(options.clock ? { clock: options.clock } : {}) });
   try {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from 'pino';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import { openPostgres, type DatabaseHandle } from '../../src/db/database.ts';
 import type { HostStateProvider } from '../../src/monitor/gate/request-gate.ts';
@@ -26,12 +27,12 @@ export function startTestServer(iso: Isolated, env: Record<string, string> = {})
 export async function serveApp(
   iso: Isolated,
   options: {
-    database: DatabaseHandle; env?: Record<string, string>; hostStates?: HostStateProvider; apiTimeoutMs?: number;
+    database: DatabaseHandle; env?: Record<string, string>; hostStates?: HostStateProvider; apiTimeoutMs?: number; logger?: Logger;
     /** The keys and their last use, and the clock they go by (expiry, last use). */
     access?: Pick<HttpAppDeps, 'keys' | 'lastUse' | 'clock'>;
   },
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const logger = createLogger({ logLevel: 'silent' }, { pretty: false });
+  const logger = options.logger ?? createLogger({ logLevel: 'silent' }, { pretty: false });
   const config = iso.config(options.env);
   const redis = createRedis(config.redisUrl);
   const client = new JobwatchClient({ config, database: options.database, connection: redis });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
-import { assertBindAllowed } from '../../src/http/loopback.ts';
+import { assertBindAllowed, assertStatusUrlsRestricted } from '../../src/http/loopback.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // Debian's docker-compose validates the file without a Docker engine; CI installs it (.ci/run).
@@ -36,7 +36,7 @@ function resolvedCompose(env: Record<string, string> = {}): { services: Record<s
   return JSON.parse(json);
 }
 
-/** The flag of each jobwatch command that may listen beyond loopback only with JOBWATCH_API_TOKEN. */
+/** The flag of each jobwatch command that may listen beyond loopback only with JOBWATCH_API_TOKEN (and the server, with JOBWATCH_ALLOWED_STATUS_URLS). */
 const TOKEN_GATED_HOST_FLAG: Record<string, string> = { server: '--host', worker: '--metrics-host' };
 
 /**
@@ -49,6 +49,7 @@ function assertStarts(service: Service): void {
   const flag = TOKEN_GATED_HOST_FLAG[command];
   const at = flag ? args.indexOf(flag) : -1;
   if (flag && at >= 0) assertBindAllowed(flag, args[at + 1]!, config);
+  if (command === 'server' && at >= 0) assertStatusUrlsRestricted(flag!, args[at + 1]!, config.allowedStatusUrls);
 }
 
 const startsByDefault = (service: Service) => !service.profiles?.length;
@@ -105,6 +106,15 @@ describe.runIf(hasCompose)('docker-compose.yml', () => {
     const withToken = resolvedCompose({ JOBWATCH_API_TOKEN: 'a'.repeat(32) }).services.server!;
     expect(withToken.command).toEqual(expect.arrayContaining(['--host', '0.0.0.0']));
     expect(() => assertStarts(withToken)).not.toThrow();
+  });
+
+  it('restricts the server\'s status URLs, as a server beyond loopback must: to the demo service unless told otherwise', () => {
+    const withToken = resolvedCompose({ JOBWATCH_API_TOKEN: 'a'.repeat(32) }).services.server!;
+    expect(withToken.environment!.JOBWATCH_ALLOWED_STATUS_URLS).toBe('http://demo-api:4000/');
+    const sourcesOnly = resolvedCompose({ JOBWATCH_API_TOKEN: 'a'.repeat(32), JOBWATCH_ALLOWED_STATUS_URLS: 'sources' }).services.server!;
+    expect(() => assertStarts(sourcesOnly)).not.toThrow();
+    const unrestricted = { ...withToken, environment: { ...withToken.environment, JOBWATCH_ALLOWED_STATUS_URLS: '' } };
+    expect(() => assertStarts(unrestricted)).toThrow(/must not fetch any loopback URL a client sends; set JOBWATCH_ALLOWED_STATUS_URLS/);
   });
 
   it('passes the API token to the server from the environment, never a default secret', () => {

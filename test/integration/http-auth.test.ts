@@ -117,8 +117,28 @@ describe('secure by default: without a token, loopback only', () => {
     expect(result.stderr.trim()).toMatch(/^jobwatch: --metrics-host 0\.0\.0\.0: without JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN .* set JOBWATCH_API_TOKEN/);
   });
 
-  it('with the token set, --host 0.0.0.0 serves, and asks for the token', async () => {
-    const server = await spawnServing(['server', '--host', '0.0.0.0', '--port', '0'], iso.env({ JOBWATCH_API_TOKEN: TOKEN, LOG_LEVEL: 'info' }), 'server listening');
+  it.each([['0.0.0.0'], ['::'], ['192.0.2.10']])('with the token but no JOBWATCH_ALLOWED_STATUS_URLS, jobwatch server --host %s is refused with one line saying how to restrict them (exit 2)', async (host) => {
+    const result = await runCli(['server', '--host', host, '--port', '0'], iso.env({ JOBWATCH_API_TOKEN: TOKEN }));
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim()).toBe(
+      `jobwatch: --host ${host}: a server reachable from other machines must not fetch any loopback URL a client sends; ` +
+        'set JOBWATCH_ALLOWED_STATUS_URLS to the status URL prefixes to allow (e.g. https://jobs.internal/api/) or to sources (named sources only)',
+    );
+  });
+
+  it.each([['127.0.0.1'], ['localhost'], ['127.1'], ['2130706433'], ['::1']])('--host %s is loopback: it serves with neither the token nor an allow-list', async (host) => {
+    const server = await spawnServing(['server', '--host', host, '--port', '0'], iso.env({ LOG_LEVEL: 'info' }), 'server listening');
+    try {
+      expect((await request(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('with the token and status URLs restricted, --host 0.0.0.0 serves, and asks for the token', async () => {
+    const env = iso.env({ JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_ALLOWED_STATUS_URLS: 'https://jobs.internal/api/', LOG_LEVEL: 'info' });
+    const server = await spawnServing(['server', '--host', '0.0.0.0', '--port', '0'], env, 'server listening');
     try {
       const port = new URL(server.url).port;
       expect(new URL(server.url).hostname).toBe('0.0.0.0');
@@ -221,7 +241,7 @@ describe('no secret is ever written', () => {
       await keep(request(`${server.url}/api/monitors`, { method: 'POST', token: TOKEN, body: { jobId: 'secret-job', statusUrl, interval: 200 } }));
       // While it runs: its state over the API, and its poll job on the board.
       const running = await keep(request(`${server.url}/api/monitors/secret-job`, { token: TOKEN }));
-      expect(running.text).toContain(`"statusSource":"http://127.0.0.1:${new URL(status.url).port}/jobs/{jobId}"`);
+      expect(running.text).toContain(`"statusSource":"http://127.0.0.1:${new URL(status.url).port}/jobs/secret-job"`);
       const board = await keep(request(`${server.url}/board/api/queues?activeQueue=polls&status=latest`, { headers: basicAuth('ops', TOKEN) }));
       expect(board.text).toContain('"monitorId":"secret-job"');
       await waitFor(async () => (await keep(request(`${server.url}/api/monitors/secret-job`, { token: TOKEN }))).text.includes('"persisted":true'), { what: 'the monitor to end' });

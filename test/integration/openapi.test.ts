@@ -8,6 +8,7 @@ import { OpenApiChecker } from '../helpers/openapi-check.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startTestWorker } from '../helpers/workers.ts';
+import { callbackUrl as makeCallbackUrl } from '../../src/client/callback-url.ts';
 
 // Real requests to a real server, each request and answer checked against the document that
 // server serves at /api/openapi.json: what the document says is what the API does.
@@ -15,6 +16,7 @@ import { startTestWorker } from '../helpers/workers.ts';
 const TOKEN = 'openapi-test-token-0123456789';
 const MAX_BODY_BYTES = 2_048;
 const CALLBACK_SECRET = 'openapi-callback-secret-0123456789';
+const callbackUrlOf = (monitorId: string) => makeCallbackUrl('http://127.0.0.1', CALLBACK_SECRET, monitorId);
 
 let iso: Isolated;
 let status: StatusServer;
@@ -136,12 +138,25 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
 
     const running = await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Processing' } });
     expect(running).toMatchObject({ status: 200, requestValid: true, json: { lastStatus: 'Processing', accepted: true } });
+    // Through the callback URL: only whether it counted and where the monitor stands, never its metadata, detail or status source.
+    const stillRunning = await api.call(server.url, 'POST', callbackUrl.pathname, { body: { status: 'Processing' } });
+    expect(stillRunning).toMatchObject({ status: 200, requestValid: true });
+    expect(stillRunning.json).toEqual({ accepted: true, state: expect.stringMatching(/^(scheduled|polling)$/), outcome: null });
     const ended = await api.call(server.url, 'POST', callbackUrl.pathname, { body: { status: 'Completed', body: { size: 3 } } });
-    expect(ended).toMatchObject({ status: 200, requestValid: true, json: { state: 'ended', outcome: 'completed', accepted: true, detail: { via: 'push', body: { size: 3 } } } });
-    expect((await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Failed' } })).json).toMatchObject({ outcome: 'completed', accepted: false });
+    expect(ended).toMatchObject({ status: 200, requestValid: true, json: { state: 'ended', outcome: 'completed', accepted: true } });
+    expect(ended.json).toEqual({ accepted: true, state: 'ended', outcome: 'completed' });
+    expect((await call('GET', '/api/monitors/oa-push')).json).toMatchObject({ outcome: 'completed', detail: { via: 'push', body: { size: 3 } } });
+    const afterTheEnd = await api.call(server.url, 'POST', callbackUrl.pathname, { body: { status: 'Failed', body: { size: 4 } } });
+    expect(afterTheEnd).toMatchObject({ status: 200, requestValid: true });
+    expect(afterTheEnd.json).toEqual({ accepted: false, state: 'ended', outcome: 'completed' });
+    // The API route keeps its whole answer.
+    expect((await call('POST', '/api/monitors/oa-push/status', { body: { status: 'Failed' } })).json).toMatchObject({ outcome: 'completed', accepted: false, detail: { via: 'push' } });
 
     const early = await call('POST', '/api/monitors/oa-later/status', { body: { status: 'Failed' } });
     expect(early).toMatchObject({ status: 202, json: { monitorId: 'oa-later', state: 'not-started', accepted: true } });
+    const earlyByCallback = await api.call(server.url, 'POST', new URL(callbackUrlOf('oa-sooner')).pathname, { body: { status: 'Failed' } });
+    expect(earlyByCallback).toMatchObject({ status: 202, requestValid: true });
+    expect(earlyByCallback.json).toEqual({ accepted: true, state: 'not-started', outcome: null });
     for (const body of [{}, { status: 7 }, { status: 'Completed', colour: 'red' }]) {
       const bad = await call('POST', '/api/monitors/oa-push/status', { body });
       expect(bad).toMatchObject({ status: 400, requestValid: false });

@@ -7,6 +7,35 @@ const defaults = { intervalMs: 60_000, expireInMs: 86_400_000 };
 const parse = (input: unknown) => parseMonitorInput(input, defaults, NOW);
 const base = { jobId: 'job-1', statusUrl: 'https://api.example.com/jobs/{jobId}' };
 
+describe('prototype keys in metadata and params', () => {
+  const fromJson = (text: string) => parse({ ...base, ...JSON.parse(text) });
+  it.each([
+    ['{"metadata": {"__proto__": {"admin": true}}}', 'metadata.__proto__'],
+    ['{"metadata": {"ok": 1, "constructor": {"prototype": {}}}}', 'metadata.constructor'],
+    ['{"metadata": {"prototype": 1}}', 'metadata.prototype'],
+    ['{"metadata": {"a": {"b": [{"__proto__": {}}]}}}', 'metadata.a.b[0].__proto__'],
+    ['{"metadata": {"a": {"constructor": "x"}}}', 'metadata.a.constructor'],
+  ])('%s is a 400 naming %s, not silently dropped', (text, field) => {
+    const error = (() => { try { fromJson(text); } catch (caught) { return caught; } })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).field).toBe(field);
+    expect((error as InvalidInputError).message).toBe(`${field}: is not allowed as a key`);
+  });
+
+  it('params of a source too', () => {
+    const withSource = { jobId: 'j', source: 'runs', params: JSON.parse('{"__proto__": "x"}') };
+    expect(() => parseMonitorInput(withSource, { ...defaults, checkSource: () => ({ rateKey: 'runs' }) }, NOW)).toThrow('params.__proto__: is not allowed as a key');
+  });
+
+  it('the words as values, or inside longer keys, are fine; a cyclic value from a library caller does not hang', () => {
+    expect(fromJson('{"metadata": {"kind": "constructor", "__proto__x": 1, "my_prototype": {"a": "__proto__"}}}').metadata)
+      .toEqual({ kind: 'constructor', __proto__x: 1, my_prototype: { a: '__proto__' } });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => parse({ ...base, metadata: cyclic })).toThrow(/^metadata: /);
+  });
+});
+
 describe('parseMonitorInput', () => {
   it('fills in defaults: monitor id = job id, 60s interval, 24h expiry, field status', () => {
     expect(parse(base)).toEqual({

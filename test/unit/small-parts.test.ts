@@ -42,7 +42,12 @@ describe('http helpers', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined();
   });
   it('describes URLs without credentials or query strings', () => {
-    expect(describeUrl('https://user:secret@api.example.com/jobs/{jobId}?token=abc')).toBe('https://api.example.com/jobs/{jobId}');
+    expect(describeUrl('https://user:secret@api.example.com/jobs/42?token=abc')).toBe('https://api.example.com/jobs/42');
+  });
+  it('describes a URL as it is sent: percent-encoding kept, not decoded into another path', () => {
+    expect(describeUrl('http://127.0.0.1:4000/jobs/a%2Fb/caf%C3%A9%20x')).toBe('http://127.0.0.1:4000/jobs/a%2Fb/caf%C3%A9%20x');
+    expect(describeUrl('http://127.0.0.1:4000/jobs/café x')).toBe('http://127.0.0.1:4000/jobs/caf%C3%A9%20x');
+    expect(describeUrl('not a url')).toBe('<invalid url>');
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Config } from '../../config/config.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
-import { parsePushedStatus } from '../../monitor/push.ts';
+import { parsePushedStatus, type PushedStatus } from '../../monitor/push.ts';
 import { parseFlags, printHelp, printJson } from '../flags.ts';
 import { openClient } from '../services.ts';
 import { requireMonitorId } from './status.ts';
@@ -14,7 +14,8 @@ when it had already ended. For a monitor id that has not started yet, the status
 (JOBWATCH_EARLY_STATUS_TTL) and ends it at its first poll: the state printed is "not-started".
 
 Options:
-  --body JSON           anything about the job, kept in the final record's detail.body`;
+  --body JSON           anything about the job (at most 16 KiB of JSON), kept in the final
+                        record's detail.body`;
 
 export async function reportCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values, positionals } = parseFlags(args, { body: { type: 'string' } }, 'report', 2);
@@ -23,13 +24,23 @@ export async function reportCommand(args: string[], readConfig: () => Config): P
   const status = positionals[1];
   if (!status) throw new InvalidInputError('STATUS', 'is required: jobwatch report MONITOR_ID STATUS, e.g. Completed');
   // Validated here, before any service is opened, so bad input answers with exit code 2 at once.
-  const pushed = parsePushedStatus({ status, ...(values.body !== undefined ? { body: parseBody(values.body) } : {}) });
+  const pushed = parsePushed(status, values.body);
   const services = await openClient(readConfig(), 'report');
   try {
     printJson(await services.client.reportStatus(monitorId, pushed));
     return 0;
   } finally {
     await services.close();
+  }
+}
+
+/** The pushed status, its errors about the body named as the flag that gave it. */
+function parsePushed(status: string, body: string | undefined): PushedStatus {
+  try {
+    return parsePushedStatus({ status, ...(body !== undefined ? { body: parseBody(body) } : {}) });
+  } catch (error) {
+    if (error instanceof InvalidInputError && error.path[0] === 'body') throw error.at('--body');
+    throw error;
   }
 }
 

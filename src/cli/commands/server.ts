@@ -12,10 +12,13 @@ Serves the HTTP API (/api/monitors, /api/openapi.json), Bull Board (/board), Pro
 With JOBWATCH_KEYS_FILE (see jobwatch keys) or JOBWATCH_API_TOKEN set, /api and /metrics need
 "Authorization: Bearer <key>", and /ui and /board ask for a password (the key; any user name);
 each route needs its scope. Without either the server listens on loopback only.
-Status URLs sent to the API must be under JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback only).
+Status URLs sent to the API must be under JOBWATCH_ALLOWED_STATUS_URLS (unset: loopback only;
+\`sources\`: none, only named sources). Beyond loopback the server needs keys (or the token) and
+JOBWATCH_ALLOWED_STATUS_URLS.
 
   --port N      port to listen on (default: ${DEFAULT_PORT}; 0 picks a free one)
-  --host HOST   address to listen on (default: ${DEFAULT_HOST}; others need JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN)`;
+  --host HOST   address to listen on (default: ${DEFAULT_HOST}; others need JOBWATCH_KEYS_FILE or
+                JOBWATCH_API_TOKEN, and JOBWATCH_ALLOWED_STATUS_URLS)`;
 
 export async function serverCommand(args: string[], readConfig: () => Config): Promise<number> {
   const { values } = parseFlags(args, { port: { type: 'string' }, host: { type: 'string' } }, 'server');

@@ -11,6 +11,7 @@ import { MonitorNotFoundError } from '../../errors/errors.ts';
 import { monitorOf, readJsonBody } from './monitors.ts';
 import type { AuthEnv } from '../auth.ts';
 import { isNamespace, namespaceField, type MonitorRef } from '../../monitor/namespace.ts';
+import { callbackAnswer, type CallbackAnswer } from '../api-schemas.ts';
 
 export interface PushRoutesDeps {
   client: JobwatchClient;
@@ -41,12 +42,15 @@ function countEarlyPush(deps: PushRoutesDeps, principal: Principal | undefined):
 /**
  * A pushed status, the same behind both routes: 200 with the monitor after the push (`accepted`
  * says whether this push decided its end), or 202 when no monitor has the id yet and it is kept.
+ * Through a callback URL the answer is only `{accepted, state, outcome}`: the URL proves the right
+ * to push for one monitor, which a job service holds, not the right to read it.
  */
 async function pushStatus(c: Context, deps: PushRoutesDeps, monitor: MonitorRef, via: 'api' | 'callback', principal?: Principal): Promise<Response> {
   const body = await readJsonBody(c, deps.maxBodyBytes, '{"status": "Completed"}');
   const answer = await deps.client.reportStatus(monitor, body, { beforeKeep: countEarlyPush(deps, principal) });
   deps.logger.info({ ...namespaceField(monitor), monitorId: monitor.monitorId, via, state: answer.state, accepted: answer.accepted }, 'status pushed');
-  return c.json(answer satisfies PushAnswer, answer.state === 'not-started' ? 202 : 200);
+  const code = answer.state === 'not-started' ? 202 : 200;
+  return via === 'callback' ? c.json(callbackAnswer(answer) satisfies CallbackAnswer, code) : c.json(answer satisfies PushAnswer, code);
 }
 
 /** `POST /api/monitors/:id/status`, behind a key with the push scope, in the key's namespace. */
