@@ -101,6 +101,7 @@ function listParameters(): JsonSchema[] {
     { name: 'state', in: 'query', description: '`running`, or an outcome', schema: inlineSchema(state) },
     { name: 'limit', in: 'query', description: 'Monitors per page', schema: { ...inlineSchema(limit), default: DEFAULT_LIST_LIMIT } },
     { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: inlineSchema(cursor) },
+    { name: 'namespace', in: 'query', description: "Only this namespace's monitors (one the key may read); without it, every namespace the key may read", schema: { type: 'string' } },
     { name: 'idPrefix', in: 'query', description: 'The monitor id or the job id starts with this', schema: inlineSchema(idPrefix) },
     { name: 'metadata', in: 'query', description: '`key=value`: the metadata holds this string, number or boolean under the key', schema: inlineSchema(metadata) },
     { name: 'from', in: 'query', description: 'ISO time (UTC without a zone): a running monitor started, an ended one finished, at or after it', schema: { type: 'string' } },
@@ -115,6 +116,12 @@ function checkParameters(): JsonSchema[] {
     { name: 'cursor', in: 'query', description: '`nextCursor` of the previous page', schema: inlineSchema(cursor) },
   ];
 }
+
+/** Which namespace a monitor id is in, for keys that may act in several (a key of one namespace needs none). */
+const NAMESPACE_PARAMETER = {
+  name: 'namespace', in: 'query', required: false, schema: { type: 'string' },
+  description: "The monitor's namespace; without it, the key's own namespace (a key of several: `default`). A namespace the key may not act in is a 403",
+};
 
 let cached: Record<string, unknown> | undefined;
 
@@ -167,19 +174,19 @@ function buildDocument(): Record<string, unknown> {
       '/api/monitors/{id}': {
         get: {
           summary: "A monitor's state: live from Redis while it runs, its final record once it has ended",
-          parameters: [monitorIdParameter],
+          parameters: [monitorIdParameter, NAMESPACE_PARAMETER],
           responses: { 200: reply('The monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
         },
         delete: {
           summary: 'Cancel a monitor; one that has already ended is returned as it is',
-          parameters: [monitorIdParameter],
+          parameters: [monitorIdParameter, NAMESPACE_PARAMETER],
           responses: { 200: reply('The canceled (or already ended) monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
         },
       },
       '/api/monitors/{id}/status': {
         post: {
           summary: "Push the job's status: a terminal one ends the monitor now, a running one is recorded as its last status",
-          parameters: [monitorIdParameter],
+          parameters: [monitorIdParameter, NAMESPACE_PARAMETER],
           requestBody: { required: true, content: json('PushedStatus') },
           responses: { ...PUSH_ANSWERS, ...API_ERRORS },
         },
@@ -195,10 +202,21 @@ function buildDocument(): Record<string, unknown> {
           responses: { ...CALLBACK_ANSWERS, 404: reply('A wrong token, or callbacks are off; the same answer as an unknown route'), 503: API_ERRORS[503] },
         },
       },
+      '/callbacks/{namespace}/{id}/{token}': {
+        post: {
+          summary: 'The callback push of a monitor outside the default namespace: the token is an HMAC of its namespace and id',
+          description: 'The answer says only whether the push counted and where the monitor stands (`accepted`, `state`, `outcome`): a callback URL ' +
+            'is handed to a job service to prove its right to push, not to read the monitor. Before this, it answered the whole monitor, as the API route does.',
+          security: [],
+          parameters: [{ name: 'namespace', in: 'path', required: true, description: "The monitor's namespace", schema: { type: 'string' } }, monitorIdParameter, { name: 'token', in: 'path', required: true, description: 'The callback token, as in `callbackUrl`', schema: { type: 'string' } }],
+          requestBody: { required: true, content: json('PushedStatus') },
+          responses: { ...CALLBACK_ANSWERS, 404: reply('A wrong token, or callbacks are off; the same answer as an unknown route'), 503: API_ERRORS[503] },
+        },
+      },
       '/api/monitors/{id}/checks': {
         get: {
           summary: "A monitor's status checks, oldest first, as JOBWATCH_HISTORY (or the monitor's `history`) kept them",
-          parameters: [monitorIdParameter, ...checkParameters()],
+          parameters: [monitorIdParameter, NAMESPACE_PARAMETER, ...checkParameters()],
           responses: {
             200: reply('A page of checks', 'CheckPage'), 400: reply('Invalid query parameter; `field` names it'),
             404: reply('No monitor with this id'), ...API_ERRORS,

@@ -76,6 +76,7 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/api/monitors/nobody', needs: 'cancel' },
   { method: 'POST', path: '/api/monitors/keys-early/status', needs: 'push', body: { status: 'Processing' } },
   { method: 'GET', path: '/api/sources', needs: 'read' },
+  { method: 'GET', path: '/api/quotas', needs: 'read' },
   { method: 'POST', path: '/api/sources/nothing/try', needs: 'start', body: { jobId: 'j' } },
   { method: 'GET', path: '/api/openapi.json', needs: 'authenticated' },
   { method: 'GET', path: '/metrics', needs: 'admin' },

@@ -30,6 +30,7 @@ describe('the route access table', () => {
     expect(ROUTE_ACCESS.map(({ method, path, access }) => `${method} ${path} ${access}`)).toEqual([
       'GET /healthz public',
       'POST /callbacks/:id/:token public',
+      'POST /callbacks/:namespace/:id/:token public',
       'GET /api/openapi.json authenticated',
       'POST /api/monitors start',
       'GET /api/monitors read',
@@ -38,6 +39,7 @@ describe('the route access table', () => {
       'GET /api/monitors/:id/checks read',
       'POST /api/monitors/:id/status push',
       'GET /api/sources read',
+      'GET /api/quotas read',
       'POST /api/sources/:name/try start',
       'GET /metrics admin',
       'POST /ui/monitors/:id/cancel cancel',
