@@ -74,11 +74,18 @@ const API_ERRORS = {
 /** A body that had not all arrived when the time ran out: the client's slowness, not the backends'. */
 const BODY_TIMEOUT = reply('The request body was not all received within the API time limit; `field` is `body`');
 
+/** Over one of the namespace's quotas: nothing was written; `Retry-After` says when to try again. */
+const QUOTA_REFUSAL = {
+  ...reply("Over one of the namespace's quotas (the message names it and its option); nothing was written"),
+  headers: { 'Retry-After': { description: 'Seconds until it may fit', schema: { type: 'integer', minimum: 1 } } },
+};
+
 /** What both push routes answer besides the answer itself. */
 const PUSH_ERRORS = {
   400: reply('Invalid body; `field` names what was wrong'),
   408: BODY_TIMEOUT,
   413: reply('Body over JOBWATCH_MAX_BODY_BYTES, or a pushed `body` over 16 KiB of JSON (`field` is `body`); nothing is kept'),
+  429: QUOTA_REFUSAL,
 };
 
 /** What the API push route answers: the monitor, as GET /api/monitors/{id} would, with `accepted`. */
@@ -160,8 +167,9 @@ function buildDocument(): Record<string, unknown> {
             200: reply('A monitor with this id already exists for the same job; nothing new was started', 'MonitorState'),
             400: reply('Invalid input; `field` names what was wrong and `reason` says why'),
             408: BODY_TIMEOUT,
-            409: reply('The monitor id is taken by a monitor of another job'),
+            409: reply('The monitor id is taken, in this namespace, by a monitor of another job'),
             413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
+            429: QUOTA_REFUSAL,
             ...API_ERRORS,
           },
         },

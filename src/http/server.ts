@@ -105,7 +105,7 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AuthEnv> {
   app.route('/api/quotas', quotaRoutes({ quotas: ledger, settings: quotas.settings }));
   app.route('/callbacks', callbackRoutes(push));
   app.route(UI_PATH, uiRoutes({
-    client: deps.client, queues: deps.queues, config, logger, boardPath: BOARD_PATH, timeoutMs,
+    client: deps.client, queues: deps.queues, config, logger, boardPath: BOARD_PATH, timeoutMs, quotas: { quotas: ledger, settings: quotas.settings },
     ...(deps.hostStates ? { hostStates: deps.hostStates } : {}),
   }));
   app.route(BOARD_PATH, createBoard({ queues: deps.queues, basePath: BOARD_PATH, writable: config.boardWrite }));

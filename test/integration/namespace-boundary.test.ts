@@ -182,6 +182,10 @@ describe("every view shows the caller's namespaces only", () => {
     expect((overview.json.namespaces as { namespace: string }[]).map((use) => use.namespace)).toEqual(['team-b']);
     const ui = await page('/ui');
     expect(ui.status).toBe(200);
+    expect(ui.text).toContain('<h2>Quotas</h2>');
+    expect(ui.text).toContain('team-b');
+    expect(ui.text).not.toContain('team-a');
+    expect(ui.text).not.toContain('a-only'); // team-a's source, in the host table of its checks
   });
 
   it('the board and /metrics, which cannot filter, need admin', async () => {

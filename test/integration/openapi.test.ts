@@ -162,6 +162,12 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
       expect(bad).toMatchObject({ status: 400, requestValid: false });
       expect(bad.json.error).toBe(`${bad.json.field}: ${bad.json.reason}`);
     }
+    // A monitor of another namespace has its own callback route, which carries the namespace.
+    const inTeam = await call('POST', '/api/monitors', { body: { namespace: 'team-oa', jobId: 'oa-team', statusUrl: status.template, interval: '1m' } });
+    const teamUrl = new URL(inTeam.json.callbackUrl as string);
+    expect(teamUrl.pathname).toMatch(/^\/callbacks\/team-oa\/oa-team\/[\w-]{43}$/);
+    const teamPush = await api.call(server.url, 'POST', teamUrl.pathname, { body: { status: 'Completed' } });
+    expect(teamPush).toMatchObject({ status: 200, requestValid: true, json: { accepted: true, state: 'ended', outcome: 'completed' } });
     const wrongToken = await api.call(server.url, 'POST', `/callbacks/oa-push/${'A'.repeat(43)}`, { body: { status: 'Completed' } });
     expect(wrongToken.status).toBe(404);
     expect((await api.call(server.url, 'POST', '/callbacks/oa-push/short', { body: { status: 'Completed' } })).json).toEqual(wrongToken.json);

@@ -4,6 +4,9 @@ import { END_CHART_HOURS, OVERVIEW_WINDOWS, type HostHealth } from '../../db/ove
 import type { HistoryMode } from '../../monitor/history.ts';
 import type { HostState } from '../../monitor/gate/decisions.ts';
 import { OUTCOMES } from '../../monitor/statuses.ts';
+import { QUOTA_NAMES } from '../../access/quotas.ts';
+import type { QuotaName } from '../../errors/errors.ts';
+import type { NamespaceQuotaUse } from '../../quotas/quota-report.ts';
 import { badge, count, queryString, timeTag, UI_PATH, type Html } from './layout.ts';
 
 export interface OverviewView {
@@ -15,6 +18,8 @@ export interface OverviewView {
    * `unavailable`: the column is there, empty, with a note (Redis did not answer).
    */
   hostStates?: ReadonlyMap<string, HostState> | 'unavailable';
+  /** The caller's namespaces' use of their quotas; absent: no quota section. */
+  quotas?: readonly NamespaceQuotaUse[];
 }
 
 /** The overview: what runs, what ended and how, and how healthy polling was over the last hour. */
@@ -43,7 +48,22 @@ ${endsChart(overview)}
 <h2>Polling, last hour</h2>
 ${timings(view)}
 <h2>Status hosts, last hour</h2>
-${hostTable(view)}`;
+${hostTable(view)}
+${view.quotas ? html`<h2>Quotas</h2>${quotaTable(view.quotas)}` : ''}`;
+}
+
+/** Each namespace's use against its quotas, as `jobwatch quotas` shows it; a quota that is off shows its use alone. */
+function quotaTable(uses: readonly NamespaceQuotaUse[]): Html {
+  if (uses.length === 0) return html`<p class="note">No namespace holds monitors or early pushes counted against a quota.</p>`;
+  const cellOf = (use: NamespaceQuotaUse, name: QuotaName) => {
+    const limit = use.limits[name];
+    const near = limit !== Infinity && use.used[name] >= limit * 0.9;
+    return html`<td class="num${near ? ' s-failed' : ''}">${count(use.used[name])}${limit === Infinity ? '' : html` / ${count(limit)}`}</td>`;
+  };
+  return html`<table>
+<thead><tr><th>namespace</th><th class="num">running monitors</th><th class="num">starts in the last second</th><th class="num">early pushes</th><th class="num">early push bytes</th></tr></thead>
+<tbody>${uses.map((use) => html`<tr><td class="mono">${use.namespace}</td>${QUOTA_NAMES.map((name) => cellOf(use, name))}</tr>`)}</tbody>
+</table>`;
 }
 
 function card(n: number, label: string, href?: string): Html {

@@ -1,5 +1,8 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AuthEnv } from '../auth.ts';
+import type { QuotaRoutesDeps } from '../routes/quotas.ts';
+import { quotaUsage } from '../../quotas/quota-report.ts';
+import { ALL_NAMESPACES } from '../../access/principal.ts';
 import { readableNamespaces } from '../../access/request-namespace.ts';
 import { monitorOf } from '../routes/monitors.ts';
 import { keyOf, namespaceField } from '../../monitor/namespace.ts';
@@ -39,6 +42,8 @@ export interface UiDeps {
   timeoutMs: number;
   /** @defaultValue Date.now */
   clock?: () => number;
+  /** Where each namespace's use of its quotas is read, and its quotas; absent: no quota section. */
+  quotas?: QuotaRoutesDeps;
 }
 
 /** Checks per page of a monitor's timeline. */
@@ -75,7 +80,8 @@ export function uiRoutes(deps: UiDeps): Hono<AuthEnv> {
   app.get('/', async (c) => {
     const overview = await client.readOverview(readable(c));
     const hostStates = deps.hostStates && await readHostStates(deps.hostStates, overview.hosts.map(rateKeyOfHost), logger);
-    return render(c, 'Overview', 'overview', overviewBody({ overview, history: config.history, ...(hostStates ? { hostStates } : {}) }));
+    const quotas = deps.quotas && await quotaUsage(deps.quotas.quotas, deps.quotas.settings, readable(c) ?? ALL_NAMESPACES);
+    return render(c, 'Overview', 'overview', overviewBody({ overview, history: config.history, ...(hostStates ? { hostStates } : {}), ...(quotas ? { quotas } : {}) }));
   });
 
   app.get('/monitors', async (c) => {
