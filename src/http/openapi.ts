@@ -240,7 +240,7 @@ function buildDocument(): Record<string, unknown> {
       '/api/sources/{name}/try': {
         post: {
           summary: 'One real status check of a source for a job, as a worker makes it; starts nothing. A failed check is a 200 with `read: failed`',
-          parameters: [{ name: 'name', in: 'path', required: true, description: 'The source, as the sources file names it', schema: { type: 'string' } }],
+          parameters: [{ name: 'name', in: 'path', required: true, description: 'The source, as the sources file names it', schema: { type: 'string' } }, NAMESPACE_PARAMETER],
           requestBody: { required: true, content: json('SourceTryInput') },
           responses: {
             200: reply('What was read and how it was decided', 'SourceTry'),

@@ -28,12 +28,14 @@ export interface SourceTry {
 /**
  * Makes one real check of a source for a job, as a worker's poll would (the same provider,
  * credentials and reader), and starts nothing. The source and params are checked first, as at a
- * monitor's start: a bad one throws InvalidInputError.
+ * monitor's start: a bad one throws InvalidInputError; given a namespace, a source not open to it
+ * throws ForbiddenError, and its credentials are not used.
  */
 export async function trySource(
   sources: Sources | undefined, env: SecretEnv, timeoutMs: number, name: string, jobId: string, params: Readonly<Record<string, string>>,
+  namespace?: string,
 ): Promise<SourceTry> {
-  const source = checkMonitorSource(sources, name, jobId, params);
+  const source = checkMonitorSource(sources, name, jobId, params, namespace);
   const provider = new SourceStatusProvider({ sources, timeoutMs, env });
   try {
     const reading = await provider.check(source, jobId, params);

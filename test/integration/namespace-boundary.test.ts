@@ -155,6 +155,13 @@ describe("nothing one team sends reaches the other's monitors", () => {
     status.script('job-src', [{ status: 'Completed' }]);
     expect((await api('team-a', 'POST', '/api/monitors', { source: 'a-only', jobId: 'job-src', monitorId: 'src-1' })).status).toBe(201);
     expect((await row('team-a', 'src-1')).outcome).toBe('completed');
+    // Nor is it listed to them, or tried for them with its credentials.
+    const names = (reply: HttpReply) => (reply.json.sources as { name: string }[]).map((source) => source.name);
+    expect(names(await api('team-a', 'GET', '/api/sources'))).toEqual(['a-only']);
+    expect(names(await api('team-b', 'GET', '/api/sources'))).toEqual([]);
+    const tried = await api('team-b', 'POST', '/api/sources/a-only/try', { jobId: 'job-src' });
+    expect(tried.status).toBe(403);
+    expect(tried.json).toEqual({ error: 'forbidden: the source "a-only" is not open to the namespace team-b' });
   });
 });
 
