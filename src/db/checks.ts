@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { isStorableText } from '../json/unicode.ts';
 import type { CheckRecord } from '../monitor/history.ts';
 import { namespaceOf, refOf, type MonitorName } from '../monitor/namespace.ts';
 import type { Database } from './drizzle-database.ts';
@@ -37,6 +38,8 @@ export interface CheckPageQuery {
 /** A monitor's checks in order, one page: `limit` rows after `afterSeq`. */
 export async function listChecks(db: Database, name: MonitorName, query: CheckPageQuery = {}): Promise<MonitorCheckRow[]> {
   const monitor = refOf(name);
+  // No row holds an id Postgres cannot store (NUL, a lone surrogate), and asking for one would be an error, not a miss.
+  if (!isStorableText(monitor.monitorId)) return [];
   return db.select().from(monitorChecks)
     .where(and(eq(monitorChecks.namespace, namespaceOf(monitor)), eq(monitorChecks.monitorId, monitor.monitorId), gt(monitorChecks.seq, query.afterSeq ?? 0)))
     .orderBy(asc(monitorChecks.seq))
