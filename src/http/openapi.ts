@@ -130,6 +130,9 @@ const NAMESPACE_PARAMETER = {
   description: "The monitor's namespace; without it, the key's own namespace (a key of several: `default`). A namespace the key may not act in is a 403",
 };
 
+/** The one bad input of a route that takes no body and no other query: a `namespace` that is not a namespace's name. */
+const BAD_NAMESPACE = reply('`namespace` is not a namespace\'s name; `field` is `namespace`');
+
 let cached: Record<string, unknown> | undefined;
 
 /** The OpenAPI description served at GET /api/openapi.json, generated once from the zod schemas. */
@@ -183,12 +186,12 @@ function buildDocument(): Record<string, unknown> {
         get: {
           summary: "A monitor's state: live from Redis while it runs, its final record once it has ended",
           parameters: [monitorIdParameter, NAMESPACE_PARAMETER],
-          responses: { 200: reply('The monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
+          responses: { 200: reply('The monitor', 'MonitorState'), 400: BAD_NAMESPACE, 404: reply('No monitor with this id'), ...API_ERRORS },
         },
         delete: {
           summary: 'Cancel a monitor; one that has already ended is returned as it is',
           parameters: [monitorIdParameter, NAMESPACE_PARAMETER],
-          responses: { 200: reply('The canceled (or already ended) monitor', 'MonitorState'), 404: reply('No monitor with this id'), ...API_ERRORS },
+          responses: { 200: reply('The canceled (or already ended) monitor', 'MonitorState'), 400: BAD_NAMESPACE, 404: reply('No monitor with this id'), ...API_ERRORS },
         },
       },
       '/api/monitors/{id}/status': {
