@@ -152,3 +152,25 @@ export const oddRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
   )).map(([method, path]) => ({ kind: 'odd path', method, path })),
   fc.constantFrom('PUT', 'PATCH').map((method) => ({ kind: 'undocumented method', method, path: '/api/monitors', body: {} })),
 );
+
+/** A namespace a request names: none, one of `namespaces`, or text that is not a namespace at all. */
+export function namespaceChoice(namespaces: readonly string[]): fc.Arbitrary<string | undefined> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constant(undefined) },
+    { weight: 4, arbitrary: fc.constantFrom(...namespaces) },
+    { weight: 1, arbitrary: fc.constantFrom('', 'Team-A', '-x', 'a'.repeat(64), '*', '%00', 'fuzz-a,fuzz-b') },
+  );
+}
+
+/** `path` with `name=value` added to its query (nothing added for an undefined value). */
+export function withParam(path: string, name: string, value: string | undefined): string {
+  if (value === undefined) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`;
+}
+
+/** Query strings for a monitor's checks: limit and cursor, fitting and not. */
+export const checksQuery: fc.Arbitrary<string> = fc.array(fc.tuple(fc.constantFrom('limit', 'cursor'), fc.oneof(
+  fc.constantFrom('1', '50', '1000', '1001', '0', '-1', 'x', ''),
+  fc.string({ maxLength: 30, unit: 'grapheme' }),
+  fc.jsonValue({ maxDepth: 2 }).map((value) => Buffer.from(JSON.stringify(value)).toString('base64url')),
+)).map(([key, value]) => `${key}=${encodeURIComponent(value)}`), { maxLength: 3 }).map((parts) => (parts.length > 0 ? `?${parts.join('&')}` : ''));
