@@ -2,6 +2,8 @@ import type { CheckRecordView } from '../client/check-page.ts';
 import type { JobwatchClient } from '../client/jobwatch-client.ts';
 import type { EndedMonitorState, MonitorState, RunningMonitorState } from '../client/monitor-state.ts';
 import type { HistoryMode } from '../monitor/history.ts';
+import type { MonitorName } from '../monitor/namespace.ts';
+import { describeMonitor, monitorNamed } from './namespace-flag.ts';
 import { sleep } from './terminal.ts';
 import { WATCH_EXIT_CODES, endedByCheck, exitCodeFor, progressOf } from './watch-render.ts';
 
@@ -16,12 +18,15 @@ export interface WatchReporter {
   idle(monitor: RunningMonitorState, until: number, signal: AbortSignal): Promise<void>;
   end(monitor: EndedMonitorState, exitCode: number): void;
   timedOut(monitor: RunningMonitorState, exitCode: number): void;
-  notFound(monitorId: string): void;
+  /** No such monitor: named by its id, and its namespace when one was given. */
+  notFound(monitor: string): void;
   interrupted(): void;
 }
 
 export interface FollowOptions {
   monitorId: string;
+  /** The monitor's namespace; undefined: the default one. */
+  namespace?: string | undefined;
   /** Time between two reads of the monitor. */
   everyMs: number;
   /** Stop waiting after this long; undefined: wait for the end. */
@@ -53,13 +58,14 @@ const CHECKS_PER_READ = 1_000;
 export async function followMonitor(client: WatchedClient, options: FollowOptions, reporter: WatchReporter): Promise<number> {
   const clock = options.clock ?? Date.now;
   const deadline = options.timeoutMs === undefined ? Infinity : clock() + options.timeoutMs;
-  let monitor = await client.getMonitor(options.monitorId);
+  const name = monitorNamed(options.monitorId, options.namespace);
+  let monitor = await client.getMonitor(name);
   if (!monitor) {
-    reporter.notFound(options.monitorId);
+    reporter.notFound(describeMonitor(options.monitorId, options.namespace));
     return WATCH_EXIT_CODES.notFound;
   }
   reporter.start(monitor);
-  const history = new HistoryReader(client, options.monitorId, reporter);
+  const history = new HistoryReader(client, name, reporter);
   const keepsHistory = monitor.state === 'ended' || (monitor.history ?? options.historyMode) !== 'off';
   let shownProgress: string | undefined;
   for (;;) {
@@ -82,10 +88,10 @@ export async function followMonitor(client: WatchedClient, options: FollowOption
     }
     await reporter.idle(monitor, Math.min(clock() + options.everyMs, deadline), options.signal);
     if (options.signal.aborted) return interrupted(reporter);
-    const next = await client.getMonitor(options.monitorId);
+    const next = await client.getMonitor(name);
     if (!next) {
       // Gone between two reads: its record purged by a retention shorter than the watch.
-      reporter.notFound(options.monitorId);
+      reporter.notFound(describeMonitor(options.monitorId, options.namespace));
       return WATCH_EXIT_CODES.notFound;
     }
     monitor = next;
@@ -103,14 +109,14 @@ class HistoryReader {
 
   constructor(
     private readonly client: WatchedClient,
-    private readonly monitorId: string,
+    private readonly monitor: MonitorName,
     private readonly reporter: WatchReporter,
   ) {}
 
   async readNew(): Promise<void> {
     for (;;) {
       const cursor = this.last ? { cursor: String(this.last.seq) } : {};
-      const page = await this.client.getChecks(this.monitorId, { limit: CHECKS_PER_READ, ...cursor });
+      const page = await this.client.getChecks(this.monitor, { limit: CHECKS_PER_READ, ...cursor });
       for (const check of page.checks) {
         this.last = check;
         this.reporter.check(check);

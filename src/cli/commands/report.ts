@@ -2,10 +2,11 @@ import type { Config } from '../../config/config.ts';
 import { InvalidInputError } from '../../errors/errors.ts';
 import { parsePushedStatus, type PushedStatus } from '../../monitor/push.ts';
 import { parseFlags, printHelp, printJson } from '../flags.ts';
+import { monitorNamed, namespaceHelp, NAMESPACE_OPTION, namespaceFlag } from '../namespace-flag.ts';
 import { openClient } from '../services.ts';
 import { requireMonitorId } from './status.ts';
 
-export const reportHelp = `Usage: jobwatch report MONITOR_ID STATUS [--body JSON]
+export const reportHelp = `Usage: jobwatch report MONITOR_ID STATUS [--body JSON] [--namespace NAME]
 
 Reports the job's status for its monitor, as the job service would push it. A terminal status
 (Completed, Failed, ...) ends a running monitor now; a running one (Processing, ...) is recorded as
@@ -15,19 +16,21 @@ when it had already ended. For a monitor id that has not started yet, the status
 
 Options:
   --body JSON           anything about the job (at most 16 KiB of JSON), kept in the final
-                        record's detail.body`;
+                        record's detail.body
+${namespaceHelp(22)}`;
 
 export async function reportCommand(args: string[], readConfig: () => Config): Promise<number> {
-  const { values, positionals } = parseFlags(args, { body: { type: 'string' } }, 'report', 2);
+  const { values, positionals } = parseFlags(args, { body: { type: 'string' }, ...NAMESPACE_OPTION }, 'report', 2);
   if (values.help) return printHelp(reportHelp);
   const monitorId = requireMonitorId(positionals, 'report');
   const status = positionals[1];
   if (!status) throw new InvalidInputError('STATUS', 'is required: jobwatch report MONITOR_ID STATUS, e.g. Completed');
   // Validated here, before any service is opened, so bad input answers with exit code 2 at once.
   const pushed = parsePushed(status, values.body);
+  const namespace = namespaceFlag(values.namespace);
   const services = await openClient(readConfig(), 'report');
   try {
-    printJson(await services.client.reportStatus(monitorId, pushed));
+    printJson(await services.client.reportStatus(monitorNamed(monitorId, namespace), pushed));
     return 0;
   } finally {
     await services.close();
