@@ -4,7 +4,7 @@ import { findResult } from '../db/results.ts';
 import { insertChecks, listChecks } from '../db/checks.ts';
 import { findNotifications } from '../db/notification-outbox.ts';
 import { countEndsByOutcome } from '../db/end-counts.ts';
-import type { NamespaceScope } from '../db/namespace-condition.ts';
+import type { NamespaceScope } from '../monitor/namespace.ts';
 import { checkPage, parseCheckQuery, type CheckPage, type CheckQueryInput } from './check-page.ts';
 import { InvalidInputError, MonitorConflictError, MonitorNotFoundError } from '../errors/errors.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';

@@ -6,7 +6,7 @@ import {
 import { noEnds, OUTCOMES, type Outcome } from '../monitor/statuses.ts';
 import { PENDING_RECORD_STATES, RUNNING_JOB_STATES } from '../queue/job-states.ts';
 import type { MonitorQueues } from '../queue/queues.ts';
-import type { NamespaceScope } from '../db/namespace-condition.ts';
+import type { NamespaceScope } from '../monitor/namespace.ts';
 import { namespaceOf, splitMonitorKey } from '../monitor/namespace.ts';
 import { fromQueueJobId } from '../monitor/queue-job-id.ts';
 

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { noEnds, OUTCOMES, type EndCounts, type Outcome } from '../monitor/statuses.ts';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './rows.ts';
-import { andInNamespaces, type NamespaceScope } from './namespace-condition.ts';
+import { andInNamespaces } from './namespace-condition.ts';
+import type { NamespaceScope } from '../monitor/namespace.ts';
 
 /**
  * Counts the final records by outcome in each window, from its start (`since`) to `until` (or

@@ -1,12 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
+import type { NamespaceScope } from '../monitor/namespace.ts';
 
-/**
- * The namespaces a read is narrowed to: a key's own namespaces, or none for every namespace (an
- * admin key, the CLI, the library). Both tables with a `namespace` column read it alike.
- */
-export type NamespaceScope = readonly string[] | undefined;
-
-/** ` and namespace = any(...)` for a narrowed read; nothing for an unnarrowed one. */
+/** ` and namespace = any(...)` for a read narrowed to some namespaces; nothing for one of every namespace. Both tables with a `namespace` column read it alike. */
 export function andInNamespaces(namespaces: NamespaceScope): SQL {
   return namespaces === undefined ? sql`` : sql` and namespace = any(${sql.param([...namespaces])}::text[])`;
 }

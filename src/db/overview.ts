@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './drizzle-database.ts';
 import { rowsOf } from './rows.ts';
-import { andInNamespaces, type NamespaceScope } from './namespace-condition.ts';
+import { andInNamespaces } from './namespace-condition.ts';
+import type { NamespaceScope } from '../monitor/namespace.ts';
 
 // The queries are @internal: they take Drizzle's handle, which stays out of the published types
 // (see src/index.ts); the overview's shapes below are published, in JobwatchClient.readOverview's answer.

@@ -62,3 +62,9 @@ export type MonitorName = string | MonitorRef;
 export function refOf(monitor: MonitorName): MonitorRef {
   return typeof monitor === 'string' ? { monitorId: monitor } : monitor;
 }
+
+/**
+ * The namespaces a read is narrowed to: a key's own namespaces, or undefined for every namespace
+ * (an admin key, the CLI, the library).
+ */
+export type NamespaceScope = readonly string[] | undefined;

@@ -49,7 +49,7 @@ describe('startMonitors', () => {
     const n = START_CHUNK_SIZE * 2 + 300;
     const started = await client.startMonitors(inputs('bulk', n));
     expect(started).toMatchObject({ created: n, existing: 0, conflicts: 0 });
-    expect(started.monitors[0]).toEqual({ monitorId: 'bulk-0', jobId: 'bulk-0', created: true });
+    expect(started.monitors[0]).toEqual({ namespace: 'default', monitorId: 'bulk-0', jobId: 'bulk-0', created: true });
     expect(await pollJobs()).toBe(n);
     expect((await client.getMonitor(`bulk-${n - 1}`))?.state).toBe('scheduled');
   });
