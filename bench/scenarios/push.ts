@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { Agent, request } from 'undici';
 import { withOverrides } from '../../src/config/config.ts';
-import type { MonitorContext } from '../../src/monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../../src/monitor/context.ts';
 import { JobwatchClient } from '../../src/client/jobwatch-client.ts';
 import type { MonitorInput } from '../../src/monitor/input.ts';
 import type { StatusReading } from '../../src/monitor/reading.ts';
@@ -16,8 +16,9 @@ class TimedJobs implements StatusProvider {
   readonly doneAt = new Map<string, number>();
   readonly calls = new Map<string, number>();
   async read(context: MonitorContext): Promise<StatusReading> {
-    this.calls.set(context.jobId, (this.calls.get(context.jobId) ?? 0) + 1);
-    const done = Date.now() >= (this.doneAt.get(context.jobId) ?? Number.POSITIVE_INFINITY);
+    const jobId = jobIdOf(context);
+    this.calls.set(jobId, (this.calls.get(jobId) ?? 0) + 1);
+    const done = Date.now() >= (this.doneAt.get(jobId) ?? Number.POSITIVE_INFINITY);
     return { ok: true, status: done ? 'Completed' : 'Processing', body: null };
   }
   async close(): Promise<void> {}

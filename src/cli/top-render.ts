@@ -23,7 +23,7 @@ export function renderTop({ now, ends, running, more, everyMs }: TopFrame): stri
   const title = `jobwatch top · ${formatClock(now)}${everyMs === undefined ? '' : ` · every ${everyMs / 1_000} s · Ctrl-C quits`}`;
   const counts = `ended in the last hour: ${OUTCOMES.map((outcome) => `${outcome} ${ends[outcome]}`).join('  ')}`;
   const rows = running.flatMap((m) => (m.state === 'ended' ? [] : [[
-    m.monitorId, m.jobId, m.state, String(m.polls), m.lastStatus ?? (m.lastError ? 'failing' : '-'),
+    m.monitorId, m.jobId ?? '-', m.state, String(m.polls), m.lastStatus ?? (m.lastError ? 'failing' : '-'),
     m.state === 'polling' ? 'now' : nextPollWhen(Date.parse(m.nextPollAt), now, m.intervalMs),
     isOverdue(Date.parse(m.nextPollAt), now, m.intervalMs) && m.state !== 'polling' ? '!' : '',
   ]]));

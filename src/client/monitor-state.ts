@@ -11,6 +11,16 @@ import { describeHold } from '../monitor/gate/hold.ts';
 /** An instant as the API and the CLI print it: ISO 8601 in UTC, e.g. `2026-11-25T16:35:28.579Z`. */
 const isoTime = z.iso.datetime();
 const metadata = z.record(z.string(), z.unknown()).nullable().meta({ description: "The producer's metadata" });
+/** What an operation's start request answered, as the context and the record keep it. */
+const startAnswer = z.object({
+  status: z.int().meta({ description: "The start answer's HTTP status" }),
+  watching: z.string().optional().meta({ description: 'The URL watched, as the answer named it (Operation-Location, Azure-AsyncOperation or Location)' }),
+  jobId: z.string().optional().meta({ description: "The job id read at the source's start.jobIdPath" }),
+});
+const operation = z.object({
+  fingerprint: z.string().meta({ description: "A hash of the operation's source, params and body: what tells a repeated start from another request" }),
+  answer: startAnswer.optional().meta({ description: 'What its start request answered; absent while it has not' }),
+}).optional().meta({ description: 'Set for an operation: jobwatch sent (or is sending) its start request' });
 const callbackUrl = z.string().optional().meta({ description: 'Where the job may POST its status without an API token (only with JOBWATCH_CALLBACK_SECRET set)' });
 
 /**
@@ -21,8 +31,10 @@ const callbackUrl = z.string().optional().meta({ description: 'Where the job may
 export const runningMonitorStateSchema = z.object({
   namespace: z.string().meta({ description: 'The namespace the monitor belongs to; its id is unique within it' }),
   monitorId: z.string(),
-  jobId: z.string(),
-  state: z.enum(['scheduled', 'polling']).meta({ description: '`scheduled`: waiting for its next poll; `polling`: a poll is in flight' }),
+  jobId: z.string().nullable().meta({ description: "The job's id at its service; null for an operation that has none (yet, or for good: one that watches a URL its start answered, or whose start failed)" }),
+  state: z.enum(['starting', 'scheduled', 'polling']).meta({
+    description: '`starting`: an operation whose start request has not been answered yet (it is being sent, or retried); `scheduled`: waiting for its next poll; `polling`: a poll is in flight',
+  }),
   polls: z.int().nonnegative(),
   lastStatus: z.string().nullable(),
   lastError: z.string().nullable(),
@@ -34,6 +46,7 @@ export const runningMonitorStateSchema = z.object({
   statusField: z.string(),
   history: z.enum(HISTORY_MODES).optional().meta({ description: "The monitor's own history setting; absent: the deployment's JOBWATCH_HISTORY" }),
   metadata,
+  operation,
   callbackUrl,
   rateKey: z.string().optional().meta({ description: "The rate key the monitor named (absent: its status URL's host[:port], or the hook's key)" }),
   held: z.string().optional().meta({
@@ -52,7 +65,7 @@ export const runningMonitorStateSchema = z.object({
 export const endedMonitorStateSchema = z.object({
   namespace: z.string().meta({ description: 'The namespace the monitor belongs to; its id is unique within it' }),
   monitorId: z.string(),
-  jobId: z.string(),
+  jobId: z.string().nullable().meta({ description: "The job's id at its service; null for an operation that has none (yet, or for good: one that watches a URL its start answered, or whose start failed)" }),
   state: z.literal('ended'),
   outcome: z.enum(OUTCOMES),
   jobStatus: z.string().nullable().meta({ description: "The raw status the job's service reported last" }),
@@ -61,6 +74,7 @@ export const endedMonitorStateSchema = z.object({
   finishedAt: isoTime,
   detail: z.unknown().meta({ description: 'The last status body, or the error or expiry that ended the monitor' }),
   metadata,
+  operation,
   source: z.string().optional().meta({ description: 'The configured status source the monitor read through (absent for a status URL, batch status URL or hook monitor)' }),
   persisted: z.boolean().meta({ description: 'False while the record waits in Redis for Postgres' }),
   callbackUrl,
@@ -92,7 +106,7 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
     namespace: namespaceOf(c),
     monitorId: c.monitorId,
     jobId: c.jobId,
-    state: bullState === 'active' ? 'polling' : 'scheduled',
+    state: c.operation?.phase === 'starting' ? 'starting' : bullState === 'active' ? 'polling' : 'scheduled',
     polls: c.polls,
     lastStatus: c.lastStatus,
     lastError: c.lastError,
@@ -104,6 +118,7 @@ export function runningState(job: Job<MonitorContext>, bullState: string): Runni
     statusField: c.statusField,
     ...(c.history ? { history: c.history } : {}),
     metadata: c.metadata,
+    ...(c.operation ? { operation: { fingerprint: c.operation.fingerprint, ...(c.operation.answer ? { answer: c.operation.answer } : {}) } } : {}),
     ...(c.rateKey ? { rateKey: c.rateKey } : {}),
     ...(c.hold ? { held: describeHold(c.hold), hold: { key: c.hold.key, reason: c.hold.reason, until: new Date(c.hold.until).toISOString() } } : {}),
   };
@@ -123,6 +138,7 @@ export function pendingResultState(result: MonitorResult): EndedMonitorState {
     finishedAt: new Date(result.finishedAt).toISOString(),
     detail: result.detail,
     metadata: result.metadata,
+    ...(result.operation ? { operation: result.operation } : {}),
     ...(result.source ? { source: result.source } : {}),
     persisted: false,
   };
@@ -142,6 +158,7 @@ export function persistedResultState(row: MonitorResultRow): EndedMonitorState {
     finishedAt: row.finishedAt.toISOString(),
     detail: row.detail,
     metadata: (row.metadata as Record<string, unknown> | null) ?? null,
+    ...(row.operation ? { operation: row.operation as NonNullable<MonitorResult['operation']> } : {}),
     ...(row.source ? { source: row.source } : {}),
     persisted: true,
   };

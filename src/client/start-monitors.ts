@@ -1,7 +1,7 @@
 import type { Database } from '../db/drizzle-database.ts';
 import { findWatchedJobIds } from '../db/results.ts';
 import { InvalidInputError } from '../errors/errors.ts';
-import type { MonitorContext } from '../monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import { isValidatedMonitor, parseMonitorInput, type MonitorDefaults, type MonitorInput, type ValidatedMonitor } from '../monitor/input.ts';
 import { toQueueJobId } from '../monitor/queue-job-id.ts';
 import { keyOf, namespaceOf } from '../monitor/namespace.ts';
@@ -26,8 +26,8 @@ export interface BulkStartedMonitor {
   jobId: string;
   /** False when a monitor with this id already existed (running, waiting to be persisted, or ended). */
   created: boolean;
-  /** Set when the existing monitor watches another job: nothing was started for this input. */
-  conflictingJobId?: string;
+  /** Set when the existing monitor watches another job (null: an operation with no job id): nothing was started for this input. */
+  conflictingJobId?: string | null;
 }
 
 export interface StartMonitorsResult {
@@ -119,7 +119,7 @@ async function startChunk(deps: StartMonitorsDeps, chunk: MonitorContext[]): Pro
   }
   return chunk.map((context) => {
     const existingJobId = existing.get(keyOf(context));
-    const entry: BulkStartedMonitor = { namespace: namespaceOf(context), monitorId: context.monitorId, jobId: context.jobId, created: existingJobId === undefined };
+    const entry: BulkStartedMonitor = { namespace: namespaceOf(context), monitorId: context.monitorId, jobId: jobIdOf(context), created: existingJobId === undefined };
     if (existingJobId !== undefined && existingJobId !== context.jobId) entry.conflictingJobId = existingJobId;
     return entry;
   });
@@ -139,10 +139,10 @@ export function pollJob(context: MonitorContext, delayMs = context.nextCheckAt -
  * moves (poll job, completion job, row; each created before the previous one is removed), as
  * `getMonitor` does, so a monitor that ends meanwhile is still found.
  */
-async function findExistingJobIds(deps: StartMonitorsDeps, monitorKeys: string[]): Promise<Map<string, string>> {
+async function findExistingJobIds(deps: StartMonitorsDeps, monitorKeys: string[]): Promise<Map<string, string | null>> {
   const { queues, bullmq } = deps;
-  const existing = new Map<string, string>();
-  const record = (found: Map<string, string>) => {
+  const existing = new Map<string, string | null>();
+  const record = (found: Map<string, string | null>) => {
     for (const [key, jobId] of found) if (!existing.has(key)) existing.set(key, jobId);
   };
   // One queue's keys share a hash slot, so each group is one command even on a Redis Cluster.

@@ -1,7 +1,8 @@
 import { ConfigError } from '../errors/errors.ts';
 import type { MonitorDefaults } from '../monitor/input.ts';
+import type { OperationDefaults } from '../monitor/operation-input.ts';
 import type { QuotaSettings } from '../access/quotas.ts';
-import { checkMonitorSource } from '../sources/check-monitor-source.ts';
+import { checkMonitorSource, checkOperationSource } from '../sources/check-monitor-source.ts';
 import { CONFIG_OPTIONS, type ConfigOption, type DefaultedOption, type OptionalOption } from './options.ts';
 
 export {
@@ -60,6 +61,15 @@ export function monitorDefaults(config: Config): MonitorDefaults {
   return {
     intervalMs: config.defaultIntervalMs, expireInMs: config.defaultExpireInMs, minIntervalMs: config.minIntervalMs,
     checkSource: (name, jobId, params, namespace) => checkMonitorSource(config.sources, name, jobId, params, namespace),
+  };
+}
+
+/** What a new operation gets: a monitor's defaults, the check of its source's start request, and the deployment it is keyed to. */
+export function operationDefaults(config: Config): OperationDefaults {
+  return {
+    ...monitorDefaults(config),
+    checkOperation: (name, params, namespace) => checkOperationSource(config.sources, name, params, namespace),
+    deployment: config.prefix,
   };
 }
 

@@ -48,14 +48,14 @@ export async function insertNewResults(db: Database, given: readonly MonitorResu
   // they do not for every array type.
   const column = (pick: (result: MonitorResult) => unknown) => sql.param(results.map(pick));
   const answer = await db.execute(sql`
-    insert into monitor_results (namespace, monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata, source)
+    insert into monitor_results (namespace, monitor_id, job_id, outcome, job_status, polls, started_at, finished_at, detail, metadata, source, operation)
     select * from unnest(
       ${column(namespaceOf)}::text[], ${column((r) => r.monitorId)}::text[], ${column((r) => r.jobId)}::text[], ${column((r) => r.outcome)}::text[],
       ${column((r) => r.jobStatus)}::text[], ${column((r) => r.polls)}::int[],
       ${column((r) => new Date(r.startedAt).toISOString())}::text[]::timestamptz[],
       ${column((r) => new Date(r.finishedAt).toISOString())}::text[]::timestamptz[],
       ${column((r) => toJson(r.detail))}::text[]::jsonb[], ${column((r) => toJson(r.metadata))}::text[]::jsonb[],
-      ${column((r) => r.source ?? null)}::text[])
+      ${column((r) => r.source ?? null)}::text[], ${column((r) => toJson(r.operation))}::text[]::jsonb[])
     on conflict (namespace, monitor_id) do nothing
     returning namespace, monitor_id`);
   return new Set(rowsOf<{ namespace: string; monitor_id: string }>(answer).map((row) => monitorKey(row.namespace, row.monitor_id)));
@@ -79,7 +79,7 @@ export async function findResult(db: Database, name: MonitorName): Promise<Monit
  * The job each of these monitors (by key) watched, for those that have a row: a map from key to
  * job id. One query for any number of monitors: arrays keep it one prepared statement whatever its size.
  */
-export async function findWatchedJobIds(db: Database, monitorKeys: readonly string[]): Promise<Map<string, string>> {
+export async function findWatchedJobIds(db: Database, monitorKeys: readonly string[]): Promise<Map<string, string | null>> {
   if (monitorKeys.length === 0) return new Map();
   const refs = monitorKeys.map(splitMonitorKey);
   const rows = await db

@@ -12,7 +12,8 @@ export const monitorResults = pgTable(
     /** The monitor's namespace: its id is unique within it (migration 0006 put every earlier row in `default`). */
     namespace: text('namespace').notNull().default('default'),
     monitorId: text('monitor_id').notNull(),
-    jobId: text('job_id').notNull(),
+    /** Null for an operation with no job id: its start failed, or it watched the URL its start answered (migration 0007). */
+    jobId: text('job_id'),
     /** One of OUTCOMES: the check below is built from that list, so a new outcome needs `npm run db:generate`. */
     outcome: text('outcome').notNull(),
     /** The raw status string the job's service reported last. */
@@ -26,6 +27,8 @@ export const monitorResults = pgTable(
     metadata: jsonb('metadata'),
     /** The configured status source the monitor read through (src/sources/); null for other monitors and rows before migration 0005. */
     source: text('source'),
+    /** For an operation: its request's fingerprint and what its start request answered (status, URL watched, job id read); null otherwise. */
+    operation: jsonb('operation'),
     /** When the row was written, which may be later than finished_at if Postgres was down. */
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

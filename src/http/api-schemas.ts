@@ -36,7 +36,7 @@ void samePage;
  */
 export const callbackAnswerSchema = z.object({
   accepted: z.boolean().meta({ description: 'True when this push decided the end, was recorded, or was kept for a monitor not started yet; false when the monitor had already ended (it is unchanged)' }),
-  state: z.enum(['scheduled', 'polling', 'ended', 'not-started']).meta({ description: "The monitor's state after the push; `not-started`: no monitor has this id yet, the status is kept for it" }),
+  state: z.enum(['starting', 'scheduled', 'polling', 'ended', 'not-started']).meta({ description: "The monitor's state after the push; `not-started`: no monitor has this id yet, the status is kept for it" }),
   outcome: z.enum(OUTCOMES).nullable().meta({ description: 'How the monitor ended; null while it runs or before it starts' }),
 });
 export type CallbackAnswer = z.infer<typeof callbackAnswerSchema>;
@@ -85,7 +85,8 @@ export const sourceTrySchema = z.object({
 export const sourceListSchema = z.object({
   sources: z.array(z.object({
     name: z.string(),
-    target: z.enum(['url', 'hook', 'batch']),
+    target: z.enum(['url', 'hook', 'batch', 'answered']).meta({ description: '`answered`: watched at the URL its start request answers (an operation source)' }),
+    starts: z.boolean().meta({ description: 'Whether the source declares a start request: operations can be started through it (POST /api/operations)' }),
     reads: z.string().meta({ description: '`convention <name>`, or `mapping <status path>`' }),
     params: z.array(z.string()),
     auth: z.string().meta({ description: '`none`, `bearer`, `basic`, `header <name>` or `clientCert`' }),

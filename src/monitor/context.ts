@@ -3,6 +3,7 @@ import type { HistoryMode } from './history.ts';
 import type { NotifyTargets } from './notification.ts';
 import type { Outcome } from './statuses.ts';
 import type { Hold } from './gate/hold.ts';
+import type { OperationContext, StartAnswerRecord } from './operation.ts';
 
 /** Where a monitor reads its job's status from. */
 export type StatusSource =
@@ -20,7 +21,11 @@ export type StatusSource =
    * params. Its URL, credentials and how its answers are read stay in the file, never here: the
    * context rides in Redis and ends in Postgres.
    */
-  | { kind: 'source'; name: string; params: Readonly<Record<string, string>> };
+  | {
+    kind: 'source'; name: string; params: Readonly<Record<string, string>>;
+    /** An operation's watched URL, as its start request answered it (an allowed origin of the source); absent: the source's URL for the job. */
+    url?: string;
+  };
 
 /**
  * Everything a monitor knows, carried by its poll job from one poll to the next (the
@@ -31,7 +36,8 @@ export interface MonitorContext {
   namespace?: string;
   /** Unique within the namespace: see monitorKey (namespace.ts) for the key it is stored under. */
   monitorId: string;
-  jobId: string;
+  /** The job's id at its service; null for an operation until its start answers one (and for good when it watches a URL instead). */
+  jobId: string | null;
   status: StatusSource;
   /** Dotted path to the status in the body, e.g. `status` or `data.state`. */
   statusField: string;
@@ -64,6 +70,8 @@ export interface MonitorContext {
   rateKey?: string;
   /** Why the last poll sent no request, until when; cleared by the next status check. */
   hold?: Hold;
+  /** Set for an operation: jobwatch sends the start request, then watches what it answers (operation.ts). */
+  operation?: OperationContext;
   /**
    * The final record, written into the context before it is handed to the completion queue. A poll
    * that runs again after its worker died in between hands this on instead of calling the status
@@ -77,7 +85,8 @@ export interface MonitorResult {
   /** As the context's: absent for the default namespace. */
   namespace?: string;
   monitorId: string;
-  jobId: string;
+  /** Null when there is none: an operation whose start failed, or that watched a URL its start answered. */
+  jobId: string | null;
   outcome: Outcome;
   /** The raw status string the job service reported last, if any. */
   jobStatus: string | null;
@@ -91,4 +100,15 @@ export interface MonitorResult {
   notify?: NotifyTargets;
   /** The configured status source the monitor read through (its name), however it ended; absent for other monitors. */
   source?: string;
+  /** For an operation: what tells its request from another (a reused id), and what its start answered, if it did. */
+  operation?: { fingerprint: string; answer?: StartAnswerRecord };
+}
+
+/**
+ * The job id of a monitor that has one, which is every monitor but an operation that has not read
+ * one (operation.ts): what the providers of status URLs, batches and hooks poll with.
+ */
+export function jobIdOf(monitor: { jobId: string | null; monitorId: string }): string {
+  if (monitor.jobId === null) throw new Error(`monitor ${monitor.monitorId} has no job id to poll with`);
+  return monitor.jobId;
 }

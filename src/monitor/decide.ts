@@ -1,5 +1,6 @@
 import type { StatusReading } from './reading.ts';
 import type { MonitorContext, MonitorResult } from './context.ts';
+import type { OperationContext, StartAnswerRecord, StartOutcome } from './operation.ts';
 import { backoffDelay } from '../time/backoff.ts';
 import { finalRecord } from './final-record.ts';
 import { MAX_DETAIL_BYTES, MIN_INTERVAL_MS } from './input-limits.ts';
@@ -100,6 +101,7 @@ export function decideAfterCheck(
   if (context.hold) context = withoutHold(context);
   if (!reading.ok) return decideAfterFailure({ ...context, polls }, reading.failure, now, policy, jitter);
 
+  if (reading.started && context.operation) return decideStart({ ...context, polls, consecutiveFailures: 0, lastError: null }, context.operation, reading.started, now);
   const next: MonitorContext = { ...context, polls, consecutiveFailures: 0, lastStatus: reading.status, lastError: null };
   const statusClass = reading.running ? 'running' : reading.outcome ?? classifyStatus(reading.status, policy.vocabulary);
   if (statusClass === 'running') {
@@ -110,6 +112,34 @@ export function decideAfterCheck(
     return reschedule(nextIntervalMs === context.intervalMs ? next : { ...next, currentIntervalMs: nextIntervalMs }, 'running', at);
   }
   return finish(next, statusClass, now, truncateDetail(reading.body));
+}
+
+/**
+ * After an operation's start request was answered: its answer is recorded in the context (the
+ * re-schedule writes it, with the delay, in one step, so a start re-run after a crash finds it and
+ * sends nothing), and the first poll follows the answer's Retry-After, else the operation's own
+ * first-poll delay, else its interval. Or the operation ends: at once (a synchronous answer), or
+ * failed (the start was refused).
+ */
+function decideStart(context: MonitorContext, operation: OperationContext, started: StartOutcome, now: number): AfterCheck {
+  if (started.kind === 'refused') {
+    const answered = { ...context, operation: { ...operation, phase: 'started' as const, answer: { status: started.status } } };
+    return finish(answered, 'failed', now, { start: { status: started.status, body: started.body, reason: started.reason } });
+  }
+  if (started.kind === 'done') {
+    const answered = { ...context, operation: { ...operation, phase: 'started' as const, answer: { status: started.status } } };
+    return finish(answered, 'completed', now, { via: 'start', output: started.output });
+  }
+  const answer: StartAnswerRecord = started.kind === 'watch'
+    ? { status: started.status, watching: started.url }
+    : { status: started.status, jobId: started.jobId };
+  const status = started.kind === 'watch' && context.status.kind === 'source' ? { ...context.status, url: started.url } : context.status;
+  const next: MonitorContext = {
+    ...context, status, operation: { ...operation, phase: 'started', answer },
+    ...(started.kind === 'watch-job' ? { jobId: started.jobId } : {}),
+  };
+  const wait = started.retryAfterMs ?? operation.firstPollInMs ?? context.intervalMs;
+  return reschedule(next, 'running', Math.min(context.expireAt, now + wait));
 }
 
 function decideAfterFailure(

@@ -7,8 +7,9 @@ import { statusRequestUrl } from './status-url.ts';
  */
 export function describeStatusSource(monitor: Pick<MonitorContext, 'status' | 'jobId'>): string {
   const source = monitor.status;
-  if (source.kind === 'http') return describeUrl(statusRequestUrl(source.url, monitor.jobId));
-  if (source.kind === 'source') return `source ${source.name}`;
+  // An http monitor always has a job id; only an operation (always of a source) may lack one.
+  if (source.kind === 'http') return describeUrl(monitor.jobId === null ? source.url : statusRequestUrl(source.url, monitor.jobId));
+  if (source.kind === 'source') return source.url === undefined ? `source ${source.name}` : `source ${source.name} at ${describeUrl(source.url)}`;
   if (source.kind === 'batch') return `batch ${describeUrl(source.url)}`;
   return 'hook';
 }

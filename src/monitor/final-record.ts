@@ -31,5 +31,6 @@ export function finalRecord(context: MonitorContext, end: MonitorEnd, now: numbe
     metadata: context.metadata,
     ...(context.notify ? { notify: context.notify } : {}),
     ...(context.status.kind === 'source' ? { source: context.status.name } : {}),
+    ...(context.operation ? { operation: { fingerprint: context.operation.fingerprint, ...(context.operation.answer ? { answer: context.operation.answer } : {}) } } : {}),
   };
 }

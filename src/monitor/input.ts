@@ -62,7 +62,7 @@ declare const validated: unique symbol;
  * filled in and its start time fixed where it was validated. `JobwatchClient` takes it as it is,
  * without a second parse; only `parseMonitorInput` makes one (a look-alike object is raw input).
  */
-export type ValidatedMonitor = Readonly<MonitorContext> & { readonly [validated]: true };
+export type ValidatedMonitor = Readonly<MonitorContext> & { readonly jobId: string; readonly [validated]: true };
 
 /** The objects `parseMonitorInput` returned. A WeakSet, so that the brand cannot be forged by copying fields. */
 const VALIDATED = new WeakSet<object>();

@@ -24,7 +24,8 @@ export interface ListFilter {
 export interface Filterable {
   namespace: string;
   monitorId: string;
-  jobId: string;
+  /** Null for an operation with no job id (operation.ts). */
+  jobId: string | null;
   metadata: Record<string, unknown> | null;
   at: number;
 }
@@ -37,7 +38,7 @@ export const SCALAR_JSON_TYPES = ['string', 'number', 'boolean'] as const;
 
 const MATCHES: FilterRules<(monitor: Filterable) => boolean> = {
   namespaces: (namespaces) => (monitor) => namespaces.includes(monitor.namespace),
-  idPrefix: (prefix) => (monitor) => monitor.monitorId.startsWith(prefix) || monitor.jobId.startsWith(prefix),
+  idPrefix: (prefix) => (monitor) => monitor.monitorId.startsWith(prefix) || (monitor.jobId?.startsWith(prefix) ?? false),
   metadata: ({ key, value }) => (monitor) => {
     const held = monitor.metadata !== null && Object.hasOwn(monitor.metadata, key) ? monitor.metadata[key] : undefined;
     return (SCALAR_JSON_TYPES as readonly string[]).includes(typeof held) && asText(held) === value;

@@ -1,3 +1,5 @@
+import type { StartOutcome } from './operation.ts';
+
 /** Why a status check failed. Each is retried with backoff, except `not-found` when configured to end the monitor. */
 export type StatusFailureReason =
   | 'connection'   // refused, reset, DNS
@@ -34,5 +36,7 @@ export type StatusReading =
      * `completed` may be a failure). Used instead of classifying `status` with the deployment's vocabulary.
      */
     outcome?: 'completed' | 'failed' | 'canceled';
+    /** The answer to an operation's start request, read: what to watch, or how it ended (operation.ts). */
+    started?: StartOutcome;
   }
   | { ok: false; failure: StatusCheckFailure };

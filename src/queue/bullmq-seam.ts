@@ -101,9 +101,9 @@ export class BullmqSeam {
    * The job id each of these monitors watches (by monitor key), for those that have a job in
    * `queue` (their running poll job, or their final record waiting for Postgres).
    */
-  async watchedJobIds(queue: MonitorQueue, monitorKeys: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const record = (data: MonitorRef & { jobId: string } | undefined) => {
+  async watchedJobIds(queue: MonitorQueue, monitorKeys: readonly string[]): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
+    const record = (data: MonitorRef & { jobId: string | null } | undefined) => {
       if (data && !found.has(keyOf(data))) found.set(keyOf(data), data.jobId);
     };
     if (!this.script) {
@@ -113,7 +113,7 @@ export class BullmqSeam {
     const keys = await existingKeys(this.options.connection, monitorKeys.map((key) => queue.toKey(toQueueJobId(key))));
     const data = await this.readField(keys, 'data');
     // A job removed between the two reads has moved on (its record is in Postgres by now).
-    for (const answer of data) if (answer !== undefined) record(JSON.parse(answer) as MonitorRef & { jobId: string });
+    for (const answer of data) if (answer !== undefined) record(JSON.parse(answer) as MonitorRef & { jobId: string | null });
     return found;
   }
 

@@ -15,19 +15,47 @@ const NAMES_LISTED = 10;
 export function checkMonitorSource(
   sources: Sources | undefined, name: string, jobId: string, params: Readonly<Record<string, string>>, namespace?: string,
 ): Source {
-  const source = sources === undefined ? undefined : sourceNamed(sources, name);
-  if (!source) throw new InvalidInputError('source', unknownSourceProblem(sources, name));
-  if (namespace !== undefined && !isOpenTo(source, namespace)) {
-    // Which namespaces it is open to is not said: those are other teams' names.
-    throw new ForbiddenError(`forbidden: the source "${name}" is not open to the namespace ${namespace}`);
-  }
+  const source = openSource(sources, name, namespace);
   const { target } = source;
+  if (target.kind === 'answered') {
+    throw new InvalidInputError('source', `"${name}" is watched at the URL its start request answers: start an operation of it (POST /api/operations, startOperation or jobwatch call)`);
+  }
   if (target.kind === 'hook') {
     const extra = Object.keys(params)[0];
     if (extra !== undefined) throw new SourceParamError(extra, 'is not a param of this source; a hook source takes none');
     return source;
   }
   expandUrlTemplate(target.template, jobId, params);
+  return source;
+}
+
+/**
+ * The start-time check of an operation: the source declares a start request, and the params given
+ * are exactly those of its start URL and its poll URL, with values that fit both. Throws as
+ * checkMonitorSource does.
+ */
+export function checkOperationSource(sources: Sources | undefined, name: string, params: Readonly<Record<string, string>>, namespace?: string): Source {
+  const source = openSource(sources, name, namespace);
+  const { start, target } = source;
+  if (!start) throw new InvalidInputError('source', `"${name}" declares no start request; add "start" to it in the sources file to start operations through it`);
+  const polled = target.kind === 'url' ? target.template : undefined;
+  const takes = new Set([...start.template.params, ...(polled?.params ?? [])]);
+  const extra = Object.keys(params).find((param) => !takes.has(param));
+  if (extra !== undefined) throw new SourceParamError(extra, `is not a param of this source; it takes ${takes.size === 0 ? 'none' : [...takes].join(', ')}`);
+  const pick = (names: readonly string[]) => Object.fromEntries(Object.entries(params).filter(([param]) => names.includes(param)));
+  expandUrlTemplate(start.template, '', pick(start.template.params));
+  // The poll URL's own params, checked with a stand-in for the job id it does not know yet.
+  if (polled) expandUrlTemplate(polled, 'job', pick(polled.params));
+  return source;
+}
+
+function openSource(sources: Sources | undefined, name: string, namespace: string | undefined): Source {
+  const source = sources === undefined ? undefined : sourceNamed(sources, name);
+  if (!source) throw new InvalidInputError('source', unknownSourceProblem(sources, name));
+  if (namespace !== undefined && !isOpenTo(source, namespace)) {
+    // Which namespaces it is open to is not said: those are other teams' names.
+    throw new ForbiddenError(`forbidden: the source "${name}" is not open to the namespace ${namespace}`);
+  }
   return source;
 }
 

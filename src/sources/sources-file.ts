@@ -11,6 +11,7 @@ import type { SourceReader } from './read-answer.ts';
 import { authHeaderName, authSchema, HEADER_NAME, type SourceAuth } from './source-auth.ts';
 import { describeIssue, wrongType } from './schema-messages.ts';
 import { parseUrlTemplate, usesJobId, type UrlTemplate } from './url-template.ts';
+import { parseFieldPath, type FieldPath } from './field-path.ts';
 
 /**
  * The sources file: the job services people run, each named once with its URL, credentials and
@@ -25,7 +26,27 @@ export type SourceTarget =
   /** A batch endpoint, POSTed the ids of the source's monitors due together. */
   | { readonly kind: 'batch'; readonly template: UrlTemplate }
   /** A status hook module that makes its own requests. */
-  | { readonly kind: 'hook'; readonly module: string };
+  | { readonly kind: 'hook'; readonly module: string }
+  /** The URL the answer to the source's start request names (Location, Operation-Location, Azure-AsyncOperation). */
+  | { readonly kind: 'answered' };
+
+/**
+ * The request that starts a job, which jobwatch sends itself for an operation (issue 20), then
+ * watches what it answers: the URL its Location-style header names, or, with `jobIdPath`, the job
+ * id its body holds, polled at the source's `url`.
+ */
+export interface SourceStart {
+  readonly method: 'POST' | 'PUT';
+  /** The start URL, with the source's params (never `{jobId}`: there is none yet). */
+  readonly template: UrlTemplate;
+  /** Where the job's id is in the answer's body; absent: the answer's header names what to watch. */
+  readonly jobIdPath: FieldPath | undefined;
+  /** The header the idempotency key goes in. @defaultValue Idempotency-Key */
+  readonly idempotencyHeader: string;
+}
+
+/** The header an operation's start request carries its idempotency key in, unless its source names another. */
+export const DEFAULT_IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
 export interface Source {
   readonly name: string;
@@ -49,6 +70,13 @@ export interface Source {
    * others are refused with 403. @defaultValue every namespace
    */
   readonly namespaces: readonly string[] | undefined;
+  /** Its start request, for operations; absent: monitors of jobs started elsewhere only. */
+  readonly start: SourceStart | undefined;
+  /**
+   * Origins (`https://host[:port]`) besides the start URL's that a start answer may point at, and so
+   * that get the source's credentials. @defaultValue none
+   */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** Every source by name. Frozen: look one up with `sourceNamed`. */
@@ -85,6 +113,13 @@ const sourceSchema = z.strictObject({
   ca: text('a file path').optional(),
   rateKey: text('a rate key').optional(),
   rateLimit: text('a rate such as 10/s').optional(),
+  start: z.strictObject({
+    method: z.enum(['POST', 'PUT'], { error: 'must be POST or PUT' }).optional(),
+    url: text('a URL'),
+    jobIdPath: text('a path').optional(),
+    idempotencyHeader: text('a header name').optional(),
+  }, { error: wrongType('must be an object with "url"') }).optional(),
+  allowedOrigins: z.array(text('an origin such as https://status.example.com'), { error: wrongType('must be a list of origins') }).max(20, { error: 'must list at most 20 origins' }).optional(),
   namespaces: z.array(z.string({ error: wrongType('must be a list of namespace names') }).regex(NAMESPACE_PATTERN, { error: `must each be ${NAMESPACE_RULE}` }), { error: wrongType('must be a list of namespace names') })
     .min(1, { error: 'must list at least one namespace (leave it out to open the source to every one)' }).optional(),
 }, { error: wrongType('must be an object') });
@@ -157,11 +192,59 @@ function buildSource(name: string, raw: RawSource): Source | Problem {
   if (keyProblem) return { field: 'rateKey', problem: keyProblem };
   const rateLimit = raw.rateLimit === undefined ? undefined : parseRate(rateKey, raw.rateLimit);
   if (rateLimit === null) return { field: 'rateLimit', problem: 'must be a rate such as 10/s, 600/m or 36000/h: more than 0 and at most 100000/s' };
-  return { name, target, reader, auth: raw.auth, headers: { ...raw.headers }, ca: raw.ca, rateKey, rateLimit, namespaces: raw.namespaces };
+  const start = buildStart(raw, target);
+  if (start !== undefined && 'problem' in start) return start;
+  const allowedOrigins = buildOrigins(raw);
+  if (!Array.isArray(allowedOrigins)) return allowedOrigins as Problem;
+  return { name, target, reader, auth: raw.auth, headers: { ...raw.headers }, ca: raw.ca, rateKey, rateLimit, namespaces: raw.namespaces, start, allowedOrigins };
+}
+
+function buildStart(raw: RawSource, target: SourceTarget): SourceStart | Problem | undefined {
+  if (raw.start === undefined) return undefined;
+  if (target.kind === 'batch' || target.kind === 'hook') return { field: 'start', problem: `goes with "url" (or alone), not with "${target.kind}"` };
+  const template = parseStartTemplate(raw.start.url, raw.params ?? []);
+  if ('problem' in template) return template;
+  if (usesJobId(template)) return { field: 'start.url', problem: 'must not hold {jobId}: the job has no id until the start answers' };
+  const jobIdPath = raw.start.jobIdPath === undefined ? undefined : parseFieldPath(raw.start.jobIdPath);
+  if (jobIdPath && !jobIdPath.ok) return { field: 'start.jobIdPath', problem: jobIdPath.problem };
+  if (jobIdPath && target.kind !== 'url') return { field: 'start.jobIdPath', problem: 'needs "url", where the job id it reads is polled, e.g. https://jobs.internal/v1/jobs/{jobId}' };
+  if (!jobIdPath && target.kind === 'url') {
+    return { field: 'url', problem: 'is polled with the job id that start.jobIdPath reads; without jobIdPath the start answer names the URL to watch, so leave url out' };
+  }
+  const header = raw.start.idempotencyHeader ?? DEFAULT_IDEMPOTENCY_HEADER;
+  if (!HEADER_NAME.test(header)) return { field: 'start.idempotencyHeader', problem: 'must be a header name, e.g. Idempotency-Key' };
+  return { method: raw.start.method ?? 'POST', template, jobIdPath: jobIdPath?.path, idempotencyHeader: header };
+}
+
+/** The start URL's template, which may hold only some of the source's params (the rest fill the poll URL). */
+function parseStartTemplate(text: string, params: readonly string[]): UrlTemplate | Problem {
+  const used = params.filter((name) => text.includes(`{${name}}`));
+  const parsed = parseUrlTemplate(text, used);
+  return parsed.ok ? parsed.template : { field: 'start.url', problem: parsed.problem };
+}
+
+function buildOrigins(raw: RawSource): string[] | Problem {
+  const origins: string[] = [];
+  for (const [i, text] of (raw.allowedOrigins ?? []).entries()) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      return { field: `allowedOrigins[${i}]`, problem: 'must be an origin such as https://status.example.com' };
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || url.origin === 'null' || `${url.origin}/` !== url.href.replace(/\/?$/, '/')) {
+      return { field: `allowedOrigins[${i}]`, problem: 'must be an origin alone (scheme, host and port), such as https://status.example.com' };
+    }
+    origins.push(url.origin);
+  }
+  if (raw.allowedOrigins !== undefined && raw.start === undefined) return { field: 'allowedOrigins', problem: 'applies to a source with "start" only' };
+  return origins;
 }
 
 function buildTarget(raw: RawSource): SourceTarget | Problem {
   const given = (['url', 'batch', 'hook'] as const).filter((field) => raw[field] !== undefined);
+  // A source with a start request and no url watches the URL its start answers.
+  if (given.length === 0 && raw.start !== undefined) return raw.method === undefined ? { kind: 'answered' } : { field: 'method', problem: 'applies to "url" only' };
   if (given.length !== 1) return { field: '', problem: 'give exactly one of "url", "batch" or "hook"' };
   if (raw.method !== undefined && raw.url === undefined) return { field: 'method', problem: 'applies to "url" only (a batch is always POSTed)' };
   if (raw.hook !== undefined) return { kind: 'hook', module: raw.hook };
@@ -177,7 +260,7 @@ function buildReader(raw: RawSource, target: SourceTarget): SourceReader | Probl
   const mappingField = MAPPING_FIELDS.find((field) => raw[field] !== undefined);
   if (raw.convention !== undefined) {
     if (mappingField) return { field: mappingField, problem: `give a convention or a mapping, not both ("${raw.convention}" reads the answer itself)` };
-    if (target.kind !== 'url') return { field: 'convention', problem: 'needs "url": a convention reads the HTTP answer of one job' };
+    if (target.kind !== 'url' && target.kind !== 'answered') return { field: 'convention', problem: 'needs "url" or "start": a convention reads the HTTP answer of one job' };
     return { kind: 'convention', convention: raw.convention };
   }
   const clash = listClash(raw);

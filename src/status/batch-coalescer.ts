@@ -1,5 +1,5 @@
 import { coerceError } from '../errors/errors.ts';
-import type { MonitorContext } from '../monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusReading } from '../monitor/reading.ts';
@@ -74,9 +74,9 @@ export class BatchCoalescer {
         this.pending.set(source, batch);
         batch.timer = setTimeout(() => this.flush(source), this.options.windowMs);
       }
-      const waiters = batch.byJobId.get(member.jobId);
+      const waiters = batch.byJobId.get(jobIdOf(member));
       if (waiters) waiters.push({ member, resolve });
-      else batch.byJobId.set(member.jobId, [{ member, resolve }]);
+      else batch.byJobId.set(jobIdOf(member), [{ member, resolve }]);
       this.waiting++;
       if (this.options.slots !== undefined && this.waiting >= this.options.slots) this.flushAll();
       else if (batch.byJobId.size >= this.options.maxIds) this.flush(source);

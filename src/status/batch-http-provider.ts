@@ -1,4 +1,4 @@
-import type { MonitorContext } from '../monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
@@ -96,10 +96,11 @@ export function interpretBatchResponse(
   return {
     overall: { ok: true, status: 'answered', body: null, httpStatus: statusCode },
     readingOf(member): StatusReading {
-      if (!Object.hasOwn(members, member.jobId)) {
-        return { ok: false, failure: { reason: 'not-found', httpStatus: statusCode, message: `POST ${where} answered without job ${JSON.stringify(member.jobId)}: the job is unknown` } };
+      const jobId = jobIdOf(member);
+      if (!Object.hasOwn(members, jobId)) {
+        return { ok: false, failure: { reason: 'not-found', httpStatus: statusCode, message: `POST ${where} answered without job ${JSON.stringify(jobId)}: the job is unknown` } };
       }
-      const body = members[member.jobId];
+      const body = members[jobId];
       const status = readStatus(body, member.statusField);
       if (status === undefined) {
         return { ok: false, failure: { reason: 'missing-field', httpStatus: statusCode, message: `POST ${where} answered job ${JSON.stringify(member.jobId)} with no status string at "${member.statusField}"` } };

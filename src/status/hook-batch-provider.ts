@@ -1,5 +1,5 @@
 import { coerceError } from '../errors/errors.ts';
-import type { MonitorContext } from '../monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
@@ -48,7 +48,7 @@ export class HookBatchStatusProvider implements StatusProvider {
       readingOf(member) {
         let found: { value: unknown } | undefined;
         try {
-          found = valueOf(member.jobId);
+          found = valueOf(jobIdOf(member));
         } catch (error) {
           return { ok: false, failure: { reason: 'bad-body', message: `getJobStatuses returned an answer that could not be read: ${coerceError(error).message}` } };
         }

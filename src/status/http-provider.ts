@@ -1,4 +1,4 @@
-import type { MonitorContext } from '../monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import { statusRequestUrl } from '../monitor/status-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
@@ -33,7 +33,7 @@ export class HttpStatusProvider implements StatusProvider {
 
   async read(context: MonitorContext): Promise<StatusReading> {
     if (context.status.kind !== 'http') throw new Error('HttpStatusProvider given a non-http monitor');
-    const url = statusRequestUrl(context.status.url, context.jobId);
+    const url = statusRequestUrl(context.status.url, jobIdOf(context));
     const where = describeUrl(url);
     const response = await this.http.send({ method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
     if (!response.ok) return response;

@@ -1,4 +1,4 @@
-import type { MonitorContext } from '../monitor/context.ts';
+import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import { isOpenTo } from '../sources/check-monitor-source.ts';
 import { namespaceOf } from '../monitor/namespace.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
@@ -91,18 +91,19 @@ export class SourceBatchStatusProvider implements StatusProvider {
   private async fetch(jobIds: readonly string[], members: readonly MonitorContext[]): Promise<BatchOutcome> {
     const { source, url } = this.batchOf(members[0]!)!;
     const answer = await fetchSourceBatch(this.clients, source, url, jobIds, this.options.timeoutMs);
-    return { overall: answer.overall, readingOf: (member) => toStatusReading(answer.readingOf(member.jobId)) };
+    return { overall: answer.overall, readingOf: (member) => toStatusReading(answer.readingOf(jobIdOf(member))) };
   }
 
   /** The batch source a monitor names and its URL for the monitor's params (checked at start; the job id is in the body). */
   private batchOf(context: MonitorContext): { source: Source; url: string } | undefined {
     if (context.status.kind !== 'source' || !this.options.sources) return undefined;
     const source = sourceNamed(this.options.sources, context.status.name);
-    if (source?.target.kind !== 'batch') return undefined;
+    // An operation's first step is its start request, which the single provider sends.
+    if (source?.target.kind !== 'batch' || context.jobId === null) return undefined;
     // No longer open to the monitor's namespace: the single provider fails it as `unknown-source`.
     if (!isOpenTo(source, namespaceOf(context))) return undefined;
     try {
-      return { source, url: expandUrlTemplate(source.target.template, context.jobId, context.status.params) };
+      return { source, url: expandUrlTemplate(source.target.template, jobIdOf(context), context.status.params) };
     } catch {
       // The params no longer fit the file: the single provider says so as `unknown-source`.
       return undefined;

@@ -18,12 +18,13 @@ export class SourceClients {
   }
 
   /** Sends one request of a source, its auth and static headers set; a credential that cannot be read is the failure. */
-  async send(source: Source, call: Omit<StatusRequest, 'headers'>): Promise<StatusResponse> {
+  /** One request of a source: its static headers, then `call`'s own (an idempotency key), then its credentials. */
+  async send(source: Source, call: StatusRequest): Promise<StatusResponse> {
     const headers = await authHeaders(source.name, source.auth, this.env);
     if (!headers.ok) return headers;
     const client = await this.clientOf(source);
     if (!client.ok) return client;
-    return client.value.send({ ...call, headers: { ...source.headers, ...headers.value } });
+    return client.value.send({ ...call, headers: { ...source.headers, ...call.headers, ...headers.value } });
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { authHeaders, clientTls, type SecretEnv } from './source-credentials.ts'
 /** One source as `jobwatch sources` lists it: never a secret, only whether each could be read. */
 export interface SourceSummary {
   name: string;
-  /** `url`, `hook` or `batch`. */
+  /** `url`, `hook`, `batch`, or `answered` (watched at the URL its start request answers). */
   target: Source['target']['kind'];
   /** `convention github-actions-run`, or `mapping job.phase` (its status path). */
   reads: string;
@@ -14,6 +14,8 @@ export interface SourceSummary {
   /** Whether this process can read the credentials now; when not, where it looked (never a value). */
   credentials: { resolved: true } | { resolved: false; problem: string };
   rateKey: string;
+  /** Whether it declares a start request, so operations can be started through it. */
+  starts: boolean;
 }
 
 /** Every source of the file, its credentials resolved as a check would resolve them, then dropped. */
@@ -29,9 +31,16 @@ async function summarize(source: Source, env: SecretEnv): Promise<SourceSummary>
     name: source.name,
     target: target.kind,
     reads: reader.kind === 'convention' ? `convention ${reader.convention}` : `mapping ${reader.mapping.statusPath.text}`,
-    params: target.kind === 'hook' ? [] : [...target.template.params],
+    params: paramsOf(source),
     auth: auth === undefined ? 'none' : auth.kind === 'header' ? `header ${auth.name}` : auth.kind,
     credentials: resolved.ok ? { resolved: true } : { resolved: false, problem: resolved.failure.message },
     rateKey: source.rateKey,
+    starts: source.start !== undefined,
   };
+}
+
+/** Every param a monitor or operation of the source gives: its URL's and its start URL's. */
+function paramsOf({ target, start }: Source): string[] {
+  const polled = target.kind === 'hook' || target.kind === 'answered' ? [] : target.template.params;
+  return [...new Set([...polled, ...(start?.template.params ?? [])])];
 }

@@ -7,7 +7,9 @@ import { answerFromBytes } from '../sources/http-answer.ts';
 import { readSourceAnswer } from '../sources/read-answer.ts';
 import { toStatusReading, type SourceReading } from '../sources/source-reading.ts';
 import { sourceNamed, type Source, type Sources } from '../sources/sources-file.ts';
-import { expandUrlTemplate } from '../sources/url-template.ts';
+import { expandUrlTemplate, type UrlTemplate } from '../sources/url-template.ts';
+import { mayWatch, readStartAnswer } from '../sources/start-answer.ts';
+import type { OperationContext, StartOutcome } from '../monitor/operation.ts';
 import { isOpenTo, unknownSourceProblem } from '../sources/check-monitor-source.ts';
 import { namespaceOf } from '../monitor/namespace.ts';
 import { fetchSourceBatch } from './source-batch.ts';
@@ -50,7 +52,56 @@ export class SourceStatusProvider implements StatusProvider {
     if (!source) return unknownSource(name, `this worker cannot read the source "${name}": ${unknownSourceProblem(this.options.sources, name)}`);
     // Checked at start; the sources file has changed since. Its credentials are not lent to a namespace it no longer lists.
     if (!isOpenTo(source, namespaceOf(context))) return unknownSource(name, `the source "${name}" is no longer open to the namespace ${namespaceOf(context)}`);
+    const { operation } = context;
+    if (operation?.phase === 'starting') return this.start(source, params, operation);
+    if (context.status.url !== undefined) return toStatusReading(await this.checkAt(source, context.status.url, params));
+    if (context.jobId === null) return unknownSource(name, `the source "${name}" watches the URL its start answers, and this operation has none`);
     return toStatusReading(await this.check(source, context.jobId, params));
+  }
+
+  /**
+   * An operation's first step: sends the source's start request with the operation's body and
+   * idempotency key (the same at every try, so a service that honours it starts one job), and reads
+   * what it answers. A connection error, a timeout, a 5xx or a 429 is a failed check, retried.
+   */
+  private async start(source: Source, params: Readonly<Record<string, string>>, operation: OperationContext): Promise<StatusReading> {
+    const { name, start } = source;
+    if (!start) return unknownSource(name, `the source "${name}" no longer declares a start request`);
+    let url: string;
+    try {
+      url = expandUrlTemplate(start.template, '', paramsOf(start.template, params));
+    } catch (error) {
+      if (error instanceof SourceParamError) return unknownSource(name, `source "${name}" no longer takes this operation's params: ${error.message}`);
+      throw error;
+    }
+    const where = `${start.method} ${describeUrl(url)}`;
+    const response = await this.clients.send(source, {
+      method: start.method, url, timeoutMs: this.options.timeoutMs, where,
+      headers: { [start.idempotencyHeader]: operation.idempotencyKey },
+      ...(operation.body === undefined ? {} : { json: JSON.stringify(operation.body) }),
+    });
+    if (!response.ok) return { ok: false, failure: response.failure };
+    const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
+    const started = readStartAnswer(source, answer, url);
+    if (!('kind' in started)) return { ok: false, failure: started };
+    return { ok: true, status: startedStatus(started), body: null, httpStatus: response.statusCode, started };
+  }
+
+  /**
+   * A check of an operation at the URL its start answered. Its origin was allowed when the answer
+   * was read; it is checked again, since the sources file may have changed: the source's
+   * credentials only ever go to its own origins.
+   */
+  private async checkAt(source: Source, url: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
+    const startUrl = source.start ? expandUrlTemplate(source.start.template, '', paramsOf(source.start.template, params)) : undefined;
+    if (startUrl === undefined || !mayWatch(source, new URL(url), startUrl)) {
+      return unknownSource(source.name, `the source "${source.name}" no longer allows ${new URL(url).origin}, where this operation is watched`);
+    }
+    const where = `GET ${describeUrl(url)}`;
+    const response = await this.clients.send(source, { method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
+    if (!response.ok) return { ...response, decidedBy: { source: source.name } };
+    const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
+    return readSourceAnswer(source.reader, answer, source.name);
   }
 
   /**
@@ -60,6 +111,7 @@ export class SourceStatusProvider implements StatusProvider {
   async check(source: Source, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
     const { name, target } = source;
     if (target.kind === 'hook') return this.readHook(source, target.module, jobId, params);
+    if (target.kind === 'answered') return unknownSource(name, `the source "${name}" is watched at the URL its start request answers; start an operation of it`);
     let url: string;
     try {
       url = expandUrlTemplate(target.template, jobId, params);
@@ -93,6 +145,18 @@ export class SourceStatusProvider implements StatusProvider {
     const called = await callSourceHook(loaded.hook as SourceHook, source, module, jobId, params, this.options.timeoutMs);
     return called.ok ? readSourceAnswer(source.reader, called.answer, source.name) : { ...called, decidedBy: { source: source.name } };
   }
+}
+
+/** The params of a template, from all an operation or monitor gives (its start URL may take only some). */
+function paramsOf(template: UrlTemplate, params: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).filter(([name]) => template.params.includes(name)));
+}
+
+/** The status an operation's start check records (in its history and logs): what the answer meant. */
+function startedStatus(started: StartOutcome): string {
+  if (started.kind === 'watch' || started.kind === 'watch-job') return `Started (${started.status})`;
+  if (started.kind === 'done') return `Done at start (${started.status})`;
+  return `Start refused (${started.status})`;
 }
 
 function unknownSource(source: string, message: string): SourceReading & { ok: false } {

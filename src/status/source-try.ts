@@ -2,7 +2,7 @@ import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusCheckFailure } from '../monitor/reading.ts';
 import { checkMonitorSource } from '../sources/check-monitor-source.ts';
 import type { DecidedBy } from '../sources/source-reading.ts';
-import type { Sources } from '../sources/sources-file.ts';
+import type { Source, Sources } from '../sources/sources-file.ts';
 import { expandUrlTemplate } from '../sources/url-template.ts';
 import type { SecretEnv } from './source-credentials.ts';
 import { SourceStatusProvider } from './source-provider.ts';
@@ -39,10 +39,7 @@ export async function trySource(
   const provider = new SourceStatusProvider({ sources, timeoutMs, env });
   try {
     const reading = await provider.check(source, jobId, params);
-    const { target } = source;
-    const request = target.kind === 'hook'
-      ? `hook ${target.module}`
-      : `${target.kind === 'url' ? target.method : 'POST'} ${describeUrl(expandUrlTemplate(target.template, jobId, params))}`;
+    const request = describeRequest(source, jobId, params);
     const base = { source: name, jobId, request, decidedBy: reading.decidedBy };
     if (!reading.ok) return { ...base, read: 'failed', failure: reading.failure };
     if (reading.state === 'running') {
@@ -52,5 +49,20 @@ export async function trySource(
     return { ...base, read: 'ended', outcome, status, httpStatus, ...(output === undefined ? {} : { output }), ...(error === undefined ? {} : { error }) };
   } finally {
     await provider.close();
+  }
+}
+
+/** The request a try made, for people: the method and URL, or the hook module. */
+function describeRequest({ target }: Source, jobId: string, params: Readonly<Record<string, string>>): string {
+  switch (target.kind) {
+    case 'hook':
+      return `hook ${target.module}`;
+    case 'answered':
+      // checkMonitorSource refuses these: they have no URL until a start answers one.
+      return 'the URL a start request answers';
+    case 'url':
+      return `${target.method} ${describeUrl(expandUrlTemplate(target.template, jobId, params))}`;
+    case 'batch':
+      return `POST ${describeUrl(expandUrlTemplate(target.template, jobId, params))}`;
   }
 }

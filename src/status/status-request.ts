@@ -3,9 +3,9 @@ import type { StatusCheckFailure } from '../monitor/reading.ts';
 
 /** One request to a status service: a GET of one job's status, or a POST of a batch of job ids. */
 export interface StatusRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   url: string;
-  /** A JSON body (POST only). */
+  /** A JSON body (POST and PUT only). */
   json?: string;
   /** Longest the call may take, connect to last byte. */
   timeoutMs: number;

@@ -222,7 +222,7 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
 
   it('GET /api/sources and POST /api/sources/{name}/try: the list, a tried check, 400 for an unknown source; a monitor of the source', async () => {
     const listed = await call('GET', '/api/sources');
-    expect(listed.json).toEqual({ sources: [{ name: 'scripted', target: 'url', reads: 'mapping status', params: [], auth: 'none', credentials: { resolved: true }, rateKey: 'scripted' }] });
+    expect(listed.json).toEqual({ sources: [{ name: 'scripted', target: 'url', reads: 'mapping status', params: [], auth: 'none', credentials: { resolved: true }, rateKey: 'scripted', starts: false }] });
     status.script('oa-src', [{ status: 'Completed' }]);
     const tried = await call('POST', '/api/sources/scripted/try', { body: { jobId: 'oa-src' } });
     expect(tried.requestValid).toBe(true);

@@ -143,7 +143,7 @@ describe('per-key rate limits across 3 worker processes', () => {
     expect(printed.held).toMatch(/ rate limit until /);
     // Holds spend nothing of a monitor's checks: every poll counted was a request.
     const states = await Promise.all(limitedIds.slice(0, 20).map(running));
-    for (const state of states) expect(state!.polls).toBeLessThanOrEqual(limited.calls(state!.jobId));
+    for (const state of states) expect(state!.polls).toBeLessThanOrEqual(limited.calls(state!.jobId!));
     await Promise.all([...limitedIds, ...otherIds].map((id) => client.cancelMonitor(id)));
   }, 180_000);
 });

@@ -49,7 +49,7 @@ describe('two worker processes sharing the work through Redis', () => {
       const i = Number(row.monitorId.split('-')[1]);
       expect(row.outcome).toBe(i % 10 === 0 ? 'failed' : 'completed');
       expect(row.polls).toBe((i % 4) + 1);
-      expect(server.maxOverlap(row.jobId)).toBe(1);
+      expect(server.maxOverlap(row.jobId!)).toBe(1);
     }
 
     // SIGTERM: both finish in-flight polls and exit 0.

@@ -61,7 +61,7 @@ const COLUMNS = ['MONITOR', 'JOB', 'STATE', 'POLLS', 'LAST STATUS', 'STARTED', '
 export function formatTable(monitors: readonly MonitorState[]): string {
   if (monitors.length === 0) return 'no monitors';
   const rows = monitors.map((m) => [
-    m.monitorId, m.jobId,
+    m.monitorId, m.jobId ?? '-',
     m.state === 'ended' ? `${m.outcome}${m.persisted ? '' : ' (unsaved)'}` : m.hold ? `${m.state}, held: ${m.hold.reason}` : m.state,
     String(m.polls),
     (m.state === 'ended' ? m.jobStatus : m.lastStatus) ?? '-',
