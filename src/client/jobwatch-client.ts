@@ -1,4 +1,5 @@
-import { monitorDefaults, type Config } from '../config/config.ts';
+import { monitorDefaults, operationDefaults, type Config } from '../config/config.ts';
+import { isValidatedOperation, parseOperationInput, type OperationInput, type ValidatedOperation } from '../monitor/operation-input.ts';
 import type { DatabaseHandle } from '../db/database.ts';
 import { findResult } from '../db/results.ts';
 import { insertChecks, listChecks } from '../db/checks.ts';
@@ -102,6 +103,30 @@ export class JobwatchClient {
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
     const { name, data, opts } = pollJob(context);
     const job = await this.queues.pollsOf(keyOf(context)).add(name, data, opts);
+    return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
+  }
+
+  /**
+   * Starts an operation (issue 20): a monitor whose first step is its source's start request, which
+   * the workers send with an idempotency key, and which then watches what the start answered. Raw
+   * input is validated here (InvalidInputError); a `ValidatedOperation` is taken as it is. The
+   * operation's id is its monitor id: starting it again with the same source and request returns
+   * the operation (`created: false`) and sends nothing; with another source or request it throws
+   * MonitorConflictError, naming nothing of the other request.
+   */
+  async startOperation(input: OperationInput | ValidatedOperation): Promise<StartedMonitor> {
+    const operation = isValidatedOperation(input) ? input : parseOperationInput(input, operationDefaults(this.options.config), this.clock());
+    await this.assertLayout();
+    const existing = await this.getMonitor(operation);
+    if (existing) {
+      if (existing.operation?.fingerprint !== operation.operation.fingerprint) {
+        throw new MonitorConflictError(`operation ${operation.monitorId} exists already for another request; choose another id`);
+      }
+      return { monitor: existing, created: false };
+    }
+    // The job id is the operation's: if two producers race here, BullMQ keeps the first job only.
+    const { name, data, opts } = pollJob(operation, 0);
+    const job = await this.queues.pollsOf(keyOf(operation)).add(name, data, opts);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 

@@ -3,6 +3,7 @@ import { quotaExceeded, type QuotaLedger } from '../access/quota-ledger.ts';
 import { namespaceQuotas, type QuotaSettings } from '../access/quotas.ts';
 import type { JobwatchClient, StartedMonitor } from '../client/jobwatch-client.ts';
 import type { ValidatedMonitor } from '../monitor/input.ts';
+import { isValidatedOperation, type ValidatedOperation } from '../monitor/operation-input.ts';
 import { keyOf, namespaceOf } from '../monitor/namespace.ts';
 
 export interface QuotaDeps {
@@ -16,14 +17,14 @@ export interface QuotaDeps {
  * monitor existed) or fails. Every start through the API is counted, an admin key's too (with no
  * ceiling), so that a namespace's use is what it really holds.
  */
-export async function startCounted(client: JobwatchClient, quotas: QuotaDeps, principal: Principal, monitor: ValidatedMonitor): Promise<StartedMonitor> {
+export async function startCounted(client: JobwatchClient, quotas: QuotaDeps, principal: Principal, monitor: ValidatedMonitor | ValidatedOperation): Promise<StartedMonitor> {
   const namespace = namespaceOf(monitor);
   const limits = namespaceQuotas(quotas.settings, namespace, principal);
   const reservation = await quotas.ledger.reserveStart(namespace, [keyOf(monitor)], [monitor.expireAt], limits);
   if (!reservation.ok) throw quotaExceeded(reservation);
   let started: StartedMonitor | undefined;
   try {
-    started = await client.startMonitor(monitor);
+    started = isValidatedOperation(monitor) ? await client.startOperation(monitor) : await client.startMonitor(monitor);
     return started;
   } finally {
     if (!started?.created) await quotas.ledger.undoStart(reservation);

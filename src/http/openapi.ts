@@ -4,6 +4,7 @@ import { checkPageSchema, checkQuerySchema, DEFAULT_CHECKS_LIMIT } from '../clie
 import { endedMonitorStateSchema, monitorStateSchema, runningMonitorStateSchema } from '../client/monitor-state.ts';
 import { MAX_ID_LENGTH } from '../monitor/input-limits.ts';
 import { monitorInputSchema } from '../monitor/input.ts';
+import { operationInputSchema } from '../monitor/operation-input.ts';
 import { callbackAnswerSchema, errorBodySchema, healthReportSchema, monitorPageSchema, quotaListSchema, sourceListSchema, sourceTryInputSchema, sourceTrySchema } from './api-schemas.ts';
 import { pushAnswerSchema } from '../client/push-answer.ts';
 import { pushedStatusSchema } from '../monitor/push.ts';
@@ -16,6 +17,7 @@ type JsonSchema = Record<string, unknown>;
  */
 const COMPONENTS: [string, z.ZodType][] = [
   ['MonitorInput', monitorInputSchema],
+  ['OperationInput', operationInputSchema],
   ['MonitorState', monitorStateSchema],
   ['RunningMonitor', runningMonitorStateSchema],
   ['EndedMonitor', endedMonitorStateSchema],
@@ -180,6 +182,24 @@ function buildDocument(): Record<string, unknown> {
           summary: 'List monitors, newest first: running ones (by start), then ended ones (by finish)',
           parameters: listParameters(),
           responses: { 200: reply('A page of monitors', 'MonitorPage'), 400: reply('Invalid query parameter; `field` names it'), ...API_ERRORS },
+        },
+      },
+      '/api/operations': {
+        post: {
+          summary: "Start an operation: jobwatch sends the source's start request, with an idempotency key, and watches what it answers",
+          description: "The source must declare a start request (`start` in the sources file). The monitor exists, in the `starting` state, before the request is sent; " +
+            'its first step sends it, and retries it on a connection error, a timeout, a 5xx or a 429 with the same key. See docs/operations.md.',
+          requestBody: { required: true, content: json('OperationInput') },
+          responses: {
+            201: reply('Started: the start request is due now', 'MonitorState'),
+            200: reply('An operation with this id exists for the same source and request; nothing new was started or sent', 'MonitorState'),
+            400: reply('Invalid input; `field` names what was wrong and `reason` says why'),
+            408: BODY_TIMEOUT,
+            409: reply('The id is taken, in this namespace, by an operation of another request (or a monitor)'),
+            413: reply('Body over JOBWATCH_MAX_BODY_BYTES'),
+            429: QUOTA_REFUSAL,
+            ...API_ERRORS,
+          },
         },
       },
       '/api/monitors/{id}': {

@@ -29,6 +29,7 @@ export const ROUTE_ACCESS: readonly RouteRule[] = [
   { method: 'GET', path: '/api/openapi.json', access: 'authenticated' },
   { method: 'POST', path: '/api/monitors', access: 'start' },
   { method: 'GET', path: '/api/monitors', access: 'read' },
+  { method: 'POST', path: '/api/operations', access: 'start' },
   { method: 'GET', path: '/api/monitors/:id', access: 'read' },
   { method: 'DELETE', path: '/api/monitors/:id', access: 'cancel' },
   { method: 'GET', path: '/api/monitors/:id/checks', access: 'read' },

@@ -19,6 +19,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { monitorRoutes } from './routes/monitors.ts';
 import { callbackRoutes, pushRoutes } from './routes/push.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { operationRoutes } from './routes/operations.ts';
 import { quotaRoutes } from './routes/quotas.ts';
 import { quotaSettings } from '../config/config.ts';
 import { RedisQuotas } from '../quotas/redis-quotas.ts';
@@ -101,6 +102,9 @@ export function createHttpApp(deps: HttpAppDeps): Hono<AuthEnv> {
     client: deps.client, logger, callbackSecret: config.callbackSecret, maxBodyBytes: config.maxBodyBytes, quotas, earlyStatusTtlMs: config.earlyStatusTtlMs,
   };
   app.route('/api/monitors', pushRoutes(push));
+  app.route('/api/operations', operationRoutes({
+    client: deps.client, config, logger, statusUrls: createStatusUrlPolicy(config.allowedStatusUrls), quotas,
+  }));
   app.route('/api/sources', sourceRoutes({ config, env: deps.env ?? {} }));
   app.route('/api/quotas', quotaRoutes({ quotas: ledger, settings: quotas.settings }));
   app.route('/callbacks', callbackRoutes(push));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../errors/errors.ts';
 import { toBoundedJson } from '../json/bounded-json.ts';
 import type { MonitorContext } from './context.ts';
-import { parseMonitorInput, type MonitorDefaults, type MonitorInput } from './input.ts';
+import { monitorInputSchema, parseMonitorInput, type MonitorDefaults, type MonitorInput } from './input.ts';
 import { MAX_METADATA_BYTES } from './input-limits.ts';
 import { DEFAULT_NAMESPACE } from './namespace.ts';
 import type { OperationContext } from './operation.ts';
@@ -31,9 +31,20 @@ export interface OperationDefaults extends MonitorDefaults {
 export type ValidatedOperation = Readonly<MonitorContext> & { readonly operation: OperationContext };
 
 const requestSchema = z.strictObject({
-  body: z.unknown().optional(),
-  params: z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of param names and values' }).optional(),
+  body: z.unknown().optional().meta({ description: 'The JSON body of the start request (at most 16 KiB); absent: none is sent' }),
+  params: z.record(z.string(), z.string({ error: 'must be a string' }), { error: 'must be an object of param names and values' }).optional()
+    .meta({ description: "Values for the params of the source's start URL and poll URL" }),
 }, { error: 'must be an object with body and params' });
+
+/**
+ * An operation's input as the API document describes it: a monitor's fields, less the job's id and
+ * where its status is read, with the source and its start request. (parseOperationInput validates it.)
+ */
+export const operationInputSchema = monitorInputSchema.omit({ jobId: true, statusUrl: true, batchStatusUrl: true, statusHook: true, params: true }).extend({
+  source: z.string().meta({ description: 'A source of the sources file that declares a start request' }),
+  request: requestSchema.optional(),
+  monitorId: z.string().optional().meta({ description: "The operation's id (its monitor's): starting it again with the same request returns it; absent: a new id" }),
+});
 
 /**
  * Validates an operation as parseMonitorInput validates a monitor (the same fields, the same
@@ -74,7 +85,16 @@ export function parseOperationInput(raw: unknown, defaults: OperationDefaults, n
     ...(firstPollInMs === undefined ? {} : { firstPollInMs }),
   };
   // The start request is the first step, due now; what it answers decides when the first poll is.
-  return Object.freeze({ ...monitor, jobId: null, nextCheckAt: now, operation: Object.freeze(operation) });
+  const validatedOperation = Object.freeze({ ...monitor, jobId: null, nextCheckAt: now, operation: Object.freeze(operation) });
+  VALIDATED.add(validatedOperation);
+  return validatedOperation;
+}
+
+/** The objects `parseOperationInput` returned: a WeakSet, so that the brand cannot be forged by copying fields. */
+const VALIDATED = new WeakSet<object>();
+
+export function isValidatedOperation(input: unknown): input is ValidatedOperation {
+  return typeof input === 'object' && input !== null && VALIDATED.has(input);
 }
 
 /**

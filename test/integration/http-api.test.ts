@@ -254,7 +254,7 @@ describe('GET /api/openapi.json', () => {
     const documented = Object.entries(reply.json.paths as Record<string, Record<string, unknown>>)
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     const served = servedApiRoutes();
-    expect(served).toHaveLength(13);
+    expect(served).toHaveLength(14);
     expect(documented.sort()).toEqual(served.sort());
   });
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
   // One source, a mapping of the scripted status server, for /api/sources.
-  sourcesFile = writeSourcesFile({ scripted: { url: status.template } });
+  sourcesFile = writeSourcesFile({ scripted: { url: status.template }, started: { start: { url: `${status.url}/jobs/started` }, convention: 'http-202' } });
   const sourcesPath = sourcesFile.path;
   server = await startTestServer(iso, {
     JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_MAX_BODY_BYTES: String(MAX_BODY_BYTES), JOBWATCH_CALLBACK_SECRET: CALLBACK_SECRET, JOBWATCH_SOURCES: sourcesPath,
@@ -222,7 +222,10 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
 
   it('GET /api/sources and POST /api/sources/{name}/try: the list, a tried check, 400 for an unknown source; a monitor of the source', async () => {
     const listed = await call('GET', '/api/sources');
-    expect(listed.json).toEqual({ sources: [{ name: 'scripted', target: 'url', reads: 'mapping status', params: [], auth: 'none', credentials: { resolved: true }, rateKey: 'scripted', starts: false }] });
+    expect(listed.json).toEqual({ sources: [
+      { name: 'scripted', target: 'url', reads: 'mapping status', params: [], auth: 'none', credentials: { resolved: true }, rateKey: 'scripted', starts: false },
+      { name: 'started', target: 'answered', reads: 'convention http-202', params: [], auth: 'none', credentials: { resolved: true }, rateKey: 'started', starts: true },
+    ] });
     status.script('oa-src', [{ status: 'Completed' }]);
     const tried = await call('POST', '/api/sources/scripted/try', { body: { jobId: 'oa-src' } });
     expect(tried.requestValid).toBe(true);
@@ -233,6 +236,16 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
     expect(started.status).toBe(201);
     expect(started.requestValid).toBe(true);
     expect(started.json).toMatchObject({ statusSource: 'source scripted', rateKey: 'scripted' });
+  });
+
+  it('POST /api/operations: 201 started (in the starting state, with no job id), 200 for the same request again, 409 for another, 400', async () => {
+    const body = { source: 'started', monitorId: 'oa-op', request: { body: { scene: 7 } }, interval: '1m' };
+    const started = await call('POST', '/api/operations', { body });
+    expect(started).toMatchObject({ status: 201, requestValid: true, json: { monitorId: 'oa-op', jobId: null, state: 'starting', operation: { fingerprint: expect.any(String) } } });
+    expect((await call('POST', '/api/operations', { body })).status).toBe(200);
+    expect((await call('POST', '/api/operations', { body: { ...body, request: { body: { scene: 8 } } } })).status).toBe(409);
+    const bad = await call('POST', '/api/operations', { body: { source: 'scripted' } });
+    expect(bad).toMatchObject({ status: 400, json: { field: 'source' } });
   });
 
   it("GET /api/quotas: each namespace's use against its quotas", async () => {

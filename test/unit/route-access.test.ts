@@ -34,6 +34,7 @@ describe('the route access table', () => {
       'GET /api/openapi.json authenticated',
       'POST /api/monitors start',
       'GET /api/monitors read',
+      'POST /api/operations start',
       'GET /api/monitors/:id read',
       'DELETE /api/monitors/:id cancel',
       'GET /api/monitors/:id/checks read',

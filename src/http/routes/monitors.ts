@@ -117,7 +117,7 @@ function topField(path: readonly (string | number)[]): (string | number)[] {
 }
 
 /** The allow-list check of status URLs, for another URL field; its error names that field. */
-function assertUrlAllowed(policy: StatusUrlPolicy, url: string, jobId: string, field: string): void {
+export function assertUrlAllowed(policy: StatusUrlPolicy, url: string, jobId: string, field: string): void {
   try {
     policy.assertAllowed(url, jobId);
   } catch (error) {
