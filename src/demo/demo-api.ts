@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { listen, type Listening } from '../http/listen.ts';
+import { addDemoRenders } from './demo-renders.ts';
 
 /**
  * A stand-in for a service that runs long jobs (the seed's "fx"): `POST /jobs` starts a simulated
- * job, `GET /jobs/:id` reports `Processing` until it ends as `Completed` or `Failed`.
+ * job, `GET /jobs/:id` reports `Processing` until it ends as `Completed` or `Failed`. `POST /renders`
+ * starts a render the long-running-operation way, for jobwatch to start itself (demo-renders.ts).
  */
 export interface DemoApiOptions {
   /** @defaultValue 4000 */
@@ -18,6 +20,8 @@ export interface DemoApiOptions {
   maxDurationMs?: number;
   /** Share of jobs that end as Failed. @defaultValue 0.2 */
   failureRate?: number;
+  /** How long a render (`POST /renders`) takes. @defaultValue 3000 */
+  renderMs?: number;
 }
 
 type FinalStatus = 'Completed' | 'Failed';
@@ -65,7 +69,8 @@ export async function startDemoApi(options: DemoApiOptions = {}): Promise<Runnin
     const job = jobs.get(c.req.param('id'));
     return job ? c.json(view(job)) : c.json({ error: 'no such job' }, 404);
   });
-  app.notFound((c) => c.json({ error: 'try POST /jobs or GET /jobs/:id' }, 404));
+  addDemoRenders(app, { durationMs: options.renderMs ?? 3_000 });
+  app.notFound((c) => c.json({ error: 'try POST /jobs, GET /jobs/:id, POST /renders or GET /renders/:id/status' }, 404));
   app.onError((error, c) => c.json({ error: error.message }, 500));
 
   return listen(app, { port: options.port ?? 4000, host: options.host ?? '127.0.0.1' });

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JobwatchClient } from '../client/jobwatch-client.ts';
 import { DEFAULTS, withOverrides, type Config } from '../config/config.ts';
 import { openPglite, openPostgres, type DatabaseHandle } from '../db/database.ts';
@@ -10,6 +13,7 @@ import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.
 import { removeKeysUnder } from '../redis/remove-keys.ts';
 import { startWorkerProcess } from './worker-process.ts';
 import { startDemoApi } from '../demo/demo-api.ts';
+import { parseSourcesText, type Sources } from '../sources/sources-file.ts';
 
 export interface QuickstartOptions {
   /** Demo jobs to start; they take turns at completing, failing, expiring and being canceled. @defaultValue 5 */
@@ -23,22 +27,26 @@ export interface QuickstartOptions {
 /**
  * The whole of jobwatch in one process, for a first look: a demo job service, a worker, and a
  * producer that starts a few jobs and their monitors, printing each final status as it lands: a
- * job that completes, one that fails, a monitor that expires and one the producer cancels.
+ * job that completes, one that fails, a monitor that expires and one the producer cancels. Beside
+ * them, one operation: jobwatch sends the demo service's start request itself (a source of a
+ * sources file written for the run) and watches what it answers.
  * Without DATABASE_URL, results go to an embedded PGlite database under .jobwatch/.
  */
 export async function runQuickstart(baseConfig: Config, options: QuickstartOptions = {}): Promise<void> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   // A prefix of this run's own, so that other workers on the same Redis (another demo's among
   // them) never take the demo's jobs, and so that the demo can remove all it made there once done.
-  const config = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart-${randomBytes(3).toString('hex')}` });
-  const quiet = config.logLevel === DEFAULTS.logLevel ? 'warn' : config.logLevel;
+  const runConfig = withOverrides(baseConfig, { prefix: `${baseConfig.prefix}-quickstart-${randomBytes(3).toString('hex')}` });
+  const quiet = runConfig.logLevel === DEFAULTS.logLevel ? 'warn' : runConfig.logLevel;
   const logger = createLogger({ logLevel: quiet }, { name: 'jobwatch-quickstart' });
 
-  await assertRedisReady(config, { requireNoEviction: true });
-  const database = await openDatabase(config);
+  await assertRedisReady(runConfig, { requireNoEviction: true });
+  const database = await openDatabase(runConfig);
   print(`results database: ${database.description} (migrations applied)`);
   const api = await startDemoApi({ port: 0, minDurationMs: 2_000, maxDurationMs: 8_000 });
   print(`demo job service: ${api.url}`);
+  const config = withOverrides(runConfig, { sources: await demoSources(api.url, baseConfig.sources) });
+  print(`sources file: the source ${RENDER_SOURCE} starts renders with POST ${api.url}/renders (convention http-202)`);
   // The server's metrics observe the worker too, since both run in this process.
   const server = await startServer(config, logger, { port: 0, host: '127.0.0.1', database });
   print(`board: ${server.boardUrl} (and ${server.url}/api/monitors, ${server.url}/metrics) while the demo runs`);
@@ -46,6 +54,7 @@ export async function runQuickstart(baseConfig: Config, options: QuickstartOptio
   const client = new JobwatchClient({ config, database });
   try {
     const monitors = await startDemoMonitors(client, api.url, options.jobs ?? 5, options.intervalMs ?? 1_000, print);
+    monitors.push(await startDemoOperation(client, options.intervalMs ?? 1_000, print));
     await watchUntilEnded(client, monitors, print);
     await printRows(database, monitors.map((monitor) => monitor.monitorId), print);
   } finally {
@@ -69,6 +78,39 @@ async function removeDemoKeys(config: Config, print: (line: string) => void): Pr
   } finally {
     await closeRedis(redis);
   }
+}
+
+/** The demo's operation source: the demo service's render endpoint, started by jobwatch, read as http-202. */
+const RENDER_SOURCE = 'demo-render';
+
+/**
+ * Writes the demo's sources file (the demo service's port is the run's own) in a folder of its
+ * own, reads it as JOBWATCH_SOURCES is read, and adds its source to the deployment's, if any.
+ */
+async function demoSources(apiUrl: string, deployment: Sources | undefined): Promise<Sources> {
+  const folder = await mkdtemp(join(tmpdir(), 'jobwatch-quickstart-'));
+  try {
+    const file = join(folder, 'sources.json');
+    await writeFile(file, JSON.stringify({ sources: { [RENDER_SOURCE]: { start: { method: 'POST', url: `${apiUrl}/renders` }, convention: 'http-202' } } }, null, 2));
+    const demo = parseSourcesText(await readFile(file, 'utf8'), file);
+    return Object.freeze({ byName: Object.freeze({ ...deployment?.byName, ...demo.byName }) });
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** One operation: jobwatch sends the start request (with its Idempotency-Key) and watches the Location it answers. */
+async function startDemoOperation(client: JobwatchClient, intervalMs: number, print: (line: string) => void): Promise<DemoMonitor> {
+  const { monitor } = await client.startOperation({
+    source: RENDER_SOURCE,
+    monitorId: `op-${randomBytes(4).toString('hex')}`,
+    request: { body: { scene: 'demo', frames: 240 } },
+    interval: intervalMs,
+    expireIn: '2m',
+    metadata: { source: 'quickstart', operation: true },
+  });
+  print(`started operation ${monitor.monitorId}: jobwatch sends POST /renders itself and watches what it answers (state ${monitor.state})`);
+  return { monitorId: monitor.monitorId, operation: true };
 }
 
 async function openDatabase(config: Config): Promise<DatabaseHandle> {
@@ -109,6 +151,8 @@ const DEMO_PLANS: readonly DemoPlan[] = [
 interface DemoMonitor {
   monitorId: string;
   cancelAfterPolls?: number;
+  /** An operation: jobwatch sent its start request. */
+  operation?: boolean;
 }
 
 async function startDemoMonitors(
@@ -143,7 +187,13 @@ async function watchUntilEnded(client: JobwatchClient, monitors: DemoMonitor[], 
       const state = await client.getMonitor(monitor.monitorId);
       if (state?.state === 'ended' && state.persisted) {
         pending.delete(monitor.monitorId);
-        print(`monitor ${monitor.monitorId} ended: ${state.outcome} (job said ${state.jobStatus}) after ${state.polls} polls`);
+        if (monitor.operation) {
+          const answer = state.operation?.answer;
+          const started = answer ? `its start answered ${answer.status}${answer.watching ? `, watching ${answer.watching}` : ''}` : 'its start was never answered';
+          print(`operation ${monitor.monitorId} ended: ${state.outcome} (${started}; the service said ${state.jobStatus}) after ${state.polls} polls`);
+        } else {
+          print(`monitor ${monitor.monitorId} ended: ${state.outcome} (job said ${state.jobStatus}) after ${state.polls} polls`);
+        }
       } else if (state && state.state !== 'ended' && state.polls >= (monitor.cancelAfterPolls ?? Infinity) && !canceled.has(monitor.monitorId)) {
         canceled.add(monitor.monitorId);
         await client.cancelMonitor(monitor.monitorId);

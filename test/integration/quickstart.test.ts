@@ -39,7 +39,7 @@ async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
 }
 
 describe('npm start (jobwatch quickstart)', () => {
-  it('runs the demo with only Redis and no data folder: completed, failed, expired and canceled land in the embedded Postgres', async () => {
+  it('runs the demo with only Redis and no data folder: completed, failed, expired and canceled land in the embedded Postgres, beside an operation jobwatch started', async () => {
     expect(existsSync(join(freshClone, '.jobwatch'))).toBe(false);
     const result = await runCli(['quickstart', '--jobs', '4'], { REDIS_URL: TEST_REDIS_URL, JOBWATCH_PREFIX: prefix }, { cwd: freshClone });
     expect(result.stderr).toBe('');
@@ -49,13 +49,17 @@ describe('npm start (jobwatch quickstart)', () => {
     expect(ended.map(([, , outcome, jobStatus]) => `${outcome}/${jobStatus}`).sort())
       .toEqual(['canceled/Processing', 'completed/Completed', 'expired/Processing', 'failed/Failed']);
     expect(result.stdout).toMatch(/^producer canceled monitor demo-\w+ after \d+ polls$/m);
+    // The operation: jobwatch sent the demo service's start request, followed its Location to the end.
+    const operation = /^operation (op-[0-9a-f]+) ended: completed \(its start answered 202, watching http:\/\/127\.0\.0\.1:\d+\/renders\/render-[0-9a-f]+\/status; the service said OK\) after \d+ polls$/m.exec(result.stdout);
+    expect(operation, result.stdout).not.toBeNull();
     // Its monitors ended and their rows are below: it left nothing in Redis.
     expect(await demoKeys()).toEqual([]);
 
     const database = await openPglite(dataDir);
     try {
       const rows = await database.db.select().from(monitorResults);
-      expect(rows.map((row) => row.outcome).sort()).toEqual(['canceled', 'completed', 'expired', 'failed']);
+      expect(rows.map((row) => row.outcome).sort()).toEqual(['canceled', 'completed', 'completed', 'expired', 'failed']);
+      expect(rows.find((row) => row.monitorId === operation![1])).toMatchObject({ outcome: 'completed', jobId: null, operation: { answer: { status: 202 } } });
       for (const row of rows) {
         expect(row.metadata).toMatchObject({ source: 'quickstart' });
         expect(result.stdout).toMatch(new RegExp(`^${row.monitorId} +${row.outcome} `, 'm'));
