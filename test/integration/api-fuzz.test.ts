@@ -53,6 +53,8 @@ beforeAll(async () => {
   sources = writeSourcesFile({
     open: { url: 'http://127.0.0.1:1/jobs/{jobId}' },
     [OTHER_SOURCE]: { url: 'http://127.0.0.1:1/b/{jobId}', namespaces: [OTHER] },
+    // Operations of it wait in Redis (no worker sends their start), as monitors do.
+    starts: { start: { url: 'http://127.0.0.1:1/renders/{scene}' }, params: ['scene'], convention: 'http-202' },
   });
   // No worker: the API alone is under test, and monitors it starts just wait in Redis.
   server = await startTestServer(iso, { JOBWATCH_KEYS_FILE: keys.path, JOBWATCH_SOURCES: sources.path, JOBWATCH_CALLBACK_SECRET: 'the-api-fuzz-callback-secret' });
@@ -139,9 +141,19 @@ function routeCases(template: string, reads: fc.Arbitrary<string | undefined>, w
     status: fc.constantFrom('Completed', 'Failed', 'Processing', 'Queued'),
   }).map((body) => body as Record<string, unknown>);
   const tried = fitting({ $ref: '#/components/schemas/SourceTryInput' } as never, document, { jobId: ids }).map((body) => body as Record<string, unknown>);
+  const operation = fitting({ $ref: '#/components/schemas/OperationInput' } as never, document, {
+    source: fc.constantFrom('starts', 'open', OTHER_SOURCE, 'nowhere'),
+    request: fc.oneof(fc.constant(undefined), fc.record({ params: fc.constantFrom({ scene: '7' }, {}, { scene: '..' }, { other: 'x' }), body: fc.jsonValue() }, { requiredKeys: [] })),
+    monitorId: ids,
+    namespace: writes,
+    interval: fc.constantFrom('1m', 60_000, '100ms'),
+    expireIn: fc.constantFrom('2h', 3_600_000),
+    expireAt: fc.constant(undefined),
+  }).map((body) => body as Record<string, unknown>);
   const token = fc.oneof(fc.base64String({ minLength: 4, maxLength: 50 }).map((text) => text.replace(/[+/=]/g, '_')), fc.constantFrom('x', '%00', 'A'.repeat(43)));
   return fc.oneof(
     { weight: 5, arbitrary: postBodies(valid).map((body) => ({ ...body, method: 'POST', path: '/api/monitors' })) },
+    { weight: 2, arbitrary: postBodies(operation).map((body) => ({ ...body, kind: `operation, ${body.kind}`, method: 'POST', path: '/api/operations' })) },
     { weight: 2, arbitrary: fc.tuple(listQuery, reads).map(([query, namespace]) => ({ kind: 'list query', method: 'GET', path: withParam(`/api/monitors${query}`, 'namespace', namespace) })) },
     { weight: 2, arbitrary: fc.oneof(fc.tuple(fc.constant('GET'), anyId, reads), fc.tuple(fc.constant('DELETE'), anyId, writes))
       .map(([method, id, namespace]) => ({ kind: 'monitor by id', method, path: withParam(`/api/monitors/${id}`, 'namespace', namespace) })) },
