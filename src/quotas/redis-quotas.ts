@@ -43,9 +43,10 @@ export const STARTS_WINDOW_MS = 1_000;
 export const RUNNING_RETRY_AFTER_MS = 5_000;
 
 const RESERVE_START = Script.fromFile(new URL('./reserve-start.lua', import.meta.url));
-const RESERVE_EARLY_PUSH = Script.fromFile(new URL('./reserve-early-push.lua', import.meta.url));
+const CHUNKS = new URL('./chunks.lua', import.meta.url);
+const RESERVE_EARLY_PUSH = Script.fromFiles([CHUNKS, new URL('./reserve-early-push.lua', import.meta.url)]);
 const RELEASE_EARLY_PUSH = Script.fromFile(new URL('./release-early-push.lua', import.meta.url));
-const USAGE = Script.fromFile(new URL('./usage.lua', import.meta.url));
+const USAGE = Script.fromFiles([CHUNKS, new URL('./usage.lua', import.meta.url)]);
 
 /** The scripts' codes for the quotas, 1-based. */
 const QUOTA_CODES: Record<number, QuotaName> = { 1: 'runningMonitors', 2: 'startsPerSecond', 3: 'earlyPushes', 4: 'earlyPushBytes' };

@@ -5,22 +5,7 @@
 -- ARGV: now, monitor key, bytes, expiresAt, count limit, bytes limit (-1: none)
 -- Answers {1}: admitted (a push for a key kept already replaces it: its bytes and its expiry); or
 -- {0, quota, retryAfterMs, used, limit, requested}: refused (3 count, 4 bytes), nothing written.
--- Lua's unpack takes a few thousand values at most: long lists go to Redis in chunks.
-local CHUNK = 1000
-local function inChunks(command, key, members)
-  local answers = {}
-  for i = 1, #members, CHUNK do
-    local part = redis.call(command, key, unpack(members, i, math.min(i + CHUNK - 1, #members)))
-    if type(part) == 'table' then for _, value in ipairs(part) do answers[#answers + 1] = value end end
-  end
-  return answers
-end
-local function bytesOf(sizes, members)
-  local sum = 0
-  for _, size in ipairs(inChunks('HMGET', sizes, members)) do sum = sum + (tonumber(size) or 0) end
-  return sum
-end
-
+-- inChunks and bytesOf come from chunks.lua, put before this script.
 local now = tonumber(ARGV[1])
 local key = ARGV[2]
 local bytes = tonumber(ARGV[3])

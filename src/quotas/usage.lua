@@ -1,22 +1,7 @@
 -- One namespace's use of its quotas now, read only (see redis-quotas.ts).
 -- KEYS: running, starts, pushes, sizes, total. ARGV: now, window ms.
 -- Answers {running monitors, starts in the window, early pushes, early push bytes}, expired entries not counted.
--- Lua's unpack takes a few thousand values at most: long lists go to Redis in chunks.
-local CHUNK = 1000
-local function inChunks(command, key, members)
-  local answers = {}
-  for i = 1, #members, CHUNK do
-    local part = redis.call(command, key, unpack(members, i, math.min(i + CHUNK - 1, #members)))
-    if type(part) == 'table' then for _, value in ipairs(part) do answers[#answers + 1] = value end end
-  end
-  return answers
-end
-local function bytesOf(sizes, members)
-  local sum = 0
-  for _, size in ipairs(inChunks('HMGET', sizes, members)) do sum = sum + (tonumber(size) or 0) end
-  return sum
-end
-
+-- inChunks and bytesOf come from chunks.lua, put before this script.
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local running = redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')

@@ -18,6 +18,11 @@ export class Script {
     return new Script(readFileSync(url, 'utf8'));
   }
 
+  /** One script of several `.lua` files, in order: helpers first (Lua scripts in Redis cannot import). */
+  static fromFiles(urls: readonly URL[]): Script {
+    return new Script(urls.map((url) => readFileSync(url, 'utf8')).join('\n'));
+  }
+
   /** Runs it with `numberOfKeys` keys first in `keysAndArgs`, then the arguments; answers what the script returns. */
   async run(redis: RedisConnection, numberOfKeys: number, keysAndArgs: readonly (string | number | Buffer)[]): Promise<unknown> {
     try {
