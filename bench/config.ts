@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
 export const SCENARIOS = [
-  'throughput', 'http', 'sources', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview',
+  'throughput', 'http', 'sources', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview', 'operations',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -114,6 +114,8 @@ export interface BenchConfig {
    * under a limit of `limit`/s, measured for `measureMs` after `warmupMs`. The cost rows use the shape of (2).
    */
   readonly limits: { workers: number; monitors: number; limit: number; warmupMs: number; measureMs: number };
+  /** (14) Operations: `operations` per timed round through POST /api/operations, sent at `perSecond`, after `warmup` unmeasured. */
+  readonly operations: { operations: number; perSecond: number; warmup: number };
 }
 
 /** Fixed in both modes: the shape measured. Only the sizes below differ between a full and a quick run. */
@@ -145,6 +147,7 @@ const FULL = {
   },
   overview: { endedMonitors: 100_000, lastHourChecks: 60_000, runningMonitors: 1_000, requests: 200 },
   limits: { workers: 3, monitors: 2_000, limit: 200, warmupMs: 10_000, measureMs: 30_000 },
+  operations: { operations: 1_000, perSecond: 100, warmup: 100 },
 };
 
 /** Smoke sizes: every code path runs, in seconds; the figures mean nothing. */
@@ -164,6 +167,7 @@ const QUICK: typeof FULL = {
   batchIds: { workers: 3, monitors: 200, intervalMs: 1_000, warmupMs: 1_000, measureMs: 2_000, more: [{ intervalMs: 2_000, concurrency: 30, warmupMs: 500, measureMs: 2_000 }] },
   overview: { endedMonitors: 2_000, lastHourChecks: 1_000, runningMonitors: 50, requests: 20 },
   limits: { workers: 3, monitors: 200, limit: 50, warmupMs: 2_000, measureMs: 3_000 },
+  operations: { operations: 100, perSecond: 100, warmup: 20 },
 };
 
 /** What README "Scaling" recommends and docker-compose.yml sets; the bench measures jobwatch so configured. */

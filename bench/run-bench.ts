@@ -13,6 +13,7 @@ import { httpScenario } from './scenarios/http.ts';
 import { latenessScenario } from './scenarios/lateness.ts';
 import { limitsScenario } from './scenarios/limits.ts';
 import { memoryScenario } from './scenarios/memory.ts';
+import { operationsScenario } from './scenarios/operations.ts';
 import { overviewScenario } from './scenarios/overview.ts';
 import { persistenceScenario } from './scenarios/persistence.ts';
 import { pgBossScenario } from './scenarios/pg-boss.ts';
@@ -37,6 +38,7 @@ const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   batch: batchScenario,
   'batch-ids': batchIdsScenario,
   overview: overviewScenario,
+  operations: operationsScenario,
 };
 
 /**

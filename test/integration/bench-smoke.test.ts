@@ -54,6 +54,13 @@ describe('npm run bench, quick mode', () => {
     expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
   });
 
+  it('measures operations from the API call to the start request at the service (a shipped server and worker), and cleans up', async () => {
+    const report = await quickRun('operations', ['14a', '14b']);
+    expect(typeof report.rows[1]!.met).toBe('boolean');
+    expect(report.rows[1]!.rounds).toHaveLength(1);
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
+
   it('measures the monitors page overview over seeded history, and cleans up', async () => {
     const report = await quickRun('overview', ['13a', '13b', '13c']);
     expect(typeof report.rows[0]!.met).toBe('boolean');
