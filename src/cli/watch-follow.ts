@@ -2,6 +2,7 @@ import type { CheckRecordView } from '../client/check-page.ts';
 import type { JobwatchClient } from '../client/jobwatch-client.ts';
 import type { EndedMonitorState, MonitorState, RunningMonitorState } from '../client/monitor-state.ts';
 import type { HistoryMode } from '../monitor/history.ts';
+import type { StartAnswerRecord } from '../monitor/operation.ts';
 import type { MonitorName } from '../monitor/namespace.ts';
 import { describeMonitor, monitorNamed } from './namespace-flag.ts';
 import { sleep } from './terminal.ts';
@@ -14,6 +15,8 @@ export interface WatchReporter {
   check(check: CheckRecordView): void;
   /** A change of a running monitor's polls or last status: reported when it keeps no history. */
   progress(monitor: RunningMonitorState): void;
+  /** An operation's start answered: once, at the first read that shows the answer of a running operation. */
+  answered(monitor: RunningMonitorState, answer: StartAnswerRecord): void;
   /** Between reads: waits until `until` (or the signal), showing the monitor as last read. */
   idle(monitor: RunningMonitorState, until: number, signal: AbortSignal): Promise<void>;
   end(monitor: EndedMonitorState, exitCode: number): void;
@@ -68,6 +71,8 @@ export async function followMonitor(client: WatchedClient, options: FollowOption
   const history = new HistoryReader(client, name, reporter);
   const keepsHistory = monitor.state === 'ended' || (monitor.history ?? options.historyMode) !== 'off';
   let shownProgress: string | undefined;
+  // An ended operation's answer is in its final lines; a running one's is reported once.
+  let shownAnswer = false;
   for (;;) {
     if (options.signal.aborted) return interrupted(reporter);
     if (monitor.state === 'ended') {
@@ -81,6 +86,10 @@ export async function followMonitor(client: WatchedClient, options: FollowOption
     } else if (progressOf(monitor) !== shownProgress) {
       shownProgress = progressOf(monitor);
       reporter.progress(monitor);
+    }
+    if (!shownAnswer && monitor.operation?.answer) {
+      shownAnswer = true;
+      reporter.answered(monitor, monitor.operation.answer);
     }
     if (clock() >= deadline) {
       reporter.timedOut(monitor, WATCH_EXIT_CODES.timeout);

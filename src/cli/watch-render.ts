@@ -1,4 +1,6 @@
 import type { EndedMonitorState, MonitorState, RunningMonitorState } from '../client/monitor-state.ts';
+import type { StartAnswerRecord } from '../monitor/operation.ts';
+import { describeStartAnswer, describeStartFailure, finishedAtStart, startFailureOf, startingText, startRetryText } from '../monitor/operation-text.ts';
 import type { Outcome } from '../monitor/statuses.ts';
 
 /**
@@ -46,7 +48,9 @@ export interface SpinnerFrame {
 
 /** The spinner line between checks, e.g. `⠙ scheduled · 3 polls · Processing · next poll at 12:03:04 (in 12 s)`. */
 export function renderSpinner({ tick, now, monitor }: SpinnerFrame): string {
-  const parts = [`${SPINNER_FRAMES[tick % SPINNER_FRAMES.length]} ${monitor.state}`, pollCount(monitor.polls)];
+  const frame = SPINNER_FRAMES[tick % SPINNER_FRAMES.length];
+  if (monitor.state === 'starting') return [`${frame} ${startingText(monitor.statusSource)}`, ...startRetry(monitor)].join(' · ');
+  const parts = [`${frame} ${monitor.state}`, pollCount(monitor.polls)];
   if (monitor.lastStatus !== null) parts.push(monitor.lastStatus);
   if (monitor.lastError !== null) parts.push(`last check failed: ${monitor.lastError}`);
   if (monitor.state === 'scheduled') parts.push(nextPollText(Date.parse(monitor.nextPollAt), now, monitor.intervalMs));
@@ -90,10 +94,20 @@ function pollCount(polls: number): string {
   return polls === 1 ? '1 poll' : `${polls} polls`;
 }
 
-/** The line that opens a watch: which monitor, of which job, and where it stands. */
+/**
+ * The line that opens a watch: which monitor, of which job (an operation may have no job id: then
+ * none is named), and where it stands; an operation still starting says so.
+ */
 export function startLine(monitor: MonitorState): string {
-  const where = monitor.state === 'ended' ? `ended ${monitor.outcome}` : `${monitor.state}, ${pollCount(monitor.polls)} so far`;
-  return `watching ${monitor.monitorId} (job ${monitor.jobId}): ${where}`;
+  const where = monitor.state === 'ended' ? `ended ${monitor.outcome}`
+    : monitor.state === 'starting' ? [startingText(monitor.statusSource), ...startRetry(monitor)].join(' · ')
+    : `${monitor.state}, ${pollCount(monitor.polls)} so far`;
+  return `watching ${monitor.monitorId}${monitor.jobId === null ? '' : ` (job ${monitor.jobId})`}: ${where}`;
+}
+
+/** An operation's start answered (printed once, as soon as a read shows it), e.g. `12:03:04  start answered 202, watching https://x/ops/7`. */
+export function answeredLine(answer: StartAnswerRecord, now: number): string {
+  return `${formatClock(now)}  start ${describeStartAnswer(answer)}`;
 }
 
 /** What a running monitor's state shows of its progress: what `watch` reports when it keeps no history. */
@@ -103,6 +117,7 @@ export function progressOf(monitor: RunningMonitorState): string {
 
 /** A change of a running monitor's progress as one line, e.g. `12:03:04  3 polls  Processing`. */
 export function progressLine(monitor: RunningMonitorState, now: number): string {
+  if (monitor.state === 'starting') return [formatClock(now), startingText(monitor.statusSource), ...startRetry(monitor)].join('  ');
   const parts = [formatClock(now), pollCount(monitor.polls), monitor.lastStatus ?? '-'];
   if (monitor.lastError !== null) parts.push(`last check failed: ${monitor.lastError}`);
   return parts.join('  ');
@@ -114,7 +129,8 @@ export function endLines(monitor: EndedMonitorState, exitCode: number): string[]
   const detail = monitor.detail === undefined || monitor.detail === null ? '-' : JSON.stringify(monitor.detail);
   return [
     `${monitor.monitorId} ended ${monitor.outcome} (exit ${exitCode})`,
-    `  job        ${monitor.jobId}`,
+    `  job        ${monitor.jobId ?? '-'}`,
+    ...startLines(monitor),
     `  status     ${monitor.jobStatus ?? '-'}`,
     `  polls      ${monitor.polls}`,
     `  started    ${monitor.startedAt}`,
@@ -122,6 +138,21 @@ export function endLines(monitor: EndedMonitorState, exitCode: number): string[]
     `  detail     ${detail.length > 200 ? `${detail.slice(0, 199)}…` : detail}`,
     ...(monitor.persisted ? [] : ['  (the record waits in Redis for Postgres)']),
   ];
+}
+
+/** An ended operation's start: refused (with why), or what it answered; nothing for a monitor that is no operation. */
+function startLines(monitor: EndedMonitorState): string[] {
+  const failure = startFailureOf(monitor.detail);
+  if (failure) return [`  start      ${describeStartFailure(failure)}`];
+  const answer = monitor.operation?.answer;
+  if (!answer) return monitor.operation ? ['  start      not answered'] : [];
+  const text = describeStartAnswer(answer);
+  return [`  start      ${finishedAtStart(monitor.detail) ? `${text}, the job finished at once` : text}`];
+}
+
+/** A start being retried: its last try's error, as one part of a line. */
+function startRetry(monitor: RunningMonitorState): string[] {
+  return monitor.lastError === null ? [] : [startRetryText(monitor.lastError)];
 }
 
 /**

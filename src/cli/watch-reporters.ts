@@ -3,7 +3,7 @@ import { checkHeaderLine, checkLine } from './check-rows.ts';
 import { printJson } from './flags.ts';
 import { LiveLine, sleep } from './terminal.ts';
 import type { WatchReporter } from './watch-follow.ts';
-import { endLines, formatClock, progressLine, renderSpinner, startLine } from './watch-render.ts';
+import { answeredLine, endLines, formatClock, progressLine, renderSpinner, startLine } from './watch-render.ts';
 
 /** How often the spinner turns (and its "in 12 s" counts down). */
 const SPINNER_TICK_MS = 100;
@@ -25,6 +25,7 @@ export function textReporter(out: NodeJS.WriteStream, live: boolean, clock: () =
       print(checkLine(check));
     },
     progress: (monitor) => print(progressLine(monitor, clock())),
+    answered: (_monitor, answer) => print(answeredLine(answer, clock())),
     async idle(monitor, until, signal) {
       if (!line) return sleep(until - clock(), signal);
       for (let tick = 0; clock() < until && !signal.aborted; tick++) {
@@ -48,6 +49,7 @@ export function jsonReporter(clock: () => number = Date.now): WatchReporter {
     start: (monitor) => printJson({ event: 'start', monitor }),
     check: (check) => printJson({ event: 'check', check }),
     progress: (monitor) => printJson({ event: 'progress', monitor }),
+    answered: (monitor, answer) => printJson({ event: 'answered', answer, monitor }),
     idle: (_monitor, until, signal) => sleep(until - clock(), signal),
     end: (monitor: EndedMonitorState, exitCode) => printJson({ event: 'end', monitor, exitCode }),
     timedOut: (monitor: RunningMonitorState, exitCode) => printJson({ event: 'timeout', monitor, exitCode }),

@@ -4,7 +4,7 @@ import { checkHeaderLine, checkLine } from '../../src/cli/check-rows.ts';
 import { CLEAR_LINE, fitToWidth } from '../../src/cli/terminal.ts';
 import { renderTop } from '../../src/cli/top-render.ts';
 import {
-  SPINNER_FRAMES, WATCH_EXIT_CODE_ROWS, WATCH_EXIT_CODES, endedByCheck, exitCodeFor, formatSpan, nextPollWhen, progressLine, renderSpinner,
+  SPINNER_FRAMES, WATCH_EXIT_CODE_ROWS, WATCH_EXIT_CODES, answeredLine, endLines, endedByCheck, exitCodeFor, formatSpan, nextPollWhen, progressLine, renderSpinner, startLine,
 } from '../../src/cli/watch-render.ts';
 import { OUTCOMES } from '../../src/monitor/statuses.ts';
 import { readPage } from '../helpers/docs.ts';
@@ -67,6 +67,59 @@ describe('the lines of jobwatch watch', () => {
   it('a change of progress (no history)', () => {
     expect(progressLine(running(), NOW)).toBe('12:03:04  3 polls  Processing');
     expect(progressLine(running({ polls: 1, lastStatus: null, lastError: 'timeout' }), NOW)).toBe('12:03:04  1 poll  -  last check failed: timeout');
+  });
+});
+
+describe('an operation in jobwatch watch (and jobwatch call --wait)', () => {
+  const starting = (overrides: Partial<RunningMonitorState> = {}) =>
+    running({ monitorId: 'op-1', jobId: null, state: 'starting', polls: 0, lastStatus: null, statusSource: 'source render', operation: { fingerprint: 'f' }, ...overrides });
+  const retried = { polls: 2, lastError: 'HTTP 503 from 127.0.0.1:9' };
+  const watching = { status: 202, watching: 'https://render.internal/ops/7?sig=secret' };
+
+  it.each([
+    { name: 'starting: the start request being sent, no job named', line: startLine(starting()), text: 'watching op-1: starting: sending the start request to source render' },
+    {
+      name: 'starting, retried: the last try\'s error', line: startLine(starting(retried)),
+      text: 'watching op-1: starting: sending the start request to source render · last try failed: HTTP 503 from 127.0.0.1:9 (retried with the same idempotency key)',
+    },
+    { name: 'the spinner while starting', line: renderSpinner({ tick: 0, now: NOW, monitor: starting() }), text: '⠋ starting: sending the start request to source render' },
+    {
+      name: 'the spinner while the start is retried', line: renderSpinner({ tick: 1, now: NOW, monitor: starting(retried) }),
+      text: '⠙ starting: sending the start request to source render · last try failed: HTTP 503 from 127.0.0.1:9 (retried with the same idempotency key)',
+    },
+    {
+      name: 'a change of progress while starting (no history)', line: progressLine(starting(retried), NOW),
+      text: '12:03:04  starting: sending the start request to source render  last try failed: HTTP 503 from 127.0.0.1:9 (retried with the same idempotency key)',
+    },
+    { name: 'answered with a URL to watch: shown without its query', line: answeredLine(watching, NOW), text: '12:03:04  start answered 202, watching https://render.internal/ops/7' },
+    { name: 'answered with a job id', line: answeredLine({ status: 201, jobId: 'job-7' }, NOW), text: '12:03:04  start answered 201, job id job-7' },
+    { name: 'an answered operation without a job id, polling', line: startLine(starting({ state: 'scheduled', polls: 1, operation: { fingerprint: 'f', answer: watching } })), text: 'watching op-1: scheduled, 1 poll so far' },
+  ])('$name', ({ line, text }) => {
+    expect(line).toBe(text);
+    expect(line).not.toContain('null');
+  });
+
+  it('ended: the start refused, with its status and reason; no job id is "-", never null', () => {
+    const reason = 'the start request was refused: 127.0.0.1:9 answered 400';
+    const lines = endLines(ended({
+      monitorId: 'op-1', jobId: null, outcome: 'failed', jobStatus: null, polls: 1,
+      detail: { start: { status: 400, body: { error: 'scene is missing' }, reason } }, operation: { fingerprint: 'f', answer: { status: 400 } },
+    }), 3);
+    expect(lines.slice(0, 3)).toEqual(['op-1 ended failed (exit 3)', '  job        -', `  start      failed: 400 ${reason}`]);
+    expect(lines.join('\n')).not.toMatch(/\bnull\b/);
+  });
+
+  it.each([
+    { name: 'watched at a URL', answer: watching, detail: { status: 'Succeeded' }, line: '  start      answered 202, watching https://render.internal/ops/7' },
+    { name: 'a job id read', answer: { status: 201, jobId: 'job-7' }, detail: { status: 'Completed' }, line: '  start      answered 201, job id job-7' },
+    { name: 'a synchronous answer', answer: { status: 200 }, detail: { via: 'start', output: { ok: true } }, line: '  start      answered 200, the job finished at once' },
+  ])('ended: what the start answered ($name)', ({ answer, detail, line }) => {
+    const lines = endLines(ended({ jobId: answer.jobId ?? null, detail, operation: { fingerprint: 'f', answer } }), 0);
+    expect(lines[2]).toBe(line);
+  });
+
+  it('a monitor that is no operation has no start line', () => {
+    expect(endLines(ended(), 0).some((line) => line.includes('start '))).toBe(false);
   });
 });
 
