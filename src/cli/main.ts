@@ -15,6 +15,7 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   enqueue: { summary: 'start a monitor for a job', load: async () => (await import('./commands/enqueue.ts')).enqueueCommand },
+  call: { summary: "start an operation (a source's start request) and watch it; --wait follows it", load: async () => (await import('./commands/call.ts')).callCommand },
   status: { summary: "print a monitor's state", load: async () => (await import('./commands/status.ts')).statusCommand },
   cancel: { summary: 'stop a monitor and record it as canceled', load: async () => (await import('./commands/cancel.ts')).cancelCommand },
   report: { summary: "report a job's status for its monitor (push)", load: async () => (await import('./commands/report.ts')).reportCommand },

@@ -6,6 +6,7 @@ import { renderTop } from '../../src/cli/top-render.ts';
 import {
   SPINNER_FRAMES, WATCH_EXIT_CODE_ROWS, WATCH_EXIT_CODES, answeredLine, endLines, endedByCheck, exitCodeFor, formatSpan, nextPollWhen, progressLine, renderSpinner, startLine,
 } from '../../src/cli/watch-render.ts';
+import type { StartAnswerRecord } from '../../src/monitor/operation.ts';
 import { OUTCOMES } from '../../src/monitor/statuses.ts';
 import { readPage } from '../helpers/docs.ts';
 
@@ -109,7 +110,7 @@ describe('an operation in jobwatch watch (and jobwatch call --wait)', () => {
     expect(lines.join('\n')).not.toMatch(/\bnull\b/);
   });
 
-  it.each([
+  it.each<{ name: string; answer: StartAnswerRecord; detail: unknown; line: string }>([
     { name: 'watched at a URL', answer: watching, detail: { status: 'Succeeded' }, line: '  start      answered 202, watching https://render.internal/ops/7' },
     { name: 'a job id read', answer: { status: 201, jobId: 'job-7' }, detail: { status: 'Completed' }, line: '  start      answered 201, job id job-7' },
     { name: 'a synchronous answer', answer: { status: 200 }, detail: { via: 'start', output: { ok: true } }, line: '  start      answered 200, the job finished at once' },
