@@ -4,6 +4,7 @@ import type { WorkerProcess } from '../../src/wiring/worker-process.ts';
 import { basicAuth, request, startTestServer } from '../helpers/http.ts';
 import { writeSourcesFile, type SourcesFile } from '../helpers/sources-file.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
+import { startOperationServices, type OperationServices } from '../helpers/operation-services.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startTestWorker } from '../helpers/workers.ts';
@@ -35,12 +36,22 @@ async function stateOf(monitorId: string): Promise<any> {
 const get = (path: string, headers: Record<string, string> = AUTH) => request(`${server.url}${path}`, { headers });
 
 let sourcesFile: SourcesFile | undefined;
+let operations: OperationServices;
 
 beforeAll(async () => {
   iso = await createIsolation();
   status = await startStatusServer();
-  // One source, `scripted`: the status server read by a mapping (the last describe's monitor).
-  sourcesFile = writeSourcesFile({ scripted: { url: status.template, statusPath: 'status' } });
+  operations = await startOperationServices({ retryAfter: null, runningPolls: 1 });
+  // `scripted`: the status server read by a mapping (a source monitor); `op-202` and `op-body`:
+  // fake job services that jobwatch starts (operations).
+  sourcesFile = writeSourcesFile({
+    scripted: { url: status.template, statusPath: 'status' },
+    'op-202': { start: { url: operations.http202.startUrl }, convention: 'http-202' },
+    'op-body': {
+      start: { url: operations.bodyId.startUrl, jobIdPath: 'id' }, url: operations.bodyId.pollTemplate,
+      statusPath: 'status', running: ['Processing'], completed: ['Completed'], failed: ['Failed'],
+    },
+  });
   const sourcesPath = sourcesFile.path;
   const env = { JOBWATCH_API_TOKEN: TOKEN, JOBWATCH_BOARD_WRITE: '1', JOBWATCH_CALLBACK_SECRET: 'ui-test-callback-secret-0123456789', JOBWATCH_HISTORY: 'all', JOBWATCH_SOURCES: sourcesPath };
   server = await startTestServer(iso, env);
@@ -75,6 +86,7 @@ afterAll(async () => {
   await readOnly?.close();
   await server?.close();
   await status?.close();
+  await operations?.close();
   await iso?.cleanup();
 });
 
@@ -269,5 +281,57 @@ describe('a monitor of a named source', () => {
     expect(page.match(/<td>poll<\/td>\s*<td>scripted<\/td><\/tr>/g)).toHaveLength(2);
     // A status URL monitor's checks name no source.
     expect((await get('/ui/monitors/ui-done')).text).toMatch(/<td>poll<\/td>\s*<td><span class="muted">-<\/span><\/td><\/tr>/);
+  });
+});
+
+describe('operations on the monitors page', () => {
+  const startOperation = async (body: Record<string, unknown>) => {
+    const reply = await request(`${server.url}/api/operations`, { method: 'POST', token: TOKEN, body });
+    expect(reply.status, reply.text).toBe(201);
+  };
+  const rowOf = (text: string, monitorId: string) => new RegExp(`<tr[^>]*><td><a [^>]+>${monitorId}</a></td>[\\s\\S]*?</tr>`).exec(text)?.[0];
+
+  it('starting: the badge, no job id, the start request being sent and its last failed try; then what the start answered', async () => {
+    // The first try answers 503 (retried with the same key), the second is held: the operation stays starting.
+    operations.http202.failStarts(1, 503);
+    operations.http202.holdStarts();
+    try {
+      await startOperation({ source: 'op-202', monitorId: 'ui-op-starting', interval: '100ms' });
+      await waitFor(() => operations.http202.heldStarts() === 1, { what: 'the second try of the start held' });
+      expect(await stateOf('ui-op-starting')).toMatchObject({ state: 'starting', jobId: null, lastError: expect.stringMatching(/503/) });
+
+      const row = rowOf((await get('/ui/monitors')).text, 'ui-op-starting');
+      expect(row).toMatch(/<td><span class="muted">-<\/span><\/td>\s*<td><span class="badge s-starting">starting<\/span>/);
+      expect(row).toContain('start request <time');
+      expect(row).not.toContain('null');
+      const css = (await get('/ui/assets/ui.css')).text;
+      expect(css).toMatch(/\.s-starting[,{ ]/);
+
+      const page = (await get('/ui/monitors/ui-op-starting')).text;
+      expect(page).toContain('<h1>ui-op-starting <span class="badge s-starting">starting</span></h1>');
+      expect(page).toContain('<dt>job id</dt><dd><span class="muted">-</span></dd>');
+      expect(page).toMatch(/<dt>start<\/dt><dd>starting: sending the start request to source op-202<br><span class="s-failed">last try failed: [^<]*503[^<]*\(retried with the same idempotency key\)<\/span><\/dd>/);
+      expect(page).not.toMatch(/\bnull\b/);
+    } finally {
+      operations.http202.releaseStarts();
+    }
+    await waitFor(async () => (await stateOf('ui-op-starting')).persisted === true, { what: 'ui-op-starting ended and written' });
+    const ended = (await get('/ui/monitors/ui-op-starting')).text;
+    expect(ended).toMatch(/<dt>start<\/dt><dd>start answered 202, watching http:\/\/127\.0\.0\.1:\d+\/async\/jobs\/job-\d+\/status<\/dd>/);
+    expect(ended).not.toContain('start-failed');
+  });
+
+  it('a refused start: a "start failed" line with the status and the reason, and no job id', async () => {
+    operations.bodyId.failStarts(1, 400, { body: { error: 'scene is missing' } });
+    await startOperation({ source: 'op-body', monitorId: 'ui-op-refused', interval: '100ms' });
+    await waitFor(async () => (await stateOf('ui-op-refused')).persisted === true, { what: 'ui-op-refused ended and written' });
+
+    const page = (await get('/ui/monitors/ui-op-refused')).text;
+    expect(page).toContain('<h1>ui-op-refused <span class="badge s-failed">failed</span></h1>');
+    expect(page).toMatch(/<p class="start-failed"><span class="s-failed">start failed: 400 the start request was refused: [^<]+ answered 400<\/span><\/p>/);
+    expect(page).toContain('<dt>job id</dt><dd><span class="muted">-</span></dd>');
+    const row = rowOf((await get('/ui/monitors')).text, 'ui-op-refused');
+    expect(row).toMatch(/<td><span class="muted">-<\/span><\/td><td><span class="badge s-failed">failed<\/span>/);
+    expect(row).not.toContain('null');
   });
 });

@@ -30,8 +30,10 @@ pre { background: var(--panel); border: 1px solid var(--line); padding: .6rem; o
 .card b { display: block; font-size: 1.5rem; font-variant-numeric: tabular-nums; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 1rem; font-size: .8rem; border: 1px solid currentColor; white-space: nowrap; }
 .s-completed { color: var(--completed); } .s-failed { color: var(--failed); } .s-expired { color: var(--expired); }
-.s-canceled { color: var(--canceled); } .s-errored { color: var(--errored); } .s-scheduled, .s-polling, .s-running, .s-terminal { color: var(--running); } .s-overdue { color: var(--overdue); }
+.s-canceled { color: var(--canceled); } .s-errored { color: var(--errored); } .s-starting, .s-scheduled, .s-polling, .s-running, .s-terminal { color: var(--running); } .s-overdue { color: var(--overdue); }
 tr.overdue td:first-child { box-shadow: inset 3px 0 var(--overdue); }
+.badge.s-starting { border-style: dashed; }
+p.start-failed { border-left: 3px solid var(--failed); padding: .3rem .6rem; background: var(--panel); }
 form.filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-bottom: 1rem; }
 form.filters label { display: flex; flex-direction: column; font-size: .8rem; color: var(--muted); gap: .15rem; }
 input, select, button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: .3rem .5rem; }

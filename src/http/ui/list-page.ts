@@ -65,16 +65,21 @@ function monitorTable(monitors: MonitorState[], now: number): Html {
 </table>`;
 }
 
+/** The job's id; an operation has none until its start answers one (and may never have one): a dash then. */
+function jobCell(monitor: MonitorState): Html {
+  return monitor.jobId === null ? html`<td><span class="muted">-</span></td>` : html`<td class="mono">${monitor.jobId}</td>`;
+}
+
 function monitorRow(monitor: MonitorState, now: number): Html {
   const link = html`<a href="${monitorLink(monitor)}" class="mono">${monitor.monitorId}</a>${monitor.namespace === DEFAULT_NAMESPACE ? '' : html` <span class="muted">${monitor.namespace}</span>`}`;
   if (monitor.state === 'ended') {
     const duration = Date.parse(monitor.finishedAt) - Date.parse(monitor.startedAt);
-    return html`<tr><td>${link}</td><td class="mono">${monitor.jobId}</td><td>${badge(monitor.outcome)}</td><td class="num">${monitor.polls}</td>
+    return html`<tr><td>${link}</td>${jobCell(monitor)}<td>${badge(monitor.outcome)}</td><td class="num">${monitor.polls}</td>
 <td>${monitor.jobStatus ?? html`<span class="muted">-</span>`}</td><td>finished ${timeTag(monitor.finishedAt)}</td><td class="num">${formatElapsed(duration)}</td></tr>`;
   }
   const overdue = isOverdue(monitor, now);
   const last = monitor.lastError ? html`<span class="s-failed" title="${monitor.lastError}">${monitor.lastStatus ?? 'failed check'}</span>` : monitor.lastStatus ?? html`<span class="muted">-</span>`;
-  return html`<tr${overdue ? html` class="overdue"` : ''}><td>${link}</td><td class="mono">${monitor.jobId}</td>
+  return html`<tr${overdue ? html` class="overdue"` : ''}><td>${link}</td>${jobCell(monitor)}
 <td>${badge(monitor.state)}${overdue ? html` ${badge('overdue')}` : ''}</td><td class="num">${monitor.polls}</td>
-<td>${last}</td><td>next ${timeTag(monitor.nextPollAt)}</td><td class="num">${formatElapsed(now - Date.parse(monitor.startedAt))}</td></tr>`;
+<td>${last}</td><td>${monitor.state === 'starting' ? 'start request' : 'next'} ${timeTag(monitor.nextPollAt)}</td><td class="num">${formatElapsed(now - Date.parse(monitor.startedAt))}</td></tr>`;
 }

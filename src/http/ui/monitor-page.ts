@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import type { CheckPage, CheckRecordView } from '../../client/check-page.ts';
 import type { EndedMonitorState, MonitorState, RunningMonitorState } from '../../client/monitor-state.ts';
+import { describeStartAnswer, describeStartFailure, finishedAtStart, startFailureOf, startingText, startRetryText } from '../../monitor/operation-text.ts';
 import { formatDuration, formatElapsed } from '../../time/durations.ts';
 import { badge, jsonBlock, queryString, timeTag, UI_PATH, type Html } from './layout.ts';
 import { isOverdue, monitorLink } from './list-page.ts';
@@ -24,6 +25,7 @@ export function monitorBody(view: MonitorView): Html {
   const overdue = isOverdue(monitor, view.now) ? html` ${badge('overdue')}` : '';
   return html`<p class="note"><a href="${UI_PATH}/monitors">← Monitors</a></p>
 <h1>${monitor.monitorId} ${state}${overdue}</h1>
+${startFailedLine(monitor)}
 ${actions(view)}
 <div class="grid2">
 <section><h2>${monitor.state === 'ended' ? 'Final record' : 'Context'}</h2>${monitor.state === 'ended' ? finalRecord(monitor) : context(monitor, view.now)}</section>
@@ -49,10 +51,42 @@ function facts(rows: [string, Html | string | number][]): Html {
   return html`<dl class="facts">${rows.map(([name, value]) => html`<dt>${name}</dt><dd>${value}</dd>`)}</dl>`;
 }
 
+/** A refused start, above everything else on an operation's page: its status and why. */
+function startFailedLine(monitor: MonitorState): Html | string {
+  const failure = monitor.state === 'ended' ? startFailureOf(monitor.detail) : undefined;
+  return failure ? html`<p class="start-failed"><span class="s-failed">start ${describeStartFailure(failure)}</span></p>` : '';
+}
+
+/** The job's id; an operation has none until its start answers one (and may never have one). */
+function jobId(monitor: MonitorState): Html {
+  return monitor.jobId === null ? html`<span class="muted">-</span>` : html`<span class="mono">${monitor.jobId}</span>`;
+}
+
+/** An operation's start as the context shows it: being sent (and why it is retried), or what it answered. */
+function startFact(monitor: RunningMonitorState): [string, Html | string][] {
+  if (!monitor.operation) return [];
+  if (monitor.state === 'starting') {
+    const retry = monitor.lastError === null ? '' : html`<br><span class="s-failed">${startRetryText(monitor.lastError)}</span>`;
+    return [['start', html`${startingText(monitor.statusSource)}${retry}`]];
+  }
+  return monitor.operation.answer ? [['start', `start ${describeStartAnswer(monitor.operation.answer)}`]] : [];
+}
+
+/** An ended operation's start: refused, or what it answered (and whether that was its end). */
+function endedStartFact(monitor: EndedMonitorState): [string, Html | string][] {
+  if (!monitor.operation) return [];
+  const failure = startFailureOf(monitor.detail);
+  if (failure) return [['start', html`<span class="s-failed">start ${describeStartFailure(failure)}</span>`]];
+  const answer = monitor.operation.answer;
+  if (!answer) return [['start', 'not answered']];
+  return [['start', `start ${describeStartAnswer(answer)}${finishedAtStart(monitor.detail) ? ', the job finished at once' : ''}`]];
+}
+
 function context(monitor: RunningMonitorState, now: number): Html {
   return facts([
-    ['job id', html`<span class="mono">${monitor.jobId}</span>`],
+    ['job id', jobId(monitor)],
     ['state', monitor.state],
+    ...startFact(monitor),
     ['polls', monitor.polls],
     ['last status', monitor.lastStatus ?? '-'],
     ['last error', monitor.lastError ? html`<span class="s-failed">${monitor.lastError}</span>` : '-'],
@@ -67,8 +101,9 @@ function context(monitor: RunningMonitorState, now: number): Html {
 
 function finalRecord(monitor: EndedMonitorState): Html {
   return facts([
-    ['job id', html`<span class="mono">${monitor.jobId}</span>`],
+    ['job id', jobId(monitor)],
     ['outcome', badge(monitor.outcome)],
+    ...endedStartFact(monitor),
     ['job status', monitor.jobStatus ?? '-'],
     ['polls', monitor.polls],
     ['started', timeTag(monitor.startedAt)],
