@@ -50,7 +50,7 @@ describe('the jobwatch command starts lean', () => {
     expect(help.packages).toEqual([]);
   });
 
-  it.each(['enqueue', 'worker', 'server', 'status', 'migrate', 'quickstart', 'watch', 'top'])('%s --help answers before the configuration is read, loading neither BullMQ nor the HTTP stack', async (command) => {
+  it.each(['enqueue', 'call', 'worker', 'server', 'status', 'migrate', 'quickstart', 'watch', 'top'])('%s --help answers before the configuration is read, loading neither BullMQ nor the HTTP stack', async (command) => {
     const help = await jobwatch([command, '--help'], BAD_ENV);
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toContain(`Usage: jobwatch ${command}`);
