@@ -22,6 +22,7 @@ export {
 export { createLogger, type Logger } from './logging/logger.ts';
 export type { MonitorContext, MonitorResult, StatusSource } from './monitor/context.ts';
 export { parseMonitorInput, isValidatedMonitor, type MonitorInput, type ValidatedMonitor } from './monitor/input.ts';
+export { parseOperationInput, isValidatedOperation, type OperationInput, type ValidatedOperation } from './monitor/operation-input.ts';
 export { decideBeforeCheck, decideAfterCheck, decideCancel, type PollPolicy } from './monitor/decide.ts';
 export { OUTCOMES, type Outcome, type EndCounts, createVocabulary } from './monitor/statuses.ts';
 export { startWorkerProcess, type WorkerProcess, type WorkerProcessOptions } from './wiring/worker-process.ts';

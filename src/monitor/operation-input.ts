@@ -67,13 +67,13 @@ export function parseOperationInput(raw: unknown, defaults: OperationDefaults, n
   if (typeof fields.source !== 'string') throw new InvalidInputError('source', 'must name a source of the sources file that declares a start request');
   const monitorId = typeof fields.monitorId === 'string' ? fields.monitorId : `op-${randomUUID()}`;
   const checkOperation = defaults.checkOperation;
-  const monitor = parseMonitorInput({ ...fields, monitorId, jobId: monitorId, source: fields.source, params }, {
+  const monitor = asOperationError(() => parseMonitorInput({ ...fields, monitorId, jobId: monitorId, source: fields.source, params }, {
     ...defaults,
     checkSource: (name, _jobId, given, namespace) => {
       if (!checkOperation) throw new InvalidInputError('source', 'this deployment has no sources file; set JOBWATCH_SOURCES to one whose source declares a start request');
       return checkOperation(name, given, namespace);
     },
-  }, now);
+  }, now));
   const namespace = monitor.namespace ?? DEFAULT_NAMESPACE;
   // The monitor's first-poll rule applies to the first poll after the start, not to the start itself.
   const firstPollInMs = fields.firstPollIn === undefined ? undefined : monitor.nextCheckAt - now;
@@ -95,6 +95,16 @@ const VALIDATED = new WeakSet<object>();
 
 export function isValidatedOperation(input: unknown): input is ValidatedOperation {
   return typeof input === 'object' && input !== null && VALIDATED.has(input);
+}
+
+/** The monitor's checks, with a param named where an operation gives it: `request.params.scene`. */
+function asOperationError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof InvalidInputError && error.path[0] === 'params') throw error.under(['request']);
+    throw error;
+  }
 }
 
 /**

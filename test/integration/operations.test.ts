@@ -154,7 +154,7 @@ describe('operations, with two workers', () => {
   it('bad input: a source without a start request, params it does not take, a jobId', async () => {
     const api = (body: unknown) => request(`${server.url}/api/operations`, { method: 'POST', body });
     expect((await api({ source: 'nowhere' })).json).toMatchObject({ field: 'source' });
-    expect((await api({ source: 'sync', request: { params: { colour: 'red' } } })).json).toMatchObject({ field: 'params.colour' });
+    expect((await api({ source: 'sync', request: { params: { colour: 'red' } } })).json).toMatchObject({ field: 'request.params.colour' });
     expect((await api({ source: 'sync', jobId: 'j-1' })).json).toMatchObject({ field: 'jobId' });
   });
 });
