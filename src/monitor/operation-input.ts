@@ -97,12 +97,18 @@ export function isValidatedOperation(input: unknown): input is ValidatedOperatio
   return typeof input === 'object' && input !== null && VALIDATED.has(input);
 }
 
-/** The monitor's checks, with a param named where an operation gives it: `request.params.scene`. */
+/**
+ * The monitor's checks, each naming what the operation's caller gave: a param as
+ * `request.params.scene`, and the operation's id (which stands in for the job id until the start
+ * answers one) as `monitorId`.
+ */
 function asOperationError<T>(parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    if (error instanceof InvalidInputError && error.path[0] === 'params') throw error.under(['request']);
+    if (!(error instanceof InvalidInputError)) throw error;
+    if (error.path[0] === 'params') throw error.under(['request']);
+    if (error.path[0] === 'jobId') throw error.at(['monitorId', ...error.path.slice(1)]);
     throw error;
   }
 }

@@ -114,6 +114,8 @@ describe('parseOperationInput', () => {
     ['an unknown request field', { source: 'render', request: { bodyy: 1 } }, /^request: /],
     ['a body over 16 KiB', { source: 'render', request: { body: { big: 'x'.repeat(17_000) } } }, /^request\.body: must be at most/],
     ['a body that is not an object', 'render', /^body: must be a JSON object/],
+    ['an empty id', { source: 'render', monitorId: '' }, /^monitorId: must not be empty/],
+    ['a param the source does not take', { source: 'render', request: { params: { scene: '7' } } }, /^request\.params\.scene: is not a param/],
   ])('%s is refused naming the field', (_name, raw, expected) => {
     expect(() => parseOperationInput(raw, DEFAULTS, T0)).toThrow(expected);
   });

@@ -34,13 +34,9 @@ const FLAG_OPTIONS = {
 /** The flags of `--wait` alone: given without it, each is an input error naming it. */
 const WAIT_FLAGS = ['every', 'timeout', 'json'] as const;
 
-/**
- * How the operation's errors are named in the CLI's words, most specific path first. An operation
- * is validated as a monitor whose job id is its id (parseOperationInput), so `jobId` is the id too.
- */
+/** How the operation's errors are named in the CLI's words, most specific path first. */
 const NAMES_OF_PATHS = {
-  'request.body': '--body', 'request.params': '--param', request: '--body', params: '--param',
-  monitorId: '--monitor-id', jobId: '--monitor-id', namespace: '--namespace', source: 'SOURCE',
+  'request.body': '--body', 'request.params': '--param', request: '--body', monitorId: '--monitor-id', namespace: '--namespace', source: 'SOURCE',
 };
 
 const DEFAULT_EVERY_MS = 1_000;
