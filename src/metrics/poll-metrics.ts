@@ -60,6 +60,9 @@ export function createPollMetrics(registry: Registry): PollMetrics {
     'Final records the completion worker wrote to Postgres, by namespace and outcome (result: inserted, or already-persisted on a repeat); ' +
     `namespaces past the first ${MAX_NAMESPACE_LABELS} are summed as namespace="other"`, ['namespace', 'outcome', 'result']);
   const namespaces = new BoundedLabels(MAX_NAMESPACE_LABELS, OTHER_RATE_KEYS);
+  const firstChecks = counter('jobwatch_monitors_first_checked_total',
+    'Monitors whose first status check this worker made, by namespace: the monitors taken up (one that ends on a status pushed before any check is not counted); ' +
+    `namespaces past the first ${MAX_NAMESPACE_LABELS} are summed as namespace="other"`, ['namespace']);
   const completionRetries = counter('jobwatch_completion_retries_total',
     'Final records that could not be written yet (Postgres unreachable) and wait in Redis for a retry');
   const lateness = histogram('jobwatch_poll_lateness_seconds', 'How late a poll started: its start time minus the time it was due', LATENESS_BUCKETS);
@@ -112,6 +115,7 @@ export function createPollMetrics(registry: Registry): PollMetrics {
       const statusKey = statusKeyLabel(context);
       const key = statusKeys.labelOf(statusKey);
       statusChecks.inc({ result });
+      if (context.polls === 0) firstChecks.inc({ namespace: namespaces.labelOf(namespaceOf(context)) });
       if (!reading.ok) failures.inc({ reason: reading.failure.reason, key });
       // Clocks of producer and worker hosts differ slightly; a poll is never "early" by design.
       lateness.observe(Math.max(0, lateMs) / 1_000);

@@ -86,6 +86,7 @@ describe('/metrics', () => {
     expect(delta('jobwatch_status_checks_total', { result: 'failed' })).toBe(2);
     expect(delta('jobwatch_status_check_failures_total', { reason: 'http-status', key })).toBe(1);
     expect(delta('jobwatch_status_check_failures_total', { reason: 'not-found', key })).toBe(1);
+    expect(delta('jobwatch_monitors_first_checked_total', { namespace: 'default' })).toBe(2);
     expect(delta('jobwatch_polls_total', { outcome: 'rescheduled' })).toBe(1);
     expect(delta('jobwatch_polls_total', { outcome: 'retry' })).toBe(1);
     expect(delta('jobwatch_polls_total', { outcome: 'ended' })).toBe(2);
