@@ -64,6 +64,17 @@ describe('deploy/prometheus/jobwatch-rules.yml', () => {
   });
 });
 
+describe('deploy/prometheus/prometheus.yml', () => {
+  it.runIf(hasPromtool)('passes promtool check config, its rules included (the token file as the container writes it)', () => {
+    const config = readFileSync(join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8');
+    const token = join(scratch, 'jobwatch-token');
+    writeFileSync(token, 'a-token');
+    writeFileSync(join(scratch, 'prometheus.yml'), config.replaceAll('/tmp/jobwatch-token', token));
+    writeFileSync(join(scratch, 'jobwatch-rules.yml'), readFileSync(RULES));
+    expect(execFileSync('promtool', ['check', 'config', join(scratch, 'prometheus.yml')], { encoding: 'utf8' })).toMatch(/SUCCESS: 8 rules found/);
+  });
+});
+
 describe('deploy/grafana/jobwatch.json', () => {
   it('imports as is: a schema of Grafana 10/11, a Prometheus datasource variable every panel uses', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
