@@ -95,3 +95,29 @@ function sameMonitor(name: MonitorName) {
   const monitor = refOf(name);
   return and(eq(monitorNotifications.namespace, namespaceOf(monitor)), eq(monitorNotifications.monitorId, monitor.monitorId));
 }
+
+/** What the notification backlog gauges report: see readNotificationBacklog. */
+export interface NotificationBacklog {
+  /** Notifications neither delivered nor given up, counted up to the cap (the cap reads "at least"). */
+  pending: number;
+  /** How long ago the most overdue of them was due for its next attempt, in seconds; 0 when none is due. */
+  oldestDueSeconds: number;
+}
+
+/**
+ * The outbox rows still owed, for /metrics: one statement over the partial index of undelivered
+ * rows (monitor_notifications_due_idx), whose count stops at `cap` so that a scrape costs the same
+ * however large the backlog grows.
+ */
+export async function readNotificationBacklog(db: Database, cap: number): Promise<NotificationBacklog> {
+  const answer = await db.execute(sql`
+    select
+      (select count(*) from (
+        select 1 from monitor_notifications where delivered_at is null and gave_up_at is null limit ${cap}
+      ) owed)::int as pending,
+      coalesce(extract(epoch from now() - (
+        select min(next_attempt_at) from monitor_notifications where delivered_at is null and gave_up_at is null
+      )), 0)::float8 as oldest`);
+  const row = rowsOf<{ pending: number | string; oldest: number | string }>(answer)[0];
+  return { pending: Number(row?.pending ?? 0), oldestDueSeconds: Math.max(0, Number(row?.oldest ?? 0)) };
+}

@@ -5,6 +5,7 @@ import type { NotificationObserver } from '../monitor/notification.ts';
 import { createNotificationMetrics } from './notification-metrics.ts';
 import { createPollMetrics } from './poll-metrics.ts';
 import { registerQueueMetrics, type CountedQueues } from './queue-metrics.ts';
+import { registerScrapeGauges, type ScrapeReaders } from './scrape-gauges.ts';
 
 /** One process's metrics: what /metrics serves, and the observer its workers report to. */
 export interface Metrics {
@@ -20,6 +21,8 @@ export interface Metrics {
 export interface MetricsOptions {
   /** Report these queues' job counts, read at each scrape. */
   queues?: CountedQueues;
+  /** Report what these read at each scrape: overdue polls, the notification backlog, Redis's eviction policy, circuits. */
+  readers?: ScrapeReaders;
   logger: Logger;
 }
 
@@ -29,6 +32,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
   collectDefaultMetrics({ register: registry, prefix: 'jobwatch_' });
   const observer = createPollMetrics(registry);
   if (options.queues) registerQueueMetrics(registry, options.queues, options.logger);
+  if (options.readers) registerScrapeGauges(registry, options.readers, observer.rateKeys, options.logger);
   return {
     registry,
     observer,

@@ -8,8 +8,8 @@ import type { Hold } from './gate/hold.ts';
  * depend on them; an observer must not throw or block.
  */
 export interface PollObserver {
-  /** A status check finished. `lateMs`: poll start minus its due time. */
-  statusChecked?(event: { reading: StatusReading; lateMs: number; durationMs: number }): void;
+  /** A status check finished. `lateMs`: poll start minus its due time; `context`: the monitor as polled. */
+  statusChecked?(event: { context: MonitorContext; reading: StatusReading; lateMs: number; durationMs: number }): void;
   /**
    * A status check was decided (after `statusChecked`): what the history writer records. Called on
    * every poll, so it must cost no I/O of its own.
@@ -27,9 +27,14 @@ export interface PollObserver {
   persisted?(event: { result: MonitorResult; inserted: boolean }): void;
   /** A result could not be written yet (Postgres down) and will be retried. */
   persistFailed?(event: { result: MonitorResult; error: Error }): void;
+  /**
+   * The polls in flight in this process changed (a poll began or finished): `busy` of its
+   * `capacity` slots (its concurrency over all shards). Told once with `busy` 0 when workers start.
+   */
+  pollSlots?(event: { busy: number; capacity: number }): void;
 }
 
-const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'earlyPushTaken', 'held', 'ended', 'persisted', 'persistFailed'] as const;
+const HOOKS = ['statusChecked', 'checked', 'rescheduled', 'earlyPushTaken', 'held', 'ended', 'persisted', 'persistFailed', 'pollSlots'] as const;
 
 /** One observer that tells each of `observers` in turn; hooks none of them has are left out. */
 export function combineObservers(...observers: readonly (PollObserver | undefined)[]): PollObserver {

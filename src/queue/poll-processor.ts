@@ -110,7 +110,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     const checkedAt = clock();
     if (fault) await fault('after-status-check', context.monitorId);
     const lateMs = startedAt - context.nextCheckAt;
-    observer.statusChecked?.({ reading, lateMs, durationMs: checkedAt - startedAt });
+    observer.statusChecked?.({ context, reading, lateMs, durationMs: checkedAt - startedAt });
     if (deps.logger.isLevelEnabled('debug')) {
       log().debug({ status: reading.ok ? reading.status : undefined, failure: reading.ok ? undefined : reading.failure.reason, lateMs }, 'polled');
     }

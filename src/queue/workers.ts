@@ -121,14 +121,34 @@ function startPollWorkers(options: StartWorkersOptions, queues: MonitorQueues, s
     observer: options.observer,
   });
   const concurrency = concurrencyPerShard(options.concurrency ?? config.concurrency, queues.pollShards.length);
+  const counted = countingSlots(processor, concurrency * queues.pollShards.length, options.observer);
   return queues.pollShards.map((shard) => {
-    const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, processor, { ...shared, concurrency });
+    const pollWorker = new Worker<MonitorContext, MonitorResult>(shard.name, counted, { ...shared, concurrency });
     // Only now is the poll job gone for good, so only now may an end request (cancel or push) be forgotten.
     pollWorker.on('completed', (job) => {
       endRequests.clear(keyOf(job.data)).catch((error) => logger.warn({ err: error }, 'could not clear an end request'));
     });
     return pollWorker;
   });
+}
+
+/**
+ * The processor, telling the observer how many of the process's poll slots are busy as polls begin
+ * and end (for jobwatch_poll_slots_busy); without an observer that listens, the processor itself.
+ */
+function countingSlots<P extends (...args: never[]) => Promise<unknown>>(processor: P, capacity: number, observer: PollObserver | undefined): P {
+  const tell = observer?.pollSlots?.bind(observer);
+  if (!tell) return processor;
+  let busy = 0;
+  tell({ busy, capacity });
+  return (async (...args: Parameters<P>) => {
+    tell({ busy: ++busy, capacity });
+    try {
+      return await processor(...args);
+    } finally {
+      tell({ busy: --busy, capacity });
+    }
+  }) as P;
 }
 
 function startCompletionWorker(options: StartWorkersOptions, queues: MonitorQueues, shared: WorkerOptions): Worker {

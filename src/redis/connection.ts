@@ -2,6 +2,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ServiceUnavailableError } from '../errors/errors.ts';
 import { redactUrl } from '../logging/logger.ts';
 import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../time/with-timeout.ts';
+import { SAFE_MAXMEMORY_POLICIES } from './eviction-policy.ts';
 
 /** One Redis server, or a Redis Cluster: BullMQ and jobwatch work on either. */
 export type RedisConnection = Redis | Cluster;
@@ -59,8 +60,6 @@ function credentialsOf(url: string): RedisOptions {
   };
 }
 
-/** Policies under which Redis keeps every key; any other may evict a monitor's poll job. */
-const SAFE_MAXMEMORY_POLICIES = new Set(['noeviction']);
 
 /**
  * Fails fast, with what to do, when Redis does not answer or may evict keys. An evicted poll job

@@ -10,6 +10,8 @@ import { LastUseRecorder } from '../keys/last-use.ts';
 import { listen } from '../http/listen.ts';
 import { assertBindAllowed } from '../http/loopback.ts';
 import { metricsRoutes } from '../http/routes/metrics.ts';
+import { openPostgres } from '../db/database.ts';
+import { scrapeReaders } from './scrape-readers.ts';
 
 export interface WorkerMetricsServer {
   url: string;
@@ -31,11 +33,14 @@ export async function startWorkerMetricsServer(
   const redis = connectRedis(config);
   redis.on('error', (error) => logger.warn({ err: error }, 'Redis connection error (metrics); reconnecting'));
   const queues = openMonitorQueues(redis, config);
+  // One connection, opened at the first scrape, for the notification backlog the outbox holds.
+  const database = config.databaseUrl === undefined ? undefined : openPostgres(config.databaseUrl, { max: 1 });
   const closeQueues = async () => {
     await closeRedis(redis, () => queues.close());
+    await database?.close();
     keys?.close();
   };
-  const metrics = createMetrics({ queues, logger });
+  const metrics = createMetrics({ queues, logger, readers: scrapeReaders(config, redis, queues, database) });
   const app = new Hono<AuthEnv>();
   app.use('*', requireAccess({ apiToken: config.apiToken, keys, logger, ...(keys ? { lastUse: new LastUseRecorder(redis, config.prefix, logger) } : {}) }));
   app.route('/', metricsRoutes(metrics));

@@ -5,6 +5,7 @@ import { requireDatabaseUrl, type Config } from '../config/config.ts';
 import { openPostgres, type DatabaseHandle } from '../db/database.ts';
 import { assertSchemaReady } from '../db/migrate.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { scrapeReaders } from './scrape-readers.ts';
 import { openMonitorQueues } from '../queue/queues.ts';
 import { assertRedisReady, closeRedis, connectRedis } from '../redis/connection.ts';
 import { listen } from '../http/listen.ts';
@@ -71,7 +72,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   };
   try {
     await assertSchemaReady(database);
-    const metrics = createMetrics({ queues, logger });
+    const metrics = createMetrics({ queues, logger, readers: scrapeReaders(config, redis, queues, database) });
     const app = createHttpApp({
       config, logger, client, queues, redis, database, metrics, env: options.env ?? process.env,
       ...(keys ? { keys, lastUse: new LastUseRecorder(redis, config.prefix, logger, options.clock) } : {}),

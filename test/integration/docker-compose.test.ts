@@ -58,8 +58,8 @@ const restarts = (service: Service) => (service.restart ?? 'no') !== 'no';
 describe.runIf(hasCompose)('docker-compose.yml', () => {
   const compose = hasCompose ? resolvedCompose() : { services: {}, volumes: {} };
 
-  it('runs redis, postgres, a one-shot migrate, the demo job service, workers and (with its profile) the server', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['demo-api', 'migrate', 'postgres', 'redis', 'server', 'worker']);
+  it('runs redis, postgres, a one-shot migrate, the demo job service, workers and (with their profiles) the server, Prometheus and Grafana', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['demo-api', 'grafana', 'migrate', 'postgres', 'prometheus', 'redis', 'server', 'worker']);
   });
 
   it('keeps monitors through a Redis restart and never evicts them', () => {
@@ -74,7 +74,7 @@ describe.runIf(hasCompose)('docker-compose.yml', () => {
 
   it('starts workers only after the migration succeeded, and lets them scale', () => {
     const worker = compose.services.worker!;
-    expect(worker.command).toEqual(['worker']);
+    expect(worker.command).toEqual(['worker', '--metrics-port', '9464', '--metrics-host', '127.0.0.1']);
     expect(worker.depends_on?.migrate?.condition).toBe('service_completed_successfully');
     expect(worker.depends_on?.redis?.condition).toBe('service_healthy');
     expect(worker.ports).toBeUndefined();
@@ -115,6 +115,29 @@ describe.runIf(hasCompose)('docker-compose.yml', () => {
     expect(() => assertStarts(sourcesOnly)).not.toThrow();
     const unrestricted = { ...withToken, environment: { ...withToken.environment, JOBWATCH_ALLOWED_STATUS_URLS: '' } };
     expect(() => assertStarts(unrestricted)).toThrow(/must not fetch any loopback URL a client sends; set JOBWATCH_ALLOWED_STATUS_URLS/);
+  });
+
+  it('puts Prometheus and Grafana behind the observability profile, with the rules, the scrape config and the dashboard mounted', () => {
+    const observed = resolvedCompose({ JOBWATCH_API_TOKEN: 'a'.repeat(32), JOBWATCH_WORKER_METRICS_HOST: '0.0.0.0' });
+    const prometheus = observed.services.prometheus! as Service & { volumes: (string | { source: string; target: string })[] };
+    const grafana = observed.services.grafana! as Service & { volumes: (string | { source: string; target: string })[] };
+    expect(prometheus.profiles).toEqual(['observability']);
+    expect(grafana.profiles).toEqual(['observability']);
+    const mounts = (service: { volumes: (string | { source: string; target: string })[] }) =>
+      service.volumes.map((volume) => (typeof volume === 'string' ? volume : `${volume.source}:${volume.target}`)).join('\n');
+    expect(mounts(prometheus)).toMatch(/deploy\/prometheus\/jobwatch-rules\.yml:\/etc\/prometheus\/jobwatch\/jobwatch-rules\.yml/);
+    expect(mounts(prometheus)).toMatch(/deploy\/prometheus\/prometheus\.yml:\/etc\/prometheus\/jobwatch\/prometheus\.yml/);
+    expect(mounts(grafana)).toMatch(/deploy\/grafana\/provisioning:\/etc\/grafana\/provisioning/);
+    expect(mounts(grafana)).toMatch(/deploy\/grafana\/jobwatch\.json:\/var\/lib\/grafana\/dashboards\/jobwatch\.json/);
+    expect(prometheus.environment!.JOBWATCH_API_TOKEN).toBe('a'.repeat(32));
+    // The workers serve /metrics beyond their container's loopback only when told to, and then only with the token.
+    const worker = observed.services.worker!;
+    expect(worker.command).toEqual(['worker', '--metrics-port', '9464', '--metrics-host', '0.0.0.0']);
+    expect(() => assertStarts(worker)).not.toThrow();
+    const tokenless = { ...worker, environment: { ...worker.environment, JOBWATCH_API_TOKEN: '' } };
+    expect(() => assertStarts(tokenless)).toThrow(/--metrics-host 0\.0\.0\.0: without JOBWATCH_KEYS_FILE or JOBWATCH_API_TOKEN/);
+    const profiled = execFileSync('docker-compose', ['--env-file', NO_ENV_FILE, '--profile', 'observability', 'config', '--services'], { cwd: ROOT, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    expect(profiled.split('\n')).toEqual(expect.arrayContaining(['prometheus', 'grafana']));
   });
 
   it('passes the API token to the server from the environment, never a default secret', () => {
