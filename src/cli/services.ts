@@ -1,5 +1,6 @@
 import type { JobwatchClient } from '../client/jobwatch-client.ts';
 import { requireDatabaseUrl, type Config } from '../config/config.ts';
+import { startTracing, stopTracing } from '../tracing/tracing.ts';
 
 /**
  * Opens what a producer command needs (Redis and Postgres), checked before anything is written.
@@ -18,12 +19,15 @@ export async function openClient(config: Config, command: string): Promise<{ cli
     await database.close();
     throw error;
   }
+  // Before the client, so that its spans are the CLI's (service.name jobwatch-cli).
+  await startTracing(config, 'jobwatch-cli');
   const client = new JobwatchClient({ config, database });
   return {
     client,
     close: async () => {
       await client.close();
       await database.close();
+      await stopTracing(); // exports the command's spans before the process exits
     },
   };
 }

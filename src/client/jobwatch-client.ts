@@ -31,6 +31,8 @@ import { parseListQuery, type ListQuery, type ListQueryInput } from './list-quer
 import { notificationState, pendingResultState, persistedResultState, runningState, type EndedMonitorState, type MonitorState } from './monitor-state.ts';
 import { readOverview, type Overview } from './overview.ts';
 import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
+import { MESSAGING_OPERATION_TYPE, MESSAGING_SYSTEM, MONITOR_ID, NAMESPACE } from '../tracing/attributes.ts';
+import { startTracing, type Tracing } from '../tracing/tracing.ts';
 
 export interface StartedMonitor {
   monitor: MonitorState;
@@ -69,6 +71,7 @@ export class JobwatchClient {
   private readonly connection: RedisConnection;
   private readonly ownsConnection: boolean;
   private readonly clock: () => number;
+  private readonly tracing: Promise<Tracing | undefined>;
 
   constructor(private readonly options: ClientOptions) {
     this.ownsConnection = !options.connection;
@@ -79,6 +82,8 @@ export class JobwatchClient {
     this.earlyStatuses = new EarlyStatuses(this.connection, this.queues);
     this.vocabulary = createVocabulary({ running: options.config.runningStatuses });
     this.clock = options.clock ?? Date.now;
+    // Loads the OpenTelemetry SDK only if the config turns tracing on; a process that started it already shares it.
+    this.tracing = startTracing(options.config, 'jobwatch');
   }
 
   /**
@@ -100,9 +105,7 @@ export class JobwatchClient {
       }
       return { monitor: existing, created: false };
     }
-    // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
-    const { name, data, opts } = pollJob(context);
-    const job = await this.queues.pollsOf(keyOf(context)).add(name, data, opts);
+    const job = await this.enqueue('start monitor', context);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 
@@ -124,10 +127,24 @@ export class JobwatchClient {
       }
       return { monitor: existing, created: false };
     }
-    // The job id is the operation's: if two producers race here, BullMQ keeps the first job only.
-    const { name, data, opts } = pollJob(operation, 0);
-    const job = await this.queues.pollsOf(keyOf(operation)).add(name, data, opts);
+    const job = await this.enqueue('start operation', operation, 0);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
+  }
+
+  /**
+   * Adds a monitor's first poll job. With tracing on, this is the span that starts the monitor's
+   * trace (a child of the caller's active span, if any), and the context carries it to every poll.
+   */
+  private async enqueue(spanName: string, context: MonitorContext, delayMs?: number): Promise<Job<MonitorContext, MonitorResult>> {
+    // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
+    const add = (data: MonitorContext) => {
+      const job = pollJob(data, delayMs);
+      return this.queues.pollsOf(keyOf(data)).add(job.name, job.data, job.opts);
+    };
+    const traced = await this.tracing;
+    if (!traced) return add(context);
+    const attributes = { [MONITOR_ID]: context.monitorId, [NAMESPACE]: context.namespace, [MESSAGING_SYSTEM]: 'bullmq', [MESSAGING_OPERATION_TYPE]: 'send' };
+    return traced.startSpan(spanName, attributes, (trace) => add(trace ? { ...context, trace } : context));
   }
 
   /**

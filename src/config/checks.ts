@@ -48,6 +48,13 @@ export const boolean: Check<boolean> = {
   show: String,
 };
 
+/** A share, 0 to 1 (OTEL_TRACES_SAMPLER_ARG). */
+export const ratio: Check<number> = {
+  schema: z.string().regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, { error: 'must be a number from 0 to 1, e.g. 0.1' }).transform(Number),
+  accepts: 'a number from 0 to 1',
+  show: String,
+};
+
 /** A switch that any value turns on: set or unset, as shells and CI runners set it (`JOBWATCH_DEBUG=1`). */
 export const present: Check<boolean> = {
   schema: z.string().transform(() => true),

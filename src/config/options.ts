@@ -5,7 +5,7 @@ import { HISTORY_MODES } from '../monitor/history.ts';
 import { NO_RATE_LIMITS } from '../monitor/gate/rate-limits.ts';
 import {
   boolean, canParseUrl, clusterNodes, present, commaList, DAY, duration, HOUR, httpUrl, integer, MIN_API_TOKEN_LENGTH, namespaceQuotas, oneOf, quota,
-  rateLimits, retention, secret, sourcesFile, statusUrlRule, text, type Check,
+  ratio, rateLimits, retention, secret, sourcesFile, statusUrlRule, text, type Check,
 } from './checks.ts';
 
 export { MIN_API_TOKEN_LENGTH } from './checks.ts';
@@ -59,6 +59,15 @@ export const GATE_MODES = ['on', 'off'] as const;
 /** How workers re-schedule a poll and read jobs: see `bullmqPath` below and queue/bullmq-seam.ts. */
 export const BULLMQ_PATHS = ['fast', 'public'] as const;
 export type BullmqPath = (typeof BULLMQ_PATHS)[number];
+
+/** The values of OTEL_TRACES_EXPORTER jobwatch accepts: it exports OTLP or nothing. */
+export const TRACES_EXPORTERS = ['otlp', 'none'] as const;
+/** OTLP over HTTP, in either encoding; the SDK's gRPC exporter is not shipped. */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+/** OpenTelemetry's built-in samplers (the spec's OTEL_TRACES_SAMPLER values). */
+export const TRACES_SAMPLERS = [
+  'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
+] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -413,6 +422,70 @@ export const CONFIG_OPTIONS = {
     check: duration(1_000, 7 * DAY),
     default: HOUR,
     description: 'How often the purge runs when a retention is set, from one BullMQ job scheduler per deployment (one run at a time, however many workers).',
+  }),
+
+  // Tracing (OpenTelemetry): docs/tracing.md. These are OpenTelemetry's own variables; jobwatch
+  // reads them here to decide whether to load the SDK at all, and the exporter reads its own
+  // (headers, timeout, compression) when it is loaded.
+  otelSdkDisabled: option({
+    env: 'OTEL_SDK_DISABLED',
+    check: boolean,
+    default: false,
+    description: 'Set to `true`, tracing stays off whatever the other OTEL_* variables say, and the OpenTelemetry SDK is never loaded.',
+  }),
+  otelTracesExporter: optional({
+    env: 'OTEL_TRACES_EXPORTER',
+    check: oneOf(TRACES_EXPORTERS),
+    unset: 'tracing is on only if an OTLP endpoint variable is set',
+    description: '`otlp` turns tracing on (to http://localhost:4318 unless an endpoint is set); `none` keeps it off even with an endpoint set. See [Tracing](tracing.md).',
+  }),
+  otelEndpoint: optional({
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    check: httpUrl('http://127.0.0.1:4318'),
+    unset: 'no endpoint: tracing stays off unless OTEL_TRACES_EXPORTER=otlp',
+    description: 'The OTLP/HTTP collector, without a path: traces go to its `/v1/traces`. Set, it turns tracing on.',
+  }),
+  otelTracesEndpoint: optional({
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    check: httpUrl('http://127.0.0.1:4318/v1/traces'),
+    unset: 'OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces',
+    description: 'The full URL traces are posted to, over OTEL_EXPORTER_OTLP_ENDPOINT. Set, it turns tracing on.',
+  }),
+  otelProtocol: option({
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    check: oneOf(OTLP_PROTOCOLS),
+    default: 'http/protobuf',
+    description: 'How spans are encoded on OTLP/HTTP: protobuf or JSON (gRPC is not offered).',
+  }),
+  otelTracesProtocol: optional({
+    env: 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+    check: oneOf(OTLP_PROTOCOLS),
+    unset: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    description: 'The protocol of traces alone, over OTEL_EXPORTER_OTLP_PROTOCOL.',
+  }),
+  otelTracesSampler: option({
+    env: 'OTEL_TRACES_SAMPLER',
+    check: oneOf(TRACES_SAMPLERS),
+    default: 'parentbased_always_on',
+    description: 'Which traces are recorded. The `parentbased_` ones follow the caller\'s decision when a monitor is started inside a sampled (or unsampled) trace; a monitor\'s polls always follow its start\'s decision.',
+  }),
+  otelTracesSamplerArg: optional({
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    check: ratio,
+    unset: '1: every trace, for the traceidratio samplers',
+    description: 'The share of traces the `traceidratio` samplers record, 0 to 1.',
+  }),
+  otelBatchDelayMs: option({
+    env: 'OTEL_BSP_SCHEDULE_DELAY',
+    check: integer(0, 600_000),
+    default: 5_000,
+    description: 'Milliseconds between two exports of finished spans. A process killed (SIGKILL) loses the spans it had not exported yet; the monitor\'s trace goes on from the next poll.',
+  }),
+  otelServiceName: optional({
+    env: 'OTEL_SERVICE_NAME',
+    check: text(z.string().min(1), 'a name'),
+    unset: 'the process: jobwatch-worker, jobwatch-server, jobwatch-cli, or jobwatch for the library',
+    description: 'The `service.name` of jobwatch\'s spans.',
   }),
 
   // Diagnostics.

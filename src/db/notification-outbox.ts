@@ -45,6 +45,7 @@ async function insertNotifications(db: Database, result: MonitorResult, owed: re
   await db.insert(monitorNotifications)
     .values(owed.map(({ channel, target }) => ({
       namespace: namespaceOf(result), monitorId: result.monitorId, channel, target, body, giveUpAt: sql`now() + ${`${notifyForMs} milliseconds`}::interval`,
+      traceparent: result.trace?.traceparent ?? null, tracestate: result.trace?.tracestate ?? null,
     })))
     .onConflictDoNothing();
 }
@@ -55,6 +56,11 @@ async function insertNotifications(db: Database, result: MonitorResult, owed: re
  * side by side; a worker that dies mid-attempt leaves the row to be claimed again when the lease
  * ends, and the receiver sees the same webhook-id again.
  */
+interface ClaimedRow {
+  namespace: string; monitor_id: string; channel: NotifyChannel; target: string; body: string; attempts: number; give_up_at: Date | string;
+  traceparent: string | null; tracestate: string | null;
+}
+
 export async function claimDueNotifications(db: Database, limit: number, leaseMs: number): Promise<ClaimedNotification[]> {
   const answer = await db.execute(sql`
     update monitor_notifications n
@@ -67,11 +73,11 @@ export async function claimDueNotifications(db: Database, limit: number, leaseMs
       for update skip locked
     ) due
     where n.namespace = due.namespace and n.monitor_id = due.monitor_id and n.channel = due.channel
-    returning n.namespace, n.monitor_id, n.channel, n.target, n.body, n.attempts, n.give_up_at`);
-  return rowsOf<{ namespace: string; monitor_id: string; channel: NotifyChannel; target: string; body: string; attempts: number; give_up_at: Date | string }>(answer)
-    .map((row) => ({
-      namespace: row.namespace, monitorId: row.monitor_id, channel: row.channel, target: row.target, body: row.body, attempts: row.attempts, giveUpAt: new Date(row.give_up_at),
-    }));
+    returning n.namespace, n.monitor_id, n.channel, n.target, n.body, n.attempts, n.give_up_at, n.traceparent, n.tracestate`);
+  return rowsOf<ClaimedRow>(answer).map((row) => ({
+    namespace: row.namespace, monitorId: row.monitor_id, channel: row.channel, target: row.target, body: row.body, attempts: row.attempts, giveUpAt: new Date(row.give_up_at),
+    ...(row.traceparent ? { trace: { traceparent: row.traceparent, ...(row.tracestate ? { tracestate: row.tracestate } : {}) } } : {}),
+  }));
 }
 
 export async function recordDelivered(db: Database, name: MonitorName, channel: NotifyChannel): Promise<void> {

@@ -122,6 +122,9 @@ export const monitorNotifications = pgTable(
     gaveUpAt: timestamp('gave_up_at', { withTimezone: true, mode: 'date' }),
     lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** The monitor's W3C trace context (docs/tracing.md): each delivery is a span of its trace, and sends it on. Null: no trace. */
+    traceparent: text('traceparent'),
+    tracestate: text('tracestate'),
   },
   (table) => [
     primaryKey({ columns: [table.namespace, table.monitorId, table.channel] }),

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { tracing } from '../tracing/tracing.ts';
 
 export type { Logger };
 
@@ -16,8 +17,16 @@ export function createLogger(
     name: options.name ?? 'jobwatch',
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // With tracing on, a line logged inside a span names it (trace_id, span_id); off, one check.
+    mixin: traceIds,
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   }, options.destination);
+}
+
+const NO_FIELDS = Object.freeze({});
+
+function traceIds(): object {
+  return tracing()?.logIds() ?? NO_FIELDS;
 }
 
 /** A connection URL safe to print: the password, if any, replaced. */

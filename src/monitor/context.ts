@@ -28,6 +28,16 @@ export type StatusSource =
   };
 
 /**
+ * A monitor's place in a distributed trace: the W3C trace context of the span that started it
+ * (docs/tracing.md). Kept in the context, it survives processes and crashes: every poll, the final
+ * record and the notifications are spans of this trace.
+ */
+export interface TraceParent {
+  traceparent: string;
+  tracestate?: string;
+}
+
+/**
  * Everything a monitor knows, carried by its poll job from one poll to the next (the
  * "continue-as-new" input of Durable Functions). Times are epoch milliseconds.
  */
@@ -78,6 +88,8 @@ export interface MonitorContext {
    * service once more for a monitor that has already ended.
    */
   result?: MonitorResult;
+  /** The trace the monitor's start began, when tracing was on there; absent: its spans start traces of their own. */
+  trace?: TraceParent;
 }
 
 /** The final record of a monitor: what the completion handler persists, once. */
@@ -102,6 +114,8 @@ export interface MonitorResult {
   source?: string;
   /** For an operation: what tells its request from another (a reused id), and what its start answered, if it did. */
   operation?: { fingerprint: string; answer?: StartAnswerRecord };
+  /** The monitor's trace, from its context: the final record's write and the notifications join it. */
+  trace?: TraceParent;
 }
 
 /**

@@ -32,5 +32,6 @@ export function finalRecord(context: MonitorContext, end: MonitorEnd, now: numbe
     ...(context.notify ? { notify: context.notify } : {}),
     ...(context.status.kind === 'source' ? { source: context.status.name } : {}),
     ...(context.operation ? { operation: { fingerprint: context.operation.fingerprint, ...(context.operation.answer ? { answer: context.operation.answer } : {}) } } : {}),
+    ...(context.trace ? { trace: context.trace } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { TraceParent } from './context.ts';
 import { createHmac } from 'node:crypto';
 import { backoffDelay, type BackoffPolicy } from '../time/backoff.ts';
 import type { MonitorResult } from './context.ts';
@@ -21,6 +22,8 @@ export interface ClaimedNotification {
   /** Attempts so far, this one included. */
   attempts: number;
   giveUpAt: Date;
+  /** The monitor's trace: the delivery is a span of it. */
+  trace?: TraceParent;
 }
 
 /** How a notification travels: a signed POST, or a job in the user's BullMQ queue. */

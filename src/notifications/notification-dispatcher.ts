@@ -9,6 +9,8 @@ import type { RedisConnection } from '../redis/connection.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { postWebhook } from '../webhook/webhook-sender.ts';
 import { keyOf } from '../monitor/namespace.ts';
+import { HTTP_REQUEST_METHOD, MESSAGING_DESTINATION, MESSAGING_OPERATION_TYPE, MESSAGING_SYSTEM, MONITOR_ID, NAMESPACE, SERVER_ADDRESS, URL_FULL } from '../tracing/attributes.ts';
+import { tracing, type SpanHandle } from '../tracing/tracing.ts';
 
 /** Notifications one worker claims at a time. */
 const CLAIM_BATCH = 50;
@@ -72,14 +74,32 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
     wake?.();
   };
 
-  async function send(notification: ClaimedNotification): Promise<string | undefined> {
+  /** One attempt; with tracing on, a span of the monitor's trace whose `traceparent` the webhook carries. */
+  function send(notification: ClaimedNotification): Promise<string | undefined> {
+    const traced = tracing();
+    if (!traced) return sendOnce(notification, undefined);
+    const { channel, target } = notification;
+    const attributes = channel === 'webhook'
+      ? { [HTTP_REQUEST_METHOD]: 'POST', [URL_FULL]: new URL(target).origin, [SERVER_ADDRESS]: new URL(target).hostname }
+      : { [MESSAGING_SYSTEM]: 'bullmq', [MESSAGING_DESTINATION]: target, [MESSAGING_OPERATION_TYPE]: 'send' };
+    return traced.inTrace(notification.trace, `notify ${channel}`, channel === 'webhook' ? 'client' : 'producer', {
+      ...attributes, [MONITOR_ID]: notification.monitorId, [NAMESPACE]: notification.namespace, 'jobwatch.notification.attempt': notification.attempts,
+    }, async (span) => {
+      const error = await sendOnce(notification, span);
+      if (error !== undefined) span.fail('notification-not-accepted', error);
+      return error;
+    });
+  }
+
+  async function sendOnce(notification: ClaimedNotification, span: SpanHandle | undefined): Promise<string | undefined> {
     if (notification.channel === 'queue') {
       await queues.addOnce(notification.target, keyOf(notification), notification.body);
       return undefined;
     }
     if (!config.notifySecret) return 'JOBWATCH_NOTIFY_SECRET is not set on this worker; notifications are not sent unsigned';
-    const headers = webhookHeaders(config.notifySecret, webhookId(notification), Date.now(), notification.body);
+    const headers = { ...webhookHeaders(config.notifySecret, webhookId(notification), Date.now(), notification.body), ...span?.headers() };
     const attempt = await postWebhook(notification.target, notification.body, headers, config.notifyTimeoutMs);
+    if (attempt.ok) span?.set({ 'http.response.status_code': attempt.httpStatus });
     return attempt.ok ? undefined : attempt.error;
   }
 

@@ -5,6 +5,8 @@ import type { MonitorResult } from '../monitor/context.ts';
 import { namespaceField } from '../monitor/namespace.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
+import { DB_SYSTEM_NAME, MONITOR_ID, NAMESPACE, OUTCOME } from '../tracing/attributes.ts';
+import { tracing } from '../tracing/tracing.ts';
 
 export interface CompletionProcessorDeps {
   /** Where final records are written (db/: ResultBatcher in workers). */
@@ -19,7 +21,19 @@ export interface CompletionProcessorDeps {
  * record the database can never take is failed for good, and stays in the failed set.
  */
 export function createCompletionProcessor(deps: CompletionProcessorDeps) {
-  return async function persistCompletion(job: Job<MonitorResult, boolean>): Promise<boolean> {
+  const persist = persistWith(deps);
+  return function persistCompletion(job: Job<MonitorResult, boolean>): Promise<boolean> {
+    const traced = tracing();
+    if (!traced) return persist(job);
+    const result = job.data;
+    // The final record's write is a span of the monitor's trace (its error, if any, recorded there).
+    const attributes = { [MONITOR_ID]: result.monitorId, [NAMESPACE]: result.namespace, [OUTCOME]: result.outcome, [DB_SYSTEM_NAME]: 'postgresql' };
+    return traced.inTrace(result.trace, 'write final record', 'internal', attributes, () => persist(job));
+  };
+}
+
+function persistWith(deps: CompletionProcessorDeps) {
+  return async function persistRecord(job: Job<MonitorResult, boolean>): Promise<boolean> {
     const result = job.data;
     // Its lines carry these directly: a child logger per record was measurable at thousands a second.
     const ids = { ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId };

@@ -13,6 +13,7 @@ import type { FaultHook } from './fault-points.ts';
 import type { BullmqSeam } from './bullmq-seam.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
+import { withPollSpans } from './poll-tracing.ts';
 
 /**
  * What a poll throws after re-scheduling its job. One instance for all: BullMQ only checks its
@@ -79,7 +80,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     throw RESCHEDULED;
   }
 
-  return async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
+  return withPollSpans(async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
     let context = job.data;
     // A child logger per poll is measurable at thousands of polls a second; most polls log nothing.
     let childLogger: Logger | undefined;
@@ -138,5 +139,5 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     }
     // Tells BullMQ the job was moved on purpose: it neither completes nor fails.
     throw RESCHEDULED;
-  };
+  });
 }

@@ -1,5 +1,7 @@
 import type { Agent } from 'undici';
 import type { StatusCheckFailure } from '../monitor/reading.ts';
+import { HTTP_RESPONSE_STATUS_CODE } from '../tracing/attributes.ts';
+import { tracing } from '../tracing/tracing.ts';
 
 /** One request to a status service: a GET of one job's status, or a POST of a batch of job ids. */
 export interface StatusRequest {
@@ -51,14 +53,29 @@ export class StatusHttpClient {
 
   constructor(private readonly pool: { connectionsPerHost: number; maxBodyBytes: number; tls?: ClientTls | undefined }) {}
 
-  /** Sends one status request; never throws: a refused, cut or slow call is a failure with its reason. */
-  async send(call: StatusRequest): Promise<StatusResponse> {
+  /**
+   * Sends one status request; never throws: a refused, cut or slow call is a failure with its reason.
+   * With tracing on it is a client span of the poll, and carries its `traceparent` to the service.
+   */
+  send(call: StatusRequest): Promise<StatusResponse> {
+    const traced = tracing();
+    if (!traced) return this.request(call, undefined);
+    return traced.httpCall(call, async (traceHeaders, span) => {
+      const response = await this.request(call, traceHeaders);
+      if (response.ok) span.set({ [HTTP_RESPONSE_STATUS_CODE]: response.statusCode });
+      if (!response.ok) span.fail(response.failure.reason, response.failure.message);
+      else if (response.statusCode >= 400) span.fail(String(response.statusCode));
+      return response;
+    });
+  }
+
+  private async request(call: StatusRequest, traceHeaders: Record<string, string> | undefined): Promise<StatusResponse> {
     const { undici: { request, errors }, agent } = await this.connect();
     try {
       const response = await request(call.url, {
         method: call.method,
         dispatcher: agent,
-        headers: { accept: 'application/json', ...call.headers, ...(call.json === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { accept: 'application/json', ...call.headers, ...traceHeaders, ...(call.json === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(call.json === undefined ? {} : { body: call.json }),
         // Covers the body too: a body that drips a byte a second is cut off with the rest.
         signal: AbortSignal.timeout(call.timeoutMs),

@@ -37,6 +37,8 @@ export interface StatusServer {
   onCall(listener: (totalCalls: number) => void): void;
   maxOverlap(jobId: string): number;
   jobsWithOverlap(): string[];
+  /** The `traceparent` header of each call to a job, in order (undefined where none was sent). */
+  traceparents(jobId: string): readonly (string | undefined)[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startStatusServer(): Promise<StatusServer> {
   const callTimes: number[] = [];
   const jobCallTimes = new Map<string, number[]>();
   let totalCalls = 0;
+  const traceparents = new Map<string, (string | undefined)[]>();
 
   const server: Server = createServer(async (request, response) => {
     const jobId = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname.replace(/^\/jobs\//, ''));
@@ -62,6 +65,7 @@ export async function startStatusServer(): Promise<StatusServer> {
     jobCallTimes.set(jobId, jobTimes);
     jobTimes.push(now);
     totalCalls++;
+    traceparents.set(jobId, [...(traceparents.get(jobId) ?? []), request.headers.traceparent as string | undefined]);
     const current = (inFlight.get(jobId) ?? 0) + 1;
     inFlight.set(jobId, current);
     overlap.set(jobId, Math.max(overlap.get(jobId) ?? 0, current));
@@ -98,6 +102,7 @@ export async function startStatusServer(): Promise<StatusServer> {
     onCall: (listener) => listeners.push(listener),
     maxOverlap: (jobId) => overlap.get(jobId) ?? 0,
     jobsWithOverlap: () => [...overlap.entries()].filter(([, n]) => n > 1).map(([jobId]) => jobId),
+    traceparents: (jobId) => traceparents.get(jobId) ?? [],
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

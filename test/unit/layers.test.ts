@@ -14,6 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['sources'], // the domain of named status sources: URL templates, mappings, the long-running-operation conventions, the sources file
   ['access'], // who may do what: principals (keys' names, namespaces and scopes) and quota limits
   ['config'], // one validated config object
+  ['tracing'], // OpenTelemetry traces: the seam the rest uses, and the SDK it loads only when tracing is on
   ['logging'],
   ['redis'], // what the Redis adapters share: the connection and the Lua script runner
   ['status', 'queue', 'db', 'metrics', 'webhook', 'gate', 'quotas', 'keys'], // adapters: HTTP and hook status providers, BullMQ, Postgres, prom-client, webhook POSTs, the request gate and the namespaces' quotas in Redis, the keys file (with last use in Redis)

@@ -2,6 +2,7 @@ import type { Config } from '../../config/config.ts';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../../http/loopback.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { onShutdownSignal } from '../../wiring/signals.ts';
+import { startTracing, stopTracing } from '../../tracing/tracing.ts';
 import { integerFlag, parseFlags, printHelp } from '../flags.ts';
 
 export const serverHelp = `Usage: jobwatch server [--port ${DEFAULT_PORT}] [--host ${DEFAULT_HOST}]
@@ -26,8 +27,12 @@ export async function serverCommand(args: string[], readConfig: () => Config): P
   const port = integerFlag('--port', values.port, 0, 65_535) ?? DEFAULT_PORT;
   const config = readConfig();
   const logger = createLogger(config, { name: 'jobwatch-server' });
+  await startTracing(config, 'jobwatch-server');
   const { startServer } = await import('../../wiring/start-server.ts'); // hono and Bull Board load here, after the flags
   const server = await startServer(config, logger, { port, host: values.host ?? DEFAULT_HOST });
-  onShutdownSignal(() => server.close(), (message) => logger.warn(message));
+  onShutdownSignal(async () => {
+    await server.close();
+    await stopTracing();
+  }, (message) => logger.warn(message));
   return new Promise<number>(() => {}); // serves until a signal ends the process
 }

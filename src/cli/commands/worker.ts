@@ -3,6 +3,7 @@ import { InvalidInputError } from '../../errors/errors.ts';
 import { DEFAULT_HOST } from '../../http/loopback.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { onShutdownSignal } from '../../wiring/signals.ts';
+import { startTracing, stopTracing } from '../../tracing/tracing.ts';
 import type { WorkerRoles } from '../../queue/workers.ts';
 import { integerFlag, parseFlags, printHelp } from '../flags.ts';
 
@@ -28,6 +29,8 @@ export async function workerCommand(args: string[], readConfig: () => Config): P
   if (values['metrics-host'] !== undefined && metricsPort === undefined) throw new InvalidInputError('--metrics-host', 'needs --metrics-port');
   const config = readConfig();
   const logger = createLogger(config, { name: 'jobwatch-worker' });
+  // The OpenTelemetry SDK loads here only if OTEL_* turns tracing on (docs/tracing.md).
+  await startTracing(config, 'jobwatch-worker');
   const metricsServer = metricsPort === undefined ? undefined
     // Loaded only when asked for: a worker without --metrics-port never loads the HTTP stack.
     : await (await import('../../wiring/metrics-server.ts')).startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
@@ -39,6 +42,7 @@ export async function workerCommand(args: string[], readConfig: () => Config): P
     logger.info({ signal }, 'shutting down: finishing in-flight polls');
     await worker.close();
     await metricsServer?.close();
+    await stopTracing();
   }, (message) => logger.warn(message));
   return new Promise<number>(() => {}); // runs until a signal ends the process
 }

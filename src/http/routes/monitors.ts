@@ -39,7 +39,7 @@ export function monitorRoutes(deps: MonitorRoutesDeps): Hono<AuthEnv> {
     if (validated.status.kind === 'batch') assertUrlAllowed(deps.statusUrls, validated.status.url, validated.jobId, 'batchStatusUrl');
     // A notification URL is a request jobwatch makes on the caller's behalf, as a status URL is.
     if (validated.notify?.url) assertUrlAllowed(deps.statusUrls, validated.notify.url, validated.jobId, 'notifyUrl');
-    const { monitor, created } = await startCounted(client, deps.quotas, principal, validated);
+    const { monitor, created } = await startCounted(client, deps.quotas, principal, validated, { traceparent: c.req.header('traceparent'), tracestate: c.req.header('tracestate') });
     if (created) logger.info({ ...namespaceField(validated), monitorId: monitor.monitorId, jobId: monitor.jobId, via: 'http', key: principal.name }, 'monitor started');
     c.header('Location', monitorPath(monitor));
     return c.json(monitor satisfies MonitorState, created ? 201 : 200);

@@ -35,7 +35,7 @@ export function operationRoutes(deps: OperationRoutesDeps): Hono<AuthEnv> {
     const operation = parseOperationInput(isObject ? { ...input, namespace } : input, operationDefaults(deps.config), Date.now());
     // A notification URL is a request jobwatch makes on the caller's behalf; the start and status URLs are the source's.
     if (operation.notify?.url) assertUrlAllowed(deps.statusUrls, operation.notify.url, operation.monitorId, 'notifyUrl');
-    const { monitor, created } = await startCounted(deps.client, deps.quotas, principal, operation);
+    const { monitor, created } = await startCounted(deps.client, deps.quotas, principal, operation, { traceparent: c.req.header('traceparent'), tracestate: c.req.header('tracestate') });
     if (created) {
       deps.logger.info({ ...namespaceField(operation), monitorId: monitor.monitorId, source: operation.status.kind === 'source' ? operation.status.name : undefined, via: 'http', key: principal.name }, 'operation started');
     }

@@ -1,0 +1,2 @@
+ALTER TABLE "monitor_notifications" ADD COLUMN "traceparent" text;--> statement-breakpoint
+ALTER TABLE "monitor_notifications" ADD COLUMN "tracestate" text;
