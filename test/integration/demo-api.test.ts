@@ -43,7 +43,7 @@ describe('the demo job service', () => {
 
   it('answers 404 for an unknown job or route', async () => {
     expect(await request(`${api.url}/jobs/nope`)).toMatchObject({ status: 404, json: { error: 'no such job' } });
-    expect(await request(`${api.url}/elsewhere`)).toMatchObject({ status: 404, json: { error: 'try POST /jobs or GET /jobs/:id' } });
+    expect(await request(`${api.url}/elsewhere`)).toMatchObject({ status: 404, json: { error: 'try POST /jobs, GET /jobs/:id, POST /renders or GET /renders/:id/status' } });
   });
 
   it('names the flag when its port is taken', async () => {
