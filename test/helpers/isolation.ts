@@ -18,7 +18,7 @@ export interface Isolated {
   config(env?: Record<string, string>): Config;
   /** The environment a child process needs to work in this isolation. */
   env(extra?: Record<string, string>): Record<string, string>;
-  /** Redis keys under this prefix: what a test checks to prove nothing is left behind. */
+  /** Redis keys under this prefix, sorted (SCAN gives no order): what a test checks to prove nothing is left behind. */
   redisKeys(): Promise<string[]>;
   cleanup(): Promise<void>;
 }
@@ -65,7 +65,7 @@ export async function createIsolation(options: { migrate?: boolean } = {}): Prom
     database,
     config: (extra = {}) => loadConfig(env(extra)),
     env,
-    redisKeys: () => scanKeys(`${prefix}:*`),
+    redisKeys: async () => (await scanKeys(`${prefix}:*`)).sort(),
     async cleanup() {
       await database.close();
       // The whole of the prefix's name space: also the prefixes a test builds on it, such as the
