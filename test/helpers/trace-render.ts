@@ -22,6 +22,50 @@ export function renderTrace(spans: readonly ReceivedSpan[]): string {
   return [header, columns, ...lines].join('\n') + '\n';
 }
 
+const SVG = { row: 24, label: 400, service: 140, bars: 520, duration: 90, pad: 12 };
+const SERVICE_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2'];
+
+/** The same waterfall as an SVG picture (a trace viewer's look), for a browser to show or screenshot. */
+export function renderTraceSvg(spans: readonly ReceivedSpan[]): string {
+  const begin = Math.min(...spans.map((span) => span.startMs));
+  const total = Math.max(Math.max(...spans.map((span) => span.endMs)) - begin, 1e-3);
+  const rows = treeRows(spans);
+  const services = [...new Set(spans.map((span) => span.service))];
+  const barsX = SVG.pad + SVG.label + SVG.service;
+  const width = barsX + SVG.bars + SVG.duration + SVG.pad;
+  const height = SVG.pad * 2 + SVG.row * (rows.length + 2);
+  // Line 0 is the title, line 1 the column heads, the spans from line 2; `top` is a line's top edge.
+  const top = (line: number) => SVG.pad + SVG.row * line;
+  const text = (x: number, line: number, content: string, extra = '') => `<text x="${x}" y="${top(line) + 17}" ${extra}>${escapeXml(content)}</text>`;
+  const grey = 'fill="#666"';
+  const lines = rows.map(({ span, label }, index) => {
+    const line = index + 2;
+    const x = barsX + ((span.startMs - begin) / total) * SVG.bars;
+    const w = Math.max(2, ((span.endMs - span.startMs) / total) * SVG.bars);
+    const colour = SERVICE_COLOURS[services.indexOf(span.service) % SERVICE_COLOURS.length];
+    return [
+      index % 2 === 0 ? `<rect x="0" y="${top(line)}" width="${width}" height="${SVG.row}" fill="#f3f5f8"/>` : '',
+      text(SVG.pad, line, label), text(SVG.pad + SVG.label, line, span.service, `fill="${colour}"`),
+      `<rect x="${x.toFixed(1)}" y="${top(line) + 5}" width="${w.toFixed(1)}" height="14" rx="2" fill="${colour}"/>`,
+      text(width - SVG.pad, line, formatMs(span.endMs - span.startMs), 'text-anchor="end"'),
+    ].join('');
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans Mono, monospace" font-size="13">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    text(SVG.pad, 0, `trace ${spans[0]!.traceId} · ${spans.length} spans · ${formatMs(total)}`, 'font-weight="bold"'),
+    text(SVG.pad, 1, 'span', grey) + text(SVG.pad + SVG.label, 1, 'service', grey),
+    text(barsX, 1, '0', grey) + text(barsX + SVG.bars, 1, formatMs(total), `${grey} text-anchor="end"`),
+    text(width - SVG.pad, 1, 'duration', `${grey} text-anchor="end"`),
+    ...lines,
+    '</svg>',
+  ].join('\n') + '\n';
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 interface Row {
   span: ReceivedSpan;
   label: string;

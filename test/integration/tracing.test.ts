@@ -9,7 +9,7 @@ import { createIsolation, type Isolated } from '../helpers/isolation.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
 import { countRows } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
-import { renderTrace } from '../helpers/trace-render.ts';
+import { renderTrace, renderTraceSvg } from '../helpers/trace-render.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { exited, runCli, spawnWorker } from '../helpers/workers.ts';
@@ -47,11 +47,12 @@ function recorded(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-/** Writes a trace's waterfall to test-results/ (gitignored), for a reader; docs/observability.md shows one. */
+/** Writes a trace's waterfall, text and SVG, to test-results/ (gitignored) for a reader; docs/observability.md shows one. */
 function saveRendering(name: string, spans: readonly ReceivedSpan[]): string {
   const rendering = renderTrace(spans);
   mkdirSync('test-results', { recursive: true });
   writeFileSync(join('test-results', `trace-${name}.txt`), rendering);
+  writeFileSync(join('test-results', `trace-${name}.svg`), renderTraceSvg(spans));
   return rendering;
 }
 
