@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The benchmark's scenarios, in the order they run (later ones use figures of earlier ones). */
 export const SCENARIOS = [
-  'throughput', 'http', 'sources', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview', 'operations',
+  'throughput', 'tracing', 'http', 'sources', 'lateness', 'pg-boss', 'memory', 'enqueue', 'persistence', 'startup', 'push', 'history', 'limits', 'batch', 'batch-ids', 'overview', 'operations',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 

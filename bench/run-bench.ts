@@ -21,9 +21,11 @@ import { pushScenario } from './scenarios/push.ts';
 import { sourcesScenario } from './scenarios/sources.ts';
 import { startupScenario } from './scenarios/startup.ts';
 import { throughputScenario } from './scenarios/throughput.ts';
+import { tracingScenario } from './scenarios/tracing.ts';
 
 const SCENARIO_RUNNERS: Record<ScenarioName, Scenario> = {
   throughput: throughputScenario,
+  tracing: tracingScenario,
   http: httpScenario,
   sources: sourcesScenario,
   lateness: latenessScenario,

@@ -10,6 +10,9 @@ export interface ReceivedSpan {
   name: string;
   kind: number;
   attributes: Record<string, string | number | boolean>;
+  /** Start and end, in milliseconds since the epoch (fractional: OTLP sends nanoseconds). */
+  startMs: number;
+  endMs: number;
 }
 
 /** A local OTLP/HTTP collector for tests: takes JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json) at /v1/traces. */
@@ -25,7 +28,7 @@ type OtlpAttribute = { key: string; value: OtlpValue };
 interface OtlpBody {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[] }[] }[];
+    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[]; startTimeUnixNano?: string | number; endTimeUnixNano?: string | number }[] }[];
   }[];
 }
 
@@ -57,6 +60,7 @@ function decode(body: OtlpBody): ReceivedSpan[] {
     return (resource.scopeSpans ?? []).flatMap((scope) => (scope.spans ?? []).map((span) => ({
       service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined,
       name: span.name, kind: span.kind, attributes: flatten(span.attributes),
+      startMs: nanosToMs(span.startTimeUnixNano), endMs: nanosToMs(span.endTimeUnixNano),
     })));
   });
 }
@@ -67,4 +71,11 @@ function flatten(attributes: OtlpAttribute[] | undefined): Record<string, string
     flat[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue ?? '';
   }
   return flat;
+}
+
+/** OTLP/JSON times are nanoseconds since the epoch, as a decimal string: too large for a double, so split first. */
+function nanosToMs(nanos: string | number | undefined): number {
+  if (nanos === undefined) return 0;
+  const exact = BigInt(nanos);
+  return Number(exact / 1_000_000n) + Number(exact % 1_000_000n) / 1e6;
 }

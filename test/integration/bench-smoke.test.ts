@@ -48,6 +48,13 @@ describe('npm run bench, quick mode', () => {
     expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
   });
 
+  it('measures the shipped worker with tracing on (ratio 0.1 and always-on, exporting to a local receiver) against off, and cleans up', async () => {
+    const report = await quickRun('tracing', ['2t', '2ta']);
+    for (const row of report.rows) expect(row.ratio?.value).toBeGreaterThan(0);
+    expect(typeof report.rows[0]!.met).toBe('boolean');
+    expect(await leftovers(report.runId)).toEqual({ keys: 0, databases: [] });
+  });
+
   it('measures polls through a source with a bearer token and a mapping against a plain statusUrl, and cleans up', async () => {
     const report = await quickRun('sources', ['3s']);
     expect(report.rows[0]!.ratio?.value).toBeGreaterThan(0);

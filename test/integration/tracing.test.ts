@@ -1,12 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request, spawnServing } from '../helpers/http.ts';
 import { createIsolation, type Isolated } from '../helpers/isolation.ts';
-import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.ts';
 import { countRows } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
+import { renderTrace, renderTraceSvg } from '../helpers/trace-render.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.ts';
 import { exited, runCli, spawnWorker } from '../helpers/workers.ts';
@@ -42,6 +45,15 @@ afterAll(async () => {
 /** What a process resolved, with the import recorder loaded into it. */
 function recorded(file: string): string {
   return readFileSync(file, 'utf8');
+}
+
+/** Writes a trace's waterfall, text and SVG, to test-results/ (gitignored) for a reader; docs/observability.md shows one. */
+function saveRendering(name: string, spans: readonly ReceivedSpan[]): string {
+  const rendering = renderTrace(spans);
+  mkdirSync('test-results', { recursive: true });
+  writeFileSync(join('test-results', `trace-${name}.txt`), rendering);
+  writeFileSync(join('test-results', `trace-${name}.svg`), renderTraceSvg(spans));
+  return rendering;
 }
 
 const tracingEnv = () => ({
@@ -123,5 +135,42 @@ describe('tracing on', () => {
     const notify = trace.find((span) => span.name === 'notify webhook')!;
     expect(notify.parentSpanId).toBe(start.spanId);
     expect(receiver.deliveries[0]!.headers.traceparent).toBe(`00-${start.traceId}-${notify.spanId}-01`);
+    expect(saveRendering('cli-sigkill', trace)).toContain('start monitor');
   }, 120_000);
+
+  it("a monitor started through `jobwatch server`: the server's start span is a child of the caller's traceparent, the worker's polls join it", async () => {
+    const env = iso.env(tracingEnv());
+    // The test is the caller: its own (unexported) span is the parent it sends.
+    const callerTrace = randomBytes(16).toString('hex');
+    const callerSpan = randomBytes(8).toString('hex');
+    server.script('via-api', [{ status: 'Processing' }, { status: 'Completed' }]);
+    const api = await spawnServing(['server', '--port', '0'], { ...env, LOG_LEVEL: 'info' }, 'server listening');
+    const worker = spawnWorker(env);
+    workers.push(worker);
+    try {
+      const created = await request(`${api.url}/api/monitors`, {
+        method: 'POST', body: { jobId: 'via-api', statusUrl: server.template, interval: '100ms' },
+        headers: { traceparent: `00-${callerTrace}-${callerSpan}-01` },
+      });
+      expect(created.status).toBe(201);
+      const polls = () => otlp.spans.filter((span) => span.traceId === callerTrace && span.name.startsWith('poll '));
+      await waitFor(() => polls().some((poll) => poll.attributes['jobwatch.outcome'] === 'completed'), { timeoutMs: 30_000, what: 'the last poll span' });
+      await waitFor(() => otlp.spans.some((span) => span.service === 'jobwatch-server' && span.traceId === callerTrace), { timeoutMs: 30_000, what: "the server's spans" });
+    } finally {
+      expect(await api.stop()).toBe(0);
+    }
+
+    const start = otlp.spans.find((span) => span.service === 'jobwatch-server' && span.name === 'start monitor')!;
+    expect(start).toMatchObject({ traceId: callerTrace, parentSpanId: callerSpan, attributes: { 'jobwatch.monitor.id': 'via-api' } });
+    const trace = otlp.spans.filter((span) => span.traceId === callerTrace);
+    const polls = trace.filter((span) => span.name.startsWith('poll '));
+    expect(polls.map((poll) => poll.attributes['jobwatch.poll.number']).sort()).toEqual([1, 2]);
+    for (const poll of polls) expect(poll).toMatchObject({ service: 'jobwatch-worker', parentSpanId: start.spanId });
+    // Every span of this monitor, the server's and the worker's, is of the caller's trace.
+    const ofMonitor = otlp.spans.filter((span) => span.attributes['jobwatch.monitor.id'] === 'via-api');
+    expect(new Set(ofMonitor.map((span) => span.traceId))).toEqual(new Set([callerTrace]));
+    for (const header of server.traceparents('via-api')) expect(header).toMatch(new RegExp(`^00-${callerTrace}-[0-9a-f]{16}-01$`));
+    await waitFor(() => otlp.spans.some((span) => span.traceId === callerTrace && span.name === 'write final record'), { timeoutMs: 30_000, what: 'the record span' });
+    expect(saveRendering('via-api', otlp.spans.filter((span) => span.traceId === callerTrace))).toContain('jobwatch-server');
+  }, 60_000);
 });
