@@ -1,6 +1,7 @@
 import type { StatusCheckFailure } from '../monitor/reading.ts';
 import type { StartOutcome } from '../monitor/operation.ts';
 import { truncateDetail } from '../monitor/decide.ts';
+import { MAX_STATUS_URL_LENGTH } from '../monitor/input-limits.ts';
 import { readPath } from './field-path.ts';
 import { failureOfStatusCode, headerOf, retryAfterOf, type HttpAnswer } from './http-answer.ts';
 import type { Source } from './sources-file.ts';
@@ -33,6 +34,8 @@ export function readStartAnswer(source: Source, answer: HttpAnswer, startUrl: st
   const wait = retryAfterOf(answer);
   const after = wait === undefined ? {} : { retryAfterMs: wait };
   if (header !== undefined) {
+    // Kept in the context and the record: bounded as a monitor's status URL is.
+    if (header.length > MAX_STATUS_URL_LENGTH) return refused(status, `the start answer names a URL of ${header.length} characters to watch; at most ${MAX_STATUS_URL_LENGTH} are taken`, body);
     const url = resolve(header, startUrl);
     if (url === undefined) return refused(status, `the start answer names ${JSON.stringify(header.slice(0, 200))} to watch, which is not a URL`, body);
     if (!mayWatch(source, url, startUrl)) {

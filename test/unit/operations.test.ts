@@ -36,6 +36,7 @@ describe('readStartAnswer: how the answer to a start request is read', () => {
     ['a Location at another origin', answer(202, { location: 'https://evil.example/ops/1' }), { kind: 'refused', reason: expect.stringMatching(/https:\/\/evil\.example, which is neither/) }],
     ['a Location at the metadata address', answer(202, { location: 'http://169.254.169.254/latest/meta-data/' }), { kind: 'refused' }],
     ['a Location that is not http(s)', answer(202, { location: 'file:///etc/passwd' }), { kind: 'refused' }],
+    ['a Location longer than a status URL may be', answer(202, { location: `/renders/${'x'.repeat(3_000)}` }), { kind: 'refused', reason: expect.stringMatching(/characters to watch; at most/) }],
     ['200 with nothing to watch: done, with its body', answer(200, {}, { url: 'https://cdn/7.mp4' }), { kind: 'done', output: { url: 'https://cdn/7.mp4' } }],
     ['204: done, with no output', answer(204), { kind: 'done', output: null }],
     ['202 with nothing to watch', answer(202), { kind: 'refused', reason: expect.stringMatching(/nothing to watch/) }],
