@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from '../errors/errors.ts';
 import { redactUrl } from '../logging/logger.ts';
 import { REDIS_CLOSE_TIMEOUT_MS, settleWithin } from '../time/with-timeout.ts';
 import { SAFE_MAXMEMORY_POLICIES } from './eviction-policy.ts';
+import { coalesceWrites } from './coalesced-writes.ts';
 
 /** One Redis server, or a Redis Cluster: BullMQ and jobwatch work on either. */
 export type RedisConnection = Redis | Cluster;
@@ -15,10 +16,13 @@ export interface RedisTarget {
 
 /**
  * A connection for BullMQ. `maxRetriesPerRequest: null` lets blocking commands wait through a Redis
- * restart instead of failing; workers then resume by themselves.
+ * restart instead of failing; workers then resume by themselves. The commands of one turn of the
+ * event loop go out in one socket write (see coalesced-writes.ts).
  */
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  coalesceWrites(redis);
+  return redis;
 }
 
 /**
@@ -27,10 +31,12 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
  */
 export function connectRedis(target: RedisTarget, options: RedisOptions = {}): RedisConnection {
   if (!target.redisClusterNodes) return createRedis(target.redisUrl, options);
-  return new Cluster([...target.redisClusterNodes], {
+  const cluster = new Cluster([...target.redisClusterNodes], {
     redisOptions: { ...credentialsOf(target.redisUrl), maxRetriesPerRequest: null, ...options },
     enableReadyCheck: true,
   });
+  coalesceWrites(cluster);
+  return cluster;
 }
 
 /**

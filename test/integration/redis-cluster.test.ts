@@ -9,6 +9,8 @@ import { countRows, rowsById } from '../helpers/results.ts';
 import { startStatusServer, type StatusServer } from '../helpers/status-server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { exited, runCli, spawnWorker, testClient } from '../helpers/workers.ts';
+import { connectRedis } from '../../src/redis/connection.ts';
+import { countHandleWrites } from '../helpers/socket-writes.ts';
 
 const MONITORS = 60;
 
@@ -69,6 +71,32 @@ describe('on a Redis Cluster of 3 masters, with 6 shards', () => {
     const nodesUsed = new Set([...nodesOfShard.values()].flatMap((nodes) => [...nodes]));
     expect(nodesUsed.size).toBeGreaterThan(1);
   }, 120_000);
+});
+
+describe('a cluster connection from connectRedis', () => {
+  it("sends the commands of one turn to a node in one write, on each node", async () => {
+    const connection = connectRedis({ redisUrl: 'redis://127.0.0.1', redisClusterNodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })) }) as Cluster;
+    try {
+      await connection.ping();
+      // One hash tag per master, so that each turn's commands go to every node.
+      const tags = new Map<string, string>();
+      for (let i = 0; tags.size < 3 && i < 1_000; i++) {
+        const node = await nodeOfKey(connection, `{coalesce-${i}}`);
+        if (!tags.has(node)) tags.set(node, `{coalesce-${i}}`);
+      }
+      expect(tags.size).toBe(3);
+      const keys = [...tags.values()].map((tag) => `${iso.prefix}:${tag}`);
+      await Promise.all(keys.map((key) => connection.get(key))); // every node's socket is open
+      const writes = connection.nodes('master').map((node) => countHandleWrites(node));
+      await Promise.resolve();
+      const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => connection.incr(keys[i % 3]!)));
+      expect(replies.slice(-3)).toEqual([100, 100, 100]);
+      for (const counter of writes) expect(counter.count).toBe(1);
+      await Promise.all(keys.map((key) => connection.del(key)));
+    } finally {
+      connection.disconnect();
+    }
+  });
 });
 
 describe('the request gate on a Redis Cluster', () => {
