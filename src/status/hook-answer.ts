@@ -19,8 +19,11 @@ export function hookFailure(error: unknown, what: string): StatusReading & { ok:
  */
 export function readHookAnswer(answer: unknown, statusField: string, said: string): StatusReading {
   // Read as a status body is: a plain JSON copy, bounded in size and depth. Its getters run
-  // once, here, and a cycle or a BigInt is a bad body rather than a throw later on.
-  const json = toBoundedJson(typeof answer === 'string' ? { status: answer } : answer, { maxBytes: MAX_STATUS_BODY_BYTES });
+  // once, here, and a cycle or a BigInt is a bad body rather than a throw later on. A short
+  // status string (most hooks' every answer) is that copy already.
+  const json = typeof answer === 'string' && fitsAsStatusBody(answer)
+    ? { ok: true as const, value: { status: answer } }
+    : toBoundedJson(typeof answer === 'string' ? { status: answer } : answer, { maxBytes: MAX_STATUS_BODY_BYTES });
   if (!json.ok) return { ok: false, failure: { reason: 'bad-body', message: `${said} an answer that ${json.reason}` } };
   const status = typeof answer === 'string' ? readStatus(json.value, 'status') : readStatus(json.value, statusField);
   if (status === undefined) {
@@ -28,3 +31,14 @@ export function readHookAnswer(answer: unknown, statusField: string, said: strin
   }
   return { ok: true, status, body: json.value };
 }
+
+/**
+ * Whether a status string is surely within the status body's size as `{"status": ...}`: a UTF-16
+ * unit is at most 6 bytes of JSON (a control character's \u escape). Longer ones are measured.
+ */
+function fitsAsStatusBody(status: string): boolean {
+  return status.length * 6 + STATUS_WRAPPER_BYTES <= MAX_STATUS_BODY_BYTES;
+}
+
+const STATUS_WRAPPER_BYTES = '{"status":""}'.length;
+

@@ -3,7 +3,7 @@ import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
-import { withTimeout } from '../time/with-timeout.ts';
+import { answerWithin } from '../time/with-timeout.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
 import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from '../monitor/gate/rate-key.ts';
 import { hookFailure, readHookAnswer } from './hook-answer.ts';
@@ -35,7 +35,7 @@ export class HookBatchStatusProvider implements StatusProvider {
     let answer: unknown;
     try {
       // A copy: the user's function may keep or change its argument.
-      answer = await withTimeout(Promise.resolve(this.getJobStatuses([...jobIds])), this.options.timeoutMs, 'getJobStatuses');
+      answer = await answerWithin(this.getJobStatuses([...jobIds]), this.options.timeoutMs, 'getJobStatuses');
     } catch (error) {
       return failedBatch(hookFailure(error, 'getJobStatuses'));
     }

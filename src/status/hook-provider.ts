@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { coerceError, StatusHookError } from '../errors/errors.ts';
 import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
-import { withTimeout } from '../time/with-timeout.ts';
+import { answerWithin } from '../time/with-timeout.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import { hookFailure, readHookAnswer } from './hook-answer.ts';
@@ -61,7 +61,7 @@ export class HookStatusProvider implements StatusProvider {
   async read(context: MonitorContext): Promise<StatusReading> {
     let answer: unknown;
     try {
-      answer = await withTimeout(Promise.resolve(this.getJobStatus(jobIdOf(context), context)), this.timeoutMs, 'getJobStatus');
+      answer = await answerWithin(this.getJobStatus(jobIdOf(context), context), this.timeoutMs, 'getJobStatus');
     } catch (error) {
       return hookFailure(error, 'getJobStatus');
     }

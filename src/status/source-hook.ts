@@ -6,7 +6,7 @@ import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { HttpAnswer } from '../sources/http-answer.ts';
 import type { Source } from '../sources/sources-file.ts';
-import { withTimeout } from '../time/with-timeout.ts';
+import { answerWithin } from '../time/with-timeout.ts';
 import { hookFailure } from './hook-answer.ts';
 
 /**
@@ -35,7 +35,7 @@ export async function callSourceHook(
 ): Promise<{ ok: true; answer: HttpAnswer } | (StatusReading & { ok: false })> {
   let value: unknown;
   try {
-    value = await withTimeout(Promise.resolve(hook(jobId, { source: source.name, params })), timeoutMs, 'getJobStatus');
+    value = await answerWithin(hook(jobId, { source: source.name, params }), timeoutMs, 'getJobStatus');
   } catch (error) {
     return hookFailure(error, `source "${source.name}": getJobStatus`);
   }

@@ -11,6 +11,19 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Prom
 }
 
 /**
+ * What code handed in answered, bounded like withTimeout when it answered with a promise (a status
+ * hook may answer at once or later). An answer given at once needs no timer: it is returned as it is.
+ */
+export function answerWithin<T>(answer: T | PromiseLike<T>, ms: number, what: string): T | Promise<T> {
+  if (!isThenable(answer)) return answer;
+  return withTimeout(Promise.resolve(answer), ms, what);
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<T>).then === 'function';
+}
+
+/**
  * Waits for `work` up to `ms`: true when it finished, false when it failed or took longer (it is
  * left running). For shutdown steps that would otherwise wait forever on a service that is down.
  */

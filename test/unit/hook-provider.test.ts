@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitorContext } from '../../src/monitor/context.ts';
 import { HookStatusProvider, type GetJobStatus } from '../../src/status/hook-provider.ts';
+import { readHookAnswer } from '../../src/status/hook-answer.ts';
+import { MAX_STATUS_BODY_BYTES } from '../../src/monitor/input-limits.ts';
 
 const context = { jobId: 'j-1', statusField: 'state.name' } as MonitorContext;
 const read = (hook: GetJobStatus, timeoutMs = 1_000) => new HookStatusProvider(hook, timeoutMs).read(context);
@@ -22,5 +24,31 @@ describe('HookStatusProvider', () => {
   ])('%s is a failed check, never a throw', async (_name, hook, reason, message) => {
     const reading = await read(hook, 30);
     expect(reading).toMatchObject({ ok: false, failure: { reason, message: expect.stringMatching(message) } });
+  });
+});
+
+describe('readHookAnswer: a status string reads as the body {"status": it} does', () => {
+  const limit = MAX_STATUS_BODY_BYTES;
+  const cases: [string, string][] = [
+    ['a status', 'Processing'],
+    ['an empty string', ''],
+    ['blanks only', '  \t '],
+    ['control characters (6 bytes of JSON each)', '\u0001\u0002done'],
+    ['a lone surrogate', 'half \ud800'],
+    ['non-ASCII', 'terminé ✓'],
+    ['just within the limit as JSON', 'x'.repeat(limit - '{"status":""}'.length)],
+    ['one byte over the limit as JSON', 'x'.repeat(limit - '{"status":""}'.length + 1)],
+    ['control characters that pass the limit only once escaped', '\u0001'.repeat(Math.ceil(limit / 6))],
+  ];
+  it.each(cases)('%s', (_, status) => {
+    const said = 'getJobStatus returned';
+    expect(readHookAnswer(status, 'status', said)).toEqual(readHookAnswer({ status }, 'status', said));
+  });
+
+  it('a string answer is read at "status" whatever statusField says', () => {
+    expect(readHookAnswer('Completed', 'data.state', 'getJobStatus returned')).toMatchObject({ ok: true, status: 'Completed', body: { status: 'Completed' } });
+    expect(readHookAnswer('', 'data.state', 'getJobStatus returned')).toEqual({
+      ok: false, failure: { reason: 'missing-field', message: 'getJobStatus returned no status string at "data.state"' },
+    });
   });
 });
