@@ -8,11 +8,16 @@
  * without it; with it, the same count in a body of the service's own shape,
  * `{"state":{"phase":"RUNNING"}}` then `{"state":{"phase":"SUCCEEDED"}}` (what a source's mapping reads).
  * With BENCH_RECORD_TIMES=1 it keeps when each call arrived (epoch ms); GET /times answers them
- * as a JSON array and starts over.
+ * as a JSON array and starts over. It stamps a call when its event loop gets to it, so the calls that
+ * came while the process was stalled (descheduled on a busy machine) are stamped together at the
+ * stall's end. With BENCH_WATCH_STALLS=1 too, GET /stalls answers the spans its stalls blurred so far
+ * (see test/helpers/loop-stalls.ts), as a JSON array of [from, to], so that windows of arrivals can be
+ * judged without them.
  * Prints `{"port":N}` on its first stdout line when ready; stops on SIGTERM.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { watchLoopStalls } from '../../test/helpers/loop-stalls.ts';
 
 const calls = new Map<string, number>();
 const PROCESSING = JSON.stringify({ status: 'Processing' });
@@ -24,6 +29,8 @@ let requests = 0;
 let ids = 0;
 const record = process.env.BENCH_RECORD_TIMES === '1';
 let times: number[] = [];
+/** Only where asked (BENCH_WATCH_STALLS=1): a timer 100 times a second is not free beside a throughput round. */
+const stalls = process.env.BENCH_WATCH_STALLS === '1' ? watchLoopStalls() : undefined;
 
 /** The status body of a job's next call. */
 function nextStatus(jobId: string, pollsToComplete: number): string {
@@ -39,6 +46,7 @@ function answer(response: ServerResponse, body: string, code = 200): void {
 const server = createServer((request, response) => {
   const [, kind, pollsToComplete, jobId = ''] = (request.url ?? '/').split('/');
   if (kind === 'requests') return answer(response, JSON.stringify({ requests, ids }));
+  if (kind === 'stalls') return answer(response, JSON.stringify(stalls?.spans() ?? []));
   if (kind === 'times') {
     const body = JSON.stringify(times);
     times = [];

@@ -7,22 +7,36 @@
 export interface LoopStalls {
   /** Whether a time stamped by this process may be off: during a stall, or just after its end. */
   blurred(time: number): boolean;
+  /**
+   * The spans (epoch ms, from and to) within which a time this process stamped may be off, for a
+   * process that judges the times elsewhere (see blurredBy): the bench's status server sends them.
+   */
+  spans(): readonly BlurredSpan[];
   stop(): void;
 }
 
+/** From and to, epoch ms, both included. */
+export type BlurredSpan = readonly [number, number];
+
 /** A loop late by more than `thresholdMs` on a `tickMs` timer is a stall. */
 export function watchLoopStalls({ thresholdMs = 50, tickMs = 10 } = {}): LoopStalls {
-  const stalls: Array<readonly [number, number]> = [];
+  const spans: BlurredSpan[] = [];
   let last = Date.now();
   const timer = setInterval(() => {
     const now = Date.now();
-    if (now - last > thresholdMs) stalls.push([last, now]);
+    // Requests waiting at a stall's end are stamped after the timer that saw it: within a tick.
+    if (now - last > thresholdMs) spans.push([last, now + tickMs]);
     last = now;
   }, tickMs);
   timer.unref();
   return {
-    // Requests waiting at a stall's end are stamped after the timer that saw it: within a tick.
-    blurred: (time) => stalls.some(([start, end]) => time >= start && time <= end + tickMs),
+    blurred: blurredBy(spans),
+    spans: () => spans,
     stop: () => clearInterval(timer),
   };
+}
+
+/** Whether a time falls in one of the spans a process's stalls blurred (as `LoopStalls.spans` gave them). */
+export function blurredBy(spans: readonly BlurredSpan[]): (time: number) => boolean {
+  return (time) => spans.some(([from, to]) => time >= from && time <= to);
 }
