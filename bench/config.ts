@@ -133,7 +133,7 @@ const FULL = {
   warmup: { monitors: 500, pollsPerMonitor: 5 },
   http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },
-  lateness: { ...LATENESS_SHAPE, warmupMs: 3_000, measureMs: 12_000, rounds: 2, fallbackRate: 1_500 },
+  lateness: { ...LATENESS_SHAPE, warmupMs: 3_000, measureMs: 12_000, rounds: 3, fallbackRate: 1_500 },
   memory: { monitors: 100_000, rssMonitors: 2_000, rssWarmupMs: 5_000, rssSamples: 5 },
   enqueueMonitors: 100_000,
   completions: 20_000,
