@@ -78,12 +78,15 @@ class OtelTracing implements Tracing {
     return this.run(parent, name, SpanKind.PRODUCER, attributes, (handle) => fn(toTraceParent(handle.headers()), handle));
   }
 
-  inTrace<T>(parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>): Promise<T> {
+  inTrace<T>(
+    parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
+    expected?: (rejection: unknown) => boolean,
+  ): Promise<T> {
     const unrecorded = this.parentBased && parent ? UnrecordedSpan.under(parent) : undefined;
     if (unrecorded) return fn(unrecorded);
     // Extracted from the monitor's context: a poll's parent is its monitor's start, wherever and whenever that ran.
     const parentContext = parent ? this.propagator.extract(ROOT_CONTEXT, parent, defaultTextMapGetter) : ROOT_CONTEXT;
-    return this.run(parentContext, name, KINDS[role], attributes, fn);
+    return this.run(parentContext, name, KINDS[role], attributes, fn, expected);
   }
 
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T> {
@@ -105,13 +108,18 @@ class OtelTracing implements Tracing {
     await this.provider?.shutdown();
   }
 
-  private async run<T>(parent: Context, name: string, kind: SpanKind, attributes: SpanAttributes, fn: (span: OtelSpanHandle) => Promise<T>): Promise<T> {
+  private async run<T>(
+    parent: Context, name: string, kind: SpanKind, attributes: SpanAttributes, fn: (span: OtelSpanHandle) => Promise<T>,
+    expected?: (rejection: unknown) => boolean,
+  ): Promise<T> {
     const span = this.tracer.startSpan(name, { kind, attributes: defined(attributes) }, parent);
     try {
       return await fn(new OtelSpanHandle(span, parent, this.propagator));
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      if (!expected?.(error)) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      }
       throw error;
     } finally {
       span.end();

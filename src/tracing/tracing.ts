@@ -39,8 +39,15 @@ export interface Tracing {
     name: string, attributes: SpanAttributes, caller: CallerTrace | undefined,
     fn: (trace: TraceParent | undefined, span: SpanHandle) => Promise<T>,
   ): Promise<T>;
-  /** A span in a monitor's stored trace (a poll, the final record, a notification), open while `fn` runs. */
-  inTrace<T>(parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>): Promise<T>;
+  /**
+   * A span in a monitor's stored trace (a poll, the final record, a notification), open while `fn`
+   * runs; a rejection of `fn` marks it failed, unless `expected` says the rejection is how the work
+   * ends as it should (a poll re-scheduled).
+   */
+  inTrace<T>(
+    parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
+    expected?: (rejection: unknown) => boolean,
+  ): Promise<T>;
   /** An HTTP client span, child of `call.parent`; `fn` sends the request with the headers given. */
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T>;
   /** Exports what is left and stops. */
