@@ -1,7 +1,7 @@
 // jobwatch's public API. Anything not exported here (or from `jobwatch/drizzle`) is internal and may change.
 // Its types name no Drizzle type, so an app type-checks it under `skipLibCheck: false`; Drizzle's own
 // declarations do not pass that check, which is why the table lives apart, in `jobwatch/drizzle`.
-export { JobwatchClient, type ClientOptions, type StartedMonitor } from './client/jobwatch-client.ts';
+export { JobwatchClient, type ClientOptions, type StartedMonitor, type StartOptions } from './client/jobwatch-client.ts';
 export type { MonitorState, RunningMonitorState, EndedMonitorState } from './client/monitor-state.ts';
 export type { PushAnswer } from './client/push-answer.ts';
 export { callbackUrl } from './client/callback-url.ts';

@@ -32,12 +32,23 @@ import { notificationState, pendingResultState, persistedResultState, runningSta
 import { readOverview, type Overview } from './overview.ts';
 import { pollJob, startMonitors, type StartMonitorsResult } from './start-monitors.ts';
 import { MESSAGING_OPERATION_TYPE, MESSAGING_SYSTEM, MONITOR_ID, NAMESPACE } from '../tracing/attributes.ts';
-import { startTracing, type Tracing } from '../tracing/tracing.ts';
+import { startTracing, type CallerTrace, type Tracing } from '../tracing/tracing.ts';
 
 export interface StartedMonitor {
   monitor: MonitorState;
   /** False when a monitor with this id already existed; nothing new was started. */
   created: boolean;
+}
+
+/** How a monitor is started, besides its input. */
+export interface StartOptions {
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) the monitor's trace continues, as a request
+   * carried it: the HTTP API passes its caller's. Unset: the active span of the application's own
+   * OpenTelemetry context manager, if it registered one, else a new trace. Read only with tracing on.
+   * @defaultValue none
+   */
+  trace?: CallerTrace;
 }
 
 export interface ReportOptions {
@@ -92,7 +103,7 @@ export class JobwatchClient {
    * exists (running or ended) returns that monitor and starts nothing; one that exists for another
    * job throws MonitorConflictError.
    */
-  async startMonitor(input: MonitorInput | ValidatedMonitor): Promise<StartedMonitor> {
+  async startMonitor(input: MonitorInput | ValidatedMonitor, options: StartOptions = {}): Promise<StartedMonitor> {
     const context = isValidatedMonitor(input) ? input : parseMonitorInput(input, this.defaults(), this.clock());
     await this.assertLayout();
     const existing = await this.getMonitor(context);
@@ -105,7 +116,7 @@ export class JobwatchClient {
       }
       return { monitor: existing, created: false };
     }
-    const job = await this.enqueue('start monitor', context);
+    const job = await this.enqueue('start monitor', context, options.trace);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 
@@ -117,7 +128,7 @@ export class JobwatchClient {
    * the operation (`created: false`) and sends nothing; with another source or request it throws
    * MonitorConflictError, naming nothing of the other request.
    */
-  async startOperation(input: OperationInput | ValidatedOperation): Promise<StartedMonitor> {
+  async startOperation(input: OperationInput | ValidatedOperation, options: StartOptions = {}): Promise<StartedMonitor> {
     const operation = isValidatedOperation(input) ? input : parseOperationInput(input, operationDefaults(this.options.config), this.clock());
     await this.assertLayout();
     const existing = await this.getMonitor(operation);
@@ -127,15 +138,15 @@ export class JobwatchClient {
       }
       return { monitor: existing, created: false };
     }
-    const job = await this.enqueue('start operation', operation, 0);
+    const job = await this.enqueue('start operation', operation, options.trace, 0);
     return { monitor: this.withCallbackUrl(runningState(job, 'waiting')), created: true };
   }
 
   /**
    * Adds a monitor's first poll job. With tracing on, this is the span that starts the monitor's
-   * trace (a child of the caller's active span, if any), and the context carries it to every poll.
+   * trace (a child of `caller`'s, or of the application's active span), and the context carries it to every poll.
    */
-  private async enqueue(spanName: string, context: MonitorContext, delayMs?: number): Promise<Job<MonitorContext, MonitorResult>> {
+  private async enqueue(spanName: string, context: MonitorContext, caller: CallerTrace | undefined, delayMs?: number): Promise<Job<MonitorContext, MonitorResult>> {
     // The job id is the monitor's: if two producers race here, BullMQ keeps the first job only.
     const add = (data: MonitorContext) => {
       const job = pollJob(data, delayMs);
@@ -144,7 +155,7 @@ export class JobwatchClient {
     const traced = await this.tracing;
     if (!traced) return add(context);
     const attributes = { [MONITOR_ID]: context.monitorId, [NAMESPACE]: context.namespace, [MESSAGING_SYSTEM]: 'bullmq', [MESSAGING_OPERATION_TYPE]: 'send' };
-    return traced.startSpan(spanName, attributes, (trace) => add(trace ? { ...context, trace } : context));
+    return traced.startSpan(spanName, attributes, caller, (trace) => add(trace ? { ...context, trace } : context));
   }
 
   /**

@@ -5,7 +5,7 @@ import type { JobwatchClient, StartedMonitor } from '../client/jobwatch-client.t
 import type { ValidatedMonitor } from '../monitor/input.ts';
 import { isValidatedOperation, type ValidatedOperation } from '../monitor/operation-input.ts';
 import { keyOf, namespaceOf } from '../monitor/namespace.ts';
-import { tracing } from '../tracing/tracing.ts';
+import type { CallerTrace } from '../tracing/tracing.ts';
 
 export interface QuotaDeps {
   ledger: QuotaLedger;
@@ -18,30 +18,18 @@ export interface QuotaDeps {
  * monitor existed) or fails. Every start through the API is counted, an admin key's too (with no
  * ceiling), so that a namespace's use is what it really holds.
  */
-export function startCounted(
+export async function startCounted(
   client: JobwatchClient, quotas: QuotaDeps, principal: Principal, monitor: ValidatedMonitor | ValidatedOperation,
   /** The request's W3C trace context headers: the monitor's trace continues the caller's. */
   caller: CallerTrace = {},
 ): Promise<StartedMonitor> {
-  const traced = tracing();
-  const start = () => countedStart(client, quotas, principal, monitor);
-  return traced ? traced.asChildOf(caller, start) : start();
-}
-
-/** The `traceparent` and `tracestate` headers of a request, as it sent them. */
-export interface CallerTrace {
-  traceparent?: string | undefined;
-  tracestate?: string | undefined;
-}
-
-async function countedStart(client: JobwatchClient, quotas: QuotaDeps, principal: Principal, monitor: ValidatedMonitor | ValidatedOperation): Promise<StartedMonitor> {
   const namespace = namespaceOf(monitor);
   const limits = namespaceQuotas(quotas.settings, namespace, principal);
   const reservation = await quotas.ledger.reserveStart(namespace, [keyOf(monitor)], [monitor.expireAt], limits);
   if (!reservation.ok) throw quotaExceeded(reservation);
   let started: StartedMonitor | undefined;
   try {
-    started = isValidatedOperation(monitor) ? await client.startOperation(monitor) : await client.startMonitor(monitor);
+    started = isValidatedOperation(monitor) ? await client.startOperation(monitor, { trace: caller }) : await client.startMonitor(monitor, { trace: caller });
     return started;
   } finally {
     if (!started?.created) await quotas.ledger.undoStart(reservation);

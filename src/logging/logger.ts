@@ -1,6 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from '../config/config.ts';
-import { tracing } from '../tracing/tracing.ts';
 
 export type { Logger };
 
@@ -17,15 +16,8 @@ export function createLogger(
     name: options.name ?? 'jobwatch',
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    // With tracing on, a line logged inside a span names it (trace_id, span_id); off, one check.
-    mixin: traceIds,
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   }, options.destination);
-}
-
-/** A new object each time: pino merges the line's own fields into what the mixin returns. */
-function traceIds(): object {
-  return tracing()?.logIds() ?? {};
 }
 
 /** A connection URL safe to print: the password, if any, replaced. */

@@ -1,5 +1,6 @@
 import type { MonitorContext } from './context.ts';
 import type { StatusAnswer } from './gate/hold.ts';
+import type { SpanHandle } from './span-handle.ts';
 
 /**
  * Reads one job's status: the port the poll processor calls, implemented in status/ (HTTP, the
@@ -7,7 +8,8 @@ import type { StatusAnswer } from './gate/hold.ts';
  * a RequestGate held back comes back as a HeldAnswer.
  */
 export interface StatusProvider {
-  read(context: MonitorContext): Promise<StatusAnswer>;
+  /** `span`, with tracing on: the poll's, which an HTTP request made for the read is a child of. */
+  read(context: MonitorContext, span?: SpanHandle): Promise<StatusAnswer>;
   /** Whether this monitor's reads are gathered into batches: its polls then meet at slots (see `slotIn`). @defaultValue never */
   batches?(context: MonitorContext): boolean;
   close(): Promise<void>;

@@ -6,7 +6,7 @@ import { namespaceField } from '../monitor/namespace.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import type { ResultStore } from '../monitor/result-store.ts';
 import { DB_SYSTEM_NAME, MONITOR_ID, NAMESPACE, OUTCOME } from '../tracing/attributes.ts';
-import { tracing } from '../tracing/tracing.ts';
+import { tracing, type SpanHandle } from '../tracing/tracing.ts';
 
 export interface CompletionProcessorDeps {
   /** Where final records are written (db/: ResultBatcher in workers). */
@@ -28,15 +28,16 @@ export function createCompletionProcessor(deps: CompletionProcessorDeps) {
     const result = job.data;
     // The final record's write is a span of the monitor's trace (its error, if any, recorded there).
     const attributes = { [MONITOR_ID]: result.monitorId, [NAMESPACE]: result.namespace, [OUTCOME]: result.outcome, [DB_SYSTEM_NAME]: 'postgresql' };
-    return traced.inTrace(result.trace, 'write final record', 'internal', attributes, () => persist(job));
+    return traced.inTrace(result.trace, 'write final record', 'internal', attributes, (span) => persist(job, span));
   };
 }
 
 function persistWith(deps: CompletionProcessorDeps) {
-  return async function persistRecord(job: Job<MonitorResult, boolean>): Promise<boolean> {
+  /** `span`, with tracing on: the write's, which its log lines name. */
+  return async function persistRecord(job: Job<MonitorResult, boolean>, span?: SpanHandle): Promise<boolean> {
     const result = job.data;
     // Its lines carry these directly: a child logger per record was measurable at thousands a second.
-    const ids = { ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId };
+    const ids = { ...span?.logIds(), ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId };
     let inserted: boolean;
     try {
       inserted = await deps.results.persist(result);

@@ -14,6 +14,7 @@ import type { BullmqSeam } from './bullmq-seam.ts';
 import type { PollObserver } from '../monitor/poll-observer.ts';
 import { COMPLETION_JOB, COMPLETION_JOB_OPTIONS } from './queues.ts';
 import { withPollSpans } from './poll-tracing.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 
 /**
  * What a poll throws after re-scheduling its job. One instance for all: BullMQ only checks its
@@ -52,7 +53,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
   const fault = deps.faultHook;
   const observer = deps.observer ?? {};
 
-  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult): Promise<MonitorResult> {
+  async function finishMonitor(job: Job<MonitorContext, MonitorResult>, result: MonitorResult, span: SpanHandle | undefined): Promise<MonitorResult> {
     // Recorded in the context first, so that a poll that runs again after a crash from here on
     // ends with this same record and does not call the status service again.
     if (!job.data.result) await job.updateData({ ...job.data, result });
@@ -63,7 +64,7 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     if (fault) await fault('after-completion-enqueue', result.monitorId);
     observer.ended?.(result);
     // The bindings a child logger would add, given directly: one line per monitor needs no child.
-    deps.logger.info({ ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId, outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
+    deps.logger.info({ ...span?.logIds(), ...namespaceField(result), monitorId: result.monitorId, jobId: result.jobId, outcome: result.outcome, jobStatus: result.jobStatus, polls: result.polls }, 'monitor ended');
     return result;
   }
 
@@ -71,20 +72,21 @@ export function createPollProcessor(deps: PollProcessorDeps) {
    * A request the gate held back: no check happened, so the poll is re-delayed to the hold's end
    * with its counts as they were. An end request (cancel or push) that came meanwhile still wins.
    */
-  async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string): Promise<MonitorResult> {
+  async function holdPoll(job: Job<MonitorContext, MonitorResult>, context: MonitorContext, hold: Hold, token: string, span: SpanHandle | undefined): Promise<MonitorResult> {
     const held = decideHold(context, hold);
     if ((await deps.bullmq.reschedule(job, held, held.nextCheckAt, token)) === 'end-requested') {
-      return finishMonitor(job, (await deps.endRequests.requestedEnd(keyOf(context))) ?? decideCancel(held, clock()));
+      return finishMonitor(job, (await deps.endRequests.requestedEnd(keyOf(context))) ?? decideCancel(held, clock()), span);
     }
     observer.held?.(hold);
     throw RESCHEDULED;
   }
 
-  return withPollSpans(async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string): Promise<MonitorResult> {
+  // `span`: the poll's, with tracing on (poll-tracing.ts); its status request is a child of it, and its log lines name it.
+  return withPollSpans(async function pollMonitor(job: Job<MonitorContext, MonitorResult>, token?: string, span?: SpanHandle): Promise<MonitorResult> {
     let context = job.data;
     // A child logger per poll is measurable at thousands of polls a second; most polls log nothing.
     let childLogger: Logger | undefined;
-    const log = () => (childLogger ??= deps.logger.child({ ...namespaceField(context), monitorId: context.monitorId, jobId: context.jobId }));
+    const log = () => (childLogger ??= deps.logger.child({ ...span?.logIds(), ...namespaceField(context), monitorId: context.monitorId, jobId: context.jobId }));
     const startedAt = clock();
 
     // A first run reaches the end-request check after its status call (below). A poll that runs
@@ -94,19 +96,19 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
     const requested = rerun ? await deps.endRequests.requestedEnd(keyOf(context)) : undefined;
     const before = decideBeforeCheck(context, startedAt, requested !== undefined);
-    if (before.kind === 'finish') return finishMonitor(job, context.result ?? requested ?? before.result);
+    if (before.kind === 'finish') return finishMonitor(job, context.result ?? requested ?? before.result, span);
 
     // A status pushed before the monitor started: one GET in a monitor's life, at its first poll.
     const early = context.polls === 0 && deps.earlyStatuses ? await deps.earlyStatuses.take(keyOf(context)) : undefined;
     if (early) {
       observer.earlyPushTaken?.(context);
       const pushed = decidePush(context, early, startedAt, deps.policy.vocabulary);
-      if (pushed.kind === 'finish') return finishMonitor(job, pushed.result);
+      if (pushed.kind === 'finish') return finishMonitor(job, pushed.result, span);
       context = pushed.context;
     }
 
-    const answer = await deps.statusProvider.read(context);
-    if (isHeld(answer)) return holdPoll(job, context, answer.held, token!);
+    const answer = await deps.statusProvider.read(context, span);
+    if (isHeld(answer)) return holdPoll(job, context, answer.held, token!, span);
     const reading = answer;
     const checkedAt = clock();
     if (fault) await fault('after-status-check', context.monitorId);
@@ -118,14 +120,14 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     const after = decideAfterCheck(context, reading, checkedAt, deps.policy, random(), deps.statusProvider.batches?.(context) ?? false);
     // History is handed on in memory and written in batches elsewhere: no round trip here.
     observer.checked?.({ context, reading, checkedAt, lateMs, durationMs: checkedAt - startedAt, ends: after.kind === 'finish' });
-    if (after.kind === 'finish') return finishMonitor(job, after.result);
+    if (after.kind === 'finish') return finishMonitor(job, after.result, span);
 
     // The end-request check, the new context and the delay are one step (see BullmqSeam.reschedule):
     // a crash leaves either the old context with the job still active (stall recovery re-runs this
     // poll, its count unchanged) or the new context with the job delayed; and an end request that
     // arrived while the status call was in flight wins over polling again.
     if ((await deps.bullmq.reschedule(job, after.context, after.at, token!)) === 'end-requested') {
-      return finishMonitor(job, (await deps.endRequests.requestedEnd(keyOf(context))) ?? decideCancel(after.context, clock()));
+      return finishMonitor(job, (await deps.endRequests.requestedEnd(keyOf(context))) ?? decideCancel(after.context, clock()), span);
     }
     if (fault) await fault('after-reschedule', context.monitorId);
     observer.rescheduled?.({ reason: after.reason, delayMs: after.at - checkedAt });

@@ -3,6 +3,7 @@ import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusReading } from '../monitor/reading.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 
 /** How reads due together are gathered into one request. */
 export interface BatchLimits {
@@ -29,9 +30,11 @@ export interface BatchOutcome {
 
 /**
  * Sends one batch: `jobIds` are the distinct job ids of `members`, which all share one source.
- * Never throws: a failed request is an outcome whose `overall` and every member reading fail.
+ * `parent`, with tracing on: the span of the batch's first read (its poll), which the request is a
+ * child of, as a shared request can be of one span only. Never throws: a failed request is an
+ * outcome whose `overall` and every member reading fail.
  */
-export type FetchBatch = (jobIds: readonly string[], members: readonly MonitorContext[]) => Promise<BatchOutcome>;
+export type FetchBatch = (jobIds: readonly string[], members: readonly MonitorContext[], parent: SpanHandle | undefined) => Promise<BatchOutcome>;
 
 export interface BatchCoalescerOptions extends BatchLimits {
   fetch: FetchBatch;
@@ -43,6 +46,7 @@ export interface BatchCoalescerOptions extends BatchLimits {
 
 interface Waiter {
   member: MonitorContext;
+  span: SpanHandle | undefined;
   resolve(answer: StatusAnswer): void;
 }
 
@@ -65,8 +69,8 @@ export class BatchCoalescer {
 
   constructor(private readonly options: BatchCoalescerOptions) {}
 
-  /** The answer for `member`, read in the next batch of `source` (members of one source share a URL and rate key). */
-  read(source: string, member: MonitorContext): Promise<StatusAnswer> {
+  /** The answer for `member`, read in the next batch of `source` (members of one source share a URL and rate key); `span`: its poll's. */
+  read(source: string, member: MonitorContext, span?: SpanHandle): Promise<StatusAnswer> {
     return new Promise((resolve) => {
       let batch = this.pending.get(source);
       if (!batch) {
@@ -75,8 +79,8 @@ export class BatchCoalescer {
         batch.timer = setTimeout(() => this.flush(source), this.options.windowMs);
       }
       const waiters = batch.byJobId.get(jobIdOf(member));
-      if (waiters) waiters.push({ member, resolve });
-      else batch.byJobId.set(jobIdOf(member), [{ member, resolve }]);
+      if (waiters) waiters.push({ member, span, resolve });
+      else batch.byJobId.set(jobIdOf(member), [{ member, span, resolve }]);
       this.waiting++;
       if (this.options.slots !== undefined && this.waiting >= this.options.slots) this.flushAll();
       else if (batch.byJobId.size >= this.options.maxIds) this.flush(source);
@@ -106,7 +110,7 @@ export class BatchCoalescer {
     const waiters = [...byJobId.values()].flat();
     let answerOf: (member: MonitorContext) => StatusAnswer;
     try {
-      answerOf = await this.admitAndFetch([...byJobId.keys()], waiters.map((waiter) => waiter.member));
+      answerOf = await this.admitAndFetch([...byJobId.keys()], waiters.map((waiter) => waiter.member), waiters[0]?.span);
     } catch (error) {
       // Unreachable with the providers' fetches, which never throw; a gate's admit may, if Redis is down.
       const failure: StatusReading = { ok: false, failure: { reason: 'connection', message: `batch request failed: ${coerceError(error).message}` } };
@@ -117,13 +121,13 @@ export class BatchCoalescer {
   }
 
   /** One admit and one observe per batch: a rate limit counts the batch as the one request it is. */
-  private async admitAndFetch(jobIds: string[], members: MonitorContext[]): Promise<(member: MonitorContext) => StatusAnswer> {
+  private async admitAndFetch(jobIds: string[], members: MonitorContext[], parent: SpanHandle | undefined): Promise<(member: MonitorContext) => StatusAnswer> {
     const { gate } = this.options;
     const key = gate ? this.options.rateKeyOf(members[0]!) : undefined;
     const admission = gate && key !== undefined ? await gate.admit(key) : undefined;
     const { hold } = admission ?? {};
     if (hold) return () => ({ held: hold });
-    const outcome = await this.options.fetch(jobIds, members);
+    const outcome = await this.options.fetch(jobIds, members, parent);
     // The answer is recorded for the key's next requests; this batch's members keep their readings.
     if (gate && key !== undefined) await gate.observe(key, outcome.overall, admission);
     return (member) => outcome.readingOf(member);

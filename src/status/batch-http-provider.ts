@@ -4,6 +4,7 @@ import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
 import { readJson } from '../json/bounded-json.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
@@ -36,20 +37,20 @@ export class BatchHttpStatusProvider implements StatusProvider {
 
   constructor(private readonly options: BatchHttpStatusProviderOptions) {
     this.http = new StatusHttpClient({ connectionsPerHost: DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: MAX_BATCH_BODY_BYTES });
-    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members) => this.fetch(jobIds, members), rateKeyOf: (first) => rateKeyOf(first) });
+    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members, parent) => this.fetch(jobIds, members, parent), rateKeyOf: (first) => rateKeyOf(first) });
   }
 
-  read(context: MonitorContext): Promise<StatusAnswer> {
+  read(context: MonitorContext, span?: SpanHandle): Promise<StatusAnswer> {
     if (context.status.kind !== 'batch') throw new Error('BatchHttpStatusProvider given a non-batch monitor');
     // Members of one batch share the URL and the rate key, so that the batch is admitted under the key of each.
-    return this.coalescer.read(`${context.status.url}\n${context.rateKey ?? ''}`, context);
+    return this.coalescer.read(`${context.status.url}\n${context.rateKey ?? ''}`, context, span);
   }
 
-  private async fetch(jobIds: readonly string[], members: readonly MonitorContext[]): Promise<BatchOutcome> {
+  private async fetch(jobIds: readonly string[], members: readonly MonitorContext[], parent: SpanHandle | undefined): Promise<BatchOutcome> {
     const { url } = members[0]!.status as { url: string };
     const where = describeUrl(url);
     const response = await this.http.send({
-      method: 'POST', url, json: JSON.stringify({ ids: jobIds }), timeoutMs: this.options.timeoutMs, where,
+      method: 'POST', url, json: JSON.stringify({ ids: jobIds }), timeoutMs: this.options.timeoutMs, where, parent,
     });
     if (!response.ok) return failedBatch(response);
     return interpretBatchResponse(response.statusCode, response.retryAfter, response.bytes, batchBodyLimit(jobIds.length), where);

@@ -3,6 +3,7 @@ import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import type { RequestGate } from '../monitor/gate/request-gate.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 import { answerWithin } from '../time/with-timeout.ts';
 import { BatchCoalescer, failedBatch, type BatchLimits, type BatchOutcome } from './batch-coalescer.ts';
 import { DEFAULT_HOOK_RATE_KEY, rateKeyOf } from '../monitor/gate/rate-key.ts';
@@ -27,8 +28,8 @@ export class HookBatchStatusProvider implements StatusProvider {
     this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds) => this.fetch(jobIds), rateKeyOf: (first) => rateKeyOf(first, this.rateKey) });
   }
 
-  read(context: MonitorContext): Promise<StatusAnswer> {
-    return this.coalescer.read(context.rateKey ?? '', context);
+  read(context: MonitorContext, span?: SpanHandle): Promise<StatusAnswer> {
+    return this.coalescer.read(context.rateKey ?? '', context, span);
   }
 
   private async fetch(jobIds: readonly string[]): Promise<BatchOutcome> {

@@ -2,6 +2,7 @@ import { jobIdOf, type MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import { statusRequestUrl } from '../monitor/status-url.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 import { readStatus } from './read-field.ts';
 import type { StatusCheckFailure, StatusReading } from '../monitor/reading.ts';
 import { MAX_STATUS_BODY_BYTES } from '../monitor/input-limits.ts';
@@ -31,11 +32,11 @@ export class HttpStatusProvider implements StatusProvider {
     this.http = new StatusHttpClient({ connectionsPerHost: options.connectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST, maxBodyBytes: this.maxBodyBytes });
   }
 
-  async read(context: MonitorContext): Promise<StatusReading> {
+  async read(context: MonitorContext, span?: SpanHandle): Promise<StatusReading> {
     if (context.status.kind !== 'http') throw new Error('HttpStatusProvider given a non-http monitor');
     const url = statusRequestUrl(context.status.url, jobIdOf(context));
     const where = describeUrl(url);
-    const response = await this.http.send({ method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
+    const response = await this.http.send({ method: 'GET', url, timeoutMs: this.options.timeoutMs, where, parent: span });
     if (!response.ok) return response;
     return interpretResponse(response.statusCode, response.retryAfter, response.bytes, this.maxBodyBytes, context.statusField, where);
   }

@@ -6,6 +6,7 @@ import type { StatusAnswer } from '../monitor/gate/hold.ts';
 import { rateKeyOf } from '../monitor/gate/rate-key.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 import { answerFromBytes, bodyObject, failureOfStatusCode } from '../sources/http-answer.ts';
 import { readSourceAnswer } from '../sources/read-answer.ts';
 import { toStatusReading, type SourceReading } from '../sources/source-reading.ts';
@@ -29,11 +30,15 @@ export interface SourceBatchAnswer {
  * under its id, each read by the source's mapping. A non-2xx (a 404 too: the batch URL is unknown,
  * not a job) or a body that is not an object fails every job; an id left out is `not-found`.
  */
-export async function fetchSourceBatch(clients: SourceClients, source: Source, url: string, jobIds: readonly string[], timeoutMs: number): Promise<SourceBatchAnswer> {
+export async function fetchSourceBatch(
+  clients: SourceClients, source: Source, url: string, jobIds: readonly string[], timeoutMs: number,
+  /** With tracing on, the span the request is made for (a poll's). */
+  parent?: SpanHandle,
+): Promise<SourceBatchAnswer> {
   const where = `POST ${describeUrl(url)}`;
   const decidedBy = { source: source.name };
   const failed = (reading: StatusReading & { ok: false }): SourceBatchAnswer => ({ overall: reading, readingOf: () => ({ ...reading, decidedBy }) });
-  const response = await clients.send(source, { method: 'POST', url, json: JSON.stringify({ ids: jobIds }), timeoutMs, where });
+  const response = await clients.send(source, { method: 'POST', url, json: JSON.stringify({ ids: jobIds }), timeoutMs, where, parent });
   if (!response.ok) return failed(response);
   const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes, batchBodyLimit(jobIds.length));
   const failure = answer.statusCode === 404 ? { reason: 'http-status' as const, httpStatus: 404, message: `${where} answered 404` } : failureOfStatusCode(answer);
@@ -69,7 +74,7 @@ export class SourceBatchStatusProvider implements StatusProvider {
 
   constructor(private readonly options: SourceBatchStatusProviderOptions) {
     this.clients = new SourceClients(options.env, MAX_BATCH_BODY_BYTES);
-    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members) => this.fetch(jobIds, members), rateKeyOf: (first) => rateKeyOf(first) });
+    this.coalescer = new BatchCoalescer({ ...options, fetch: (jobIds, members, parent) => this.fetch(jobIds, members, parent), rateKeyOf: (first) => rateKeyOf(first) });
   }
 
   /** Whether a monitor names a batch source of this worker's file. */
@@ -77,10 +82,10 @@ export class SourceBatchStatusProvider implements StatusProvider {
     return this.batchOf(context) !== undefined;
   }
 
-  read(context: MonitorContext): Promise<StatusAnswer> {
+  read(context: MonitorContext, span?: SpanHandle): Promise<StatusAnswer> {
     const batch = this.batchOf(context);
     if (!batch) throw new Error('SourceBatchStatusProvider given a monitor that names no batch source');
-    return this.coalescer.read(`${batch.source.name}\n${batch.url}\n${context.rateKey ?? ''}`, context);
+    return this.coalescer.read(`${batch.source.name}\n${batch.url}\n${context.rateKey ?? ''}`, context, span);
   }
 
   async close(): Promise<void> {
@@ -88,9 +93,9 @@ export class SourceBatchStatusProvider implements StatusProvider {
     await this.clients.close();
   }
 
-  private async fetch(jobIds: readonly string[], members: readonly MonitorContext[]): Promise<BatchOutcome> {
+  private async fetch(jobIds: readonly string[], members: readonly MonitorContext[], parent: SpanHandle | undefined): Promise<BatchOutcome> {
     const { source, url } = this.batchOf(members[0]!)!;
-    const answer = await fetchSourceBatch(this.clients, source, url, jobIds, this.options.timeoutMs);
+    const answer = await fetchSourceBatch(this.clients, source, url, jobIds, this.options.timeoutMs, parent);
     return { overall: answer.overall, readingOf: (member) => toStatusReading(answer.readingOf(jobIdOf(member))) };
   }
 

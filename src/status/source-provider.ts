@@ -2,6 +2,7 @@ import type { MonitorContext } from '../monitor/context.ts';
 import { describeUrl } from '../monitor/describe-url.ts';
 import type { StatusReading } from '../monitor/reading.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 import { SourceParamError } from '../sources/errors.ts';
 import { answerFromBytes } from '../sources/http-answer.ts';
 import { readSourceAnswer } from '../sources/read-answer.ts';
@@ -45,7 +46,7 @@ export class SourceStatusProvider implements StatusProvider {
     return context.status.kind === 'source' && this.options.sources ? sourceNamed(this.options.sources, context.status.name) : undefined;
   }
 
-  async read(context: MonitorContext): Promise<StatusReading> {
+  async read(context: MonitorContext, span?: SpanHandle): Promise<StatusReading> {
     if (context.status.kind !== 'source') throw new Error('SourceStatusProvider given a monitor that names no source');
     const { name, params } = context.status;
     const source = this.sourceOf(context);
@@ -53,10 +54,10 @@ export class SourceStatusProvider implements StatusProvider {
     // Checked at start; the sources file has changed since. Its credentials are not lent to a namespace it no longer lists.
     if (!isOpenTo(source, namespaceOf(context))) return unknownSource(name, `the source "${name}" is no longer open to the namespace ${namespaceOf(context)}`);
     const { operation } = context;
-    if (operation?.phase === 'starting') return this.start(source, params, operation);
-    if (context.status.url !== undefined) return toStatusReading(await this.checkAt(source, context.status.url, params));
+    if (operation?.phase === 'starting') return this.start(source, params, operation, span);
+    if (context.status.url !== undefined) return toStatusReading(await this.checkAt(source, context.status.url, params, span));
     if (context.jobId === null) return unknownSource(name, `the source "${name}" watches the URL its start answers, and this operation has none`);
-    return toStatusReading(await this.check(source, context.jobId, params));
+    return toStatusReading(await this.check(source, context.jobId, params, span));
   }
 
   /**
@@ -64,7 +65,7 @@ export class SourceStatusProvider implements StatusProvider {
    * idempotency key (the same at every try, so a service that honours it starts one job), and reads
    * what it answers. A connection error, a timeout, a 5xx or a 429 is a failed check, retried.
    */
-  private async start(source: Source, params: Readonly<Record<string, string>>, operation: OperationContext): Promise<StatusReading> {
+  private async start(source: Source, params: Readonly<Record<string, string>>, operation: OperationContext, span: SpanHandle | undefined): Promise<StatusReading> {
     const { name, start } = source;
     if (!start) return unknownSource(name, `the source "${name}" no longer declares a start request`);
     let url: string;
@@ -76,7 +77,7 @@ export class SourceStatusProvider implements StatusProvider {
     }
     const where = `${start.method} ${describeUrl(url)}`;
     const response = await this.clients.send(source, {
-      method: start.method, url, timeoutMs: this.options.timeoutMs, where,
+      method: start.method, url, timeoutMs: this.options.timeoutMs, where, parent: span,
       headers: { [start.idempotencyHeader]: operation.idempotencyKey },
       ...(operation.body === undefined ? {} : { json: JSON.stringify(operation.body) }),
     });
@@ -92,13 +93,13 @@ export class SourceStatusProvider implements StatusProvider {
    * was read; it is checked again, since the sources file may have changed: the source's
    * credentials only ever go to its own origins.
    */
-  private async checkAt(source: Source, url: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
+  private async checkAt(source: Source, url: string, params: Readonly<Record<string, string>>, span: SpanHandle | undefined): Promise<SourceReading> {
     const startUrl = source.start ? expandUrlTemplate(source.start.template, '', paramsOf(source.start.template, params)) : undefined;
     if (startUrl === undefined || !mayWatch(source, new URL(url), startUrl)) {
       return unknownSource(source.name, `the source "${source.name}" no longer allows ${new URL(url).origin}, where this operation is watched`);
     }
     const where = `GET ${describeUrl(url)}`;
-    const response = await this.clients.send(source, { method: 'GET', url, timeoutMs: this.options.timeoutMs, where });
+    const response = await this.clients.send(source, { method: 'GET', url, timeoutMs: this.options.timeoutMs, where, parent: span });
     if (!response.ok) return { ...response, decidedBy: { source: source.name } };
     const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
     return readSourceAnswer(source.reader, answer, source.name);
@@ -106,9 +107,9 @@ export class SourceStatusProvider implements StatusProvider {
 
   /**
    * One check of a source for a job, with what decided it: what a monitor's poll reads, and what
-   * `jobwatch sources try` shows. Never throws: every failure is a reading.
+   * `jobwatch sources try` shows. Never throws: every failure is a reading. `span`: the poll's, with tracing on.
    */
-  async check(source: Source, jobId: string, params: Readonly<Record<string, string>>): Promise<SourceReading> {
+  async check(source: Source, jobId: string, params: Readonly<Record<string, string>>, span?: SpanHandle): Promise<SourceReading> {
     const { name, target } = source;
     if (target.kind === 'hook') return this.readHook(source, target.module, jobId, params);
     if (target.kind === 'answered') return unknownSource(name, `the source "${name}" is watched at the URL its start request answers; start an operation of it`);
@@ -121,9 +122,9 @@ export class SourceStatusProvider implements StatusProvider {
       throw error;
     }
     // A batch source's monitors are read in batches (SourceBatchStatusProvider); one job alone is a batch of one.
-    if (target.kind === 'batch') return (await fetchSourceBatch(this.clients, source, url, [jobId], this.options.timeoutMs)).readingOf(jobId);
+    if (target.kind === 'batch') return (await fetchSourceBatch(this.clients, source, url, [jobId], this.options.timeoutMs, span)).readingOf(jobId);
     const where = `${target.method} ${describeUrl(url)}`;
-    const response = await this.clients.send(source, { method: target.method, url, timeoutMs: this.options.timeoutMs, where });
+    const response = await this.clients.send(source, { method: target.method, url, timeoutMs: this.options.timeoutMs, where, parent: span });
     if (!response.ok) return { ...response, decidedBy: { source: name } };
     const answer = answerFromBytes({ statusCode: response.statusCode, headers: response.headers, where, url, receivedAt: Date.now() }, response.bytes);
     return readSourceAnswer(source.reader, answer, name);

@@ -1,7 +1,7 @@
 import type { Agent } from 'undici';
 import type { StatusCheckFailure } from '../monitor/reading.ts';
 import { HTTP_RESPONSE_STATUS_CODE } from '../tracing/attributes.ts';
-import { tracing } from '../tracing/tracing.ts';
+import { tracing, type SpanHandle } from '../tracing/tracing.ts';
 
 /** One request to a status service: a GET of one job's status, or a POST of a batch of job ids. */
 export interface StatusRequest {
@@ -15,6 +15,8 @@ export interface StatusRequest {
   where: string;
   /** Headers besides Accept (a source's credentials and static headers); never logged. @defaultValue none */
   headers?: Readonly<Record<string, string>>;
+  /** With tracing on, the span the request is made for (a poll's): its client span is a child of it. @defaultValue none */
+  parent?: SpanHandle | undefined;
 }
 
 /** TLS options of every connection a client opens: a client certificate, and a CA to trust instead of the system's. */

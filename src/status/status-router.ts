@@ -1,6 +1,7 @@
 import type { MonitorContext } from '../monitor/context.ts';
 import type { StatusProvider } from '../monitor/status-provider.ts';
 import type { StatusAnswer } from '../monitor/gate/hold.ts';
+import type { SpanHandle } from '../monitor/span-handle.ts';
 import { HookBatchStatusProvider } from './hook-batch-provider.ts';
 import { DEFAULT_HOOK_RATE_KEY } from '../monitor/gate/rate-key.ts';
 
@@ -19,12 +20,12 @@ export class StatusRouter implements StatusProvider {
     readonly hookRateKey: string = DEFAULT_HOOK_RATE_KEY,
   ) {}
 
-  read(context: MonitorContext): Promise<StatusAnswer> {
-    if (context.status.kind === 'http') return this.providers.http.read(context);
-    if (context.status.kind === 'batch') return this.providers.batch.read(context);
-    if (context.status.kind === 'source') return (this.providers.sourceBatch.handles(context) ? this.providers.sourceBatch : this.providers.source).read(context);
+  read(context: MonitorContext, span?: SpanHandle): Promise<StatusAnswer> {
+    if (context.status.kind === 'http') return this.providers.http.read(context, span);
+    if (context.status.kind === 'batch') return this.providers.batch.read(context, span);
+    if (context.status.kind === 'source') return (this.providers.sourceBatch.handles(context) ? this.providers.sourceBatch : this.providers.source).read(context, span);
     // A hook monitor reaches a worker started without the hook when its producer had one.
-    if (this.providers.hook) return this.providers.hook.read(context);
+    if (this.providers.hook) return this.providers.hook.read(context, span);
     return Promise.resolve({
       ok: false,
       failure: { reason: 'hook-error', message: 'this worker has no status hook; set JOBWATCH_STATUS_HOOK to a module exporting getJobStatus' },

@@ -1,8 +1,6 @@
 import {
-  context, defaultTextMapGetter, defaultTextMapSetter, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace,
-  type Context, type Span,
+  context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -10,10 +8,11 @@ import {
   type Sampler, type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import {
-  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_SERVICE_NAME, ATTR_URL_FULL,
+  ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_SERVICE_NAME, ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
+import { defined, OtelSpanHandle, UnrecordedSpan } from './otel-span.ts';
 import type { TracingSettings } from './settings.ts';
-import type { HttpCall, SpanAttributes, SpanHandle, SpanRole, TraceParent, Tracing } from './tracing.ts';
+import type { CallerTrace, HttpCall, SpanAttributes, SpanHandle, SpanRole, TraceParent, Tracing } from './tracing.ts';
 import { safeUrl } from './safe-url.ts';
 
 /** The instrumentation scope of every jobwatch span. */
@@ -26,6 +25,12 @@ const KINDS: Record<SpanRole, SpanKind> = { internal: SpanKind.INTERNAL, client:
  * sampler and an OTLP/HTTP exporter, registered globally unless the host application (jobwatch used
  * as a library) registered its own, whose provider then gets jobwatch's spans. Loaded by
  * tracing.ts only when tracing is on.
+ *
+ * No context manager is registered: every parent is passed in (see SpanHandle). The one
+ * OpenTelemetry has for Node, AsyncLocalStorage, on Node 20 puts a hook on every promise of the
+ * process once it runs, and BullMQ and ioredis make many per poll, sampled or not: about 12 µs of a
+ * worker's 75 µs of CPU per poll in bench row 2t. A host application's own, if it registered one,
+ * still gives a monitor's start its active span as parent.
  */
 export async function createOtelTracing(settings: TracingSettings): Promise<Tracing> {
   const exporter = await createExporter(settings.protocol);
@@ -34,13 +39,13 @@ export async function createOtelTracing(settings: TracingSettings): Promise<Trac
     sampler: createSampler(settings.sampler),
     spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: settings.batchDelayMs })],
   });
-  // Both return false when the host application set its own: then its own are used.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // False when the host application set its own: its provider then gets jobwatch's spans.
   const ours = trace.setGlobalTracerProvider(provider);
   if (!ours) await provider.shutdown();
-  return new OtelTracing(trace.getTracer(SCOPE), ours ? provider : undefined);
+  if (!ours) return new OtelTracing(trace.getTracer(SCOPE), undefined, false);
+  // Ours is asked directly, not through the global proxy that would look it up at each span.
+  return new OtelTracing(provider.getTracer(SCOPE), provider, settings.sampler.name.startsWith('parentbased_'));
 }
-
 async function createExporter(protocol: TracingSettings['protocol']): Promise<SpanExporter> {
   // Only the encoding asked for is loaded; each exporter reads its endpoint, headers and timeout from OTEL_EXPORTER_OTLP_*.
   if (protocol === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
@@ -56,86 +61,82 @@ function createSampler({ name, ratio }: TracingSettings['sampler']): Sampler {
 class OtelTracing implements Tracing {
   private readonly propagator = new W3CTraceContextPropagator();
 
-  constructor(private readonly tracer: ReturnType<typeof trace.getTracer>, private readonly provider: TracerProvider | undefined) {}
+  constructor(
+    private readonly tracer: Tracer,
+    /** Ours, to shut down; undefined when the host application's gets the spans. */
+    private readonly provider: TracerProvider | undefined,
+    /** Whether the sampler is known to be parent-based (ours, configured so): a child of an unsampled span is then an UnrecordedSpan. */
+    private readonly parentBased: boolean,
+  ) {}
 
-  startSpan<T>(name: string, attributes: SpanAttributes, fn: (parent: TraceParent | undefined, span: SpanHandle) => Promise<T>): Promise<T> {
-    return this.run(context.active(), name, SpanKind.PRODUCER, attributes, (handle) => fn(toTraceParent(handle.headers()), handle));
+  startSpan<T>(
+    name: string, attributes: SpanAttributes, caller: CallerTrace | undefined,
+    fn: (parent: TraceParent | undefined, span: SpanHandle) => Promise<T>,
+  ): Promise<T> {
+    // context.active() is the host application's active span, or the root when no one registered a context manager.
+    const parent = caller?.traceparent ? this.propagator.extract(context.active(), caller, defaultTextMapGetter) : context.active();
+    return this.run(parent, name, SpanKind.PRODUCER, attributes, (handle) => fn(toTraceParent(handle.headers()), handle));
   }
 
-  asChildOf<T>(caller: { traceparent?: string | undefined; tracestate?: string | undefined }, fn: () => Promise<T>): Promise<T> {
-    if (!caller.traceparent) return fn();
-    return context.with(this.propagator.extract(context.active(), caller, defaultTextMapGetter), fn);
-  }
-
-  inTrace<T>(parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>): Promise<T> {
-    // Extracted from the monitor's context, not taken from the active one: a poll's parent is its
-    // monitor's start, wherever and whenever that ran.
+  inTrace<T>(
+    parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
+    expected?: (rejection: unknown) => boolean,
+  ): Promise<T> {
+    const unrecorded = this.parentBased && parent ? UnrecordedSpan.under(parent) : undefined;
+    if (unrecorded) return fn(unrecorded);
+    // Extracted from the monitor's context: a poll's parent is its monitor's start, wherever and whenever that ran.
     const parentContext = parent ? this.propagator.extract(ROOT_CONTEXT, parent, defaultTextMapGetter) : ROOT_CONTEXT;
-    return this.run(parentContext, name, KINDS[role], attributes, fn);
+    return this.run(parentContext, name, KINDS[role], attributes, fn, expected);
   }
 
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T> {
-    const url = new URL(call.url);
-    const attributes = {
-      [ATTR_HTTP_REQUEST_METHOD]: call.method, [ATTR_URL_FULL]: safeUrl(url),
-      [ATTR_SERVER_ADDRESS]: url.hostname, [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
-    };
+    if (call.parent instanceof UnrecordedSpan) {
+      const span = call.parent.child();
+      return fn(span.headers(), span);
+    }
+    const parent = call.parent instanceof OtelSpanHandle ? call.parent.context : context.active();
     // The HTTP semantic conventions name a client span by its method alone.
-    return this.run(context.active(), call.method, SpanKind.CLIENT, attributes, (span) => fn(span.headers(), span));
-  }
-
-  logIds(): { trace_id: string; span_id: string } | undefined {
-    const span = trace.getActiveSpan();
-    if (!span) return undefined;
-    const { traceId, spanId } = span.spanContext();
-    return { trace_id: traceId, span_id: spanId };
+    return this.run(parent, call.method, SpanKind.CLIENT, { [ATTR_HTTP_REQUEST_METHOD]: call.method }, (span) => {
+      // Set after the start, so that a request that is not recorded (most, at a low ratio) parses no
+      // URL; the samplers jobwatch configures (OpenTelemetry's built-in ones) read no attribute.
+      if (span.span.isRecording()) span.span.setAttributes(urlAttributes(call.url));
+      return fn(span.headers(), span);
+    });
   }
 
   async shutdown(): Promise<void> {
     await this.provider?.shutdown();
   }
 
-  private async run<T>(parent: Context, name: string, kind: SpanKind, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>): Promise<T> {
+  private async run<T>(
+    parent: Context, name: string, kind: SpanKind, attributes: SpanAttributes, fn: (span: OtelSpanHandle) => Promise<T>,
+    expected?: (rejection: unknown) => boolean,
+  ): Promise<T> {
     const span = this.tracer.startSpan(name, { kind, attributes: defined(attributes) }, parent);
-    const active = trace.setSpan(parent, span);
-    const handle = this.handle(span, active);
     try {
-      return await context.with(active, () => fn(handle));
+      return await fn(new OtelSpanHandle(span, parent, this.propagator));
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      if (!expected?.(error)) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      }
       throw error;
     } finally {
       span.end();
     }
   }
+}
 
-  private handle(span: Span, active: Context): SpanHandle {
-    return {
-      set: (attributes) => {
-        if (span.isRecording()) span.setAttributes(defined(attributes));
-      },
-      fail: (type, message) => {
-        span.setAttribute(ATTR_ERROR_TYPE, type);
-        span.setStatus({ code: SpanStatusCode.ERROR, ...(message === undefined ? {} : { message }) });
-      },
-      headers: () => {
-        const carrier: Record<string, string> = {};
-        if (isSpanContextValid(span.spanContext())) this.propagator.inject(active, carrier, defaultTextMapSetter);
-        return carrier;
-      },
-    };
-  }
+/** The HTTP client span's attributes of a URL: without its credentials and query values (safeUrl). */
+function urlAttributes(href: string): Record<string, string | number> {
+  const url = new URL(href);
+  return {
+    [ATTR_URL_FULL]: safeUrl(url), [ATTR_SERVER_ADDRESS]: url.hostname, [ATTR_SERVER_PORT]: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+  };
 }
 
 /** Undefined when the span has no valid context (a host application's no-op provider). */
 function toTraceParent(headers: Record<string, string>): TraceParent | undefined {
   if (!headers.traceparent) return undefined;
   return { traceparent: headers.traceparent, ...(headers.tracestate ? { tracestate: headers.tracestate } : {}) };
-}
-
-function defined(attributes: SpanAttributes): Record<string, string | number | boolean> {
-  const kept: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) kept[key] = value;
-  return kept;
 }

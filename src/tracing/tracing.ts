@@ -1,48 +1,55 @@
 import type { Config } from '../config/config.ts';
 import type { TraceParent } from '../monitor/context.ts';
+import type { SpanAttributes, SpanHandle } from '../monitor/span-handle.ts';
 import { tracingSettings } from './settings.ts';
 
-export type { TraceParent };
-
-/** Span attribute values; an undefined one is left out. */
-export type SpanAttributes = Readonly<Record<string, string | number | boolean | undefined>>;
+export type { TraceParent, SpanAttributes, SpanHandle };
 
 /** What a span is, in OpenTelemetry's terms: work in this process, a call out, or a message sent. */
 export type SpanRole = 'internal' | 'client' | 'producer';
 
-/** The span a traced piece of work runs in. */
-export interface SpanHandle {
-  set(attributes: SpanAttributes): void;
-  /** Marks the span failed: `type` is its `error.type` (a reason, never a secret). */
-  fail(type: string, message?: string): void;
-  /** The W3C `traceparent` (and `tracestate`) that make the receiver's spans children of this one. */
-  headers(): Record<string, string>;
-}
-
-/** The URL and method of an outgoing HTTP request, for its client span. */
+/** The URL and method of an outgoing HTTP request, for its client span, and the span it is made in. */
 export interface HttpCall {
   method: string;
   url: string;
+  /** The span the request is made for (a poll's); absent: the host application's active span, if it has a context manager. */
+  parent?: SpanHandle | undefined;
+}
+
+/** The `traceparent` and `tracestate` headers of a request, as it sent them. */
+export interface CallerTrace {
+  traceparent?: string | undefined;
+  tracestate?: string | undefined;
 }
 
 /**
  * jobwatch's tracing, as the rest of src/ sees it: no OpenTelemetry type appears here, so that a
  * process with tracing off loads none of OpenTelemetry (not even its API). otel-tracing.ts fills it.
+ * Parents are passed in, never taken from an active context that jobwatch would have to keep (see
+ * SpanHandle); only a host application's own context manager, if it registered one, is read.
  */
 export interface Tracing {
   /**
-   * The span of a monitor's start, child of the caller's active span or a new trace: `fn` gets the
-   * context to store in the monitor, which carries the trace (and its sampling decision) on.
+   * The span of a monitor's start: a child of `caller` (the W3C trace context of the request that
+   * asked for it) when it has a `traceparent`, else of the host application's active span, else a
+   * new trace. `fn` gets the context to store in the monitor, which carries the trace (and its
+   * sampling decision) on.
    */
-  startSpan<T>(name: string, attributes: SpanAttributes, fn: (trace: TraceParent | undefined, span: SpanHandle) => Promise<T>): Promise<T>;
-  /** Runs `fn` with a caller's W3C trace context (its request headers) active, when it sent one. */
-  asChildOf<T>(caller: { traceparent?: string | undefined; tracestate?: string | undefined }, fn: () => Promise<T>): Promise<T>;
-  /** A span in a monitor's stored trace (a poll, the final record, a notification), active while `fn` runs. */
-  inTrace<T>(parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>): Promise<T>;
-  /** An HTTP client span under the active span; `fn` sends the request with the headers given. */
+  startSpan<T>(
+    name: string, attributes: SpanAttributes, caller: CallerTrace | undefined,
+    fn: (trace: TraceParent | undefined, span: SpanHandle) => Promise<T>,
+  ): Promise<T>;
+  /**
+   * A span in a monitor's stored trace (a poll, the final record, a notification), open while `fn`
+   * runs; a rejection of `fn` marks it failed, unless `expected` says the rejection is how the work
+   * ends as it should (a poll re-scheduled).
+   */
+  inTrace<T>(
+    parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
+    expected?: (rejection: unknown) => boolean,
+  ): Promise<T>;
+  /** An HTTP client span, child of `call.parent`; `fn` sends the request with the headers given. */
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T>;
-  /** The active span's ids, for log lines; undefined outside any span. */
-  logIds(): { trace_id: string; span_id: string } | undefined;
   /** Exports what is left and stops. */
   shutdown(): Promise<void>;
 }

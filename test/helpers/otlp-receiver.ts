@@ -10,6 +10,8 @@ export interface ReceivedSpan {
   name: string;
   kind: number;
   attributes: Record<string, string | number | boolean>;
+  /** Its status: 0 unset, 1 ok, 2 error. */
+  statusCode: number;
   /** Start and end, in milliseconds since the epoch (fractional: OTLP sends nanoseconds). */
   startMs: number;
   endMs: number;
@@ -28,7 +30,7 @@ type OtlpAttribute = { key: string; value: OtlpValue };
 interface OtlpBody {
   resourceSpans?: {
     resource?: { attributes?: OtlpAttribute[] };
-    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[]; startTimeUnixNano?: string | number; endTimeUnixNano?: string | number }[] }[];
+    scopeSpans?: { spans?: { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: OtlpAttribute[]; startTimeUnixNano?: string | number; endTimeUnixNano?: string | number; status?: { code?: number } }[] }[];
   }[];
 }
 
@@ -59,7 +61,7 @@ function decode(body: OtlpBody): ReceivedSpan[] {
     const service = String(flatten(resource.resource?.attributes)['service.name'] ?? '');
     return (resource.scopeSpans ?? []).flatMap((scope) => (scope.spans ?? []).map((span) => ({
       service, traceId: span.traceId, spanId: span.spanId, parentSpanId: span.parentSpanId || undefined,
-      name: span.name, kind: span.kind, attributes: flatten(span.attributes),
+      name: span.name, kind: span.kind, attributes: flatten(span.attributes), statusCode: span.status?.code ?? 0,
       startMs: nanosToMs(span.startTimeUnixNano), endMs: nanosToMs(span.endTimeUnixNano),
     })));
   });

@@ -43,7 +43,7 @@ export function runCli(args: string[], env: Record<string, string>, options: { c
 }
 
 /** A `jobwatch worker` child process; stop it with SIGTERM or kill it with SIGKILL, by pid. */
-export function spawnWorker(env: Record<string, string>, args: string[] = []): ChildProcess & { output: () => string } {
+export function spawnWorker(env: Record<string, string>, args: string[] = []): ChildProcess & { output: () => string; stdoutText: () => string } {
   return spawnCli(['worker', ...args], env);
 }
 

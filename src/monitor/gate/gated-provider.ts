@@ -1,4 +1,5 @@
 import type { MonitorContext } from '../context.ts';
+import type { SpanHandle } from '../span-handle.ts';
 import type { StatusProvider } from '../status-provider.ts';
 import { isHeld, type StatusAnswer } from './hold.ts';
 import type { RequestGate } from './request-gate.ts';
@@ -17,12 +18,12 @@ export class GatedStatusProvider implements StatusProvider {
     private readonly keyOf: (context: MonitorContext) => string,
   ) {}
 
-  async read(context: MonitorContext): Promise<StatusAnswer> {
+  async read(context: MonitorContext, span?: SpanHandle): Promise<StatusAnswer> {
     const key = this.keyOf(context);
     // A poll back from a rate-limit hold comes with the slot it reserved then.
     const admission = await this.gate.admit(key, context.hold);
     if (admission.hold) return { held: admission.hold };
-    const answer = await this.inner.read(context);
+    const answer = await this.inner.read(context, span);
     if (isHeld(answer)) return answer;
     const hold = await this.gate.observe(key, answer, admission);
     return hold ? { held: hold } : answer;

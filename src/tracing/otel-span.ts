@@ -1,0 +1,99 @@
+import {
+  defaultTextMapSetter, isSpanContextValid, SpanStatusCode, trace, type Context, type Span,
+} from '@opentelemetry/api';
+import type { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { RandomIdGenerator } from '@opentelemetry/sdk-trace';
+import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import type { SpanAttributes, SpanHandle, TraceParent } from './tracing.ts';
+
+/** A span, and what its children and the requests made in it need of it: its context, and its W3C headers. */
+export class OtelSpanHandle implements SpanHandle {
+  private active: Context | undefined;
+
+  constructor(readonly span: Span, private readonly parent: Context, private readonly propagator: W3CTraceContextPropagator) {}
+
+  /** The parent's context with this span set: what a child span starts from. Made when first asked for. */
+  get context(): Context {
+    return (this.active ??= trace.setSpan(this.parent, this.span));
+  }
+
+  set(attributes: SpanAttributes): void {
+    if (this.span.isRecording()) this.span.setAttributes(defined(attributes));
+  }
+
+  fail(type: string, message?: string): void {
+    this.span.setAttribute(ATTR_ERROR_TYPE, type);
+    this.span.setStatus({ code: SpanStatusCode.ERROR, ...(message === undefined ? {} : { message }) });
+  }
+
+  headers(): Record<string, string> {
+    const carrier: Record<string, string> = {};
+    if (isSpanContextValid(this.span.spanContext())) this.propagator.inject(this.context, carrier, defaultTextMapSetter);
+    return carrier;
+  }
+
+  logIds(): { trace_id: string; span_id: string } {
+    const { traceId, spanId } = this.span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
+  }
+}
+
+/** `00-{trace id}-{parent id}-{flags}`: a W3C traceparent of version 00, as OpenTelemetry writes it. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+/** An id of zeros only, which W3C trace context makes invalid. */
+const ZEROS = /^0+$/;
+const ids = new RandomIdGenerator();
+
+/**
+ * A span the sampler is known to drop, made without the SDK: a child of a trace that was not
+ * sampled, under a parent-based sampler (which drops every child of an unsampled parent). At a
+ * ratio of 0.1 that is nine polls in ten, and the SDK's span for each (a parsed parent, contexts,
+ * a sampling result, a span id, a span object) was garbage the worker's GC paid for at every poll.
+ * It is what the SDK's own unrecorded span would be: the parent's trace id and trace state, the
+ * sampled flag off, and a span id of its own (made only when a request or a log line asks for it),
+ * so that the status service and the webhook receiver still see the trace go on, unsampled.
+ */
+export class UnrecordedSpan implements SpanHandle {
+  private spanId: string | undefined;
+
+  private constructor(private readonly traceId: string, private readonly tracestate: string | undefined) {}
+
+  /** The span under `parent` when `parent` is well-formed and not sampled; undefined otherwise (the SDK decides). */
+  static under(parent: TraceParent): UnrecordedSpan | undefined {
+    const match = TRACEPARENT.exec(parent.traceparent);
+    if (!match) return undefined;
+    const [, traceId, parentId, flags] = match as unknown as [string, string, string, string];
+    if ((Number.parseInt(flags, 16) & 1) === 1 || ZEROS.test(traceId) || ZEROS.test(parentId)) return undefined;
+    return new UnrecordedSpan(traceId, parent.tracestate);
+  }
+
+  /** A child span (an HTTP request made in this one): unsampled too. */
+  child(): UnrecordedSpan {
+    return new UnrecordedSpan(this.traceId, this.tracestate);
+  }
+
+  set(): void {}
+
+  fail(): void {}
+
+  headers(): Record<string, string> {
+    const traceparent = `00-${this.traceId}-${this.id()}-00`;
+    return this.tracestate ? { traceparent, tracestate: this.tracestate } : { traceparent };
+  }
+
+  logIds(): { trace_id: string; span_id: string } {
+    return { trace_id: this.traceId, span_id: this.id() };
+  }
+
+  private id(): string {
+    return (this.spanId ??= ids.generateSpanId());
+  }
+}
+
+/** The attributes as given when none is undefined (the usual case), else a copy without the undefined ones. */
+export function defined(attributes: SpanAttributes): Record<string, string | number | boolean> {
+  for (const key in attributes) {
+    if (attributes[key] === undefined) return Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== undefined)) as Record<string, string | number | boolean>;
+  }
+  return attributes as Record<string, string | number | boolean>;
+}
