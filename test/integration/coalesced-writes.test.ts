@@ -13,10 +13,20 @@ import { countHandleWrites } from '../helpers/socket-writes.ts';
 
 const COMMANDS = 200;
 const opened: Redis[] = [];
+const keys: string[] = [];
 
 afterEach(async () => {
+  // Also when a test failed half-way: its key is not left behind.
+  if (keys.length > 0) await opened[0]?.del(...keys.splice(0)).catch(() => {});
   for (const redis of opened.splice(0)) await redis.quit().catch(() => redis.disconnect());
 });
+
+/** A key of this test, deleted after it whatever happens. */
+function testKey(): string {
+  const key = uniqueName('coalesce');
+  keys.push(key);
+  return key;
+}
 
 async function ready(redis: Redis): Promise<Redis> {
   opened.push(redis);
@@ -33,26 +43,24 @@ async function oneTurnOfCommands(redis: Redis, key: string): Promise<number[]> {
 describe('a connection from createRedis', () => {
   it('sends the commands of one turn in one write, each answered in order', async () => {
     const redis = await ready(createRedis(TEST_REDIS_URL));
-    const key = uniqueName('coalesce');
+    const key = testKey();
     const writes = countHandleWrites(redis);
     const replies = await oneTurnOfCommands(redis, key);
     expect(replies).toEqual(Array.from({ length: COMMANDS }, (_, i) => i + 1));
     expect(writes.count).toBe(1);
-    await redis.del(key);
   });
 
   it('a plain ioredis connection writes each command on its own (what this saves)', async () => {
     const redis = await ready(new Redis(TEST_REDIS_URL));
-    const key = uniqueName('coalesce');
+    const key = testKey();
     const writes = countHandleWrites(redis);
     await oneTurnOfCommands(redis, key);
     expect(writes.count).toBeGreaterThan(COMMANDS / 2);
-    await redis.del(key);
   });
 
   it('keeps the order of commands, pipelines and transactions issued together, and scripts answer as before', async () => {
     const redis = await ready(createRedis(TEST_REDIS_URL));
-    const key = uniqueName('coalesce');
+    const key = testKey();
     const writes = countHandleWrites(redis);
     const [first, piped, transaction, scripted, last] = await Promise.all([
       redis.rpush(key, 'a'),
@@ -68,12 +76,11 @@ describe('a connection from createRedis', () => {
     expect(last).toEqual(['a', 'b', 'c', 'd', 'e']);
     // The pipeline writes itself; the commands around it share the turn's write.
     expect(writes.count).toBeLessThanOrEqual(3);
-    await redis.del(key);
   });
 
   it('goes on grouping writes on the new socket after a reconnect', async () => {
     const redis = await ready(createRedis(TEST_REDIS_URL));
-    const key = uniqueName('coalesce');
+    const key = testKey();
     const before = redis.stream;
     redis.disconnect(true);
     await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
@@ -81,15 +88,13 @@ describe('a connection from createRedis', () => {
     const writes = countHandleWrites(redis);
     expect(await oneTurnOfCommands(redis, key)).toHaveLength(COMMANDS);
     expect(writes.count).toBe(1);
-    await redis.del(key);
   });
 
   it('commands issued before the connection is up wait for it and are answered', async () => {
     const redis = createRedis(TEST_REDIS_URL, { lazyConnect: true });
     opened.push(redis);
-    const key = uniqueName('coalesce');
+    const key = testKey();
     const replies = await Promise.all(Array.from({ length: 10 }, () => redis.incr(key)));
     expect(replies).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
-    await redis.del(key);
   });
 });
