@@ -4,6 +4,7 @@ import { namespaceOf } from '../monitor/namespace.ts';
 import type { MonitorContext } from '../monitor/context.ts';
 import { rateKeyOf } from '../monitor/gate/rate-key.ts';
 import { BoundedLabels } from './bounded-labels.ts';
+import { memoPerUrl } from '../monitor/url-memo.ts';
 
 /**
  * Rate keys one process reports as a `key` label; the keys after these are summed under `other`.
@@ -70,19 +71,11 @@ export function createPollMetrics(registry: Registry): PollMetrics {
     `How long a status call took, by result and key (the source's name, else the rate key; keys past the first ${MAX_RATE_KEY_LABELS} are summed as key="other")`,
     STATUS_CALL_BUCKETS, ['result', 'key']);
   const statusKeys = new BoundedLabels(MAX_RATE_KEY_LABELS, OTHER_RATE_KEYS);
-  const keysOfUrls = new Map<string, string>();
+  const keyOfUrl = memoPerUrl<string>(MAX_REMEMBERED_URLS);
   const statusKeyLabel = (context: MonitorContext) => {
     // Working a URL's host out costs a URL parse: remembered per URL, as most monitors share a few.
     const url = (context.status.kind === 'http' || context.status.kind === 'batch') && !context.rateKey ? context.status.url : undefined;
-    let key = url === undefined ? undefined : keysOfUrls.get(url);
-    if (key === undefined) {
-      key = statusKeyOf(context);
-      if (url !== undefined) {
-        if (keysOfUrls.size >= MAX_REMEMBERED_URLS) keysOfUrls.clear();
-        keysOfUrls.set(url, key);
-      }
-    }
-    return key;
+    return url === undefined ? statusKeyOf(context) : keyOfUrl(url, () => statusKeyOf(context));
   };
   // The rate keys whose circuits /metrics reports (read from Redis at scrape): the first 100 met.
   const rateKeys = new Set<string>();

@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import type { MonitorContext, MonitorResult, StatusSource } from '../monitor/context.ts';
 import { MONITOR_ID, NAMESPACE, OUTCOME, POLL_NUMBER } from '../tracing/attributes.ts';
 import { tracing, type SpanHandle, type Tracing } from '../tracing/tracing.ts';
+import { memoPerUrl } from '../monitor/url-memo.ts';
 
 /** A poll; `span`, with tracing on, is its span, which its status request and log lines name. */
 export type TracedPoll = (job: Job<MonitorContext, MonitorResult>, token?: string, span?: SpanHandle) => Promise<MonitorResult>;
@@ -38,21 +39,14 @@ function isRescheduled(rejection: unknown): boolean {
   return rejection instanceof DelayedError;
 }
 
-/** Span names of status URLs, so that a URL many monitors share is parsed once, not at each poll; emptied when full. */
-const urlSpanNames = new Map<string, string>();
-const MAX_URL_SPAN_NAMES = 1_000;
+/** Span names of status URLs, so that a URL many monitors share is parsed once, not at each poll. */
+const urlSpanName = memoPerUrl<string>();
 
 /** `poll {source name}` for a named source, `poll {host}` for a status URL, `poll hook` for the hook. */
 export function pollSpanName(status: StatusSource): string {
   if (status.kind === 'source') return `poll ${status.name}`;
   if (status.kind === 'hook') return 'poll hook';
-  let name = urlSpanNames.get(status.url);
-  if (name === undefined) {
-    if (urlSpanNames.size >= MAX_URL_SPAN_NAMES) urlSpanNames.clear();
-    name = hostSpanName(status.url);
-    urlSpanNames.set(status.url, name);
-  }
-  return name;
+  return urlSpanName(status.url, () => hostSpanName(status.url));
 }
 
 function hostSpanName(url: string): string {
