@@ -163,6 +163,8 @@ describe('the served OpenAPI document, checked against real exchanges', () => {
       expect(bad.json.error).toBe(`${bad.json.field}: ${bad.json.reason}`);
     }
     // A monitor of another namespace has its own callback route, which carries the namespace.
+    // Scripted as running, so a poll that comes before the push cannot end it first.
+    status.script('oa-team', [{ status: 'Processing' }]);
     const inTeam = await call('POST', '/api/monitors', { body: { namespace: 'team-oa', jobId: 'oa-team', statusUrl: status.template, interval: '1m' } });
     const teamUrl = new URL(inTeam.json.callbackUrl as string);
     expect(teamUrl.pathname).toMatch(/^\/callbacks\/team-oa\/oa-team\/[\w-]{43}$/);
