@@ -38,10 +38,6 @@ export class OtelSpanHandle implements SpanHandle {
   }
 }
 
-/** `00-{trace id}-{parent id}-{flags}`: a W3C traceparent of version 00, as OpenTelemetry writes it. */
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-/** An id of zeros only, which W3C trace context makes invalid. */
-const ZEROS = /^0+$/;
 const ids = new RandomIdGenerator();
 
 /**
@@ -52,24 +48,21 @@ const ids = new RandomIdGenerator();
  * It is what the SDK's own unrecorded span would be: the parent's trace id and trace state, the
  * sampled flag off, and a span id of its own (made only when a request or a log line asks for it),
  * so that the status service and the webhook receiver still see the trace go on, unsampled.
+ * It keeps the parent's header as it is: the trace id is cut from it only when something asks.
  */
 export class UnrecordedSpan implements SpanHandle {
   private spanId: string | undefined;
 
-  private constructor(private readonly traceId: string, private readonly tracestate: string | undefined) {}
+  private constructor(private readonly parent: string, private readonly tracestate: string | undefined) {}
 
   /** The span under `parent` when `parent` is well-formed and not sampled; undefined otherwise (the SDK decides). */
   static under(parent: TraceParent): UnrecordedSpan | undefined {
-    const match = TRACEPARENT.exec(parent.traceparent);
-    if (!match) return undefined;
-    const [, traceId, parentId, flags] = match as unknown as [string, string, string, string];
-    if ((Number.parseInt(flags, 16) & 1) === 1 || ZEROS.test(traceId) || ZEROS.test(parentId)) return undefined;
-    return new UnrecordedSpan(traceId, parent.tracestate);
+    return isUnsampledTraceParent(parent.traceparent) ? new UnrecordedSpan(parent.traceparent, parent.tracestate) : undefined;
   }
 
   /** A child span (an HTTP request made in this one): unsampled too. */
   child(): UnrecordedSpan {
-    return new UnrecordedSpan(this.traceId, this.tracestate);
+    return new UnrecordedSpan(this.parent, this.tracestate);
   }
 
   set(): void {}
@@ -77,17 +70,57 @@ export class UnrecordedSpan implements SpanHandle {
   fail(): void {}
 
   headers(): Record<string, string> {
-    const traceparent = `00-${this.traceId}-${this.id()}-00`;
+    const traceparent = `00-${this.traceId()}-${this.id()}-00`;
     return this.tracestate ? { traceparent, tracestate: this.tracestate } : { traceparent };
   }
 
   logIds(): { trace_id: string; span_id: string } {
-    return { trace_id: this.traceId, span_id: this.id() };
+    return { trace_id: this.traceId(), span_id: this.id() };
+  }
+
+  private traceId(): string {
+    return this.parent.slice(TRACE_ID_AT, TRACE_ID_AT + 32);
   }
 
   private id(): string {
     return (this.spanId ??= ids.generateSpanId());
   }
+}
+
+/** Where the fields of a version-00 traceparent (`00-{32 hex}-{16 hex}-{2 hex}`) start. */
+const TRACE_ID_AT = 3;
+const PARENT_ID_AT = 36;
+const FLAGS_AT = 53;
+const TRACEPARENT_LENGTH = 55;
+
+/**
+ * Whether `header` is a W3C traceparent of version 00 (lower-case hex, as OpenTelemetry writes it,
+ * neither id all zeros) whose sampled flag is off. Read a character at a time, with no regular
+ * expression's match array or strings cut from it: it runs at every poll of an unsampled monitor.
+ */
+export function isUnsampledTraceParent(header: string): boolean {
+  if (header.length !== TRACEPARENT_LENGTH || !header.startsWith('00-')) return false;
+  if (header[PARENT_ID_AT - 1] !== '-' || header[FLAGS_AT - 1] !== '-') return false;
+  const validIds = hexDigitsOr(header, TRACE_ID_AT, 32) > 0 && hexDigitsOr(header, PARENT_ID_AT, 16) > 0;
+  return validIds && hexDigitsOr(header, FLAGS_AT, 2) >= 0 && (hexValue(header.charCodeAt(FLAGS_AT + 1)) & 1) === 0;
+}
+
+/** The bitwise OR of the `length` hex digits from `start`: 0 when all are zeros, -1 when one is not lower-case hex. */
+function hexDigitsOr(text: string, start: number, length: number): number {
+  let or = 0;
+  for (let index = start; index < start + length; index++) {
+    const value = hexValue(text.charCodeAt(index));
+    if (value < 0) return -1;
+    or |= value;
+  }
+  return or;
+}
+
+/** The value of a lower-case hex digit's char code; -1 for anything else. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
 }
 
 /** The attributes as given when none is undefined (the usual case), else a copy without the undefined ones. */

@@ -82,11 +82,15 @@ class OtelTracing implements Tracing {
     parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
     expected?: (rejection: unknown) => boolean,
   ): Promise<T> {
-    const unrecorded = this.parentBased && parent ? UnrecordedSpan.under(parent) : undefined;
+    const unrecorded = this.unrecordedUnder(parent);
     if (unrecorded) return fn(unrecorded);
     // Extracted from the monitor's context: a poll's parent is its monitor's start, wherever and whenever that ran.
     const parentContext = parent ? this.propagator.extract(ROOT_CONTEXT, parent, defaultTextMapGetter) : ROOT_CONTEXT;
     return this.run(parentContext, name, KINDS[role], attributes, fn, expected);
+  }
+
+  unrecordedUnder(parent: TraceParent | undefined): UnrecordedSpan | undefined {
+    return this.parentBased && parent ? UnrecordedSpan.under(parent) : undefined;
   }
 
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T> {

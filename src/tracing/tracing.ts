@@ -48,6 +48,12 @@ export interface Tracing {
     parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
     expected?: (rejection: unknown) => boolean,
   ): Promise<T>;
+  /**
+   * The span of work under `parent` when the sampler is known to drop it (parent-based, and `parent`
+   * not sampled), made without the SDK; undefined when the SDK decides. `inTrace` gives the same
+   * span; asking first lets a hot path (a poll) skip making a name and attributes no one records.
+   */
+  unrecordedUnder(parent: TraceParent | undefined): SpanHandle | undefined;
   /** An HTTP client span, child of `call.parent`; `fn` sends the request with the headers given. */
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T>;
   /** Exports what is left and stops. */

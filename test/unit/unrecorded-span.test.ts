@@ -20,6 +20,11 @@ describe('UnrecordedSpan.under: which parents the SDK is left out for', () => {
     ['a parent id of zeros', traceparent('00', TRACE, '0'.repeat(16)), false],
     ['a short trace id', traceparent('00', TRACE.slice(1)), false],
     ['trailing fields', `${traceparent('00')}-extra`, false],
+    ['a parent id with a letter past f', traceparent('00', TRACE, `${PARENT.slice(0, 15)}g`), false],
+    ['flags that are not hex', traceparent('0x'), false],
+    ['unsampled flags that are not hex in their first digit', traceparent('x0'), false],
+    ['a separator out of place (same length)', `00-${TRACE}${PARENT.slice(0, 1)}-${PARENT.slice(1)}-00`, false],
+    ['a trace id with a dash in it', traceparent('00', `${TRACE.slice(0, 31)}-`), false],
   ])('%s: %s', (_what, header, unrecorded) => {
     expect(UnrecordedSpan.under({ traceparent: header }) !== undefined).toBe(unrecorded);
   });
