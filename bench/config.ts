@@ -69,6 +69,14 @@ export interface BenchConfig {
    * the rate measured, so that the loop is saturated and the interval never holds it back).
    */
   readonly throughput: Shape;
+  /**
+   * (2t) tracing on against off: row (2)'s monitors with 4 times its polls, about 8 s a round, so
+   * that each round's new worker is measured warm, as a worker runs in production. In row (2)'s
+   * 3-second rounds a worker's start-up weighs on every figure (88-93 µs of CPU per poll with
+   * tracing off, against 58-64 µs here), though the ratio came out about the same (0.87-0.89).
+   * Rounds of their own: the ratios are a few per cent apart, about one round's noise.
+   */
+  readonly tracing: Shape & { rounds: number };
   /** The untimed round before the timed ones of (1)-(3) and (5): JIT, connections, Redis scripts. */
   readonly warmup: Shape;
   /** (3) jobwatch over HTTP (N, K), and the requests the bare HTTP loop makes per round; (3s) the same N, K through a source. */
@@ -130,6 +138,7 @@ const LATENESS_SHAPE = { loadShare: 0.5, intervalMs: 1_000 };
 const FULL = {
   rounds: 3,
   throughput: { monitors: 3_000, pollsPerMonitor: 10 },
+  tracing: { monitors: 3_000, pollsPerMonitor: 40, rounds: 5 },
   warmup: { monitors: 500, pollsPerMonitor: 5 },
   http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },
@@ -163,6 +172,7 @@ const FULL = {
 const QUICK: typeof FULL = {
   rounds: 1,
   throughput: { monitors: 200, pollsPerMonitor: 4 },
+  tracing: { monitors: 200, pollsPerMonitor: 4, rounds: 1 },
   warmup: { monitors: 50, pollsPerMonitor: 2 },
   http: { monitors: 200, pollsPerMonitor: 4, bareRequests: 2_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 200, pollsPerMonitor: 4 },

@@ -20,9 +20,10 @@ function tracingEnv(subject: Subject, sink: OtlpSink): Record<string, string> {
  * a new `jobwatch worker` process each round, compiled CLI, default configuration), one with no
  * OTEL_* variable, one exporting OTLP/HTTP (protobuf, the default) to a receiver in the bench
  * process at `parentbased_traceidratio` 0.1, one at always-on. The server starts each monitor's
- * trace (its sampling decision) and the worker's polls follow it. Rounds of row (2)'s shape, the
- * three subjects in an order that turns each round, so that a drift in the machine's load falls on
- * each in turn; each round's ratios pair it with that round's `off`.
+ * trace (its sampling decision) and the worker's polls follow it. Rounds of row (2)'s monitors with
+ * more polls each (config.tracing says why), the three subjects in an order that turns each round,
+ * so that a drift in the machine's load falls on each in turn; each round's ratios pair it with
+ * that round's `off`. The worker's CPU per poll is printed beside each.
  */
 export async function tracingScenario(context: ScenarioContext): Promise<Row[]> {
   const { config, services } = context;
@@ -30,12 +31,14 @@ export async function tracingScenario(context: ScenarioContext): Promise<Row[]> 
   const fleets = new Map<Subject, ShippedJobwatch>();
   const results = new Map<Subject, number[]>([['off', []], ['ratio', []], ['always', []]]);
   const exported = new Map<Subject, { requests: number; bytes: number }>();
+  const workerUs = new Map<Subject, number[]>([['off', []], ['ratio', []], ['always', []]]);
   try {
     for (const subject of results.keys()) fleets.set(subject, await ShippedJobwatch.start(services, `tracing-${subject}`, tracingEnv(subject, sink)));
     const run = async (subject: Subject, shape: RoundShape) => {
       await settle();
       sink.take();
-      const { rate } = await shippedRound(context, fleets.get(subject)!, shape);
+      const { rate, cost } = await shippedRound(context, fleets.get(subject)!, shape);
+      workerUs.get(subject)!.push(cost.processUs);
       const taken = sink.take();
       const sum = exported.get(subject) ?? { requests: 0, bytes: 0 };
       exported.set(subject, { requests: sum.requests + taken.requests, bytes: sum.bytes + taken.bytes });
@@ -46,15 +49,17 @@ export async function tracingScenario(context: ScenarioContext): Promise<Row[]> 
       context.progress('tracing: warm-up');
       for (const subject of subjects) await run(subject, { ...config.warmup, intervalMs: config.intervalMs });
       exported.clear();
+      for (const costs of workerUs.values()) costs.length = 0;
     }
-    for (let round = 1; round <= config.rounds; round++) {
+    for (let round = 1; round <= config.tracing.rounds; round++) {
       const turn = (round - 1) % subjects.length;
       for (const subject of [...subjects.slice(turn), ...subjects.slice(0, turn)]) {
-        results.get(subject)!.push(await run(subject, { ...config.throughput, intervalMs: config.intervalMs }));
+        results.get(subject)!.push(await run(subject, { monitors: config.tracing.monitors, pollsPerMonitor: config.tracing.pollsPerMonitor, intervalMs: config.intervalMs }));
       }
       const last = (subject: Subject) => results.get(subject)!.at(-1)!;
-      context.progress(`tracing round ${round}: off ${last('off').toFixed(0)}/s, ratio 0.1 ${last('ratio').toFixed(0)}/s (${(last('ratio') / last('off')).toFixed(2)}x), ` +
-        `always-on ${last('always').toFixed(0)}/s (${(last('always') / last('off')).toFixed(2)}x)`);
+      const us = (subject: Subject) => `${workerUs.get(subject)!.at(-1)!.toFixed(1)} µs/poll`;
+      context.progress(`tracing round ${round}: off ${last('off').toFixed(0)}/s ${us('off')}, ratio 0.1 ${last('ratio').toFixed(0)}/s ${us('ratio')} (${(last('ratio') / last('off')).toFixed(2)}x), ` +
+        `always-on ${last('always').toFixed(0)}/s ${us('always')} (${(last('always') / last('off')).toFixed(2)}x)`);
     }
   } finally {
     for (const fleet of fleets.values()) await fleet.close();
@@ -64,20 +69,23 @@ export async function tracingScenario(context: ScenarioContext): Promise<Row[]> 
   for (const subject of ['ratio', 'always'] as const) {
     if (!exported.get(subject)?.requests) throw new Error(`bench: (2t) the ${subject} rounds exported no spans to the receiver`);
   }
-  return tracingRows(context, results, exported);
+  return tracingRows(context, results, exported, workerUs);
 }
 
-function tracingRows(context: ScenarioContext, results: Map<Subject, number[]>, exported: Map<Subject, { requests: number; bytes: number }>): Row[] {
+function tracingRows(
+  context: ScenarioContext, results: Map<Subject, number[]>, exported: Map<Subject, { requests: number; bytes: number }>, workerUs: Map<Subject, number[]>,
+): Row[] {
   const { config } = context;
-  const { monitors, pollsPerMonitor } = config.throughput;
+  const { monitors, pollsPerMonitor } = config.tracing;
   const [off, ratio, always] = [results.get('off')!, results.get('ratio')!, results.get('always')!];
+  const cpu = (subject: Subject) => `${rounds(workerUs.get(subject)!).median.toFixed(1)} µs`;
   const sent = (subject: Subject) => {
     const { requests, bytes } = exported.get(subject)!;
-    return `${requests} export requests, ${(bytes / 1024).toFixed(0)} KiB over ${config.rounds} round(s)`;
+    return `${requests} export requests, ${(bytes / 1024).toFixed(0)} KiB over ${config.tracing.rounds} round(s)`;
   };
   const shape = `\`jobwatch worker --concurrency ${config.concurrency}\` and \`jobwatch server\`, default configuration, status hook; ${monitors} monitors x ${pollsPerMonitor} polls ` +
     `per round, ${config.intervalMs} ms interval, all due at once; off, ratio and always-on in turn (the order turns each round); ratio: median of per-round ratios to off ` +
-    `(median ${rounds(off).median.toFixed(0)} polls/s)`;
+    `(median ${rounds(off).median.toFixed(0)} polls/s); the worker's CPU per poll (medians): off ${cpu('off')}, ratio 0.1 ${cpu('ratio')}, always-on ${cpu('always')}`;
   return [
     row({
       id: '2t', measurement: 'jobwatch worker process, tracing on (OTEL_TRACES_SAMPLER=parentbased_traceidratio, ARG 0.1, OTLP/HTTP to a local receiver), vs off',
