@@ -93,7 +93,7 @@ export function startNotificationDispatcher(deps: DispatcherDeps): NotificationD
 
   async function sendOnce(notification: ClaimedNotification, span: SpanHandle | undefined): Promise<string | undefined> {
     if (notification.channel === 'queue') {
-      await queues.addOnce(notification.target, keyOf(notification), notification.body);
+      await queues.addOnce(notification.target, keyOf(notification), notification.body, span?.headers());
       return undefined;
     }
     if (!config.notifySecret) return 'JOBWATCH_NOTIFY_SECRET is not set on this worker; notifications are not sent unsigned';

@@ -31,13 +31,20 @@ export class NotifyQueues {
     this.markerTtlMs = notifyForMs + MARKER_MARGIN_MS;
   }
 
-  /** Adds the job (its id the monitor's key: namespace.ts) unless this monitor's was added before. */
-  async addOnce(queueName: string, monitorKey: string, body: string): Promise<void> {
+  /**
+   * Adds the job (its id the monitor's key: namespace.ts) unless this monitor's was added before.
+   * `trace`, with tracing on, is the W3C `traceparent` (and `tracestate`) of the delivery's span:
+   * it goes where BullMQ carries a job's trace context, `opts.telemetry.metadata`, serialized as
+   * BullMQ's OpenTelemetry integration (bullmq-otel) reads it, so that a consumer whose worker has
+   * `telemetry` set processes the job as a child of the delivery. The job's data stays the record.
+   */
+  async addOnce(queueName: string, monitorKey: string, body: string, trace?: Record<string, string>): Promise<void> {
     const marker = `${this.prefix}:${queueName}:jobwatch-added:${monitorKey}`;
     if ((await this.connection.get(marker)) !== null) return;
     await this.queueOf(queueName).add(MONITOR_ENDED_JOB, JSON.parse(body) as unknown, {
       jobId: monitorKey,
       deduplication: { id: `jobwatch-added:${monitorKey}`, ttl: this.markerTtlMs },
+      ...(trace?.traceparent ? { telemetry: { metadata: JSON.stringify(trace) } } : {}),
     });
     await this.connection.set(marker, String(Date.now()), 'PX', this.markerTtlMs);
   }
