@@ -5,7 +5,7 @@ import { startStatusServer, type StatusServer } from '../helpers/status-server.t
 import { waitFor } from '../helpers/wait.ts';
 import { spawnServing, type ServingProcess } from '../helpers/http.ts';
 import { startPrivateRedis } from '../helpers/private-redis.ts';
-import { exited, spawnWorker, testClient } from '../helpers/workers.ts';
+import { exited, spawnCli, spawnWorker, testClient } from '../helpers/workers.ts';
 
 let iso: Isolated;
 let server: StatusServer;
@@ -102,4 +102,24 @@ describe('shutdown while Redis is down', () => {
       await redis.stop();
     }
   }, 60_000);
+});
+
+describe('a stop right after the ready line', () => {
+  // A supervisor (or a test) may stop a process the moment it reads that it is ready: its signal
+  // handler must already be in place then, or the default action kills it mid-start (exit by signal).
+  it.each([
+    ['server', ['server', '--port', '0'], '"msg":"server listening"'],
+    ['worker', ['worker'], '"msg":"worker started"'],
+    ['demo-api', ['demo-api', '--port', '0'], 'demo job service listening'],
+  ])('jobwatch %s: a SIGTERM sent as soon as its ready line is read is a clean stop, exit 0', async (_name, args, ready) => {
+    const child = spawnCli(args, iso.env({ LOG_LEVEL: 'info' }));
+    let sent = false;
+    child.stdout!.on('data', () => {
+      if (sent || !child.stdoutText().includes(ready)) return;
+      sent = true;
+      child.kill('SIGTERM');
+    });
+    expect(await exited(child), child.output()).toBe(0);
+    expect(sent).toBe(true);
+  });
 });

@@ -16,7 +16,7 @@ export async function demoApiCommand(args: string[], _readConfig: () => Config):
   if (values.help) return printHelp(demoApiHelp);
   const port = integerFlag('--port', values.port, 0, 65_535) ?? 4000;
   const api = await startDemoApi({ port, host: values.host ?? '127.0.0.1' });
-  process.stdout.write(`demo job service listening on ${api.url} (POST /jobs, GET /jobs/:id; POST /renders starts a render as an operation)\n`);
   onShutdownSignal(() => api.close(), (message) => process.stderr.write(`${message}\n`));
+  process.stdout.write(`demo job service listening on ${api.url} (POST /jobs, GET /jobs/:id; POST /renders starts a render as an operation)\n`);
   return new Promise<number>(() => {});
 }

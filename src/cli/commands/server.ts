@@ -29,10 +29,12 @@ export async function serverCommand(args: string[], readConfig: () => Config): P
   const logger = createLogger(config, { name: 'jobwatch-server' });
   await startTracing(config, 'jobwatch-server');
   const { startServer } = await import('../../wiring/start-server.ts'); // hono and Bull Board load here, after the flags
-  const server = await startServer(config, logger, { port, host: values.host ?? DEFAULT_HOST });
+  const starting = startServer(config, logger, { port, host: values.host ?? DEFAULT_HOST });
+  // Before "server listening" is logged, so that a stop right after that line is a clean one (see worker.ts).
   onShutdownSignal(async () => {
-    await server.close();
+    await (await starting).close();
     await stopTracing();
   }, (message) => logger.warn(message));
+  await starting;
   return new Promise<number>(() => {}); // serves until a signal ends the process
 }

@@ -35,15 +35,18 @@ export async function workerCommand(args: string[], readConfig: () => Config): P
     // Loaded only when asked for: a worker without --metrics-port never loads the HTTP stack.
     : await (await import('../../wiring/metrics-server.ts')).startWorkerMetricsServer(config, logger, { port: metricsPort, host: values['metrics-host'] ?? DEFAULT_HOST });
   const { startWorkerProcess } = await import('../../wiring/worker-process.ts'); // BullMQ loads here, after the flags
-  const worker = await startWorkerProcess(config, logger, {
+  const starting = startWorkerProcess(config, logger, {
     roles, ...(concurrency ? { concurrency } : {}), ...(metricsServer ? { observer: metricsServer.metrics.observer, notificationObserver: metricsServer.metrics.notifications } : {}),
   });
+  // Before "worker started" is logged: a supervisor that stops the worker as soon as it reads that
+  // line must find the handler in place, not the default action that kills it mid-start.
   onShutdownSignal(async (signal) => {
     logger.info({ signal }, 'shutting down: finishing in-flight polls');
-    await worker.close();
+    await (await starting).close();
     await metricsServer?.close();
     await stopTracing();
   }, (message) => logger.warn(message));
+  await starting;
   return new Promise<number>(() => {}); // runs until a signal ends the process
 }
 
