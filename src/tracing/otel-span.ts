@@ -4,6 +4,7 @@ import {
 import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { RandomIdGenerator } from '@opentelemetry/sdk-trace';
 import { ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
+import { SAMPLED, TRACE_ID_AT, TRACE_ID_LENGTH, traceParentFlags } from './trace-parent.ts';
 import type { SpanAttributes, SpanHandle, TraceParent } from './tracing.ts';
 
 /** A span, and what its children and the requests made in it need of it: its context, and its W3C headers. */
@@ -18,7 +19,8 @@ export class OtelSpanHandle implements SpanHandle {
   }
 
   set(attributes: SpanAttributes): void {
-    if (this.span.isRecording()) this.span.setAttributes(defined(attributes));
+    // An undefined value is left out by the SDK itself (the API's Attributes allow one).
+    if (this.span.isRecording()) this.span.setAttributes(attributes);
   }
 
   fail(type: string, message?: string): void {
@@ -55,9 +57,12 @@ export class UnrecordedSpan implements SpanHandle {
 
   private constructor(private readonly parent: string, private readonly tracestate: string | undefined) {}
 
-  /** The span under `parent` when `parent` is well-formed and not sampled; undefined otherwise (the SDK decides). */
-  static under(parent: TraceParent): UnrecordedSpan | undefined {
-    return isUnsampledTraceParent(parent.traceparent) ? new UnrecordedSpan(parent.traceparent, parent.tracestate) : undefined;
+  /**
+   * The span under `parent` when `parent` is well-formed and not sampled; undefined otherwise (the
+   * SDK decides). `flags`: the header's, when the caller has read them already (traceParentFlags).
+   */
+  static under(parent: TraceParent, flags = traceParentFlags(parent.traceparent)): UnrecordedSpan | undefined {
+    return flags >= 0 && (flags & SAMPLED) === 0 ? new UnrecordedSpan(parent.traceparent, parent.tracestate) : undefined;
   }
 
   /** A child span (an HTTP request made in this one): unsampled too. */
@@ -79,35 +84,10 @@ export class UnrecordedSpan implements SpanHandle {
   }
 
   private traceId(): string {
-    return this.parent.slice(TRACE_ID_AT, TRACE_ID_AT + 32);
+    return this.parent.slice(TRACE_ID_AT, TRACE_ID_AT + TRACE_ID_LENGTH);
   }
 
   private id(): string {
     return (this.spanId ??= ids.generateSpanId());
   }
-}
-
-/** A W3C traceparent of version 00, in lower-case hex as OpenTelemetry writes it. */
-const TRACEPARENT = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
-const TRACE_ID_AT = 3;
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_PARENT_ID = '0'.repeat(16);
-/** The flags' second hex digit, whose lowest bit is `sampled`. */
-const SAMPLED_DIGIT_AT = 54;
-
-/**
- * Whether `header` is a valid traceparent (neither id all zeros) whose sampled flag is off. It runs
- * at every poll of an unsampled monitor, so it cuts no string out and builds no match array.
- */
-export function isUnsampledTraceParent(header: string): boolean {
-  return TRACEPARENT.test(header) && !header.startsWith(ZERO_TRACE_ID, TRACE_ID_AT) && !header.startsWith(ZERO_PARENT_ID, TRACE_ID_AT + 33)
-    && (Number.parseInt(header.charAt(SAMPLED_DIGIT_AT), 16) & 1) === 0;
-}
-
-/** The attributes as given when none is undefined (the usual case), else a copy without the undefined ones. */
-export function defined(attributes: SpanAttributes): Record<string, string | number | boolean> {
-  for (const key in attributes) {
-    if (attributes[key] === undefined) return Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== undefined)) as Record<string, string | number | boolean>;
-  }
-  return attributes as Record<string, string | number | boolean>;
 }

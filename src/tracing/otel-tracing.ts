@@ -10,7 +10,9 @@ import {
 import {
   ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_SERVICE_NAME, ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { defined, OtelSpanHandle, UnrecordedSpan } from './otel-span.ts';
+import { OtelSpanHandle, UnrecordedSpan } from './otel-span.ts';
+import { remoteParent } from './remote-parent.ts';
+import { traceParentFlags } from './trace-parent.ts';
 import type { TracingSettings } from './settings.ts';
 import type { CallerTrace, HttpCall, SpanAttributes, SpanHandle, SpanRole, TraceParent, Tracing } from './tracing.ts';
 import { safeUrl } from './safe-url.ts';
@@ -82,15 +84,15 @@ class OtelTracing implements Tracing {
     parent: TraceParent | undefined, name: string, role: SpanRole, attributes: SpanAttributes, fn: (span: SpanHandle) => Promise<T>,
     expected?: (rejection: unknown) => boolean,
   ): Promise<T> {
-    const unrecorded = this.unrecordedUnder(parent);
+    // The stored header is read once, for both questions: is the span recorded, and under what.
+    const flags = parent ? traceParentFlags(parent.traceparent) : -1;
+    const unrecorded = this.unrecordedUnder(parent, flags);
     if (unrecorded) return fn(unrecorded);
-    // Extracted from the monitor's context: a poll's parent is its monitor's start, wherever and whenever that ran.
-    const parentContext = parent ? this.propagator.extract(ROOT_CONTEXT, parent, defaultTextMapGetter) : ROOT_CONTEXT;
-    return this.run(parentContext, name, KINDS[role], attributes, fn, expected);
+    return this.run(remoteParent(parent, flags), name, KINDS[role], attributes, fn, expected);
   }
 
-  unrecordedUnder(parent: TraceParent | undefined): UnrecordedSpan | undefined {
-    return this.parentBased && parent ? UnrecordedSpan.under(parent) : undefined;
+  unrecordedUnder(parent: TraceParent | undefined, flags?: number): UnrecordedSpan | undefined {
+    return this.parentBased && parent ? UnrecordedSpan.under(parent, flags) : undefined;
   }
 
   httpCall<T>(call: HttpCall, fn: (headers: Record<string, string>, span: SpanHandle) => Promise<T>): Promise<T> {
@@ -112,22 +114,34 @@ class OtelTracing implements Tracing {
     await this.provider?.shutdown();
   }
 
-  private async run<T>(
+  /**
+   * `fn` in a new span, ended when its promise settles. No async function: a traced poll's span
+   * lives through all of its awaits, and an async frame around it would too (bench row 2t).
+   */
+  private run<T>(
     parent: Context, name: string, kind: SpanKind, attributes: SpanAttributes, fn: (span: OtelSpanHandle) => Promise<T>,
     expected?: (rejection: unknown) => boolean,
   ): Promise<T> {
-    const span = this.tracer.startSpan(name, { kind, attributes: defined(attributes) }, parent);
-    try {
-      return await fn(new OtelSpanHandle(span, parent, this.propagator));
-    } catch (error) {
+    // An undefined attribute is left out by the SDK itself (the API's Attributes allow one).
+    const span = this.tracer.startSpan(name, { kind, attributes }, parent);
+    const failed = (error: unknown): never => {
       if (!expected?.(error)) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
       }
-      throw error;
-    } finally {
       span.end();
+      throw error;
+    };
+    let work: Promise<T>;
+    try {
+      work = fn(new OtelSpanHandle(span, parent, this.propagator));
+    } catch (error) {
+      work = Promise.reject(error);
     }
+    return work.then((value) => {
+      span.end();
+      return value;
+    }, failed);
   }
 }
 
