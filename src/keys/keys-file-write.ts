@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { formatKeys, NO_KEYS, parseKeysText, type KeyEntry, type KeyTable } from '../access/keys-file.ts';
 import { ConfigError, coerceError } from '../errors/errors.ts';
 
@@ -18,6 +19,47 @@ export function readKeysFile(path: string, origin = `JOBWATCH_KEYS_FILE ${path}`
     throw new ConfigError(`${origin}: cannot be read (${code ?? coerceError(error).message})`);
   }
   return parseKeysText(text, origin);
+}
+
+/** How long an edit waits for another's lock (an edit holds it for milliseconds), and how often it looks. */
+const LOCK_WAIT_MS = 10_000;
+const LOCK_RETRY_MS = 25;
+
+/**
+ * Reads the keys file, edits its table and writes it back, holding the file's lock
+ * (`.{name}.lock` beside it, made exclusively) from the read to the write, and answers what `edit`
+ * made. Two `keys create` run at once each add their key, where without the lock the second write
+ * would drop the first's key. A lock left by a process that died stays, as git's index.lock does,
+ * and the error names it: deciding from its age that it is stale could break a live one's.
+ */
+export async function editKeysFile<Edit extends { entries: readonly KeyEntry[] }>(
+  path: string, edit: (table: KeyTable) => Edit, lockWaitMs = LOCK_WAIT_MS,
+): Promise<Edit> {
+  const lock = await takeLock(path, lockWaitMs);
+  try {
+    const edited = edit(readKeysFile(path));
+    writeKeysFile(path, edited.entries);
+    return edited;
+  } finally {
+    unlinkSync(lock);
+  }
+}
+
+async function takeLock(path: string, waitMs: number): Promise<string> {
+  const lock = join(dirname(path), `.${basename(path)}.lock`);
+  for (const giveUpAt = Date.now() + waitMs; ;) {
+    try {
+      closeSync(openSync(lock, 'wx', KEYS_FILE_MODE));
+      return lock;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') throw new ConfigError(`JOBWATCH_KEYS_FILE ${path}: its lock file ${lock} cannot be made (${code ?? coerceError(error).message})`);
+      if (Date.now() >= giveUpAt) {
+        throw new ConfigError(`JOBWATCH_KEYS_FILE ${path}: another jobwatch keys command has held ${lock} for ${waitMs / 1000} s; if none is running, remove that file`);
+      }
+      await sleep(LOCK_RETRY_MS);
+    }
+  }
 }
 
 /**

@@ -67,10 +67,9 @@ async function createKey(path: string, name: string, values: { scopes?: string; 
   if (values.scopes === undefined) throw new InvalidInputError('--scopes', 'is required: a comma-separated list of read, start, push, cancel, admin');
   const now = Date.now();
   const expiresAt = expiryOf(values, now);
-  const [{ addKey }, { readKeysFile, writeKeysFile }] = await Promise.all([import('../../access/keys-edit.ts'), import('../../keys/keys-file-write.ts')]);
-  const table = readKeysFile(path);
-  const { key, entry, entries } = addKey(table, { name, scopes: values.scopes, namespaces: values.namespace ?? [], ...(expiresAt === undefined ? {} : { expiresAt }) }, now);
-  writeKeysFile(path, entries);
+  const [{ addKey }, { editKeysFile }] = await Promise.all([import('../../access/keys-edit.ts'), import('../../keys/keys-file-write.ts')]);
+  const scopes = values.scopes;
+  const { key, entry } = await editKeysFile(path, (table) => addKey(table, { name, scopes, namespaces: values.namespace ?? [], ...(expiresAt === undefined ? {} : { expiresAt }) }, now));
   const where = entry.namespaces === '*' ? 'every namespace' : `namespaces ${entry.namespaces.join(', ')}`;
   process.stderr.write(`jobwatch: added key ${name} (${entry.scopes.join(', ')} on ${where}${entry.expiresAt ? `, until ${entry.expiresAt}` : ''}) to ${path}; ` +
     'the key is printed once, on stdout: keep it now, it cannot be shown again\n');
@@ -89,9 +88,9 @@ function expiryOf(values: { 'expires-in'?: string; 'expires-at'?: string }, now:
 }
 
 async function revokeKey(path: string, name: string): Promise<number> {
-  const [{ removeKey }, { readKeysFile, writeKeysFile }] = await Promise.all([import('../../access/keys-edit.ts'), import('../../keys/keys-file-write.ts')]);
+  const [{ removeKey }, { editKeysFile }] = await Promise.all([import('../../access/keys-edit.ts'), import('../../keys/keys-file-write.ts')]);
   // A missing file has no keys: removeKey refuses the name, and nothing is written.
-  writeKeysFile(path, removeKey(readKeysFile(path), name));
+  await editKeysFile(path, (table) => ({ entries: removeKey(table, name) }));
   process.stderr.write(`jobwatch: removed key ${name} from ${path}; servers refuse it once they have reloaded the file (within a second or two)\n`);
   return 0;
 }
