@@ -74,7 +74,9 @@ export interface BenchConfig {
    * that each round's new worker is measured warm, as a worker runs in production. In row (2)'s
    * 3-second rounds a worker's start-up weighs on every figure (88-93 µs of CPU per poll with
    * tracing off, against 58-64 µs here), though the ratio came out about the same (0.87-0.89).
-   * Rounds of their own: the ratios are a few per cent apart, about one round's noise.
+   * Rounds of their own, 7 of them: the ratios are a few per cent apart, and single rounds on the
+   * 2-core machine ranged from 0.72x to 1.21x on 2026-12-06 (a round's figure moves with the load
+   * of the whole machine, Redis's CPU per command with it), so the median needs the rounds.
    */
   readonly tracing: Shape & { rounds: number };
   /** The untimed round before the timed ones of (1)-(3) and (5): JIT, connections, Redis scripts. */
@@ -138,7 +140,7 @@ const LATENESS_SHAPE = { loadShare: 0.5, intervalMs: 1_000 };
 const FULL = {
   rounds: 3,
   throughput: { monitors: 3_000, pollsPerMonitor: 10 },
-  tracing: { monitors: 3_000, pollsPerMonitor: 40, rounds: 5 },
+  tracing: { monitors: 3_000, pollsPerMonitor: 40, rounds: 7 },
   warmup: { monitors: 500, pollsPerMonitor: 5 },
   http: { monitors: 2_000, pollsPerMonitor: 10, bareRequests: 40_000 },
   pgBoss: { ...PG_BOSS_TUNING, monitors: 2_000, pollsPerMonitor: 20 },
