@@ -53,7 +53,8 @@ async function takeLock(path: string, waitMs: number): Promise<string> {
       return lock;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') throw new ConfigError(`JOBWATCH_KEYS_FILE ${path}: its lock file ${lock} cannot be made (${code ?? coerceError(error).message})`);
+      // The lock is made where the file is written: a folder that is missing or read-only is the file's trouble.
+      if (code !== 'EEXIST') throw new ConfigError(`JOBWATCH_KEYS_FILE ${path}: cannot be written (${code ?? coerceError(error).message})`);
       if (Date.now() >= giveUpAt) {
         throw new ConfigError(`JOBWATCH_KEYS_FILE ${path}: another jobwatch keys command has held ${lock} for ${waitMs / 1000} s; if none is running, remove that file`);
       }
