@@ -75,7 +75,7 @@ export interface BenchConfig {
    * 3-second rounds a worker's start-up weighs on every figure (88-93 µs of CPU per poll with
    * tracing off, against 58-64 µs here), though the ratio came out about the same (0.87-0.89).
    * Rounds of their own, 7 of them: the ratios are a few per cent apart, and single rounds on the
-   * 2-core machine ranged from 0.72x to 1.21x on 2026-12-06 (a round's figure moves with the load
+   * 2-core machine ranged from 0.72x to 1.53x on 2026-12-06 (a round's figure moves with the load
    * of the whole machine, Redis's CPU per command with it), so the median needs the rounds.
    */
   readonly tracing: Shape & { rounds: number };
