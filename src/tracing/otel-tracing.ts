@@ -1,5 +1,5 @@
 import {
-  context, defaultTextMapGetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Tracer,
+  context, defaultTextMapGetter, SpanKind, SpanStatusCode, trace, type Context, type Tracer,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
